@@ -1,0 +1,145 @@
+/*
+ * cli.h - what the mic binary's command files share: the command table,
+ * option parsing, output helpers (pager, color, JSON, dates).
+ *
+ * Each command is a function `int cmd_X(struct mic_args *args)` that
+ * returns an exit code. It reports failures through mic_cli_fail(), the
+ * one place that turns an error value into "mic: <message>" on stderr.
+ */
+#ifndef MIC_CLI_H
+#define MIC_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../core/workspace.h"
+#include "../store/error.h"
+
+enum {
+	MIC_EXIT_OK = 0,
+	MIC_EXIT_FAIL = 1,	/* the command could not do its job */
+	MIC_EXIT_USAGE = 2,	/* the command line is wrong */
+};
+
+/* One option a command accepts. */
+struct mic_opt {
+	const char *name;	/* long name without "--" */
+	char short_name;	/* 0 when none */
+	const char *arg;	/* name of its value ("N"), NULL: a flag */
+	const char *help;
+};
+
+struct mic_args;
+
+struct mic_cmd {
+	const char *name;	/* "log", or "session start" */
+	int (*fn)(struct mic_args *args);
+	const char *usage;	/* after "usage: mic " */
+	const char *summary;	/* one line for 'mic --help' */
+	const struct mic_opt *opts;	/* ends with {NULL} */
+};
+
+#define MIC_MAX_OPTS 16
+
+/* A parsed command line. */
+struct mic_args {
+	const struct mic_cmd *cmd;
+	int argc;		/* positional arguments */
+	char **argv;
+	int dashdash;		/* positionals before "--", or -1 */
+	int count[MIC_MAX_OPTS];	/* times each option was given */
+	char **vals[MIC_MAX_OPTS];	/* their values, in order */
+};
+
+/* Number of times option `name` was given; its last value or NULL. */
+int mic_opt_count(const struct mic_args *a, const char *name);
+const char *mic_opt_val(const struct mic_args *a, const char *name);
+/* All values of option name; *n receives how many. */
+char **mic_opt_vals(const struct mic_args *a, const char *name, int *n);
+
+/* Print "mic: <err>" and return the exit code it maps to. */
+int mic_cli_fail(const struct mic_error *err);
+/* Print "mic: <fmt>" plus a pointer to --help and return 2. */
+int mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Open the workspace around the current folder; NULL after printing. */
+struct mic_ws *mic_cli_open_ws(int *rc);
+
+/* Output. */
+int mic_color_enabled(void);		/* stdout is a terminal, no NO_COLOR */
+void mic_pager_start(void);		/* only when stdout is a terminal */
+void mic_pager_finish(void);
+const char *mic_color(const char *code);	/* "" when color is off */
+
+/* "2026-11-22 17:00:00 +0000" (local time) into a static buffer. */
+const char *mic_fmt_date(int64_t ns);
+/* "2026-11-22T17:00:00Z" (UTC) into a static buffer. */
+const char *mic_fmt_date_iso(int64_t ns);
+/* Print s quoted as git quotes paths. */
+void mic_print_path(FILE *f, const char *s);
+/* Print the first line of s, at most max bytes, with "..." if cut. */
+void mic_print_preview(FILE *f, const char *s, size_t max);
+
+/* JSON output to stdout: one document per command. */
+struct mic_json;
+struct mic_json *mic_json_new(FILE *f);
+void mic_json_free(struct mic_json *j);	/* ends with a newline */
+void mic_json_obj(struct mic_json *j);
+void mic_json_obj_end(struct mic_json *j);
+void mic_json_arr(struct mic_json *j);
+void mic_json_arr_end(struct mic_json *j);
+void mic_json_key(struct mic_json *j, const char *key);
+/* Strings: invalid UTF-8 bytes become U+FFFD. */
+void mic_json_str(struct mic_json *j, const char *s);
+void mic_json_strn(struct mic_json *j, const char *s, size_t len);
+void mic_json_int(struct mic_json *j, int64_t v);
+void mic_json_bool(struct mic_json *j, int v);
+void mic_json_null(struct mic_json *j);
+/* key + value shorthands */
+void mic_json_kstr(struct mic_json *j, const char *key, const char *s);
+void mic_json_kint(struct mic_json *j, const char *key, int64_t v);
+
+/* The command table (main.c). */
+extern const struct mic_cmd mic_commands[];
+
+int cmd_init(struct mic_args *args);
+int cmd_session_start(struct mic_args *args);
+int cmd_session_note(struct mic_args *args);
+int cmd_session_decide(struct mic_args *args);
+int cmd_session_status(struct mic_args *args);
+int cmd_session_land(struct mic_args *args);
+int cmd_session_abandon(struct mic_args *args);
+int cmd_session_list(struct mic_args *args);
+int cmd_status(struct mic_args *args);
+int cmd_log(struct mic_args *args);
+int cmd_show(struct mic_args *args);
+int cmd_diff(struct mic_args *args);
+int cmd_cat(struct mic_args *args);
+
+/* Shared by show and status: JSON of a session row. */
+void mic_json_session(struct mic_json *j, const struct mic_session_row *s);
+
+
+
+/* How mic_cli_patches() prints. */
+enum mic_patch_format {
+	MIC_PATCH_FULL,		/* unified diff */
+	MIC_PATCH_STAT,		/* --stat */
+	MIC_PATCH_NAME_STATUS,	/* --name-status */
+};
+
+/*
+ * Print the changes rows (sorted by path) in the given format. When
+ * from_disk, the new side of A and M rows is the working tree's file.
+ * Only rows under one of the n_paths paths (root-relative; "" is all)
+ * are printed when paths is not NULL. Returns an exit code.
+ */
+int mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
+    size_t n, int from_disk, enum mic_patch_format fmt, char **paths,
+    size_t n_paths);
+
+/* Change rows of a scan (borrowing its paths), for mic_cli_patches(). */
+struct mic_scan;
+struct mic_change_row *mic_cli_scan_rows(const struct mic_scan *scan);
+#endif

@@ -1,0 +1,294 @@
+/*
+ * cmd_diff.c - mic diff, and the patch printer that show --patch shares.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/patch.h"
+#include "../core/scan.h"
+#include "../core/session.h"
+#include "../core/tree.h"
+#include "cli.h"
+
+/* The colorizer's state: colors whole lines by their first byte. */
+struct color_out {
+	int at_bol;
+	int colored;	/* a color is open on this line */
+};
+
+static const struct mic_error *
+emit_plain(void *ctx, const char *data, size_t len)
+{
+	(void)ctx;
+	if (fwrite(data, 1, len, stdout) != len)
+		return mic_error_errno("write", "standard output");
+	return NULL;
+}
+
+static const char *
+line_color(char c)
+{
+	switch (c) {
+	case '+': return "\033[32m";
+	case '-': return "\033[31m";
+	case '@': return "\033[36m";
+	case 'd': case 'i': case 'n': case 'o': case 'B':
+		return "\033[1m";
+	default: return NULL;
+	}
+}
+
+static const struct mic_error *
+emit_color(void *ctx, const char *data, size_t len)
+{
+	struct color_out *co = ctx;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = data[i];
+
+		if (co->at_bol) {
+			const char *col = line_color(c);
+
+			co->at_bol = 0;
+			if (col) {
+				fputs(col, stdout);
+				co->colored = 1;
+			}
+		}
+		if (c == '\n') {
+			if (co->colored)
+				fputs("\033[m", stdout);
+			co->colored = 0;
+			co->at_bol = 1;
+		}
+		putchar(c);
+	}
+	if (ferror(stdout))
+		return mic_error_errno("write", "standard output");
+	return NULL;
+}
+
+static int
+path_selected(const char *path, char **paths, size_t n)
+{
+	size_t i, len;
+
+	if (paths == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		len = strlen(paths[i]);
+		if (len == 0 || (strncmp(path, paths[i], len) == 0 &&
+		    (path[len] == '\0' || path[len] == '/')))
+			return 1;
+	}
+	return 0;
+}
+
+static void
+print_stat_bar(const char *path, int binary, size_t add, size_t del,
+    size_t width, size_t scale_max)
+{
+	size_t total = add + del, plus = add, minus = del, k;
+
+	printf(" ");
+	mic_print_path(stdout, path);
+	printf("%*s | ", (int)(width > strlen(path) ? width - strlen(path) :
+	    0), "");
+	if (binary) {
+		printf("Bin\n");
+		return;
+	}
+	if (scale_max > 50 && total > 0) {
+		plus = (add * 50 + scale_max - 1) / scale_max;
+		minus = (del * 50 + scale_max - 1) / scale_max;
+	}
+	printf("%zu ", total);
+	fputs(mic_color("\033[32m"), stdout);
+	for (k = 0; k < plus; k++)
+		putchar('+');
+	fputs(mic_color("\033[31m"), stdout);
+	for (k = 0; k < minus; k++)
+		putchar('-');
+	fputs(mic_color("\033[m"), stdout);
+	putchar('\n');
+}
+
+int
+mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
+    size_t n, int from_disk, enum mic_patch_format fmt, char **paths,
+    size_t n_paths)
+{
+	const struct mic_error *err = NULL;
+	struct color_out co = {1, 0};
+	struct mic_diff_stat *stats = NULL;
+	int *bins = NULL;
+	size_t i, files = 0, adds = 0, dels = 0, width = 0, scale = 0;
+
+	if (fmt == MIC_PATCH_STAT) {
+		stats = mic_xcalloc(n + 1, sizeof(*stats));
+		bins = mic_xcalloc(n + 1, sizeof(*bins));
+	}
+	for (i = 0; i < n && err == NULL; i++) {
+		const struct mic_change_row *r = &rows[i];
+		struct mic_patch_side a = {0}, b = {0};
+
+		if (!path_selected(r->path, paths, n_paths))
+			continue;
+		if (fmt == MIC_PATCH_NAME_STATUS) {
+			printf("%c\t", r->kind);
+			mic_print_path(stdout, r->path);
+			putchar('\n');
+			continue;
+		}
+		a.present = r->kind != 'A';
+		a.mode = r->old_mode;
+		a.oid = r->old_oid;
+		b.present = r->kind != 'D';
+		b.mode = r->new_mode;
+		b.oid = r->new_oid;
+		b.from_disk = from_disk && b.present;
+		if (fmt == MIC_PATCH_STAT) {
+			err = mic_patch_write(ws, r->path, &a, &b, NULL, NULL,
+			    &stats[i], &bins[i]);
+			if (err)
+				break;
+			files++;
+			adds += stats[i].added;
+			dels += stats[i].removed;
+			if (strlen(r->path) > width)
+				width = strlen(r->path);
+			if (stats[i].added + stats[i].removed > scale)
+				scale = stats[i].added + stats[i].removed;
+			continue;
+		}
+		err = mic_patch_write(ws, r->path, &a, &b, mic_color_enabled() ?
+		    emit_color : emit_plain, &co, NULL, NULL);
+	}
+	if (err == NULL && fmt == MIC_PATCH_STAT && files > 0) {
+		for (i = 0; i < n; i++)
+			if (path_selected(rows[i].path, paths, n_paths))
+				print_stat_bar(rows[i].path, bins[i],
+				    stats[i].added, stats[i].removed, width,
+				    scale);
+		printf(" %zu file%s changed, %zu insertion%s(+), %zu "
+		    "deletion%s(-)\n", files, files == 1 ? "" : "s", adds,
+		    adds == 1 ? "" : "s", dels, dels == 1 ? "" : "s");
+	}
+	free(stats);
+	free(bins);
+	if (err)
+		return mic_cli_fail(err);
+	return MIC_EXIT_OK;
+}
+
+struct mic_change_row *
+mic_cli_scan_rows(const struct mic_scan *scan)
+{
+	struct mic_change_row *rows = mic_xcalloc(scan->n + 1, sizeof(*rows));
+	size_t i;
+
+	for (i = 0; i < scan->n; i++)
+		rows[i] = scan->changes[i].c;
+	return rows;
+}
+
+int
+cmd_diff(struct mic_args *args)
+{
+	const struct mic_error *err = NULL;
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_change_row *rows = NULL;
+	struct mic_session_row s = {0};
+	enum mic_patch_format fmt = MIC_PATCH_FULL;
+	struct mic_ws *ws;
+	char **paths = NULL;
+	size_t n = 0, npaths = 0, i;
+	int nrev, rc = MIC_EXIT_OK, from_disk = 0, owned = 0;
+
+	if (mic_opt_count(args, "stat") && mic_opt_count(args, "name-status"))
+		return mic_cli_usage(args, "--stat and --name-status cannot be "
+		    "used together");
+	if (mic_opt_count(args, "stat"))
+		fmt = MIC_PATCH_STAT;
+	if (mic_opt_count(args, "name-status"))
+		fmt = MIC_PATCH_NAME_STATUS;
+	nrev = args->dashdash >= 0 ? args->dashdash : args->argc;
+	if (nrev > 2)
+		return mic_cli_usage(args, "'mic diff' takes at most two "
+		    "positions (put paths after --)");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	if (args->dashdash >= 0) {
+		npaths = (size_t)(args->argc - args->dashdash);
+		paths = mic_xcalloc(npaths + 1, sizeof(*paths));
+		for (i = 0; i < npaths && err == NULL; i++)
+			err = mic_ws_path(ws, args->argv[args->dashdash + (int)i],
+			    &paths[i]);
+		if (err)
+			goto fail;
+	}
+	if (nrev == 0) {
+		/* the working tree against the head */
+		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+		if (err)
+			goto fail;
+		rows = mic_cli_scan_rows(&scan);
+		n = scan.n;
+		from_disk = 1;
+	} else if (nrev == 1) {
+		err = mic_session_resolve(ws, args->argv[0], &s);
+		if (err)
+			goto fail;
+		if (s.status == MIC_SESSION_ACTIVE) {
+			err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+			if (err)
+				goto fail;
+			rows = mic_cli_scan_rows(&scan);
+			n = scan.n;
+			from_disk = 1;
+		} else {
+			err = mic_db_changes(ws->db, s.id, &rows, &n);
+			owned = 1;
+			if (err)
+				goto fail;
+		}
+	} else {
+		struct mic_oid ra, rb;
+		int64_t pa, pb;
+		int ha, hb;
+
+		err = mic_position_resolve(ws, args->argv[0], &pa, &ra, &ha);
+		if (err == NULL)
+			err = mic_position_resolve(ws, args->argv[1], &pb, &rb,
+			    &hb);
+		if (err == NULL)
+			err = mic_tree_diff(ws->store, ha ? &ra : NULL,
+			    hb ? &rb : NULL, &rows, &n);
+		owned = 1;
+		if (err)
+			goto fail;
+	}
+	if (fmt == MIC_PATCH_FULL)
+		mic_pager_start();
+	rc = mic_cli_patches(ws, rows, n, from_disk, fmt, paths, npaths);
+	goto done;
+fail:
+	rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args, "%s", err->msg) :
+	    mic_cli_fail(err);
+done:
+	if (owned)
+		mic_change_rows_free(rows, n);
+	else
+		free(rows);
+	for (i = 0; paths && i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}

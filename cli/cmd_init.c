@@ -1,0 +1,32 @@
+/*
+ * cmd_init.c - mic init [<org> <project>]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int
+cmd_init(struct mic_args *args)
+{
+	const struct mic_error *err;
+	char cwd[4096];
+
+	if (args->argc != 0 && args->argc != 2)
+		return mic_cli_usage(args, "'mic init' takes no arguments or "
+		    "both <org> and <project>");
+	if (args->argc == 2 && (args->argv[0][0] == '\0' ||
+	    args->argv[1][0] == '\0'))
+		return mic_cli_usage(args, "org and project must not be empty");
+	err = mic_ws_create(".", args->argc ? args->argv[0] : NULL,
+	    args->argc ? args->argv[1] : NULL);
+	if (err)
+		return mic_cli_fail(err);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(cwd, sizeof(cwd), ".");
+	printf("Initialized empty mic workspace in ");
+	mic_print_path(stdout, cwd);
+	printf("/.mic\n");
+	return MIC_EXIT_OK;
+}

@@ -1,0 +1,120 @@
+/*
+ * cmd_log.c - mic log: landed sessions, newest first.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Parse a non-negative count for -n; -1 when s is not one. */
+static int64_t
+parse_count(const char *s)
+{
+	int64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+int
+cmd_log(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row *rows = NULL;
+	const char *nval = mic_opt_val(args, "max-count");
+	const char *pval = mic_opt_val(args, "path");
+	char *path = NULL;
+	int64_t limit = 0;
+	struct mic_ws *ws;
+	size_t n = 0, i;
+	int rc = MIC_EXIT_OK, oneline = mic_opt_count(args, "oneline") > 0;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic log' takes no arguments");
+	if (nval) {
+		limit = parse_count(nval);
+		if (limit < 0)
+			return mic_cli_usage(args, "-n needs a number, not "
+			    "'%s'", nval);
+		if (limit == 0)
+			return MIC_EXIT_OK;
+	}
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	if (pval) {
+		err = mic_ws_path(ws, pval, &path);
+		if (err) {
+			rc = mic_cli_fail(err);
+			goto done;
+		}
+	}
+	err = mic_db_log(ws->db, mic_opt_count(args, "all") > 0,
+	    path && *path ? path : NULL, limit, &rows, &n);
+	if (err) {
+		rc = mic_cli_fail(err);
+		goto done;
+	}
+	if (mic_opt_count(args, "json")) {
+		struct mic_json *j = mic_json_new(stdout);
+
+		mic_json_arr(j);
+		for (i = 0; i < n; i++) {
+			mic_json_obj(j);
+			mic_json_session(j, &rows[i]);
+			mic_json_kint(j, "messages", rows[i].n_messages);
+			mic_json_kint(j, "decisions", rows[i].n_decisions);
+			mic_json_kint(j, "added", rows[i].n_added);
+			mic_json_kint(j, "modified", rows[i].n_modified);
+			mic_json_kint(j, "deleted", rows[i].n_deleted);
+			mic_json_obj_end(j);
+		}
+		mic_json_arr_end(j);
+		mic_json_free(j);
+		goto done;
+	}
+	mic_pager_start();
+	for (i = 0; i < n; i++) {
+		struct mic_session_row *r = &rows[i];
+		char pos[32];
+
+		if (r->status == MIC_SESSION_LANDED)
+			snprintf(pos, sizeof(pos), "@%" PRId64,
+			    r->landed_position);
+		else
+			snprintf(pos, sizeof(pos), "abandoned");
+		if (oneline) {
+			printf("%s%s%s %.8s ", mic_color("\033[33m"), pos,
+			    mic_color("\033[m"), r->id);
+			mic_print_preview(stdout, r->goal, 200);
+			printf(" (+%" PRId64 " ~%" PRId64 " -%" PRId64 ")\n",
+			    r->n_added, r->n_modified, r->n_deleted);
+			continue;
+		}
+		if (i > 0)
+			putchar('\n');
+		printf("%s%s session %s%s\n", mic_color("\033[33m"), pos,
+		    r->id, mic_color("\033[m"));
+		printf("Goal:    ");
+		mic_print_preview(stdout, r->goal, 4096);
+		printf("\nAuthor:  %s\n", r->author);
+		printf("Date:    %s\n", mic_fmt_date(r->ended_ns ?
+		    r->ended_ns : r->created_ns));
+		printf("Files:   %" PRId64 " added, %" PRId64 " modified, %"
+		    PRId64 " deleted\n", r->n_added, r->n_modified,
+		    r->n_deleted);
+	}
+done:
+	free(path);
+	mic_session_rows_free(rows, n);
+	mic_ws_close(ws);
+	return rc;
+}

@@ -1,0 +1,364 @@
+/*
+ * cmd_session.c - mic session start|note|decide|status|land|abandon|list
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/scan.h"
+#include "../core/session.h"
+#include "../store/buf.h"
+#include "cli.h"
+
+int
+cmd_session_start(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 1 && args->argc != 3)
+		return mic_cli_usage(args, "'mic session start' takes <goal>, "
+		    "or <org> <project> <goal>");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	if (args->argc == 3)
+		err = mic_session_start(ws, args->argv[0], args->argv[1],
+		    args->argv[2], &s);
+	else
+		err = mic_session_start(ws, NULL, NULL, args->argv[0], &s);
+	if (err && err->code == MIC_ERR_INPUT)
+		rc = mic_cli_usage(args, "%s", err->msg);
+	else if (err)
+		rc = mic_cli_fail(err);
+	else
+		printf("Started session %s on @%" PRId64 "\n", s.id,
+		    s.base_position);
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}
+
+/* Read all of stdin into b. */
+static const struct mic_error *
+read_stdin(struct mic_buf *b)
+{
+	for (;;) {
+		ssize_t n;
+
+		mic_buf_grow(b, 65536);
+		n = read(STDIN_FILENO, b->data + b->len, 65536);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return mic_error_errno("read", "standard input");
+		}
+		if (n == 0)
+			return NULL;
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+	}
+}
+
+int
+cmd_session_note(struct mic_args *args)
+{
+	static const char *const roles[] = {"human", "agent", "system", "tool",
+	    NULL};
+	const struct mic_error *err;
+	const char *role = mic_opt_val(args, "role");
+	struct mic_buf text = MIC_BUF_INIT;
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK, i;
+
+	if (args->argc != 1)
+		return mic_cli_usage(args, "'mic session note' takes one "
+		    "<text>, or - to read it from standard input");
+	if (role == NULL)
+		role = "human";
+	for (i = 0; roles[i]; i++)
+		if (strcmp(role, roles[i]) == 0)
+			break;
+	if (roles[i] == NULL)
+		return mic_cli_usage(args, "unknown role '%s': use human, "
+		    "agent, system or tool", role);
+	if (mic_opt_val(args, "author") && *mic_opt_val(args, "author") ==
+	    '\0')
+		return mic_cli_usage(args, "--author must not be empty");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	if (strcmp(args->argv[0], "-") == 0) {
+		err = read_stdin(&text);
+		if (err) {
+			rc = mic_cli_fail(err);
+			goto done;
+		}
+	} else {
+		mic_buf_addstr(&text, args->argv[0]);
+	}
+	err = mic_session_note(ws, role, mic_opt_val(args, "author"),
+	    mic_buf_str(&text), text.len);
+	if (err)
+		rc = mic_cli_fail(err);
+done:
+	mic_buf_release(&text);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_session_decide(struct mic_args *args)
+{
+	const struct mic_error *err;
+	const char *why = mic_opt_val(args, "why");
+	char **alts;
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK, nalts;
+
+	if (args->argc != 1)
+		return mic_cli_usage(args, "'mic session decide' takes one "
+		    "<decision>");
+	if (why == NULL)
+		return mic_cli_usage(args, "a decision needs its reasoning: "
+		    "--why <reasoning>");
+	alts = mic_opt_vals(args, "alternative", &nalts);
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_session_decide(ws, args->argv[0], why,
+	    (const char *const *)alts, (size_t)nalts);
+	if (err)
+		rc = mic_cli_fail(err);
+	mic_ws_close(ws);
+	return rc;
+}
+
+static void
+count_kinds(const struct mic_scan *scan, size_t *a, size_t *m, size_t *d)
+{
+	size_t i;
+
+	*a = *m = *d = 0;
+	for (i = 0; i < scan->n; i++) {
+		switch (scan->changes[i].c.kind) {
+		case 'A': (*a)++; break;
+		case 'M': (*m)++; break;
+		default: (*d)++; break;
+		}
+	}
+}
+
+int
+cmd_session_status(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_message_row *msgs = NULL;
+	struct mic_decision_row *decs = NULL;
+	size_t nmsgs = 0, ndecs = 0, na, nm, nd, i;
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic session status' takes no "
+		    "arguments");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_session_active(ws, &s);
+	if (err == NULL)
+		err = mic_db_messages(ws->db, s.id, &msgs, &nmsgs);
+	if (err == NULL)
+		err = mic_db_decisions(ws->db, s.id, &decs, &ndecs);
+	if (err == NULL)
+		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+	if (err) {
+		rc = mic_cli_fail(err);
+		goto done;
+	}
+	mic_scan_save_refresh(ws, &scan);	/* best effort */
+	count_kinds(&scan, &na, &nm, &nd);
+	if (mic_opt_count(args, "json")) {
+		struct mic_json *j = mic_json_new(stdout);
+
+		mic_json_obj(j);
+		mic_json_session(j, &s);
+		mic_json_kint(j, "messages", (int64_t)nmsgs);
+		mic_json_kint(j, "decisions", (int64_t)ndecs);
+		mic_json_key(j, "changes");
+		mic_json_obj(j);
+		mic_json_kint(j, "added", (int64_t)na);
+		mic_json_kint(j, "modified", (int64_t)nm);
+		mic_json_kint(j, "deleted", (int64_t)nd);
+		mic_json_obj_end(j);
+		mic_json_key(j, "files");
+		mic_json_arr(j);
+		for (i = 0; i < scan.n; i++) {
+			char k[2] = {scan.changes[i].c.kind, '\0'};
+
+			mic_json_obj(j);
+			mic_json_kstr(j, "status", k);
+			mic_json_kstr(j, "path", scan.changes[i].c.path);
+			mic_json_obj_end(j);
+		}
+		mic_json_arr_end(j);
+		mic_json_obj_end(j);
+		mic_json_free(j);
+		goto done;
+	}
+	printf("session   %s\n", s.id);
+	printf("goal      ");
+	mic_print_preview(stdout, s.goal, 4096);
+	printf("\nproject   %s/%s\n", s.org, s.project);
+	printf("author    %s\n", s.author);
+	printf("started   %s\n", mic_fmt_date(s.created_ns));
+	printf("base      @%" PRId64 "\n", s.base_position);
+	printf("messages  %zu\n", nmsgs);
+	printf("decisions %zu\n", ndecs);
+	printf("changes   %zu added, %zu modified, %zu deleted\n", na, nm, nd);
+	for (i = 0; i < scan.n; i++) {
+		printf("%c ", scan.changes[i].c.kind);
+		mic_print_path(stdout, scan.changes[i].c.path);
+		putchar('\n');
+	}
+done:
+	mic_message_rows_free(msgs, nmsgs);
+	mic_decision_rows_free(decs, ndecs);
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_session_land(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_ws *ws;
+	size_t n = 0;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic session land' takes no "
+		    "arguments");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_session_land(ws, mic_opt_count(args, "allow-empty") > 0, &s,
+	    &n);
+	if (err) {
+		rc = mic_cli_fail(err);
+	} else {
+		printf("Landed session %.8s at @%" PRId64 ": ", s.id,
+		    s.landed_position);
+		mic_print_preview(stdout, s.goal, 200);
+		printf("\n%zu file%s changed\n", n, n == 1 ? "" : "s");
+	}
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_session_abandon(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_ws *ws;
+	int keep = mic_opt_count(args, "keep-files") > 0;
+	size_t n = 0;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic session abandon' takes no "
+		    "arguments");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_session_abandon(ws, keep, &s, &n);
+	if (err) {
+		rc = mic_cli_fail(err);
+	} else {
+		printf("Abandoned session %.8s: ", s.id);
+		mic_print_preview(stdout, s.goal, 200);
+		printf("\n%zu changed file%s recorded; ", n, n == 1 ? "" :
+		    "s");
+		if (keep)
+			printf("the working tree was left as it is\n");
+		else
+			printf("the working tree is back at @%" PRId64 "\n",
+			    s.base_position);
+	}
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_session_list(struct mic_args *args)
+{
+	const struct mic_error *err;
+	const char *st = mic_opt_val(args, "status");
+	enum mic_session_status status = 0;
+	struct mic_session_row *rows = NULL;
+	struct mic_ws *ws;
+	size_t n = 0, i;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic session list' takes no "
+		    "arguments");
+	if (st && mic_session_status_parse(st, &status) == -1)
+		return mic_cli_usage(args, "unknown status '%s': use active, "
+		    "landed or abandoned", st);
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_db_session_list(ws->db, status, &rows, &n);
+	if (err) {
+		rc = mic_cli_fail(err);
+		goto done;
+	}
+	if (mic_opt_count(args, "json")) {
+		struct mic_json *j = mic_json_new(stdout);
+
+		mic_json_arr(j);
+		for (i = 0; i < n; i++) {
+			mic_json_obj(j);
+			mic_json_session(j, &rows[i]);
+			mic_json_kint(j, "messages", rows[i].n_messages);
+			mic_json_kint(j, "decisions", rows[i].n_decisions);
+			mic_json_key(j, "first_message");
+			if (rows[i].preview)
+				mic_json_str(j, rows[i].preview);
+			else
+				mic_json_null(j);
+			mic_json_obj_end(j);
+		}
+		mic_json_arr_end(j);
+		mic_json_free(j);
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		printf("%.8s  %-9s  ", rows[i].id,
+		    mic_session_status_name(rows[i].status));
+		mic_print_preview(stdout, rows[i].goal, 72);
+		if (rows[i].preview) {
+			printf("  -- ");
+			mic_print_preview(stdout, rows[i].preview, 60);
+		}
+		putchar('\n');
+	}
+done:
+	mic_session_rows_free(rows, n);
+	mic_ws_close(ws);
+	return rc;
+}

@@ -1,0 +1,307 @@
+/*
+ * cmd_show.c - mic show [<session>]: everything a session recorded.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/scan.h"
+#include "../core/session.h"
+#include "cli.h"
+
+/* Print text indented by `indent`, line by line, control bytes as '?'. */
+static void
+print_indented(const char *s, size_t len, const char *indent)
+{
+	size_t i;
+	int bol = 1;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (bol) {
+			fputs(indent, stdout);
+			bol = 0;
+		}
+		if (c == '\n') {
+			putchar('\n');
+			bol = 1;
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			putchar('?');
+		} else {
+			putchar(c);
+		}
+	}
+	if (!bol)
+		putchar('\n');
+}
+
+static const char *
+kind_mark(char kind)
+{
+	return kind == 'A' ? "+" : kind == 'D' ? "-" : "~";
+}
+
+static void
+json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
+{
+	size_t i, a = 0, m = 0, d = 0;
+	char hex[MIC_OID_HEXSZ + 1];
+
+	for (i = 0; i < n; i++) {
+		a += rows[i].kind == 'A';
+		m += rows[i].kind == 'M';
+		d += rows[i].kind == 'D';
+	}
+	mic_json_key(j, "summary");
+	mic_json_obj(j);
+	mic_json_kint(j, "total", (int64_t)n);
+	mic_json_kint(j, "added", (int64_t)a);
+	mic_json_kint(j, "modified", (int64_t)m);
+	mic_json_kint(j, "deleted", (int64_t)d);
+	mic_json_obj_end(j);
+	mic_json_key(j, "changes");
+	mic_json_arr(j);
+	for (i = 0; i < n; i++) {
+		const struct mic_change_row *r = &rows[i];
+		char kind[2] = {r->kind, '\0'};
+
+		mic_json_obj(j);
+		mic_json_kstr(j, "status", kind);
+		mic_json_kstr(j, "path", r->path);
+		mic_json_key(j, "size");
+		if (r->size >= 0)
+			mic_json_int(j, r->size);
+		else
+			mic_json_null(j);
+		mic_json_key(j, "old_mode");
+		if (r->kind != 'A')
+			mic_json_int(j, r->old_mode);
+		else
+			mic_json_null(j);
+		mic_json_key(j, "new_mode");
+		if (r->kind != 'D')
+			mic_json_int(j, r->new_mode);
+		else
+			mic_json_null(j);
+		mic_json_key(j, "old_id");
+		if (r->kind != 'A')
+			mic_json_str(j, mic_oid_to_hex(&r->old_oid, hex));
+		else
+			mic_json_null(j);
+		mic_json_key(j, "new_id");
+		if (r->kind != 'D' && !mic_oid_is_null(&r->new_oid))
+			mic_json_str(j, mic_oid_to_hex(&r->new_oid, hex));
+		else
+			mic_json_null(j);
+		mic_json_key(j, "lines_added");
+		if (r->lines_added >= 0)
+			mic_json_int(j, r->lines_added);
+		else
+			mic_json_null(j);
+		mic_json_key(j, "lines_removed");
+		if (r->lines_removed >= 0)
+			mic_json_int(j, r->lines_removed);
+		else
+			mic_json_null(j);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+}
+
+static void
+print_json(const struct mic_session_row *s,
+    const struct mic_message_row *msgs, size_t nmsgs,
+    const struct mic_decision_row *decs, size_t ndecs,
+    const struct mic_change_row *rows, size_t n)
+{
+	struct mic_json *j = mic_json_new(stdout);
+	size_t i, k;
+
+	mic_json_obj(j);
+	mic_json_session(j, s);
+	mic_json_key(j, "messages");
+	mic_json_arr(j);
+	for (i = 0; i < nmsgs; i++) {
+		mic_json_obj(j);
+		mic_json_kstr(j, "role", msgs[i].role);
+		mic_json_kstr(j, "author", msgs[i].author);
+		mic_json_kstr(j, "time", mic_fmt_date_iso(msgs[i].created_ns));
+		mic_json_key(j, "text");
+		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+	mic_json_key(j, "decisions");
+	mic_json_arr(j);
+	for (i = 0; i < ndecs; i++) {
+		mic_json_obj(j);
+		mic_json_kstr(j, "decision", decs[i].decision);
+		mic_json_kstr(j, "why", decs[i].reasoning);
+		mic_json_kstr(j, "author", decs[i].author);
+		mic_json_kstr(j, "time", mic_fmt_date_iso(decs[i].created_ns));
+		mic_json_key(j, "alternatives");
+		mic_json_arr(j);
+		for (k = 0; k < decs[i].n_alternatives; k++)
+			mic_json_str(j, decs[i].alternatives[k]);
+		mic_json_arr_end(j);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+	json_changes(j, rows, n);
+	mic_json_obj_end(j);
+	mic_json_free(j);
+}
+
+static void
+print_text(const struct mic_session_row *s,
+    const struct mic_message_row *msgs, size_t nmsgs,
+    const struct mic_decision_row *decs, size_t ndecs,
+    const struct mic_change_row *rows, size_t n)
+{
+	size_t i, k, a = 0, m = 0, d = 0;
+
+	printf("%ssession %s%s\n", mic_color("\033[33m"), s->id,
+	    mic_color("\033[m"));
+	printf("Goal:     ");
+	mic_print_preview(stdout, s->goal, 4096);
+	printf("\nProject:  %s/%s\n", s->org, s->project);
+	printf("Status:   %s", mic_session_status_name(s->status));
+	if (s->status == MIC_SESSION_LANDED)
+		printf(" at @%" PRId64, s->landed_position);
+	printf(" (base @%" PRId64 ")\n", s->base_position);
+	printf("Author:   %s\n", s->author);
+	printf("Started:  %s\n", mic_fmt_date(s->created_ns));
+	if (s->ended_ns)
+		printf("Ended:    %s\n", mic_fmt_date(s->ended_ns));
+
+	printf("\nConversation (%zu message%s)\n", nmsgs, nmsgs == 1 ? "" :
+	    "s");
+	for (i = 0; i < nmsgs; i++) {
+		printf("  [%s] %s, %s\n", msgs[i].role, msgs[i].author,
+		    mic_fmt_date(msgs[i].created_ns));
+		print_indented(msgs[i].body, msgs[i].body_len, "    ");
+	}
+	printf("\nDecisions (%zu)\n", ndecs);
+	for (i = 0; i < ndecs; i++) {
+		printf("  %zu. ", i + 1);
+		mic_print_preview(stdout, decs[i].decision, 4096);
+		printf("\n     Why: ");
+		mic_print_preview(stdout, decs[i].reasoning, 4096);
+		putchar('\n');
+		for (k = 0; k < decs[i].n_alternatives; k++) {
+			printf("     Alternative: ");
+			mic_print_preview(stdout, decs[i].alternatives[k],
+			    4096);
+			putchar('\n');
+		}
+	}
+	for (i = 0; i < n; i++) {
+		a += rows[i].kind == 'A';
+		m += rows[i].kind == 'M';
+		d += rows[i].kind == 'D';
+	}
+	printf("\nChanges: %zu file%s (%zu added, %zu modified, %zu deleted)\n",
+	    n, n == 1 ? "" : "s", a, m, d);
+	for (i = 0; i < n; i++) {
+		const struct mic_change_row *r = &rows[i];
+
+		printf("  %s ", kind_mark(r->kind));
+		mic_print_path(stdout, r->path);
+		if (r->size >= 0)
+			printf("  (%" PRId64 " bytes", r->size);
+		else
+			printf("  (");
+		if (r->lines_added < 0)
+			printf(r->size >= 0 ? ", binary)" : "binary)");
+		else
+			printf(", +%" PRId64 " -%" PRId64 ")", r->lines_added,
+			    r->lines_removed);
+		putchar('\n');
+	}
+}
+
+int
+cmd_show(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_change_row *rows = NULL;
+	struct mic_message_row *msgs = NULL;
+	struct mic_decision_row *decs = NULL;
+	size_t n = 0, nmsgs = 0, ndecs = 0;
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK, found = 0, live = 0;
+
+	if (args->argc > 1)
+		return mic_cli_usage(args, "'mic show' takes at most one "
+		    "session");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	if (args->argc == 1) {
+		err = mic_session_resolve(ws, args->argv[0], &s);
+		if (err) {
+			rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args,
+			    "%s", err->msg) : mic_cli_fail(err);
+			goto done;
+		}
+	} else {
+		int64_t head;
+		struct mic_oid root;
+		int has_root;
+
+		err = mic_db_session_active(ws->db, &s, &found);
+		if (err == NULL && !found)
+			err = mic_db_head(ws->db, &head, &root, &has_root);
+		if (err == NULL && !found && head > 0)
+			err = mic_db_session_at(ws->db, head, &s, &found);
+		if (err == NULL && !found)
+			err = mic_error_fmt(MIC_ERR_NOT_FOUND, "nothing to show: "
+			    "no active session and nothing landed yet");
+		if (err) {
+			rc = mic_cli_fail(err);
+			goto done;
+		}
+	}
+	live = s.status == MIC_SESSION_ACTIVE;
+	err = mic_db_messages(ws->db, s.id, &msgs, &nmsgs);
+	if (err == NULL)
+		err = mic_db_decisions(ws->db, s.id, &decs, &ndecs);
+	if (err == NULL && live) {
+		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+		if (err == NULL) {
+			rows = mic_cli_scan_rows(&scan);
+			n = scan.n;
+		}
+	} else if (err == NULL) {
+		err = mic_db_changes(ws->db, s.id, &rows, &n);
+	}
+	if (err) {
+		rc = mic_cli_fail(err);
+		goto done;
+	}
+	if (mic_opt_count(args, "json")) {
+		print_json(&s, msgs, nmsgs, decs, ndecs, rows, n);
+		goto done;
+	}
+	mic_pager_start();
+	print_text(&s, msgs, nmsgs, decs, ndecs, rows, n);
+	if (mic_opt_count(args, "patch") && n > 0) {
+		putchar('\n');
+		rc = mic_cli_patches(ws, rows, n, live, MIC_PATCH_FULL, NULL, 0);
+	}
+done:
+	if (live)
+		free(rows);
+	else
+		mic_change_rows_free(rows, n);
+	mic_message_rows_free(msgs, nmsgs);
+	mic_decision_rows_free(decs, ndecs);
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}

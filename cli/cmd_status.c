@@ -1,0 +1,93 @@
+/*
+ * cmd_status.c - mic status: the active session and the working changes
+ * against the head, one line per path: A added, M modified, D deleted.
+ * mic has no staging area: every file that .micignore does not exclude
+ * is part of the working tree, so a new file shows as A at once.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "../core/scan.h"
+#include "../core/session.h"
+#include "cli.h"
+
+int
+cmd_status(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_oid root;
+	struct mic_ws *ws;
+	int64_t head = 0;
+	int rc = MIC_EXIT_OK, found = 0, has_root;
+	size_t i;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic status' takes no arguments");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_db_session_active(ws->db, &s, &found);
+	if (err == NULL)
+		err = mic_db_head(ws->db, &head, &root, &has_root);
+	if (err == NULL)
+		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+	if (err) {
+		rc = mic_cli_fail(err);
+		goto done;
+	}
+	mic_scan_save_refresh(ws, &scan);	/* best effort */
+	if (mic_opt_count(args, "json")) {
+		struct mic_json *j = mic_json_new(stdout);
+
+		mic_json_obj(j);
+		mic_json_key(j, "session");
+		if (found) {
+			mic_json_obj(j);
+			mic_json_session(j, &s);
+			mic_json_obj_end(j);
+		} else {
+			mic_json_null(j);
+		}
+		mic_json_kint(j, "head", head);
+		mic_json_key(j, "changes");
+		mic_json_arr(j);
+		for (i = 0; i < scan.n; i++) {
+			char k[2] = {scan.changes[i].c.kind, '\0'};
+
+			mic_json_obj(j);
+			mic_json_kstr(j, "status", k);
+			mic_json_kstr(j, "path", scan.changes[i].c.path);
+			mic_json_obj_end(j);
+		}
+		mic_json_arr_end(j);
+		mic_json_obj_end(j);
+		mic_json_free(j);
+		goto done;
+	}
+	if (found) {
+		printf("On session %.8s: ", s.id);
+		mic_print_preview(stdout, s.goal, 200);
+		putchar('\n');
+	} else {
+		printf("No active session\n");
+	}
+	printf("Head: @%" PRId64 "\n", head);
+	if (scan.n == 0)
+		printf("No changes\n");
+	for (i = 0; i < scan.n; i++) {
+		const char *color = scan.changes[i].c.kind == 'D' ?
+		    "\033[31m" : "\033[32m";
+
+		printf("%s%c%s ", mic_color(color), scan.changes[i].c.kind,
+		    mic_color("\033[m"));
+		mic_print_path(stdout, scan.changes[i].c.path);
+		putchar('\n');
+	}
+done:
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}

@@ -1,0 +1,356 @@
+/*
+ * main.c - the mic binary: the command table, option parsing, dispatch.
+ *
+ * Every command and option mic accepts is declared here, in mic_commands
+ * and the option lists; --help output comes from the same table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define OPT_HELP {"help", 'h', NULL, "show this help and exit"}
+#define OPT_JSON {"json", 0, NULL, "print JSON instead of text"}
+
+static const struct mic_opt init_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt start_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt note_opts[] = {
+	{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool"},
+	{"author", 0, "NAME", "the speaker's name (default: the author)"},
+	OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt decide_opts[] = {
+	{"why", 0, "REASONING", "why this was chosen (required)"},
+	{"alternative", 0, "TEXT", "an option considered and not chosen "
+	    "(repeatable)"},
+	OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP,
+	{NULL, 0, NULL, NULL}};
+static const struct mic_opt land_opts[] = {
+	{"allow-empty", 0, NULL, "land even when no file changed"},
+	OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt abandon_opts[] = {
+	{"keep-files", 0, NULL, "leave the working tree as it is"},
+	OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt list_opts[] = {
+	{"status", 0, "STATUS", "only active, landed or abandoned sessions"},
+	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt status_opts[] = {OPT_JSON, OPT_HELP,
+	{NULL, 0, NULL, NULL}};
+static const struct mic_opt log_opts[] = {
+	{"max-count", 'n', "N", "show at most N sessions"},
+	{"path", 0, "PATH", "only sessions that changed PATH (file or folder)"},
+	{"all", 0, NULL, "include abandoned sessions"},
+	{"oneline", 0, NULL, "one line per session"},
+	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt show_opts[] = {
+	{"patch", 'p', NULL, "add the diff of the session's changes"},
+	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt diff_opts[] = {
+	{"stat", 0, NULL, "summarise changed lines per file"},
+	{"name-status", 0, NULL, "list changed files with A, M or D"},
+	OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt cat_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
+
+const struct mic_cmd mic_commands[] = {
+	{"init", cmd_init, "init [<org> <project>]",
+	    "create a workspace (.mic/) in the current folder", init_opts},
+	{"session start", cmd_session_start,
+	    "session start [<org> <project>] <goal>",
+	    "start a session on the head", start_opts},
+	{"session note", cmd_session_note,
+	    "session note [--role ROLE] [--author NAME] (<text> | -)",
+	    "add a message to the active session's conversation", note_opts},
+	{"session decide", cmd_session_decide,
+	    "session decide <decision> --why <reasoning> "
+	    "[--alternative <text>]...",
+	    "record a decision of the active session", decide_opts},
+	{"session status", cmd_session_status, "session status [--json]",
+	    "show the active session", sstatus_opts},
+	{"session land", cmd_session_land, "session land [--allow-empty]",
+	    "land the active session's changes at the next position",
+	    land_opts},
+	{"session abandon", cmd_session_abandon,
+	    "session abandon [--keep-files]",
+	    "abandon the active session, keeping its record", abandon_opts},
+	{"session list", cmd_session_list,
+	    "session list [--status STATUS] [--json]",
+	    "list sessions, most recently updated first", list_opts},
+	{"status", cmd_status, "status [--json]",
+	    "show the active session and the working changes", status_opts},
+	{"log", cmd_log,
+	    "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
+	    "list landed sessions, newest first", log_opts},
+	{"show", cmd_show, "show [--patch] [--json] [<session>]",
+	    "show a session: goal, conversation, decisions, changes",
+	    show_opts},
+	{"diff", cmd_diff,
+	    "diff [--stat | --name-status] [<session> | @A [@B]] "
+	    "[-- <path>...]",
+	    "show changes as a unified diff", diff_opts},
+	{"cat", cmd_cat, "cat <path> [@N]",
+	    "print a file as it was at a position", cat_opts},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static void
+print_help(FILE *f)
+{
+	const struct mic_cmd *c;
+
+	fprintf(f, "usage: mic <command> [<args>]\n"
+	    "       mic --help | --version\n\n"
+	    "mic records work as sessions: a goal, a conversation, decisions "
+	    "and the\nfile changes they made.\n\ncommands:\n");
+	for (c = mic_commands; c->name; c++)
+		fprintf(f, "  %-16s %s\n", c->name, c->summary);
+	fprintf(f, "\nsessions are named by id, a unique id prefix (4+ hex "
+	    "digits) or @N.\n'mic <command> --help' describes a command.\n");
+}
+
+static void
+print_cmd_help(const struct mic_cmd *c)
+{
+	const struct mic_opt *o;
+	char left[64];
+
+	printf("usage: mic %s\n\n%s\n", c->usage, c->summary);
+	if (c->opts[0].name)
+		printf("\noptions:\n");
+	for (o = c->opts; o->name; o++) {
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    o->short_name, o->name, o->arg ? " " : "",
+			    o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %-26s %s\n", left, o->help);
+	}
+}
+
+static int
+opt_index(const struct mic_args *a, const char *name)
+{
+	int i;
+
+	for (i = 0; a->cmd->opts[i].name; i++)
+		if (strcmp(a->cmd->opts[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int
+mic_opt_count(const struct mic_args *a, const char *name)
+{
+	int i = opt_index(a, name);
+
+	return i < 0 ? 0 : a->count[i];
+}
+
+const char *
+mic_opt_val(const struct mic_args *a, const char *name)
+{
+	int i = opt_index(a, name);
+
+	if (i < 0 || a->count[i] == 0 || a->vals[i] == NULL)
+		return NULL;
+	return a->vals[i][a->count[i] - 1];
+}
+
+char **
+mic_opt_vals(const struct mic_args *a, const char *name, int *n)
+{
+	int i = opt_index(a, name);
+
+	*n = i < 0 ? 0 : a->count[i];
+	return i < 0 ? NULL : a->vals[i];
+}
+
+int
+mic_cli_fail(const struct mic_error *err)
+{
+	fflush(stdout);
+	fprintf(stderr, "mic: %s\n", err->msg);
+	return MIC_EXIT_FAIL;
+}
+
+int
+mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("mic: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (a && a->cmd)
+		fprintf(stderr, " (see 'mic %s --help')\n", a->cmd->name);
+	else
+		fputs(" (see 'mic --help')\n", stderr);
+	return MIC_EXIT_USAGE;
+}
+
+static void
+add_val(struct mic_args *a, int i, char *v)
+{
+	a->vals[i] = realloc(a->vals[i], sizeof(char *) *
+	    (size_t)(a->count[i] + 1));
+	if (a->vals[i] == NULL) {
+		fprintf(stderr, "mic: out of memory\n");
+		exit(MIC_EXIT_FAIL);
+	}
+	a->vals[i][a->count[i]++] = v;
+}
+
+/*
+ * Parse argv (after the command words) against the command's options:
+ * "--name", "--name=value", "--name value", "-x", "-xVALUE", "-x VALUE";
+ * options may come before or after positionals; "--" ends options; "-"
+ * alone is a positional. Returns 0, or an exit code after printing.
+ */
+static int
+parse_args(struct mic_args *a, int argc, char **argv)
+{
+	const struct mic_opt *opts = a->cmd->opts;
+	int i, k;
+
+	a->argv = calloc((size_t)argc + 1, sizeof(char *));
+	if (a->argv == NULL)
+		return mic_cli_usage(NULL, "out of memory");
+	a->dashdash = -1;
+	for (i = 0; i < argc; i++) {
+		char *s = argv[i], *val = NULL;
+		int found = -1;
+
+		if (a->dashdash >= 0 || s[0] != '-' || s[1] == '\0') {
+			a->argv[a->argc++] = s;
+			continue;
+		}
+		if (strcmp(s, "--") == 0) {
+			a->dashdash = a->argc;
+			continue;
+		}
+		if (s[1] == '-') {
+			char *eq = strchr(s + 2, '=');
+			size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+
+			for (k = 0; opts[k].name; k++)
+				if (strlen(opts[k].name) == len &&
+				    strncmp(opts[k].name, s + 2, len) == 0)
+					found = k;
+			if (found < 0)
+				return mic_cli_usage(a, "unknown option '%.*s' "
+				    "for 'mic %s'", (int)len + 2, s,
+				    a->cmd->name);
+			if (eq && !opts[found].arg)
+				return mic_cli_usage(a, "option '--%s' takes "
+				    "no value", opts[found].name);
+			val = eq ? eq + 1 : NULL;
+		} else {
+			for (k = 0; opts[k].name; k++)
+				if (opts[k].short_name == s[1])
+					found = k;
+			if (found < 0)
+				return mic_cli_usage(a, "unknown option '-%c' "
+				    "for 'mic %s'", s[1], a->cmd->name);
+			if (s[2] != '\0') {
+				if (!opts[found].arg)
+					return mic_cli_usage(a, "unknown "
+					    "option '%s' for 'mic %s'", s,
+					    a->cmd->name);
+				val = s + 2;
+			}
+		}
+		if (opts[found].arg && val == NULL) {
+			if (i + 1 >= argc)
+				return mic_cli_usage(a, "option '--%s' needs "
+				    "a value (%s)", opts[found].name,
+				    opts[found].arg);
+			val = argv[++i];
+		}
+		add_val(a, found, val);
+	}
+	return 0;
+}
+
+static void
+free_args(struct mic_args *a)
+{
+	int i;
+
+	for (i = 0; i < MIC_MAX_OPTS; i++)
+		free(a->vals[i]);
+	free(a->argv);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct mic_cmd *c, *match = NULL;
+	struct mic_args args;
+	int words = 1, rc;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return MIC_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
+		printf("mic %s\n", MIC_VERSION);
+		return MIC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		print_help(stdout);
+		return MIC_EXIT_OK;
+	}
+	if (strcmp(argv[1], "session") == 0) {
+		if (argc < 3 || argv[2][0] == '-') {
+			if (argc >= 3 && (strcmp(argv[2], "--help") == 0 ||
+			    strcmp(argv[2], "-h") == 0)) {
+				for (c = mic_commands; c->name; c++)
+					if (strncmp(c->name, "session ", 8) == 0)
+						printf("usage: mic %s\n",
+						    c->usage);
+				return MIC_EXIT_OK;
+			}
+			return mic_cli_usage(NULL, "'mic session' needs a "
+			    "subcommand: start, note, decide, status, land, "
+			    "abandon or list");
+		}
+		for (c = mic_commands; c->name; c++)
+			if (strncmp(c->name, "session ", 8) == 0 &&
+			    strcmp(c->name + 8, argv[2]) == 0)
+				match = c;
+		if (match == NULL)
+			return mic_cli_usage(NULL, "unknown session subcommand "
+			    "'%s'", argv[2]);
+		words = 2;
+	} else {
+		for (c = mic_commands; c->name; c++)
+			if (strcmp(c->name, argv[1]) == 0)
+				match = c;
+		if (match == NULL)
+			return mic_cli_usage(NULL, "unknown command '%s'",
+			    argv[1]);
+	}
+	memset(&args, 0, sizeof(args));
+	args.cmd = match;
+	rc = parse_args(&args, argc - 1 - words, argv + 1 + words);
+	if (rc == 0 && mic_opt_count(&args, "help")) {
+		print_cmd_help(match);
+		rc = MIC_EXIT_OK;
+	} else if (rc == 0) {
+		rc = match->fn(&args);
+	}
+	free_args(&args);
+	mic_pager_finish();
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "mic: cannot write output\n");
+		if (rc == 0)
+			rc = MIC_EXIT_FAIL;
+	}
+	return rc;
+}

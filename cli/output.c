@@ -1,0 +1,220 @@
+/*
+ * output.c - pager, color, dates and paths for the mic binary; see cli.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/buf.h"
+#include "cli.h"
+
+static pid_t pager_pid = -1;
+static int color_state = -1;
+
+int
+mic_color_enabled(void)
+{
+	const char *nc, *term;
+
+	if (color_state >= 0)
+		return color_state;
+	nc = getenv("NO_COLOR");
+	term = getenv("TERM");
+	color_state = isatty(STDOUT_FILENO) && (nc == NULL || *nc == '\0') &&
+	    !(term && strcmp(term, "dumb") == 0);
+	return color_state;
+}
+
+const char *
+mic_color(const char *code)
+{
+	return mic_color_enabled() ? code : "";
+}
+
+/*
+ * Split the pager command on blanks into argv for execvp(): it never goes
+ * through a shell, so nothing in it is interpreted.
+ */
+static char **
+split_words(char *s)
+{
+	char **v = NULL;
+	size_t n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, " \t", &save); tok;
+	    tok = strtok_r(NULL, " \t", &save)) {
+		v = mic_xrealloc(v, (n + 2) * sizeof(*v));
+		v[n++] = tok;
+	}
+	if (v)
+		v[n] = NULL;
+	return v;
+}
+
+void
+mic_pager_start(void)
+{
+	const char *cmd = getenv("MIC_PAGER");
+	char *copy, **argv;
+	int fds[2];
+
+	if (pager_pid != -1 || !isatty(STDOUT_FILENO))
+		return;
+	if (cmd == NULL)
+		cmd = getenv("PAGER");
+	if (cmd == NULL)
+		cmd = "less -FRX";
+	if (*cmd == '\0' || strcmp(cmd, "cat") == 0)
+		return;
+	mic_color_enabled();	/* decide while stdout is the terminal */
+	copy = mic_xstrdup(cmd);
+	argv = split_words(copy);
+	if (argv == NULL || pipe(fds) == -1) {
+		free(argv);
+		free(copy);
+		return;
+	}
+	fflush(stdout);
+	pager_pid = fork();
+	if (pager_pid == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		free(argv);
+		free(copy);
+		return;
+	}
+	if (pager_pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		setenv("LESS", "FRX", 0);
+		execvp(argv[0], argv);
+		fprintf(stderr, "mic: cannot run pager %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	dup2(fds[1], STDOUT_FILENO);
+	close(fds[0]);
+	close(fds[1]);
+	free(argv);
+	free(copy);
+}
+
+void
+mic_pager_finish(void)
+{
+	int status;
+
+	if (pager_pid == -1)
+		return;
+	fflush(stdout);
+	close(STDOUT_FILENO);
+	while (waitpid(pager_pid, &status, 0) == -1 && errno == EINTR)
+		;
+	pager_pid = -1;
+}
+
+const char *
+mic_fmt_date(int64_t ns)
+{
+	static char buf[64];
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
+	return buf;
+}
+
+const char *
+mic_fmt_date_iso(int64_t ns)
+{
+	static char buf[64];
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
+	return buf;
+}
+
+void
+mic_print_path(FILE *f, const char *s)
+{
+	struct mic_buf b = MIC_BUF_INIT;
+
+	mic_buf_add_quoted(&b, s);
+	fputs(mic_buf_str(&b), f);
+	mic_buf_release(&b);
+}
+
+void
+mic_print_preview(FILE *f, const char *s, size_t max)
+{
+	size_t len = strcspn(s, "\r\n");
+	size_t i;
+
+	if (len > max)
+		len = max;
+	/* keep the line one line: control bytes become spaces */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+	}
+	if (len < strlen(s))
+		fputs("...", f);
+}
+
+struct mic_ws *
+mic_cli_open_ws(int *rc)
+{
+	const struct mic_error *err;
+	struct mic_ws *ws;
+
+	err = mic_ws_open(&ws);
+	if (err) {
+		*rc = mic_cli_fail(err);
+		return NULL;
+	}
+	return ws;
+}
+
+void
+mic_json_session(struct mic_json *j, const struct mic_session_row *s)
+{
+	char hex[MIC_OID_HEXSZ + 1];
+
+	mic_json_kstr(j, "id", s->id);
+	mic_json_kstr(j, "status", mic_session_status_name(s->status));
+	mic_json_kstr(j, "goal", s->goal);
+	mic_json_kstr(j, "org", s->org);
+	mic_json_kstr(j, "project", s->project);
+	mic_json_kstr(j, "author", s->author);
+	mic_json_kstr(j, "created", mic_fmt_date_iso(s->created_ns));
+	mic_json_kstr(j, "updated", mic_fmt_date_iso(s->updated_ns));
+	mic_json_key(j, "ended");
+	if (s->ended_ns)
+		mic_json_str(j, mic_fmt_date_iso(s->ended_ns));
+	else
+		mic_json_null(j);
+	mic_json_kint(j, "base_position", s->base_position);
+	mic_json_key(j, "landed_position");
+	if (s->landed_position)
+		mic_json_int(j, s->landed_position);
+	else
+		mic_json_null(j);
+	mic_json_key(j, "root");
+	if (s->has_result)
+		mic_json_str(j, mic_oid_to_hex(&s->result_root, hex));
+	else
+		mic_json_null(j);
+}

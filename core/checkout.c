@@ -1,0 +1,249 @@
+/*
+ * checkout.c - safe writes into the working tree; see checkout.h.
+ */
+#include "checkout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tree.h"
+
+#define LINK_MAX_SIZE (1024 * 1024)
+
+int
+mic_checkout_path_ok(const char *path)
+{
+	const char *p = path;
+
+	if (*p == '\0')
+		return 0;
+	if (strcmp(p, ".mic") == 0 || strncmp(p, ".mic/", 5) == 0)
+		return 0;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += len;
+		if (*p == '/') {
+			p++;
+			if (*p == '\0')
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+abs_path(struct mic_ws *ws, const char *path, struct mic_buf *out)
+{
+	mic_buf_reset(out);
+	mic_buf_addf(out, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
+	    path);
+}
+
+/*
+ * Check that every folder above path is a real folder (not a symlink),
+ * creating missing ones when `create`. *missing is set when a parent does
+ * not exist and create is 0.
+ */
+static const struct mic_error *
+check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT;
+	const char *p = path, *slash;
+	struct stat st;
+
+	*missing = 0;
+	mic_buf_addstr(&abs, strcmp(ws->root, "/") ? ws->root : "");
+	while ((slash = strchr(p, '/')) != NULL) {
+		mic_buf_addch(&abs, '/');
+		mic_buf_add(&abs, p, (size_t)(slash - p));
+		p = slash + 1;
+		if (lstat(abs.data, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				continue;
+			err = mic_error_fmt(MIC_ERR_CONFLICT, "cannot write "
+			    "%s: %s is not a folder", mic_error_quote(path),
+			    mic_error_quote(abs.data));
+			break;
+		}
+		if (errno != ENOENT) {
+			err = mic_error_errno("stat", abs.data);
+			break;
+		}
+		if (!create) {
+			*missing = 1;
+			break;
+		}
+		if (mkdir(abs.data, 0777) == -1) {
+			err = mic_error_errno("mkdir", abs.data);
+			break;
+		}
+	}
+	mic_buf_release(&abs);
+	return err;
+}
+
+/* Remove now-empty folders above path, up to the workspace root. */
+static void
+prune_parents(struct mic_ws *ws, const char *path)
+{
+	struct mic_buf abs = MIC_BUF_INIT;
+	char *slash;
+
+	abs_path(ws, path, &abs);
+	while ((slash = strrchr(abs.data, '/')) != NULL &&
+	    (size_t)(slash - abs.data) > strlen(ws->root)) {
+		*slash = '\0';
+		if (rmdir(abs.data) == -1)
+			break;
+	}
+	mic_buf_release(&abs);
+}
+
+const struct mic_error *
+mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
+    const struct mic_oid *oid)
+{
+	const struct mic_error *err;
+	struct mic_buf abs = MIC_BUF_INIT, tmp = MIC_BUF_INIT,
+	    target = MIC_BUF_INIT;
+	struct stat st;
+	char *slash;
+	int fd = -1, missing;
+	mode_t mask;
+
+	if (!mic_checkout_path_ok(path))
+		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write "
+		    "unsafe path %s", mic_error_quote(path));
+	err = check_parents(ws, path, 1, &missing);
+	if (err)
+		return err;
+	abs_path(ws, path, &abs);
+	if (lstat(abs.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* a folder in the way: only an empty one may go */
+		if (rmdir(abs.data) == -1) {
+			err = mic_error_fmt(MIC_ERR_CONFLICT, "cannot write "
+			    "%s: a folder is in the way",
+			    mic_error_quote(abs.data));
+			goto done;
+		}
+	}
+	slash = strrchr(abs.data, '/');
+	mic_buf_add(&tmp, abs.data, (size_t)(slash - abs.data));
+	mic_buf_addstr(&tmp, "/.mic-tmp-XXXXXX");
+	fd = mkstemp(tmp.data);
+	if (fd == -1) {
+		err = mic_error_errno("create temporary file", tmp.data);
+		goto done;
+	}
+	if (mode == MIC_MODE_LINK) {
+		err = mic_store_read(ws->store, oid, MIC_OBJ_BLOB,
+		    LINK_MAX_SIZE, &target, NULL);
+		if (err)
+			goto fail;
+		close(fd);
+		fd = -1;
+		if (unlink(tmp.data) == -1 ||
+		    symlink(mic_buf_str(&target), tmp.data) == -1) {
+			err = mic_error_errno("symlink", tmp.data);
+			goto fail;
+		}
+	} else {
+		err = mic_store_copy_to_fd(ws->store, oid, fd, tmp.data);
+		if (err)
+			goto fail;
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, (mode == MIC_MODE_EXEC ? 0777 : 0666) &
+		    ~mask) == -1) {
+			err = mic_error_errno("chmod", tmp.data);
+			goto fail;
+		}
+		if (close(fd) == -1) {
+			fd = -1;
+			err = mic_error_errno("close", tmp.data);
+			goto fail;
+		}
+		fd = -1;
+	}
+	if (rename(tmp.data, abs.data) == -1) {
+		err = mic_error_errno("rename to", abs.data);
+		goto fail;
+	}
+	goto done;
+fail:
+	unlink(tmp.data);
+done:
+	if (fd != -1)
+		close(fd);
+	mic_buf_release(&abs);
+	mic_buf_release(&tmp);
+	mic_buf_release(&target);
+	return err;
+}
+
+const struct mic_error *
+mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
+    size_t n)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!mic_checkout_path_ok(changes[i].path)) {
+			err = mic_error_fmt(MIC_ERR_CORRUPT, "refusing to "
+			    "write unsafe path %s",
+			    mic_error_quote(changes[i].path));
+			goto done;
+		}
+	}
+	/* first remove added files, so restored ones have room */
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		int missing;
+
+		if (changes[i].kind != 'A')
+			continue;
+		err = check_parents(ws, changes[i].path, 0, &missing);
+		if (err)
+			goto done;
+		if (missing)
+			continue;
+		abs_path(ws, changes[i].path, &abs);
+		if (lstat(abs.data, &st) == -1) {
+			if (errno == ENOENT)
+				continue;
+			err = mic_error_errno("stat", abs.data);
+			goto done;
+		}
+		if (S_ISDIR(st.st_mode))
+			continue;
+		if (unlink(abs.data) == -1 && errno != ENOENT) {
+			err = mic_error_errno("remove", abs.data);
+			goto done;
+		}
+		prune_parents(ws, changes[i].path);
+	}
+	for (i = 0; i < n; i++) {
+		if (changes[i].kind == 'A')
+			continue;
+		err = mic_checkout_file(ws, changes[i].path,
+		    changes[i].old_mode, &changes[i].old_oid);
+		if (err)
+			goto done;
+	}
+done:
+	mic_buf_release(&abs);
+	return err;
+}

@@ -1,0 +1,268 @@
+/*
+ * patch.c - git-style per-file patches; see patch.h.
+ */
+#include "patch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scan.h"
+#include "session.h"
+#include "tree.h"
+
+#define ABBREV 12
+
+/* Load one side's content; *too_big when it is over the size limit. */
+static const struct mic_error *
+load_side(struct mic_ws *ws, const char *path, const struct mic_patch_side *s,
+    struct mic_buf *out, int *too_big)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT;
+	struct stat st;
+	int fd = -1;
+
+	*too_big = 0;
+	mic_buf_reset(out);
+	mic_buf_addstr(out, "");
+	if (!s->present)
+		return NULL;
+	if (!s->from_disk) {
+		err = mic_store_read(ws->store, &s->oid, MIC_OBJ_BLOB,
+		    MIC_LINES_MAX_SIZE, out, NULL);
+		if (err && err->code == MIC_ERR_INPUT) {
+			*too_big = 1;
+			err = NULL;
+		}
+		return err;
+	}
+	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
+	    path);
+	if (lstat(abs.data, &st) == -1) {
+		err = mic_error_errno("stat", abs.data);
+		goto done;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		size_t cap = (size_t)st.st_size + 64;
+		ssize_t n;
+
+		for (;;) {
+			mic_buf_grow(out, cap);
+			n = readlink(abs.data, out->data, cap);
+			if (n == -1) {
+				err = mic_error_errno("readlink", abs.data);
+				goto done;
+			}
+			if ((size_t)n < cap)
+				break;
+			cap *= 2;
+		}
+		out->len = (size_t)n;
+		out->data[n] = '\0';
+		goto done;
+	}
+	if ((uint64_t)st.st_size > MIC_LINES_MAX_SIZE) {
+		*too_big = 1;
+		goto done;
+	}
+	fd = open(abs.data, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1) {
+		err = mic_error_errno("open", abs.data);
+		goto done;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (out->len > MIC_LINES_MAX_SIZE) {
+			*too_big = 1;
+			break;
+		}
+		mic_buf_grow(out, 64 * 1024);
+		n = read(fd, out->data + out->len, 64 * 1024);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err = mic_error_errno("read", abs.data);
+			break;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	}
+done:
+	if (fd != -1)
+		close(fd);
+	mic_buf_release(&abs);
+	return err;
+}
+
+static const struct mic_error *
+emit_buf(mic_diff_emit_fn emit, void *ctx, struct mic_buf *b)
+{
+	const struct mic_error *err = NULL;
+
+	if (emit && b->len)
+		err = emit(ctx, b->data, b->len);
+	mic_buf_reset(b);
+	return err;
+}
+
+static void
+add_abbrev(struct mic_buf *b, const struct mic_patch_side *s)
+{
+	char hex[MIC_OID_HEXSZ + 1];
+
+	if (!s->present) {
+		mic_buf_addf(b, "%.*s", ABBREV, "000000000000000000000000");
+		return;
+	}
+	mic_oid_to_hex(&s->oid, hex);
+	mic_buf_add(b, hex, ABBREV);
+}
+
+/* One patch, for sides that are both present or one absent. */
+static const struct mic_error *
+patch_one(struct mic_ws *ws, const char *path, const struct mic_patch_side *a,
+    const struct mic_patch_side *b, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary)
+{
+	const struct mic_error *err;
+	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT,
+	    db = MIC_BUF_INIT;
+	struct mic_diff_stat st = {0, 0};
+	int big_a, big_b, is_bin, same_content;
+
+	err = load_side(ws, path, a, &da, &big_a);
+	if (err == NULL)
+		err = load_side(ws, path, b, &db, &big_b);
+	if (err)
+		goto done;
+	is_bin = big_a || big_b || mic_diff_is_binary(da.data, da.len) ||
+	    mic_diff_is_binary(db.data, db.len);
+	same_content = a->present && b->present && !big_a && !big_b &&
+	    da.len == db.len && memcmp(da.data, db.data, da.len) == 0;
+	if (binary)
+		*binary = is_bin;
+
+	mic_buf_addstr(&hdr, "diff --git ");
+	mic_buf_add_quoted_prefix(&hdr, "a/", path);
+	mic_buf_addch(&hdr, ' ');
+	mic_buf_add_quoted_prefix(&hdr, "b/", path);
+	mic_buf_addch(&hdr, '\n');
+	if (!a->present)
+		mic_buf_addf(&hdr, "new file mode %o\n", b->mode);
+	else if (!b->present)
+		mic_buf_addf(&hdr, "deleted file mode %o\n", a->mode);
+	else if (a->mode != b->mode)
+		mic_buf_addf(&hdr, "old mode %o\nnew mode %o\n", a->mode,
+		    b->mode);
+	if (!same_content) {
+		mic_buf_addstr(&hdr, "index ");
+		add_abbrev(&hdr, a);
+		mic_buf_addstr(&hdr, "..");
+		add_abbrev(&hdr, b);
+		if (a->present && b->present && a->mode == b->mode)
+			mic_buf_addf(&hdr, " %o", a->mode);
+		mic_buf_addch(&hdr, '\n');
+	}
+	if (same_content) {
+		err = emit_buf(emit, ctx, &hdr);
+		goto done;
+	}
+	if (is_bin) {
+		mic_buf_addstr(&hdr, "Binary files ");
+		if (a->present)
+			mic_buf_add_quoted_prefix(&hdr, "a/", path);
+		else
+			mic_buf_addstr(&hdr, "/dev/null");
+		mic_buf_addstr(&hdr, " and ");
+		if (b->present)
+			mic_buf_add_quoted_prefix(&hdr, "b/", path);
+		else
+			mic_buf_addstr(&hdr, "/dev/null");
+		mic_buf_addstr(&hdr, " differ\n");
+		err = emit_buf(emit, ctx, &hdr);
+		goto done;
+	}
+	if (da.len == 0 && db.len == 0) {
+		/* an empty file added or deleted: header only, as git */
+		err = emit_buf(emit, ctx, &hdr);
+		goto done;
+	}
+	if (a->present) {
+		mic_buf_addstr(&hdr, "--- ");
+		mic_buf_add_quoted_prefix(&hdr, "a/", path);
+	} else {
+		mic_buf_addstr(&hdr, "--- /dev/null");
+	}
+	mic_buf_addch(&hdr, '\n');
+	if (b->present) {
+		mic_buf_addstr(&hdr, "+++ ");
+		mic_buf_add_quoted_prefix(&hdr, "b/", path);
+	} else {
+		mic_buf_addstr(&hdr, "+++ /dev/null");
+	}
+	mic_buf_addch(&hdr, '\n');
+	err = emit_buf(emit, ctx, &hdr);
+	if (err)
+		goto done;
+	if (emit)
+		err = mic_diff_unified(da.data, da.len, db.data, db.len, 3,
+		    emit, ctx, &st);
+	else
+		err = mic_diff_count(da.data, da.len, db.data, db.len, &st);
+done:
+	if (stat) {
+		stat->added += st.added;
+		stat->removed += st.removed;
+	}
+	mic_buf_release(&hdr);
+	mic_buf_release(&da);
+	mic_buf_release(&db);
+	return err;
+}
+
+/* Fill in a disk side's id (for the index line) when it is not known. */
+static const struct mic_error *
+hash_disk_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s)
+{
+	struct mic_cache_row st;
+
+	if (!s->present || !s->from_disk || !mic_oid_is_null(&s->oid))
+		return NULL;
+	return mic_scan_file(ws, path, 0, &s->oid, &st);
+}
+
+const struct mic_error *
+mic_patch_write(struct mic_ws *ws, const char *path,
+    const struct mic_patch_side *a, const struct mic_patch_side *b,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
+    int *binary)
+{
+	const struct mic_error *err;
+	struct mic_patch_side ca = *a, cb = *b, none = {0};
+	int link_a = a->present && a->mode == MIC_MODE_LINK;
+	int link_b = b->present && b->mode == MIC_MODE_LINK;
+
+	if (stat)
+		stat->added = stat->removed = 0;
+	if (binary)
+		*binary = 0;
+	err = hash_disk_side(ws, path, &ca);
+	if (err == NULL)
+		err = hash_disk_side(ws, path, &cb);
+	if (err)
+		return err;
+	if (ca.present && cb.present && link_a != link_b) {
+		err = patch_one(ws, path, &ca, &none, emit, ctx, stat, binary);
+		if (err == NULL)
+			err = patch_one(ws, path, &none, &cb, emit, ctx, stat,
+			    binary);
+		return err;
+	}
+	return patch_one(ws, path, &ca, &cb, emit, ctx, stat, binary);
+}

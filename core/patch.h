@@ -1,0 +1,41 @@
+/*
+ * patch.h - git-style patches for one file, from the store or the disk.
+ *
+ *	diff --git a/path b/path
+ *	new file mode 100644 | deleted file mode 100644 | old mode/new mode
+ *	index <12 hex>..<12 hex>[ <mode>]
+ *	--- a/path | /dev/null
+ *	+++ b/path | /dev/null
+ *	@@ ... hunks (core/diff.h) ...
+ *
+ * Paths with special bytes are quoted as git quotes them, so `git apply`
+ * reads them back. A file is binary when either side has a NUL byte in
+ * its first 8000 bytes or is larger than MIC_LINES_MAX_SIZE; then
+ * "Binary files a/path and b/path differ" replaces the hunks. A change
+ * between a symlink and a file is shown as a deletion and an addition,
+ * as git does.
+ */
+#ifndef MIC_PATCH_H
+#define MIC_PATCH_H
+
+#include "diff.h"
+#include "workspace.h"
+
+struct mic_patch_side {
+	int present;		/* 0: the file does not exist on this side */
+	unsigned mode;
+	struct mic_oid oid;	/* may be null for a disk side not hashed */
+	int from_disk;		/* read the working tree's file, not oid */
+};
+
+/*
+ * Write the patch of path from side a to side b through emit (NULL: only
+ * count). *stat receives the line counts; *binary is set for binary
+ * files (stat is then zero). Equal sides produce nothing.
+ */
+const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
+    const struct mic_patch_side *a, const struct mic_patch_side *b,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
+    int *binary);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * scan.h - compare the working tree with the head.
+ *
+ *	struct mic_scan scan = MIC_SCAN_INIT;
+ *	err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+ *	for (i = 0; i < scan.n; i++) use(scan.changes[i]);
+ *	mic_scan_release(&scan);
+ *
+ * The head's files and what lstat() said of each when its content was last
+ * known are in the stat cache (store/db.h). The scan walks the working tree
+ * in sorted order, skipping .mic/, ignored paths (.micignore), nested
+ * workspaces (folders with their own .mic) and anything that is not a
+ * regular file, symlink or folder, and merges it with the cache:
+ *   - a file whose lstat() matches its cache row is unchanged, unless the
+ *     row is racy: then its content is read again;
+ *   - otherwise its content is hashed (and stored, in MIC_SCAN_STORE)
+ *     and compared with the row's id and mode;
+ *   - a file only in the tree is added ('A'), only in the cache deleted.
+ * A row is racy when the file's mtime or ctime is within
+ * MIC_RACY_WINDOW_NS before the scan that wrote the row started: a file
+ * changed again in the same timestamp tick as it was read would look
+ * unchanged, so such rows are never trusted on stat alone.
+ *
+ * Files found unchanged by content but with new stat data come back in
+ * `refresh`, so the caller may update the cache and skip the read next
+ * time.
+ */
+#ifndef MIC_SCAN_H
+#define MIC_SCAN_H
+
+#include "../store/db.h"
+#include "workspace.h"
+
+/* Two seconds: covers file systems with coarse (even 2 s) timestamps. */
+#define MIC_RACY_WINDOW_NS 2000000000LL
+
+enum mic_scan_mode {
+	MIC_SCAN_STATUS,	/* hash modified files; not added ones */
+	MIC_SCAN_HASH,		/* hash every changed and added file */
+	MIC_SCAN_STORE,		/* store every changed and added file */
+};
+
+/* A change, with the new file's stat data (for the cache) when present. */
+struct mic_scan_change {
+	struct mic_change_row c;	/* lines_* are -1 (not computed) */
+	int hashed;			/* c.new_oid is set */
+	struct mic_cache_row stat;	/* path aliases c.path; A and M */
+};
+
+struct mic_scan {
+	struct mic_scan_change *changes;	/* sorted by path */
+	size_t n, cap;
+	struct mic_cache_row *refresh;		/* owns its paths */
+	size_t nrefresh, caprefresh;
+};
+
+#define MIC_SCAN_INIT { NULL, 0, 0, NULL, 0, 0 }
+
+const struct mic_error *mic_scan_run(struct mic_ws *ws,
+    enum mic_scan_mode mode, struct mic_scan *out);
+void mic_scan_release(struct mic_scan *scan);
+
+/*
+ * Write the refresh rows of a finished scan to the cache, in a transaction
+ * of its own. Best effort for read-only commands: the caller may ignore
+ * the error (the cache is only an optimisation).
+ */
+const struct mic_error *mic_scan_save_refresh(struct mic_ws *ws,
+    struct mic_scan *scan);
+
+/* 1 when the cache row may be trusted for a file with this stat data. */
+int mic_scan_row_racy(int64_t mtime_ns, int64_t ctime_ns, int64_t scan_ns);
+
+/*
+ * Hash or store the file at path (relative to the root) as it is now:
+ * its blob id, git mode and stat data. Symlinks are read with readlink(),
+ * never followed. Fails naming the path when it cannot be read.
+ */
+const struct mic_error *mic_scan_file(struct mic_ws *ws, const char *path,
+    int store, struct mic_oid *oid, struct mic_cache_row *stat);
+
+#endif

@@ -1,0 +1,580 @@
+/*
+ * session.c - session life cycle; see session.h.
+ */
+#include "session.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkout.h"
+#include "diff.h"
+#include "scan.h"
+#include "tree.h"
+
+#define BINARY_PROBE 8000
+
+const struct mic_error *
+mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
+{
+	const struct mic_error *err;
+	int found;
+
+	err = mic_db_session_active(ws->db, out, &found);
+	if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "no active session; "
+		    "start one with 'mic session start <goal>'");
+	return err;
+}
+
+/* A goal or org/project name: not empty, not only white space. */
+static int
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+const struct mic_error *
+mic_session_start(struct mic_ws *ws, const char *org, const char *project,
+    const char *goal, struct mic_session_row *out)
+{
+	const struct mic_error *err;
+	struct mic_session_row row = {0}, active = {0};
+	struct mic_oid root;
+	char *ws_org = NULL, *ws_project = NULL;
+	int found, has_root;
+
+	if (blank(goal))
+		return mic_error_fmt(MIC_ERR_INPUT, "the goal is empty: say "
+		    "what the session is for");
+	if ((org && blank(org)) || (project && blank(project)))
+		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		    "be empty");
+	err = mic_random_id(row.id);
+	if (err)
+		return err;
+	err = mic_db_begin(ws->db);
+	if (err)
+		return err;
+	err = mic_db_session_active(ws->db, &active, &found);
+	if (err)
+		goto done;
+	if (found) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "session %.8s is already "
+		    "active (goal: %s); land or abandon it first", active.id,
+		    mic_error_quote(active.goal));
+		goto done;
+	}
+	err = mic_db_meta_get(ws->db, "org", &ws_org);
+	if (err == NULL)
+		err = mic_db_meta_get(ws->db, "project", &ws_project);
+	if (err)
+		goto done;
+	if (org == NULL && (ws_org == NULL || ws_project == NULL)) {
+		err = mic_error_fmt(MIC_ERR_INPUT, "this workspace has no org "
+		    "and project yet; use 'mic session start <org> <project> "
+		    "<goal>'");
+		goto done;
+	}
+	if (org && ws_org && (strcmp(org, ws_org) != 0 ||
+	    strcmp(project, ws_project ? ws_project : "") != 0)) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "this workspace belongs "
+		    "to %s/%s, not %s/%s", ws_org, ws_project ? ws_project :
+		    "", org, project);
+		goto done;
+	}
+	if (org && ws_org == NULL) {
+		err = mic_db_meta_set(ws->db, "org", org);
+		if (err == NULL)
+			err = mic_db_meta_set(ws->db, "project", project);
+		if (err)
+			goto done;
+	}
+	row.org = (char *)(org ? org : ws_org);
+	row.project = (char *)(project ? project : ws_project);
+	row.goal = (char *)goal;
+	row.author = mic_ws_author(ws);
+	row.status = MIC_SESSION_ACTIVE;
+	err = mic_db_head(ws->db, &row.base_position, &root, &has_root);
+	if (err)
+		goto done;
+	row.created_ns = row.updated_ns = mic_now_ns();
+	err = mic_db_session_insert(ws->db, &row);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err == NULL && out)
+		err = mic_db_session_get(ws->db, row.id, out, &found);
+done:
+	if (err)
+		mic_db_rollback(ws->db);
+	free(row.author);
+	free(ws_org);
+	free(ws_project);
+	mic_session_row_release(&active);
+	return err;
+}
+
+const struct mic_error *
+mic_session_note(struct mic_ws *ws, const char *role, const char *author,
+    const char *text, size_t len)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	char *who = NULL;
+	int64_t now = mic_now_ns();
+
+	if (memchr(text, '\0', len))
+		return mic_error_fmt(MIC_ERR_INPUT, "the message contains a "
+		    "NUL byte; messages are text");
+	if (len == 0 || blank(text))
+		return mic_error_fmt(MIC_ERR_INPUT, "the message is empty");
+	err = mic_db_begin(ws->db);
+	if (err)
+		return err;
+	err = mic_session_active(ws, &s);
+	if (err)
+		goto done;
+	who = author ? mic_xstrdup(author) : mic_ws_author(ws);
+	err = mic_db_message_add(ws->db, s.id, role, who, now, text, len);
+	if (err == NULL)
+		err = mic_db_session_touch(ws->db, s.id, now);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+done:
+	if (err)
+		mic_db_rollback(ws->db);
+	free(who);
+	mic_session_row_release(&s);
+	return err;
+}
+
+const struct mic_error *
+mic_session_decide(struct mic_ws *ws, const char *decision, const char *why,
+    const char *const *alternatives, size_t n_alternatives)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	char *who = NULL;
+	int64_t now = mic_now_ns();
+	size_t i;
+
+	if (blank(decision))
+		return mic_error_fmt(MIC_ERR_INPUT, "the decision is empty");
+	if (blank(why))
+		return mic_error_fmt(MIC_ERR_INPUT, "the reasoning (--why) is "
+		    "empty");
+	for (i = 0; i < n_alternatives; i++)
+		if (blank(alternatives[i]))
+			return mic_error_fmt(MIC_ERR_INPUT, "alternative %zu "
+			    "is empty", i + 1);
+	err = mic_db_begin(ws->db);
+	if (err)
+		return err;
+	err = mic_session_active(ws, &s);
+	if (err)
+		goto done;
+	who = mic_ws_author(ws);
+	err = mic_db_decision_add(ws->db, s.id, who, now, decision, why,
+	    alternatives, n_alternatives);
+	if (err == NULL)
+		err = mic_db_session_touch(ws->db, s.id, now);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+done:
+	if (err)
+		mic_db_rollback(ws->db);
+	free(who);
+	mic_session_row_release(&s);
+	return err;
+}
+
+const struct mic_error *
+mic_blob_lines(struct mic_store *store, const struct mic_oid *oid,
+    int64_t *lines)
+{
+	const struct mic_error *err;
+	struct mic_obj *obj;
+	char *buf = mic_xmalloc(64 * 1024);
+	uint64_t seen = 0;
+	int64_t count = 0;
+	char last = '\n';
+	size_t n;
+
+	*lines = 0;
+	err = mic_obj_open(store, oid, &obj);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	for (;;) {
+		err = mic_obj_read(obj, buf, 64 * 1024, &n);
+		if (err || n == 0)
+			break;
+		if (seen < BINARY_PROBE && memchr(buf, '\0',
+		    n < BINARY_PROBE - seen ? n : (size_t)(BINARY_PROBE -
+		    seen))) {
+			count = -1;
+			break;
+		}
+		seen += n;
+		for (size_t i = 0; i < n; i++)
+			count += buf[i] == '\n';
+		last = buf[n - 1];
+	}
+	if (count >= 0 && last != '\n')
+		count++;
+	*lines = count;
+	mic_obj_close(obj);
+	free(buf);
+	return err;
+}
+
+/* Fill lines_added / lines_removed of one change (-1 when binary). */
+static const struct mic_error *
+count_lines(struct mic_store *store, struct mic_change_row *c)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf a = MIC_BUF_INIT, b = MIC_BUF_INIT;
+	struct mic_diff_stat st;
+	int64_t n;
+
+	c->lines_added = c->lines_removed = -1;
+	if (c->kind == 'A' || c->kind == 'D') {
+		err = mic_blob_lines(store, c->kind == 'A' ? &c->new_oid :
+		    &c->old_oid, &n);
+		if (err || n < 0)
+			return err;
+		c->lines_added = c->kind == 'A' ? n : 0;
+		c->lines_removed = c->kind == 'D' ? n : 0;
+		return NULL;
+	}
+	if (mic_oid_cmp(&c->old_oid, &c->new_oid) == 0) {
+		c->lines_added = c->lines_removed = 0;	/* mode change */
+		return NULL;
+	}
+	err = mic_store_read(store, &c->old_oid, MIC_OBJ_BLOB,
+	    MIC_LINES_MAX_SIZE, &a, NULL);
+	if (err == NULL)
+		err = mic_store_read(store, &c->new_oid, MIC_OBJ_BLOB,
+		    MIC_LINES_MAX_SIZE, &b, NULL);
+	if (err && err->code == MIC_ERR_INPUT) {
+		err = NULL;	/* too large to load: lines unknown */
+		goto done;
+	}
+	if (err)
+		goto done;
+	if (mic_diff_is_binary(mic_buf_str(&a), a.len) ||
+	    mic_diff_is_binary(mic_buf_str(&b), b.len))
+		goto done;
+	err = mic_diff_count(mic_buf_str(&a), a.len, mic_buf_str(&b), b.len,
+	    &st);
+	if (err == NULL) {
+		c->lines_added = (int64_t)st.added;
+		c->lines_removed = (int64_t)st.removed;
+	}
+done:
+	mic_buf_release(&a);
+	mic_buf_release(&b);
+	return err;
+}
+
+/*
+ * Store the working changes of the active session s and build the tree
+ * they make on top of the head: the first half of land and abandon,
+ * done before any database write. Fills scan and *root.
+ */
+static const struct mic_error *
+record_changes(struct mic_ws *ws, const struct mic_session_row *s,
+    struct mic_scan *scan, struct mic_oid *root, int64_t *head)
+{
+	const struct mic_error *err;
+	struct mic_tree_edit *edits = NULL;
+	struct mic_oid base;
+	int has_base;
+	size_t i;
+
+	err = mic_db_head(ws->db, head, &base, &has_base);
+	if (err)
+		return err;
+	if (*head != s->base_position)
+		return mic_error_fmt(MIC_ERR_CORRUPT, "the head moved to @%"
+		    PRId64 " while session %.8s, started on @%" PRId64 ", was "
+		    "active", *head, s->id, s->base_position);
+	err = mic_scan_run(ws, MIC_SCAN_STORE, scan);
+	if (err)
+		return err;
+	edits = mic_xcalloc(scan->n + 1, sizeof(*edits));
+	for (i = 0; i < scan->n && err == NULL; i++) {
+		struct mic_change_row *c = &scan->changes[i].c;
+
+		edits[i].path = c->path;
+		edits[i].mode = c->new_mode;
+		edits[i].oid = c->new_oid;
+		edits[i].remove = c->kind == 'D';
+		err = count_lines(ws->store, c);
+	}
+	if (err == NULL)
+		err = mic_tree_apply(ws->store, has_base ? &base : NULL,
+		    edits, scan->n, root);
+	if (err == NULL)
+		err = mic_store_sync(ws->store);
+	free(edits);
+	return err;
+}
+
+/*
+ * Check, inside the write transaction, that s is still the active session
+ * and the head has not moved since record_changes() looked.
+ */
+static const struct mic_error *
+recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
+{
+	const struct mic_error *err;
+	struct mic_session_row now = {0};
+	struct mic_oid root;
+	int64_t pos;
+	int found, has_root;
+
+	err = mic_db_session_active(ws->db, &now, &found);
+	if (err)
+		return err;
+	if (!found || strcmp(now.id, s->id) != 0)
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "session %.8s is no "
+		    "longer active (another mic process ended it)", s->id);
+	mic_session_row_release(&now);
+	if (err == NULL)
+		err = mic_db_head(ws->db, &pos, &root, &has_root);
+	if (err == NULL && pos != head)
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "the head moved to @%"
+		    PRId64 " meanwhile", pos);
+	return err;
+}
+
+const struct mic_error *
+mic_session_land(struct mic_ws *ws, int allow_empty,
+    struct mic_session_row *out, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_oid root;
+	int64_t head, now;
+	size_t i;
+	int found;
+
+	err = mic_session_active(ws, &s);
+	if (err)
+		return err;
+	err = record_changes(ws, &s, &scan, &root, &head);
+	if (err)
+		goto done;
+	if (scan.n == 0 && !allow_empty) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
+		    "file changed since @%" PRId64 "; use --allow-empty to "
+		    "land a session without file changes", head);
+		goto done;
+	}
+	err = mic_db_begin(ws->db);
+	if (err)
+		goto done;
+	err = recheck(ws, &s, head);
+	now = mic_now_ns();
+	for (i = 0; i < scan.n && err == NULL; i++) {
+		struct mic_scan_change *c = &scan.changes[i];
+
+		err = mic_db_change_add(ws->db, s.id, &c->c);
+		if (err)
+			break;
+		if (c->c.kind == 'D')
+			err = mic_db_cache_delete(ws->db, c->c.path);
+		else
+			err = mic_db_cache_put(ws->db, &c->stat);
+	}
+	for (i = 0; i < scan.nrefresh && err == NULL; i++)
+		err = mic_db_cache_refresh(ws->db, &scan.refresh[i]);
+	if (err == NULL)
+		err = mic_db_landing_add(ws->db, head + 1, s.id, &root, now);
+	if (err == NULL)
+		err = mic_db_session_finish(ws->db, s.id, MIC_SESSION_LANDED,
+		    now, &root);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err) {
+		mic_db_rollback(ws->db);
+		goto done;
+	}
+	if (nchanges)
+		*nchanges = scan.n;
+	if (out)
+		err = mic_db_session_get(ws->db, s.id, out, &found);
+done:
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	return err;
+}
+
+const struct mic_error *
+mic_session_abandon(struct mic_ws *ws, int keep_files,
+    struct mic_session_row *out, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct mic_change_row *rows = NULL;
+	struct mic_oid root;
+	int64_t head, now;
+	size_t i;
+	int found;
+
+	err = mic_session_active(ws, &s);
+	if (err)
+		return err;
+	err = record_changes(ws, &s, &scan, &root, &head);
+	if (err)
+		goto done;
+	err = mic_db_begin(ws->db);
+	if (err)
+		goto done;
+	err = recheck(ws, &s, head);
+	now = mic_now_ns();
+	for (i = 0; i < scan.n && err == NULL; i++)
+		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
+	if (err == NULL)
+		err = mic_db_session_finish(ws->db, s.id,
+		    MIC_SESSION_ABANDONED, now, &root);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err) {
+		mic_db_rollback(ws->db);
+		goto done;
+	}
+	if (nchanges)
+		*nchanges = scan.n;
+	if (!keep_files && scan.n > 0) {
+		rows = mic_xcalloc(scan.n, sizeof(*rows));
+		for (i = 0; i < scan.n; i++)
+			rows[i] = scan.changes[i].c;	/* borrowed */
+		err = mic_checkout_revert(ws, rows, scan.n);
+		free(rows);
+		if (err) {
+			err = mic_error_fmt(err->code, "session %.8s is "
+			    "abandoned and its changes are stored, but "
+			    "restoring the working tree failed: %s", s.id,
+			    err->msg);
+			goto done;
+		}
+	}
+	if (out)
+		err = mic_db_session_get(ws->db, s.id, out, &found);
+done:
+	mic_scan_release(&scan);
+	mic_session_row_release(&s);
+	return err;
+}
+
+static int
+all_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* Parse "@N" strictly: digits only, no sign, fits in int64. */
+static const struct mic_error *
+parse_position(const char *name, int64_t *pos)
+{
+	const char *p = name + 1;
+	int64_t v = 0;
+
+	if (*p == '\0')
+		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a position: "
+		    "use @N with N a number", mic_error_quote(name));
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return mic_error_fmt(MIC_ERR_INPUT, "%s is not a "
+			    "position: use @N with N a number",
+			    mic_error_quote(name));
+		if (v > (INT64_MAX - 9) / 10)
+			return mic_error_fmt(MIC_ERR_NOT_FOUND, "no position "
+			    "%s: the head is far below it",
+			    mic_error_quote(name));
+		v = v * 10 + (*p - '0');
+	}
+	*pos = v;
+	return NULL;
+}
+
+const struct mic_error *
+mic_session_resolve(struct mic_ws *ws, const char *name,
+    struct mic_session_row *out)
+{
+	const struct mic_error *err;
+	char ids[2][33], lower[33];
+	size_t n, i, len = strlen(name);
+	int64_t pos;
+	int found;
+
+	if (name[0] == '@') {
+		err = parse_position(name, &pos);
+		if (err)
+			return err;
+		err = mic_db_session_at(ws->db, pos, out, &found);
+		if (err == NULL && !found)
+			err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no session "
+			    "landed at %s", mic_error_quote(name));
+		return err;
+	}
+	if (len < 4 || len > 32 || !all_hex(name))
+		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a session name: "
+		    "use an id, a prefix of at least 4 hex digits, or @N",
+		    mic_error_quote(name));
+	for (i = 0; i <= len; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	err = mic_db_session_ids_with_prefix(ws->db, lower, ids, 2, &n);
+	if (err)
+		return err;
+	if (n == 0)
+		return mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",
+		    name);
+	if (n > 1)
+		return mic_error_fmt(MIC_ERR_AMBIGUOUS, "session prefix %s is "
+		    "ambiguous: it matches %s, %s and maybe more", name,
+		    ids[0], ids[1]);
+	err = mic_db_session_get(ws->db, ids[0], out, &found);
+	if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",
+		    name);
+	return err;
+}
+
+const struct mic_error *
+mic_position_resolve(struct mic_ws *ws, const char *name, int64_t *pos,
+    struct mic_oid *root, int *has_root)
+{
+	const struct mic_error *err;
+	int found;
+
+	*has_root = 0;
+	if (name[0] != '@')
+		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a position: "
+		    "use @N", mic_error_quote(name));
+	err = parse_position(name, pos);
+	if (err)
+		return err;
+	if (*pos == 0)
+		return NULL;
+	err = mic_db_landing_root(ws->db, *pos, root, &found);
+	if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no position %s: nothing "
+		    "landed there", mic_error_quote(name));
+	if (err == NULL)
+		*has_root = 1;
+	return err;
+}

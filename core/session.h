@@ -1,0 +1,83 @@
+/*
+ * session.h - sessions: a goal, a conversation, decisions and the file
+ * changes made, landed atomically or abandoned.
+ *
+ * One session at most is active in a workspace. It starts on the head
+ * (its base position); while it is active nothing else can move the head,
+ * so its changes are the working tree's changes against the head.
+ *
+ * Landing stores every changed file and the trees above them, makes them
+ * durable, then in one database transaction records the changes, adds
+ * the landing at the next position and marks the session landed. A crash
+ * before the commit leaves only unused objects: the session stays active.
+ *
+ * Abandoning records the working changes the same way (as the session's
+ * result, at no position), marks the session abandoned, and then restores
+ * the changed files to the base unless asked to keep them.
+ */
+#ifndef MIC_SESSION_H
+#define MIC_SESSION_H
+
+#include "../store/db.h"
+#include "workspace.h"
+
+/* Blobs larger than this are not loaded to count changed lines. */
+#define MIC_LINES_MAX_SIZE (32u * 1024 * 1024)
+
+/*
+ * Start a session on the head. org and project may both be NULL when the
+ * workspace knows them; when given they must match the workspace's, or
+ * are recorded as the workspace's if it has none yet. *out (may be NULL)
+ * receives the new session.
+ */
+const struct mic_error *mic_session_start(struct mic_ws *ws, const char *org,
+    const char *project, const char *goal, struct mic_session_row *out);
+
+/* The active session, or an error saying there is none. */
+const struct mic_error *mic_session_active(struct mic_ws *ws,
+    struct mic_session_row *out);
+
+/* Append a message to the active session's conversation. */
+const struct mic_error *mic_session_note(struct mic_ws *ws, const char *role,
+    const char *author, const char *text, size_t len);
+
+/* Record a decision of the active session. */
+const struct mic_error *mic_session_decide(struct mic_ws *ws,
+    const char *decision, const char *why, const char *const *alternatives,
+    size_t n_alternatives);
+
+/*
+ * Land the active session (see above). Refused when there are no file
+ * changes unless allow_empty. *out (may be NULL) receives the landed
+ * session; *nchanges (may be NULL) the number of changed files.
+ */
+const struct mic_error *mic_session_land(struct mic_ws *ws, int allow_empty,
+    struct mic_session_row *out, size_t *nchanges);
+
+/* Abandon the active session (see above). */
+const struct mic_error *mic_session_abandon(struct mic_ws *ws,
+    int keep_files, struct mic_session_row *out, size_t *nchanges);
+
+/*
+ * Find a session by name: its full id, a unique prefix of at least 4 hex
+ * digits, or "@N" for the session landed at position N.
+ */
+const struct mic_error *mic_session_resolve(struct mic_ws *ws,
+    const char *name, struct mic_session_row *out);
+
+/*
+ * Parse "@N" into a position that exists: 0 (the empty state before the
+ * first landing) up to the head. *root gets the snapshot's root and
+ * *has_root is 0 for position 0.
+ */
+const struct mic_error *mic_position_resolve(struct mic_ws *ws,
+    const char *name, int64_t *pos, struct mic_oid *root, int *has_root);
+
+/*
+ * Lines of a stored blob (a last line without '\n' counts), streamed in
+ * constant memory; -1 when it is binary (see mic_diff_is_binary()).
+ */
+const struct mic_error *mic_blob_lines(struct mic_store *store,
+    const struct mic_oid *oid, int64_t *lines);
+
+#endif

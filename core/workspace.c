@@ -1,0 +1,400 @@
+/*
+ * workspace.c - create, find and open workspaces; settings; see
+ * workspace.h.
+ */
+#include "workspace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../store/buf.h"
+
+int64_t
+mic_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+const struct mic_error *
+mic_random_id(char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+	size_t got = 0, i;
+	int fd = open("/dev/urandom", O_RDONLY);
+
+	if (fd == -1)
+		return mic_error_errno("open", "/dev/urandom");
+	while (got < sizeof(raw)) {
+		ssize_t n = read(fd, raw + got, sizeof(raw) - got);
+
+		if (n <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			close(fd);
+			return mic_error_errno("read", "/dev/urandom");
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	for (i = 0; i < sizeof(raw); i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[32] = '\0';
+	return NULL;
+}
+
+/* The current folder, physical, allocated. */
+static const struct mic_error *
+get_cwd(char **out)
+{
+	size_t cap = 256;
+
+	for (;;) {
+		char *buf = mic_xmalloc(cap);
+
+		if (getcwd(buf, cap)) {
+			*out = buf;
+			return NULL;
+		}
+		free(buf);
+		if (errno != ERANGE)
+			return mic_error_errno("getcwd", NULL);
+		cap *= 2;
+	}
+}
+
+/* Remove a folder tree made by mic_ws_create() (only files and folders). */
+static void
+remove_tree(const char *path)
+{
+	struct mic_buf sub = MIC_BUF_INIT;
+	static const char *const names[] = {"mic.db", "mic.db-wal",
+	    "mic.db-shm", "config", NULL};
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		mic_buf_reset(&sub);
+		mic_buf_addf(&sub, "%s/%s", path, names[i]);
+		unlink(sub.data);
+	}
+	mic_buf_reset(&sub);
+	mic_buf_addf(&sub, "%s/objects", path);
+	rmdir(sub.data);
+	rmdir(path);
+	mic_buf_release(&sub);
+}
+
+const struct mic_error *
+mic_ws_create(const char *dir, const char *org, const char *project)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf tmp = MIC_BUF_INIT, path = MIC_BUF_INIT,
+	    final = MIC_BUF_INIT;
+	struct mic_db *db = NULL;
+	struct stat st;
+	mode_t mask;
+
+	mic_buf_addf(&final, "%s/.mic", dir);
+	if (lstat(final.data, &st) == 0) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s already exists",
+		    mic_error_quote(final.data));
+		goto out;
+	}
+	mic_buf_addf(&tmp, "%s/.mic-init-XXXXXX", dir);
+	if (mkdtemp(tmp.data) == NULL) {
+		err = mic_error_errno("create", tmp.data);
+		goto out;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (chmod(tmp.data, 0777 & ~mask) == -1) {
+		err = mic_error_errno("chmod", tmp.data);
+		goto fail;
+	}
+	mic_buf_addf(&path, "%s/objects", tmp.data);
+	if (mkdir(path.data, 0777) == -1) {
+		err = mic_error_errno("mkdir", path.data);
+		goto fail;
+	}
+	mic_buf_reset(&path);
+	mic_buf_addf(&path, "%s/mic.db", tmp.data);
+	err = mic_db_open(path.data, 1, &db);
+	if (err)
+		goto fail;
+	err = mic_db_begin(db);
+	if (err == NULL && org)
+		err = mic_db_meta_set(db, "org", org);
+	if (err == NULL && project)
+		err = mic_db_meta_set(db, "project", project);
+	if (err == NULL)
+		err = mic_db_commit(db);
+	if (err)
+		goto fail;
+	mic_db_close(db);	/* checkpoints the WAL into mic.db */
+	db = NULL;
+	/* refuse to replace a .mic made meanwhile by another process */
+	if (lstat(final.data, &st) == 0) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s already exists",
+		    mic_error_quote(final.data));
+		goto fail;
+	}
+	if (rename(tmp.data, final.data) == -1) {
+		err = mic_error_errno("rename to", final.data);
+		goto fail;
+	}
+	goto out;
+fail:
+	if (db)
+		mic_db_close(db);
+	remove_tree(tmp.data);
+out:
+	mic_buf_release(&tmp);
+	mic_buf_release(&path);
+	mic_buf_release(&final);
+	return err;
+}
+
+const struct mic_error *
+mic_ws_open(struct mic_ws **out)
+{
+	const struct mic_error *err;
+	struct mic_ws *ws;
+	struct mic_buf path = MIC_BUF_INIT;
+	char *cwd = NULL, *end;
+	struct stat st;
+
+	*out = NULL;
+	err = get_cwd(&cwd);
+	if (err)
+		return err;
+	/* walk up: /a/b/c, /a/b, /a, "" (the root folder) */
+	end = cwd + strlen(cwd);
+	for (;;) {
+		mic_buf_reset(&path);
+		mic_buf_add(&path, cwd, (size_t)(end - cwd));
+		mic_buf_addstr(&path, "/.mic");
+		if (lstat(path.data, &st) == 0)
+			break;
+		while (end > cwd && *--end != '/')
+			;
+		if (end == cwd && (cwd[0] != '/' || path.len == 5)) {
+			mic_buf_release(&path);
+			free(cwd);
+			return mic_error_fmt(MIC_ERR_NO_WORKSPACE, "not in a mic "
+			    "workspace (or any parent folder); run 'mic init' "
+			    "to create one");
+		}
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err = mic_error_fmt(MIC_ERR_CORRUPT, "%s is not a folder",
+		    mic_error_quote(path.data));
+		mic_buf_release(&path);
+		free(cwd);
+		return err;
+	}
+	ws = mic_xcalloc(1, sizeof(*ws));
+	ws->micdir = mic_buf_detach(&path);
+	ws->root = mic_xstrndup(cwd, (size_t)(end - cwd));
+	if (ws->root[0] == '\0') {
+		free(ws->root);
+		ws->root = mic_xstrdup("/");
+	}
+	if (*end == '/')
+		end++;
+	mic_buf_addstr(&path, end);
+	if (path.len)
+		mic_buf_addch(&path, '/');
+	ws->prefix = mic_buf_detach(&path);
+	free(cwd);
+
+	mic_buf_addf(&path, "%s/mic.db", ws->micdir);
+	err = mic_db_open(path.data, 0, &ws->db);
+	if (err)
+		goto done;
+	mic_buf_reset(&path);
+	mic_buf_addf(&path, "%s/objects", ws->micdir);
+	err = mic_store_open(path.data, &ws->store);
+done:
+	mic_buf_release(&path);
+	if (err)
+		mic_ws_close(ws);
+	else
+		*out = ws;
+	return err;
+}
+
+void
+mic_ws_close(struct mic_ws *ws)
+{
+	if (ws == NULL)
+		return;
+	mic_db_close(ws->db);
+	mic_store_close(ws->store);
+	free(ws->root);
+	free(ws->micdir);
+	free(ws->prefix);
+	free(ws);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+	    e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * user.name from an INI-style config file: a "[user]" section and a
+ * "name = value" line in it. NULL when the file or key is missing.
+ */
+static char *
+config_user_name(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], *result = NULL;
+	int in_user = 0;
+
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *s = trim(line), *eq;
+
+		if (*s == '#' || *s == ';' || *s == '\0')
+			continue;
+		if (*s == '[') {
+			in_user = strcmp(s, "[user]") == 0;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!in_user || eq == NULL)
+			continue;
+		*eq = '\0';
+		if (strcmp(trim(s), "name") == 0 && *trim(eq + 1)) {
+			free(result);
+			result = mic_xstrdup(trim(eq + 1));
+		}
+	}
+	fclose(f);
+	return result;
+}
+
+char *
+mic_ws_author(struct mic_ws *ws)
+{
+	struct mic_buf path = MIC_BUF_INIT;
+	const char *env = getenv("MIC_AUTHOR"), *home;
+	struct passwd *pw;
+	char *name = NULL;
+
+	if (env && *env)
+		return mic_xstrdup(env);
+	if (ws) {
+		mic_buf_addf(&path, "%s/config", ws->micdir);
+		name = config_user_name(path.data);
+	}
+	if (name == NULL) {
+		env = getenv("XDG_CONFIG_HOME");
+		home = getenv("HOME");
+		mic_buf_reset(&path);
+		if (env && *env)
+			mic_buf_addf(&path, "%s/mic/config", env);
+		else if (home && *home)
+			mic_buf_addf(&path, "%s/.config/mic/config", home);
+		if (path.len)
+			name = config_user_name(path.data);
+	}
+	mic_buf_release(&path);
+	if (name)
+		return name;
+	env = getenv("LOGNAME");
+	if (env && *env)
+		return mic_xstrdup(env);
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		return mic_xstrdup(pw->pw_name);
+	return mic_xstrdup("unknown");
+}
+
+const struct mic_error *
+mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
+{
+	struct mic_buf in = MIC_BUF_INIT, res = MIC_BUF_INIT;
+	size_t rootlen = strlen(ws->root);
+	const char *p;
+
+	*out = NULL;
+	if (arg[0] == '/') {
+		if (strcmp(ws->root, "/") == 0) {
+			p = arg + 1;
+		} else if (strncmp(arg, ws->root, rootlen) == 0 &&
+		    (arg[rootlen] == '/' || arg[rootlen] == '\0')) {
+			p = arg + rootlen;
+		} else {
+			return mic_error_fmt(MIC_ERR_INPUT, "%s is outside the "
+			    "workspace %s", mic_error_quote(arg),
+			    mic_error_quote(ws->root));
+		}
+		mic_buf_addstr(&in, p);
+	} else {
+		mic_buf_addstr(&in, ws->prefix);
+		mic_buf_addstr(&in, arg);
+	}
+	/* normalise component by component */
+	p = mic_buf_str(&in);
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* skip */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			char *last;
+
+			if (res.len == 0) {
+				mic_buf_release(&in);
+				return mic_error_fmt(MIC_ERR_INPUT, "%s is "
+				    "outside the workspace %s",
+				    mic_error_quote(arg),
+				    mic_error_quote(ws->root));
+			}
+			last = strrchr(res.data, '/');
+			mic_buf_truncate(&res, last ? (size_t)(last -
+			    res.data) : 0);
+		} else {
+			if (res.len)
+				mic_buf_addch(&res, '/');
+			mic_buf_add(&res, p, len);
+		}
+		p += len;
+		if (*p == '/')
+			p++;
+	}
+	mic_buf_release(&in);
+	if (strcmp(mic_buf_str(&res), ".mic") == 0 ||
+	    strncmp(mic_buf_str(&res), ".mic/", 5) == 0) {
+		mic_buf_release(&res);
+		return mic_error_fmt(MIC_ERR_INPUT, "%s is inside .mic/, which "
+		    "mic does not track", mic_error_quote(arg));
+	}
+	*out = mic_buf_detach(&res);
+	return NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * workspace.h - finding, creating and opening a workspace (a folder with
+ * a .mic/ store), and the settings read from it.
+ *
+ *	struct mic_ws *ws;
+ *	err = mic_ws_open(&ws);		// walks up from the current folder
+ *	... ws->db, ws->store, ws->root ...
+ *	mic_ws_close(ws);
+ *
+ * Layout of .mic/: mic.db (SQLite index), objects/ (the object store),
+ * config (optional settings, "[user]\n\tname = ...").
+ */
+#ifndef MIC_WORKSPACE_H
+#define MIC_WORKSPACE_H
+
+#include <stdint.h>
+
+#include "../store/db.h"
+#include "../store/object.h"
+
+struct mic_ws {
+	char *root;	/* absolute path of the workspace folder */
+	char *micdir;	/* root + "/.mic" */
+	char *prefix;	/* current folder relative to root: "" or "a/b/" */
+	struct mic_db *db;
+	struct mic_store *store;
+};
+
+/*
+ * Create .mic/ in folder dir (refusing when one exists there) with an
+ * empty store, recording org and project when given (both or neither).
+ * The store is built in a temporary folder and renamed into place, so a
+ * failure leaves no .mic/ behind. Permissions follow the umask.
+ */
+const struct mic_error *mic_ws_create(const char *dir, const char *org,
+    const char *project);
+
+/* Find .mic/ from the current folder up and open it; *out freed by close. */
+const struct mic_error *mic_ws_open(struct mic_ws **out);
+void mic_ws_close(struct mic_ws *ws);
+
+/*
+ * The author of new records: $MIC_AUTHOR, else user.name from .mic/config,
+ * else from $XDG_CONFIG_HOME/mic/config (default ~/.config/mic/config),
+ * else the login name, else "unknown". ws may be NULL. Caller frees.
+ */
+char *mic_ws_author(struct mic_ws *ws);
+
+/*
+ * Turn a path argument (relative to the current folder, or absolute) into
+ * a path relative to the workspace root, normalising "." and "..".
+ * "" is the root itself. Fails when the path leaves the workspace or
+ * names .mic/. Caller frees *out.
+ */
+const struct mic_error *mic_ws_path(struct mic_ws *ws, const char *arg,
+    char **out);
+
+/* Nanoseconds since the epoch. */
+int64_t mic_now_ns(void);
+
+/* 32 random lowercase hex digits and a NUL into out[33]. */
+const struct mic_error *mic_random_id(char *out);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * db.h - the SQLite index .mic/mic.db: sessions, their conversation,
+ * decisions and changes, the landings (positions) and the stat cache.
+ *
+ *	struct mic_db *db;
+ *	err = mic_db_open(".mic/mic.db", 0, &db);	// migrates the schema
+ *	err = mic_db_begin(db);				// write transaction
+ *	err = mic_db_message_add(db, &msg);
+ *	err = err ? err : mic_db_commit(db);
+ *	if (err) mic_db_rollback(db);
+ *	mic_db_close(db);
+ *
+ * The database runs in WAL mode with foreign keys on and a busy timeout,
+ * so readers never block the writer and concurrent writers wait their turn
+ * instead of failing. mic_db_begin() takes the write lock at once (BEGIN
+ * IMMEDIATE), so a transaction never fails half-way for lack of it. Every
+ * statement uses bound parameters. The schema is versioned with
+ * PRAGMA user_version and migrated by numbered steps on open.
+ *
+ * Row structs own their strings (heap); mic_db_*_release() frees them.
+ * Object ids are stored as 64 lowercase hex digits; paths as BLOBs, since
+ * they are bytes that need not be UTF-8; times as nanoseconds since the
+ * epoch.
+ */
+#ifndef MIC_DB_H
+#define MIC_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "object.h"
+
+#define MIC_DB_SCHEMA_VERSION 1
+
+struct mic_db;
+
+/* Open (create when `create`) and migrate; *out freed by mic_db_close(). */
+const struct mic_error *mic_db_open(const char *path, int create,
+    struct mic_db **out);
+void mic_db_close(struct mic_db *db);
+
+const struct mic_error *mic_db_begin(struct mic_db *db);	/* write */
+const struct mic_error *mic_db_begin_read(struct mic_db *db);	/* snapshot */
+const struct mic_error *mic_db_commit(struct mic_db *db);
+void mic_db_rollback(struct mic_db *db);	/* no-op outside a transaction */
+
+/* meta(key, value): workspace settings such as org and project. */
+const struct mic_error *mic_db_meta_get(struct mic_db *db, const char *key,
+    char **value);	/* *value NULL when unset; caller frees */
+const struct mic_error *mic_db_meta_set(struct mic_db *db, const char *key,
+    const char *value);
+
+enum mic_session_status {
+	MIC_SESSION_ACTIVE = 1,
+	MIC_SESSION_LANDED,
+	MIC_SESSION_ABANDONED,
+};
+const char *mic_session_status_name(enum mic_session_status s);
+int mic_session_status_parse(const char *s, enum mic_session_status *out);
+
+struct mic_session_row {
+	char id[33];		/* 32 lowercase hex */
+	char *org, *project, *goal, *author;
+	enum mic_session_status status;
+	int64_t base_position;	/* head when it started; 0 = empty */
+	int64_t landed_position;	/* 0 unless landed */
+	int has_result;		/* result_root set (landed or abandoned) */
+	struct mic_oid result_root;
+	int64_t created_ns, updated_ns, ended_ns;	/* ended 0 if active */
+	/* filled by mic_db_session_list() and mic_db_log() only */
+	int64_t n_messages, n_decisions;
+	int64_t n_added, n_modified, n_deleted;
+	char *preview;		/* first message, or NULL */
+};
+void mic_session_row_release(struct mic_session_row *row);
+void mic_session_rows_free(struct mic_session_row *rows, size_t n);
+
+const struct mic_error *mic_db_session_insert(struct mic_db *db,
+    const struct mic_session_row *row);
+/* *found 0 when there is none. */
+const struct mic_error *mic_db_session_get(struct mic_db *db, const char *id,
+    struct mic_session_row *row, int *found);
+const struct mic_error *mic_db_session_active(struct mic_db *db,
+    struct mic_session_row *row, int *found);
+const struct mic_error *mic_db_session_at(struct mic_db *db,
+    int64_t position, struct mic_session_row *row, int *found);
+/* Ids starting with prefix (lowercase hex); at most `max` of them. */
+const struct mic_error *mic_db_session_ids_with_prefix(struct mic_db *db,
+    const char *prefix, char (*ids)[33], size_t max, size_t *n);
+/* Set status, ended/updated time and result root (may be NULL). */
+const struct mic_error *mic_db_session_finish(struct mic_db *db,
+    const char *id, enum mic_session_status status, int64_t when_ns,
+    const struct mic_oid *result_root);
+const struct mic_error *mic_db_session_touch(struct mic_db *db,
+    const char *id, int64_t when_ns);
+
+/*
+ * Sessions (all, or only `status` when it is non-zero), most recently
+ * updated first, with counts and preview filled in.
+ */
+const struct mic_error *mic_db_session_list(struct mic_db *db,
+    enum mic_session_status status, struct mic_session_row **rows,
+    size_t *n);
+
+/*
+ * Landed sessions (and abandoned ones when with_abandoned), newest first:
+ * landed by position, abandoned by their end time among them. At most
+ * limit rows (0: no limit). When path is not NULL only sessions that
+ * changed path or anything below it are listed.
+ */
+const struct mic_error *mic_db_log(struct mic_db *db, int with_abandoned,
+    const char *path, int64_t limit, struct mic_session_row **rows,
+    size_t *n);
+
+struct mic_message_row {
+	int64_t id;
+	char *role, *author;
+	int64_t created_ns;
+	char *body;
+	size_t body_len;
+};
+void mic_message_rows_free(struct mic_message_row *rows, size_t n);
+const struct mic_error *mic_db_message_add(struct mic_db *db,
+    const char *session_id, const char *role, const char *author,
+    int64_t created_ns, const char *body, size_t body_len);
+const struct mic_error *mic_db_messages(struct mic_db *db,
+    const char *session_id, struct mic_message_row **rows, size_t *n);
+
+struct mic_decision_row {
+	int64_t id;
+	char *author;
+	int64_t created_ns;
+	char *decision, *reasoning;
+	char **alternatives;
+	size_t n_alternatives;
+};
+void mic_decision_rows_free(struct mic_decision_row *rows, size_t n);
+const struct mic_error *mic_db_decision_add(struct mic_db *db,
+    const char *session_id, const char *author, int64_t created_ns,
+    const char *decision, const char *reasoning,
+    const char *const *alternatives, size_t n_alternatives);
+const struct mic_error *mic_db_decisions(struct mic_db *db,
+    const char *session_id, struct mic_decision_row **rows, size_t *n);
+
+/* One file a session changed. Modes are git's (0100644, 0100755, 0120000). */
+struct mic_change_row {
+	char *path;
+	char kind;		/* 'A', 'M' or 'D' */
+	unsigned old_mode, new_mode;	/* 0 on the missing side */
+	struct mic_oid old_oid, new_oid;	/* null on the missing side */
+	int64_t size;		/* new size; old size for 'D' */
+	int64_t lines_added, lines_removed;	/* -1: binary or too large */
+};
+void mic_change_rows_free(struct mic_change_row *rows, size_t n);
+const struct mic_error *mic_db_change_add(struct mic_db *db,
+    const char *session_id, const struct mic_change_row *row);
+/* A session's changes sorted by path. */
+const struct mic_error *mic_db_changes(struct mic_db *db,
+    const char *session_id, struct mic_change_row **rows, size_t *n);
+
+/* The head: last position (0 when none) and its root (has_root 0 then). */
+const struct mic_error *mic_db_head(struct mic_db *db, int64_t *position,
+    struct mic_oid *root, int *has_root);
+const struct mic_error *mic_db_landing_add(struct mic_db *db,
+    int64_t position, const char *session_id, const struct mic_oid *root,
+    int64_t landed_ns);
+/* Root at a position; *found 0 when no such landing. */
+const struct mic_error *mic_db_landing_root(struct mic_db *db,
+    int64_t position, struct mic_oid *root, int *found);
+
+/*
+ * The stat cache: one row per file of the head, with what lstat() said when
+ * its content was last known to equal oid. `racy` marks rows whose mtime or
+ * ctime was not older than the scan that wrote them; their content must be
+ * re-read before it is trusted (see core/scan.c).
+ */
+struct mic_cache_row {
+	char *path;
+	unsigned mode;
+	struct mic_oid oid;
+	int64_t size, mtime_ns, ctime_ns, ino;
+	int racy;
+};
+void mic_cache_rows_free(struct mic_cache_row *rows, size_t n);
+/* All rows sorted by path (bytewise). */
+const struct mic_error *mic_db_cache_load(struct mic_db *db,
+    struct mic_cache_row **rows, size_t *n);
+const struct mic_error *mic_db_cache_put(struct mic_db *db,
+    const struct mic_cache_row *row);
+/* Update a row's stat data only if its id is still row->oid. */
+const struct mic_error *mic_db_cache_refresh(struct mic_db *db,
+    const struct mic_cache_row *row);
+const struct mic_error *mic_db_cache_delete(struct mic_db *db,
+    const char *path);
+
+#endif

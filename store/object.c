@@ -1,0 +1,842 @@
+/*
+ * object.c - SHA-256 ids, zlib-compressed loose objects; see object.h.
+ */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* syncfs() */
+#endif
+#include "object.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#define CHUNK (128 * 1024)
+#define HDR_MAX 32		/* "blob 18446744073709551615\0" fits */
+#define ZLEVEL 1		/* speed over size, as git's loose objects */
+
+struct mic_store {
+	char *objdir;
+	mode_t file_mode;	/* 0444 less the umask */
+	int dirty;		/* objects written since the last sync */
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+char *
+mic_oid_to_hex(const struct mic_oid *oid, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < MIC_OID_RAWSZ; i++) {
+		out[2 * i] = hexdig[oid->hash[i] >> 4];
+		out[2 * i + 1] = hexdig[oid->hash[i] & 15];
+	}
+	out[MIC_OID_HEXSZ] = '\0';
+	return out;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+mic_oid_from_hex(const char *s, struct mic_oid *oid)
+{
+	size_t i;
+
+	for (i = 0; i < MIC_OID_RAWSZ; i++) {
+		int hi = hexval(s[2 * i]), lo;
+
+		if (hi < 0)
+			return -1;
+		lo = hexval(s[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		oid->hash[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return s[MIC_OID_HEXSZ] == '\0' ? 0 : -1;
+}
+
+int
+mic_oid_cmp(const struct mic_oid *a, const struct mic_oid *b)
+{
+	return memcmp(a->hash, b->hash, MIC_OID_RAWSZ);
+}
+
+int
+mic_oid_is_null(const struct mic_oid *oid)
+{
+	static const struct mic_oid null;
+
+	return memcmp(oid->hash, null.hash, MIC_OID_RAWSZ) == 0;
+}
+
+const char *
+mic_obj_type_name(enum mic_obj_type type)
+{
+	switch (type) {
+	case MIC_OBJ_BLOB:
+		return "blob";
+	case MIC_OBJ_TREE:
+		return "tree";
+	default:
+		return "none";
+	}
+}
+
+static size_t
+make_header(char *hdr, enum mic_obj_type type, uint64_t size)
+{
+	int n = snprintf(hdr, HDR_MAX, "%s %" PRIu64, mic_obj_type_name(type),
+	    size);
+
+	return (size_t)n + 1;	/* the NUL is part of the header */
+}
+
+/* A SHA-256 context; EVP is OpenSSL's non-deprecated interface. */
+static const struct mic_error *
+sha_begin(EVP_MD_CTX **ctx)
+{
+	*ctx = EVP_MD_CTX_new();
+	if (*ctx == NULL)
+		return mic_error_nomem();
+	if (EVP_DigestInit_ex(*ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(*ctx);
+		*ctx = NULL;
+		return mic_error_fmt(MIC_ERR_INTERNAL, "sha256 init failed");
+	}
+	return NULL;
+}
+
+static const struct mic_error *
+sha_update(EVP_MD_CTX *ctx, const void *data, size_t len)
+{
+	if (EVP_DigestUpdate(ctx, data, len) != 1)
+		return mic_error_fmt(MIC_ERR_INTERNAL, "sha256 update failed");
+	return NULL;
+}
+
+static const struct mic_error *
+sha_end(EVP_MD_CTX *ctx, struct mic_oid *out)
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(ctx, out->hash, &n) != 1 || n != MIC_OID_RAWSZ)
+		return mic_error_fmt(MIC_ERR_INTERNAL, "sha256 final failed");
+	return NULL;
+}
+
+const struct mic_error *
+mic_hash_buf(enum mic_obj_type type, const void *data, size_t len,
+    struct mic_oid *out)
+{
+	const struct mic_error *err;
+	char hdr[HDR_MAX];
+	size_t hlen = make_header(hdr, type, len);
+	EVP_MD_CTX *ctx;
+
+	err = sha_begin(&ctx);
+	if (err)
+		return err;
+	err = sha_update(ctx, hdr, hlen);
+	if (err == NULL)
+		err = sha_update(ctx, data, len);
+	if (err == NULL)
+		err = sha_end(ctx, out);
+	EVP_MD_CTX_free(ctx);
+	return err;
+}
+
+/*
+ * Read exactly the remaining `size` bytes of fd in chunks, passing each to
+ * fn; then check that fd is at its end. Used for hashing and storing.
+ */
+static const struct mic_error *
+stream_fd(int fd, uint64_t size, const char *name,
+    const struct mic_error *(*fn)(void *, const unsigned char *, size_t),
+    void *arg)
+{
+	const struct mic_error *err = NULL;
+	unsigned char *buf = mic_xmalloc(CHUNK);
+	uint64_t left = size;
+
+	for (;;) {
+		size_t want = left > CHUNK ? CHUNK : (size_t)left;
+		ssize_t n;
+
+		if (want == 0)
+			want = 1;	/* probe for bytes past the end */
+		n = read(fd, buf, want);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err = mic_error_errno("read", name);
+			break;
+		}
+		if (left == 0) {
+			if (n != 0)
+				err = mic_error_fmt(MIC_ERR_CONFLICT,
+				    "%s changed while it was read",
+				    mic_error_quote(name));
+			break;
+		}
+		if (n == 0) {
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "%s changed while it was read",
+			    mic_error_quote(name));
+			break;
+		}
+		left -= (uint64_t)n;
+		err = fn(arg, buf, (size_t)n);
+		if (err)
+			break;
+	}
+	free(buf);
+	return err;
+}
+
+static const struct mic_error *
+hash_chunk(void *arg, const unsigned char *data, size_t len)
+{
+	return sha_update(arg, data, len);
+}
+
+const struct mic_error *
+mic_hash_fd(int fd, uint64_t size, const char *name, struct mic_oid *out)
+{
+	const struct mic_error *err;
+	char hdr[HDR_MAX];
+	size_t hlen = make_header(hdr, MIC_OBJ_BLOB, size);
+	EVP_MD_CTX *ctx;
+
+	err = sha_begin(&ctx);
+	if (err)
+		return err;
+	err = sha_update(ctx, hdr, hlen);
+	if (err == NULL)
+		err = stream_fd(fd, size, name, hash_chunk, ctx);
+	if (err == NULL)
+		err = sha_end(ctx, out);
+	EVP_MD_CTX_free(ctx);
+	return err;
+}
+
+const struct mic_error *
+mic_store_open(const char *objdir, struct mic_store **out)
+{
+	struct mic_store *s;
+	struct stat st;
+	mode_t mask;
+
+	*out = NULL;
+	if (stat(objdir, &st) == -1)
+		return mic_error_errno("open object store", objdir);
+	if (!S_ISDIR(st.st_mode))
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "object store %s is not a folder", mic_error_quote(objdir));
+	s = mic_xcalloc(1, sizeof(*s));
+	s->objdir = mic_xstrdup(objdir);
+	mask = umask(0);
+	umask(mask);
+	s->file_mode = 0444 & ~mask;
+	*out = s;
+	return NULL;
+}
+
+void
+mic_store_close(struct mic_store *store)
+{
+	if (store == NULL)
+		return;
+	free(store->objdir);
+	free(store);
+}
+
+static void
+object_path(struct mic_store *store, const struct mic_oid *oid,
+    struct mic_buf *path)
+{
+	char hex[MIC_OID_HEXSZ + 1];
+
+	mic_oid_to_hex(oid, hex);
+	mic_buf_reset(path);
+	mic_buf_addf(path, "%s/%.2s/%s", store->objdir, hex, hex + 2);
+}
+
+/* Writer state: hash and deflate the same bytes into a temporary file. */
+struct writer {
+	EVP_MD_CTX *sha;
+	z_stream zs;
+	int zinit;
+	int fd;
+	struct mic_buf tmp;	/* temporary file's path */
+	unsigned char *out;	/* deflate output buffer, CHUNK bytes */
+};
+
+static const struct mic_error *
+write_all(int fd, const void *data, size_t len, const char *name)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return mic_error_errno("write", name);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+static const struct mic_error *
+deflate_some(struct writer *w, const void *data, size_t len, int flush)
+{
+	const struct mic_error *err;
+	int rc;
+
+	w->zs.next_in = (unsigned char *)(uintptr_t)data;
+	w->zs.avail_in = (uInt)len;
+	do {
+		w->zs.next_out = w->out;
+		w->zs.avail_out = CHUNK;
+		rc = deflate(&w->zs, flush);
+		if (rc == Z_STREAM_ERROR)
+			return mic_error_fmt(MIC_ERR_INTERNAL,
+			    "zlib deflate failed");
+		err = write_all(w->fd, w->out, CHUNK - w->zs.avail_out,
+		    w->tmp.data);
+		if (err)
+			return err;
+	} while (w->zs.avail_out == 0 || (flush == Z_FINISH &&
+	    rc != Z_STREAM_END));
+	return NULL;
+}
+
+static const struct mic_error *
+writer_add(void *arg, const unsigned char *data, size_t len)
+{
+	struct writer *w = arg;
+	const struct mic_error *err;
+
+	err = sha_update(w->sha, data, len);
+	if (err)
+		return err;
+	/* avail_in is a uInt: feed very large buffers in slices */
+	while (len > 0) {
+		size_t part = len > (1u << 30) ? (1u << 30) : len;
+
+		err = deflate_some(w, data, part, Z_NO_FLUSH);
+		if (err)
+			return err;
+		data += part;
+		len -= part;
+	}
+	return NULL;
+}
+
+static const struct mic_error *
+writer_begin(struct mic_store *store, struct writer *w,
+    enum mic_obj_type type, uint64_t size)
+{
+	const struct mic_error *err;
+	char hdr[HDR_MAX];
+	size_t hlen;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	mic_buf_addf(&w->tmp, "%s/tmp_obj_XXXXXX", store->objdir);
+	w->fd = mkstemp(w->tmp.data);
+	if (w->fd == -1) {
+		err = mic_error_errno("create temporary object in",
+		    store->objdir);
+		mic_buf_release(&w->tmp);
+		return err;
+	}
+	w->out = mic_xmalloc(CHUNK);
+	err = sha_begin(&w->sha);
+	if (err)
+		return err;
+	if (deflateInit(&w->zs, ZLEVEL) != Z_OK)
+		return mic_error_fmt(MIC_ERR_INTERNAL, "zlib init failed");
+	w->zinit = 1;
+	hlen = make_header(hdr, type, size);
+	return writer_add(w, (const unsigned char *)hdr, hlen);
+}
+
+/* Discard the writer; on success (err NULL) the temp file is already gone. */
+static void
+writer_cleanup(struct writer *w, int unlink_tmp)
+{
+	if (w->fd != -1)
+		close(w->fd);
+	if (unlink_tmp && w->tmp.data)
+		unlink(w->tmp.data);
+	if (w->zinit)
+		deflateEnd(&w->zs);
+	if (w->sha)
+		EVP_MD_CTX_free(w->sha);
+	free(w->out);
+	mic_buf_release(&w->tmp);
+}
+
+/*
+ * Finish the stream, then rename the temporary file to the object's path,
+ * creating its 2-hex folder on first use. rename() replaces an existing
+ * copy atomically; both hold the same bytes, so readers never notice.
+ */
+static const struct mic_error *
+writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
+{
+	const struct mic_error *err;
+	struct mic_buf path = MIC_BUF_INIT;
+	int fd;
+
+	err = deflate_some(w, NULL, 0, Z_FINISH);
+	if (err)
+		return err;
+	err = sha_end(w->sha, out);
+	if (err)
+		return err;
+	if (fchmod(w->fd, store->file_mode) == -1)
+		return mic_error_errno("chmod", w->tmp.data);
+	fd = w->fd;
+	w->fd = -1;
+	if (close(fd) == -1)
+		return mic_error_errno("close", w->tmp.data);
+	object_path(store, out, &path);
+	if (rename(w->tmp.data, path.data) == -1) {
+		if (errno != ENOENT) {
+			err = mic_error_errno("rename object to", path.data);
+			goto done;
+		}
+		/* the 2-hex folder is new */
+		path.data[path.len - (MIC_OID_HEXSZ - 2) - 1] = '\0';
+		if (mkdir(path.data, 0777) == -1 && errno != EEXIST) {
+			err = mic_error_errno("mkdir", path.data);
+			goto done;
+		}
+		path.data[path.len - (MIC_OID_HEXSZ - 2) - 1] = '/';
+		if (rename(w->tmp.data, path.data) == -1) {
+			err = mic_error_errno("rename object to", path.data);
+			goto done;
+		}
+	}
+	store->dirty = 1;
+done:
+	mic_buf_release(&path);
+	return err;
+}
+
+const struct mic_error *
+mic_store_put(struct mic_store *store, enum mic_obj_type type,
+    const void *data, size_t len, struct mic_oid *out)
+{
+	const struct mic_error *err;
+	struct writer w;
+	int has = 0;
+
+	/* cheap to hash first: most trees written by a land already exist */
+	err = mic_hash_buf(type, data, len, out);
+	if (err)
+		return err;
+	err = mic_store_has(store, out, &has);
+	if (err || has)
+		return err;
+	err = writer_begin(store, &w, type, len);
+	if (err == NULL)
+		err = writer_add(&w, data, len);
+	if (err == NULL)
+		err = writer_finish(store, &w, out);
+	writer_cleanup(&w, err != NULL);
+	return err;
+}
+
+const struct mic_error *
+mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
+    const char *name, struct mic_oid *out)
+{
+	const struct mic_error *err;
+	struct writer w;
+
+	err = writer_begin(store, &w, MIC_OBJ_BLOB, size);
+	if (err == NULL)
+		err = stream_fd(fd, size, name, writer_add, &w);
+	if (err == NULL)
+		err = writer_finish(store, &w, out);
+	writer_cleanup(&w, err != NULL);
+	return err;
+}
+
+const struct mic_error *
+mic_store_has(struct mic_store *store, const struct mic_oid *oid, int *has)
+{
+	struct mic_buf path = MIC_BUF_INIT;
+	const struct mic_error *err = NULL;
+	struct stat st;
+
+	object_path(store, oid, &path);
+	*has = 0;
+	if (stat(path.data, &st) == 0)
+		*has = 1;
+	else if (errno != ENOENT && errno != ENOTDIR)
+		err = mic_error_errno("stat", path.data);
+	mic_buf_release(&path);
+	return err;
+}
+
+/*
+ * One batched flush: on Linux syncfs() writes out every new object file
+ * and folder entry of the file system in one call; elsewhere sync(), which
+ * POSIX allows to return before the writes finish, is followed by an fsync
+ * of the objects folder as the best portable effort.
+ */
+const struct mic_error *
+mic_store_sync(struct mic_store *store)
+{
+	const struct mic_error *err = NULL;
+	int fd;
+
+	if (!store->dirty)
+		return NULL;
+	fd = open(store->objdir, O_RDONLY | O_DIRECTORY);
+	if (fd == -1)
+		return mic_error_errno("open", store->objdir);
+#ifdef __linux__
+	if (syncfs(fd) == -1)
+		err = mic_error_errno("sync", store->objdir);
+#else
+	sync();
+	if (fsync(fd) == -1)
+		err = mic_error_errno("sync", store->objdir);
+#endif
+	close(fd);
+	if (err == NULL)
+		store->dirty = 0;
+	return err;
+}
+
+struct mic_obj {
+	int fd;
+	z_stream zs;
+	int zdone;		/* inflate returned Z_STREAM_END */
+	EVP_MD_CTX *sha;
+	struct mic_oid oid;
+	char hex[MIC_OID_HEXSZ + 1];
+	enum mic_obj_type type;
+	uint64_t size, left;	/* content size, content bytes not returned */
+	unsigned char *in;	/* compressed input, CHUNK bytes */
+	unsigned char *out;	/* inflated bytes not yet returned */
+	size_t out_pos, out_len;
+};
+
+static const struct mic_error *
+corrupt(struct mic_obj *obj, const char *what)
+{
+	return mic_error_fmt(MIC_ERR_CORRUPT, "object %s is corrupt: %s",
+	    obj->hex, what);
+}
+
+/* Inflate more bytes into obj->out; sets out_len 0 only at stream end. */
+static const struct mic_error *
+obj_fill(struct mic_obj *obj)
+{
+	int rc;
+
+	obj->out_pos = obj->out_len = 0;
+	while (obj->out_len == 0 && !obj->zdone) {
+		if (obj->zs.avail_in == 0) {
+			ssize_t n = read(obj->fd, obj->in, CHUNK);
+
+			if (n == -1) {
+				if (errno == EINTR)
+					continue;
+				return mic_error_errno("read object",
+				    obj->hex);
+			}
+			if (n == 0)
+				return corrupt(obj, "truncated");
+			obj->zs.next_in = obj->in;
+			obj->zs.avail_in = (uInt)n;
+		}
+		obj->zs.next_out = obj->out;
+		obj->zs.avail_out = CHUNK;
+		rc = inflate(&obj->zs, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			obj->zdone = 1;
+		else if (rc == Z_MEM_ERROR)
+			return mic_error_nomem();
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return corrupt(obj, "bad compressed data");
+		obj->out_len = CHUNK - obj->zs.avail_out;
+	}
+	return NULL;
+}
+
+/* Parse "<type> <size>\0" from the first inflated bytes. */
+static const struct mic_error *
+obj_header(struct mic_obj *obj)
+{
+	const struct mic_error *err;
+	unsigned char *nul, *p;
+	size_t hlen;
+	uint64_t size = 0;
+
+	err = obj_fill(obj);
+	if (err)
+		return err;
+	nul = memchr(obj->out, '\0',
+	    obj->out_len < HDR_MAX ? obj->out_len : HDR_MAX);
+	if (nul == NULL)
+		return corrupt(obj, "bad header");
+	if (memcmp(obj->out, "blob ", 5) == 0) {
+		obj->type = MIC_OBJ_BLOB;
+		p = obj->out + 5;
+	} else if (memcmp(obj->out, "tree ", 5) == 0) {
+		obj->type = MIC_OBJ_TREE;
+		p = obj->out + 5;
+	} else {
+		return corrupt(obj, "unknown type");
+	}
+	if (p == nul || (*p == '0' && p + 1 != nul))
+		return corrupt(obj, "bad size");
+	for (; p < nul; p++) {
+		if (*p < '0' || *p > '9' || size > (UINT64_MAX - 9) / 10)
+			return corrupt(obj, "bad size");
+		size = size * 10 + (uint64_t)(*p - '0');
+	}
+	hlen = (size_t)(nul - obj->out) + 1;
+	err = sha_update(obj->sha, obj->out, hlen);
+	if (err)
+		return err;
+	obj->size = obj->left = size;
+	obj->out_pos = hlen;
+	return NULL;
+}
+
+const struct mic_error *
+mic_obj_open(struct mic_store *store, const struct mic_oid *oid,
+    struct mic_obj **out)
+{
+	const struct mic_error *err;
+	struct mic_buf path = MIC_BUF_INIT;
+	struct mic_obj *obj;
+
+	*out = NULL;
+	obj = mic_xcalloc(1, sizeof(*obj));
+	obj->fd = -1;
+	obj->oid = *oid;
+	mic_oid_to_hex(oid, obj->hex);
+	object_path(store, oid, &path);
+	obj->fd = open(path.data, O_RDONLY);
+	if (obj->fd == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			err = mic_error_fmt(MIC_ERR_CORRUPT,
+			    "object %s is missing", obj->hex);
+		else
+			err = mic_error_errno("open object", path.data);
+		goto done;
+	}
+	obj->in = mic_xmalloc(CHUNK);
+	obj->out = mic_xmalloc(CHUNK);
+	if (inflateInit(&obj->zs) != Z_OK) {
+		err = mic_error_fmt(MIC_ERR_INTERNAL, "zlib init failed");
+		goto done;
+	}
+	err = sha_begin(&obj->sha);
+	if (err == NULL)
+		err = obj_header(obj);
+done:
+	mic_buf_release(&path);
+	if (err)
+		mic_obj_close(obj);
+	else
+		*out = obj;
+	return err;
+}
+
+enum mic_obj_type
+mic_obj_type(const struct mic_obj *obj)
+{
+	return obj->type;
+}
+
+uint64_t
+mic_obj_size(const struct mic_obj *obj)
+{
+	return obj->size;
+}
+
+/* At the end of the content: the stream must end and the id must match. */
+static const struct mic_error *
+obj_verify_end(struct mic_obj *obj)
+{
+	const struct mic_error *err;
+	struct mic_oid got;
+
+	while (!obj->zdone) {
+		err = obj_fill(obj);
+		if (err)
+			return err;
+		if (obj->out_len > 0)
+			return corrupt(obj, "longer than its size");
+	}
+	if (obj->out_pos < obj->out_len)
+		return corrupt(obj, "longer than its size");
+	err = sha_end(obj->sha, &got);
+	if (err)
+		return err;
+	if (mic_oid_cmp(&got, &obj->oid) != 0)
+		return corrupt(obj, "content does not match its id");
+	return NULL;
+}
+
+const struct mic_error *
+mic_obj_read(struct mic_obj *obj, void *buf, size_t len, size_t *nread)
+{
+	const struct mic_error *err;
+	size_t got = 0;
+
+	*nread = 0;
+	if (obj->left == 0 && obj->sha) {
+		err = obj_verify_end(obj);
+		EVP_MD_CTX_free(obj->sha);
+		obj->sha = NULL;
+		return err;
+	}
+	while (got < len && obj->left > 0) {
+		size_t n;
+
+		if (obj->out_pos == obj->out_len) {
+			err = obj_fill(obj);
+			if (err)
+				return err;
+			if (obj->out_len == 0)
+				return corrupt(obj, "shorter than its size");
+		}
+		n = obj->out_len - obj->out_pos;
+		if (n > len - got)
+			n = len - got;
+		if (n > obj->left)
+			n = (size_t)obj->left;
+		memcpy((char *)buf + got, obj->out + obj->out_pos, n);
+		err = sha_update(obj->sha, obj->out + obj->out_pos, n);
+		if (err)
+			return err;
+		obj->out_pos += n;
+		obj->left -= n;
+		got += n;
+	}
+	*nread = got;
+	if (obj->left == 0 && obj->sha) {
+		/* verify now so a caller that stops at size still checks */
+		err = obj_verify_end(obj);
+		EVP_MD_CTX_free(obj->sha);
+		obj->sha = NULL;
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+void
+mic_obj_close(struct mic_obj *obj)
+{
+	if (obj == NULL)
+		return;
+	if (obj->fd != -1)
+		close(obj->fd);
+	inflateEnd(&obj->zs);
+	if (obj->sha)
+		EVP_MD_CTX_free(obj->sha);
+	free(obj->in);
+	free(obj->out);
+	free(obj);
+}
+
+const struct mic_error *
+mic_store_read(struct mic_store *store, const struct mic_oid *oid,
+    enum mic_obj_type want, uint64_t max_size, struct mic_buf *out,
+    enum mic_obj_type *type)
+{
+	const struct mic_error *err;
+	struct mic_obj *obj;
+	size_t n;
+
+	mic_buf_reset(out);
+	err = mic_obj_open(store, oid, &obj);
+	if (err)
+		return err;
+	if (want != MIC_OBJ_NONE && obj->type != want) {
+		err = mic_error_fmt(MIC_ERR_CORRUPT, "object %s is a %s, not "
+		    "a %s", obj->hex, mic_obj_type_name(obj->type),
+		    mic_obj_type_name(want));
+		goto done;
+	}
+	if (obj->size > max_size || obj->size > SIZE_MAX - 1) {
+		err = mic_error_fmt(MIC_ERR_INPUT, "object %s is too large "
+		    "(%" PRIu64 " bytes) to load", obj->hex, obj->size);
+		goto done;
+	}
+	mic_buf_grow(out, (size_t)obj->size);
+	err = mic_obj_read(obj, out->data, (size_t)obj->size, &n);
+	if (err)
+		goto done;
+	out->len = n;
+	out->data[n] = '\0';
+	if (obj->sha) {	/* empty content: verify explicitly */
+		err = mic_obj_read(obj, out->data, 0, &n);
+	}
+	if (type)
+		*type = obj->type;
+done:
+	mic_obj_close(obj);
+	return err;
+}
+
+const struct mic_error *
+mic_store_copy_to_fd(struct mic_store *store, const struct mic_oid *oid,
+    int fd, const char *name)
+{
+	const struct mic_error *err;
+	struct mic_obj *obj;
+	char *buf = NULL;
+	size_t n;
+
+	err = mic_obj_open(store, oid, &obj);
+	if (err)
+		return err;
+	buf = mic_xmalloc(CHUNK);
+	for (;;) {
+		err = mic_obj_read(obj, buf, CHUNK, &n);
+		if (err || n == 0)
+			break;
+		err = write_all(fd, buf, n, name);
+		if (err)
+			break;
+	}
+	if (err == NULL && obj->sha)
+		err = mic_obj_read(obj, buf, 0, &n);
+	free(buf);
+	mic_obj_close(obj);
+	return err;
+}
