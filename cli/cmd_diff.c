@@ -105,7 +105,7 @@ print_stat_bar(const char *path, int binary, size_t add, size_t del,
 		plus = (add * 50 + scale_max - 1) / scale_max;
 		minus = (del * 50 + scale_max - 1) / scale_max;
 	}
-	printf("%zu ", total);
+	printf("%zu%s", total, plus + minus ? " " : "");
 	fputs(mic_color("\033[32m"), stdout);
 	for (k = 0; k < plus; k++)
 		putchar('+');

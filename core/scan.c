@@ -134,7 +134,8 @@ walk(const struct mic_ignore *ig, struct mic_buf *abs, struct mic_buf *rel,
 	closedir(dir);
 	if (err)
 		goto done;
-	qsort(d, n, sizeof(*d), dent_cmp);
+	if (n > 1)
+		qsort(d, n, sizeof(*d), dent_cmp);
 	for (i = 0; i < n && err == NULL; i++) {
 		struct stat *st = &d[i].st;
 		int is_dir = S_ISDIR(st->st_mode);

@@ -145,7 +145,9 @@ mic_tree_write(struct mic_store *store, struct mic_tree *tree,
 	struct mic_buf buf = MIC_BUF_INIT;
 	size_t i;
 
-	qsort(tree->entries, tree->n, sizeof(*tree->entries), entry_cmp);
+	if (tree->n > 1)
+		qsort(tree->entries, tree->n, sizeof(*tree->entries),
+		    entry_cmp);
 	for (i = 1; i < tree->n; i++)
 		if (strcmp(tree->entries[i - 1].name,
 		    tree->entries[i].name) == 0)

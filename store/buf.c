@@ -56,7 +56,8 @@ mic_xstrndup(const char *s, size_t n)
 {
 	char *p = mic_xmalloc(n + 1);
 
-	memcpy(p, s, n);
+	if (n)
+		memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
 }

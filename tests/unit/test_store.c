@@ -1,0 +1,389 @@
+/*
+ * test_store.c - unit tests of store/ (objects, buffers, errors, the
+ * database) and core/tree.c, linked against the static library.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../core/tree.h"
+#include "../../store/buf.h"
+#include "../../store/db.h"
+#include "../../store/object.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/mic-test-store-XXXXXX";
+
+static struct mic_store *
+open_store(void)
+{
+	struct mic_buf p = MIC_BUF_INIT;
+	struct mic_store *s = NULL;
+
+	mic_buf_addf(&p, "%s/objects", tmpdir);
+	mkdir(p.data, 0777);
+	if (mic_store_open(p.data, &s))
+		s = NULL;
+	mic_buf_release(&p);
+	return s;
+}
+
+static void
+object_file(const struct mic_oid *oid, struct mic_buf *out)
+{
+	char hex[MIC_OID_HEXSZ + 1];
+
+	mic_oid_to_hex(oid, hex);
+	mic_buf_reset(out);
+	mic_buf_addf(out, "%s/objects/%.2s/%s", tmpdir, hex, hex + 2);
+}
+
+static void
+test_ids(void)
+{
+	struct mic_oid oid, back;
+	char hex[MIC_OID_HEXSZ + 1];
+
+	/* the ids of git's sha256 object format */
+	mic_hash_buf(MIC_OBJ_BLOB, "", 0, &oid);
+	is_str(mic_oid_to_hex(&oid, hex),
+	    "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813",
+	    "empty blob id is git's");
+	mic_hash_buf(MIC_OBJ_TREE, "", 0, &oid);
+	is_str(mic_oid_to_hex(&oid, hex),
+	    "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+	    "empty tree id is git's");
+	mic_hash_buf(MIC_OBJ_BLOB, "hello\n", 6, &oid);
+	is_str(mic_oid_to_hex(&oid, hex),
+	    "2cf8d83d9ee29543b34a87727421fdecb7e3f3a183d337639025de576db9ebb4",
+	    "blob 'hello\\n' id is git's");
+	ok(mic_oid_from_hex(hex, &back) == 0 && mic_oid_cmp(&oid, &back) == 0,
+	    "hex round trip");
+	ok(mic_oid_from_hex("abc", &back) == -1, "short hex rejected");
+	hex[5] = 'x';
+	ok(mic_oid_from_hex(hex, &back) == -1, "non-hex rejected");
+}
+
+static void
+test_roundtrip(struct mic_store *s)
+{
+	const struct mic_error *err;
+	struct mic_buf b = MIC_BUF_INIT, big = MIC_BUF_INIT;
+	struct mic_oid oid, oid2;
+	enum mic_obj_type type;
+	char path[] = "/tmp/mic-test-big-XXXXXX";
+	size_t i;
+	int fd, has;
+
+	err = mic_store_put(s, MIC_OBJ_BLOB, "abc", 3, &oid);
+	ok(err == NULL, "put small blob");
+	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, 100, &b, &type);
+	ok(err == NULL && b.len == 3 && memcmp(b.data, "abc", 3) == 0 &&
+	    type == MIC_OBJ_BLOB, "read it back");
+	err = mic_store_read(s, &oid, MIC_OBJ_TREE, 100, &b, &type);
+	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "is a blob"),
+	    "reading a blob as a tree fails");
+	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, 2, &b, &type);
+	ok(err && err->code == MIC_ERR_INPUT, "max_size is enforced");
+	err = mic_store_put(s, MIC_OBJ_BLOB, "", 0, &oid);
+	ok(err == NULL, "put empty blob");
+	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, 100, &b, NULL);
+	ok(err == NULL && b.len == 0, "read empty blob");
+
+	/* 5 MiB streamed through put_fd equals the in-memory id */
+	for (i = 0; i < 5u * 1024 * 1024; i++)
+		mic_buf_addch(&big, (char)(i * 7 + i / 4096));
+	fd = mkstemp(path);
+	ok(fd != -1 && write(fd, big.data, big.len) == (ssize_t)big.len,
+	    "write big file");
+	lseek(fd, 0, SEEK_SET);
+	err = mic_store_put_fd(s, fd, big.len, path, &oid);
+	ok(err == NULL, "put_fd big file");
+	mic_hash_buf(MIC_OBJ_BLOB, big.data, big.len, &oid2);
+	ok(mic_oid_cmp(&oid, &oid2) == 0, "streamed id equals buffer id");
+	lseek(fd, 0, SEEK_SET);
+	err = mic_hash_fd(fd, big.len, path, &oid2);
+	ok(err == NULL && mic_oid_cmp(&oid, &oid2) == 0, "hash_fd agrees");
+	lseek(fd, 0, SEEK_SET);
+	err = mic_hash_fd(fd, big.len - 1, path, &oid2);
+	ok(err && strstr(err->msg, "changed while it was read"),
+	    "a file longer than announced is caught");
+	lseek(fd, 0, SEEK_SET);
+	err = mic_hash_fd(fd, big.len + 1, path, &oid2);
+	ok(err && strstr(err->msg, "changed while it was read"),
+	    "a file shorter than announced is caught");
+	close(fd);
+	unlink(path);
+	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, big.len, &b, NULL);
+	ok(err == NULL && b.len == big.len && memcmp(b.data, big.data,
+	    big.len) == 0, "big blob reads back");
+	err = mic_store_has(s, &oid, &has);
+	ok(err == NULL && has, "has finds it");
+	ok(mic_store_sync(s) == NULL, "sync");
+	mic_buf_release(&b);
+	mic_buf_release(&big);
+}
+
+static void
+test_corruption(struct mic_store *s)
+{
+	const struct mic_error *err;
+	struct mic_buf path = MIC_BUF_INIT, b = MIC_BUF_INIT, raw = MIC_BUF_INIT;
+	struct mic_oid oid;
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	mic_store_put(s, MIC_OBJ_BLOB, "corrupt me please", 17, &oid);
+	object_file(&oid, &path);
+	fd = open(path.data, O_RDONLY);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		mic_buf_add(&raw, buf, (size_t)n);
+	close(fd);
+
+	/* truncated */
+	chmod(path.data, 0644);
+	fd = open(path.data, O_WRONLY | O_TRUNC);
+	ok(write(fd, raw.data, raw.len - 4) == (ssize_t)raw.len - 4,
+	    "truncate object");
+	close(fd);
+	err = mic_store_read(s, &oid, MIC_OBJ_NONE, 100, &b, NULL);
+	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "object ") &&
+	    strstr(err->msg, "is corrupt"), "truncated object is reported");
+
+	/* a flipped bit in the compressed stream */
+	raw.data[raw.len / 2] ^= 0x10;
+	fd = open(path.data, O_WRONLY | O_TRUNC);
+	ok(write(fd, raw.data, raw.len) == (ssize_t)raw.len, "flip a bit");
+	close(fd);
+	err = mic_store_read(s, &oid, MIC_OBJ_NONE, 100, &b, NULL);
+	ok(err && err->code == MIC_ERR_CORRUPT, "bit flip is reported");
+
+	/* valid zlib, wrong content for the id */
+	{
+		struct mic_oid other;
+		struct mic_buf opath = MIC_BUF_INIT;
+
+		mic_store_put(s, MIC_OBJ_BLOB, "other content", 13, &other);
+		object_file(&other, &opath);
+		unlink(path.data);
+		ok(link(opath.data, path.data) == 0, "swap object content");
+		err = mic_store_read(s, &oid, MIC_OBJ_NONE, 100, &b, NULL);
+		ok(err && strstr(err->msg, "does not match its id"),
+		    "content not matching the id is reported");
+		mic_buf_release(&opath);
+	}
+
+	unlink(path.data);
+	err = mic_store_read(s, &oid, MIC_OBJ_NONE, 100, &b, NULL);
+	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "missing"),
+	    "missing object is reported");
+	mic_buf_release(&path);
+	mic_buf_release(&b);
+	mic_buf_release(&raw);
+}
+
+static void
+add_entry(struct mic_buf *b, const char *mode, const char *name,
+    const struct mic_oid *oid)
+{
+	mic_buf_addf(b, "%s %s", mode, name);
+	mic_buf_add(b, "", 1);
+	mic_buf_add(b, oid->hash, MIC_OID_RAWSZ);
+}
+
+static void
+test_tree_parse(void)
+{
+	struct mic_tree t = MIC_TREE_INIT;
+	struct mic_buf b = MIC_BUF_INIT;
+	struct mic_oid oid;
+	const struct mic_error *err;
+
+	mic_hash_buf(MIC_OBJ_BLOB, "x", 1, &oid);
+	add_entry(&b, "100644", "a", &oid);
+	add_entry(&b, "40000", "a-dir", &oid);
+	add_entry(&b, "100755", "b", &oid);
+	add_entry(&b, "120000", "c", &oid);
+	err = mic_tree_parse(b.data, b.len, "t", &t);
+	ok(err == NULL && t.n == 4 && t.entries[2].mode == MIC_MODE_EXEC,
+	    "valid tree parses");
+	mic_tree_release(&t);
+
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "b", &oid);
+	add_entry(&b, "100644", "a", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "unsorted rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "a", &oid);
+	add_entry(&b, "100644", "a", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL,
+	    "duplicate rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "a", &oid);
+	add_entry(&b, "40000", "a", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL,
+	    "file and folder of one name rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100600", "a", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "bad mode rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "..", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "'..' rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "a/b", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "'/' rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "", &oid);
+	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "empty rejected");
+	mic_buf_reset(&b);
+	add_entry(&b, "100644", "a", &oid);
+	err = mic_tree_parse(b.data, b.len - 1, "t", &t);
+	ok(err && strstr(err->msg, "tree t is corrupt"), "short id rejected");
+	ok(mic_tree_name_cmp("a.c", 0, "a", 1) < 0 &&
+	    mic_tree_name_cmp("a0", 0, "a", 1) > 0, "git's tree order");
+	mic_buf_release(&b);
+}
+
+static void
+test_tree_apply(struct mic_store *s)
+{
+	const struct mic_error *err;
+	struct mic_tree_edit e[4];
+	struct mic_filelist fl = MIC_FILELIST_INIT;
+	struct mic_change_row *rows = NULL;
+	struct mic_oid blob, r1, r2, got;
+	unsigned mode;
+	size_t n = 0;
+	int found;
+
+	mic_store_put(s, MIC_OBJ_BLOB, "x", 1, &blob);
+	memset(e, 0, sizeof(e));
+	e[0].path = "a.c";
+	e[1].path = "a/b/c";
+	e[2].path = "a/d";
+	e[3].path = "z";
+	for (int i = 0; i < 4; i++) {
+		e[i].mode = MIC_MODE_FILE;
+		e[i].oid = blob;
+	}
+	err = mic_tree_apply(s, NULL, e, 4, &r1);
+	ok(err == NULL, "apply to the empty snapshot");
+	err = mic_tree_flatten(s, &r1, &fl);
+	ok(err == NULL && fl.n == 4 && strcmp(fl.v[0].path, "a.c") == 0 &&
+	    strcmp(fl.v[1].path, "a/b/c") == 0 &&
+	    strcmp(fl.v[3].path, "z") == 0, "flatten lists files sorted");
+	mic_filelist_release(&fl);
+	err = mic_tree_lookup(s, &r1, "a/b/c", &mode, &got, &found);
+	ok(err == NULL && found && mode == MIC_MODE_FILE &&
+	    mic_oid_cmp(&got, &blob) == 0, "lookup a nested file");
+	err = mic_tree_lookup(s, &r1, "a/b", &mode, &got, &found);
+	ok(err == NULL && found && mode == MIC_MODE_DIR, "lookup a folder");
+	err = mic_tree_lookup(s, &r1, "a/c", &mode, &got, &found);
+	ok(err == NULL && !found, "lookup a missing path");
+
+	/* remove a/b/c (folder a/b disappears) and make "a/d" a folder */
+	memset(e, 0, sizeof(e));
+	e[0].path = "a/b/c";
+	e[0].remove = 1;
+	e[1].path = "a/d";
+	e[1].remove = 1;
+	e[2].path = "a/d/e";
+	e[2].mode = MIC_MODE_EXEC;
+	e[2].oid = blob;
+	err = mic_tree_apply(s, &r1, e, 3, &r2);
+	ok(err == NULL, "apply removals and a file-to-folder change");
+	err = mic_tree_flatten(s, &r2, &fl);
+	ok(err == NULL && fl.n == 3 && strcmp(fl.v[1].path, "a/d/e") == 0 &&
+	    fl.v[1].mode == MIC_MODE_EXEC, "result has the new layout");
+	mic_filelist_release(&fl);
+	err = mic_tree_lookup(s, &r2, "a/b", &mode, &got, &found);
+	ok(err == NULL && !found, "an emptied folder disappears");
+
+	err = mic_tree_diff(s, &r1, &r2, &rows, &n);
+	ok(err == NULL && n == 3 && rows[0].kind == 'D' &&
+	    strcmp(rows[0].path, "a/b/c") == 0 && rows[1].kind == 'D' &&
+	    strcmp(rows[1].path, "a/d") == 0 && rows[2].kind == 'A' &&
+	    strcmp(rows[2].path, "a/d/e") == 0, "tree diff lists the changes");
+	mic_change_rows_free(rows, n);
+	err = mic_tree_diff(s, &r1, &r1, &rows, &n);
+	ok(err == NULL && n == 0, "tree diff of equal trees is empty");
+	mic_change_rows_free(rows, n);
+}
+
+static void
+test_buf_quote(void)
+{
+	struct mic_buf b = MIC_BUF_INIT;
+
+	mic_buf_add_quoted(&b, "plain/path.txt");
+	is_str(b.data, "plain/path.txt", "plain path is not quoted");
+	mic_buf_reset(&b);
+	mic_buf_add_quoted_prefix(&b, "a/", "new\nline \"q\" \\ caf\xc3\xa9");
+	is_str(b.data, "\"a/new\\nline \\\"q\\\" \\\\ caf\\303\\251\"",
+	    "special bytes are quoted like git");
+	mic_buf_reset(&b);
+	mic_buf_addf(&b, "%d-%s", 42, "x");
+	is_str(b.data, "42-x", "addf");
+	mic_buf_release(&b);
+	is_str(mic_error_quote("a b"), "a b", "error subjects: plain");
+	is_str(mic_error_quote("a\nb"), "\"a\\nb\"", "error subjects: quoted");
+}
+
+static void
+test_db(void)
+{
+	const struct mic_error *err;
+	struct mic_buf path = MIC_BUF_INIT;
+	struct mic_db *db = NULL, *db2 = NULL;
+	char *v = NULL;
+
+	mic_buf_addf(&path, "%s/test.db", tmpdir);
+	err = mic_db_open(path.data, 0, &db);
+	ok(err != NULL && db == NULL, "opening a missing database fails");
+	err = mic_db_open(path.data, 1, &db);
+	ok(err == NULL, "create the database");
+	err = mic_db_begin(db);
+	ok(err == NULL && mic_db_meta_set(db, "k", "v") == NULL &&
+	    mic_db_commit(db) == NULL, "write meta in a transaction");
+	err = mic_db_open(path.data, 0, &db2);
+	ok(err == NULL, "a second connection opens (migrations are done)");
+	err = mic_db_meta_get(db2, "k", &v);
+	is_str(v, "v", "the second connection reads the value");
+	free(v);
+	err = mic_db_meta_get(db2, "missing", &v);
+	ok(err == NULL && v == NULL, "a missing key is NULL");
+	mic_db_close(db);
+	mic_db_close(db2);
+	mic_buf_release(&path);
+}
+
+int
+main(void)
+{
+	struct mic_store *s;
+	char cmd[256];
+
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	s = open_store();
+	ok(s != NULL, "open store");
+	test_ids();
+	test_roundtrip(s);
+	test_corruption(s);
+	test_tree_parse();
+	test_tree_apply(s);
+	test_buf_quote();
+	test_db();
+	mic_store_close(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return tap_done();
+}
