@@ -25,7 +25,7 @@ run session land
 run session start "Apply discounts in the cart"
 run session note --role human "Orders over 100 get 10% off."
 echo "The agent reads cart.py and proposes a change." |
-	"$mic" session note --role agent --author claude -
+	"$mic" session note --role agent --author coder-bot -
 run session decide "Apply the discount inside total()" \
 	--why "one place computes the price" \
 	--alternative "a separate discount() helper"
