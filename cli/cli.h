@@ -27,6 +27,7 @@ struct mic_opt {
 	char short_name;	/* 0 when none */
 	const char *arg;	/* name of its value ("N"), NULL: a flag */
 	const char *help;
+	const char *values;	/* the values it accepts, blank-separated */
 };
 
 struct mic_args;
@@ -100,8 +101,10 @@ void mic_json_null(struct mic_json *j);
 void mic_json_kstr(struct mic_json *j, const char *key, const char *s);
 void mic_json_kint(struct mic_json *j, const char *key, int64_t v);
 
-/* The command table (main.c). */
+/* The command table (main.c) and the help printed from it. */
 extern const struct mic_cmd mic_commands[];
+void mic_print_help(FILE *f);
+void mic_print_cmd_help(const struct mic_cmd *c);
 
 int cmd_init(struct mic_args *args);
 int cmd_session_start(struct mic_args *args);
@@ -116,6 +119,8 @@ int cmd_log(struct mic_args *args);
 int cmd_show(struct mic_args *args);
 int cmd_diff(struct mic_args *args);
 int cmd_cat(struct mic_args *args);
+int cmd_help(struct mic_args *args);
+int cmd_complete(int argc, char **argv);
 
 /* Shared by show and status: JSON of a session row. */
 void mic_json_session(struct mic_json *j, const struct mic_session_row *s);

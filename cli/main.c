@@ -11,47 +11,50 @@
 
 #include "cli.h"
 
-#define OPT_HELP {"help", 'h', NULL, "show this help and exit"}
-#define OPT_JSON {"json", 0, NULL, "print JSON instead of text"}
+#define OPT_HELP {"help", 'h', NULL, "show this help and exit", NULL}
+#define OPT_JSON {"json", 0, NULL, "print JSON instead of text", NULL}
+#define OPT_END {NULL, 0, NULL, NULL, NULL}
 
-static const struct mic_opt init_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
-static const struct mic_opt start_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
+static const struct mic_opt init_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt start_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt note_opts[] = {
-	{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool"},
-	{"author", 0, "NAME", "the speaker's name (default: the author)"},
-	OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool",
+	    "human agent system tool"},
+	{"author", 0, "NAME", "the speaker's name (default: the author)", NULL},
+	OPT_HELP, OPT_END};
 static const struct mic_opt decide_opts[] = {
-	{"why", 0, "REASONING", "why this was chosen (required)"},
+	{"why", 0, "REASONING", "why this was chosen (required)", NULL},
 	{"alternative", 0, "TEXT", "an option considered and not chosen "
-	    "(repeatable)"},
-	OPT_HELP, {NULL, 0, NULL, NULL}};
-static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP,
-	{NULL, 0, NULL, NULL}};
+	    "(repeatable)", NULL},
+	OPT_HELP, OPT_END};
+static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt land_opts[] = {
-	{"allow-empty", 0, NULL, "land even when no file changed"},
-	OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"allow-empty", 0, NULL, "land even when no file changed", NULL},
+	OPT_HELP, OPT_END};
 static const struct mic_opt abandon_opts[] = {
-	{"keep-files", 0, NULL, "leave the working tree as it is"},
-	OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"keep-files", 0, NULL, "leave the working tree as it is", NULL},
+	OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] = {
-	{"status", 0, "STATUS", "only active, landed or abandoned sessions"},
-	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
-static const struct mic_opt status_opts[] = {OPT_JSON, OPT_HELP,
-	{NULL, 0, NULL, NULL}};
+	{"status", 0, "STATUS", "only active, landed or abandoned sessions",
+	    "active landed abandoned"},
+	OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt status_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt log_opts[] = {
-	{"max-count", 'n', "N", "show at most N sessions"},
-	{"path", 0, "PATH", "only sessions that changed PATH (file or folder)"},
-	{"all", 0, NULL, "include abandoned sessions"},
-	{"oneline", 0, NULL, "one line per session"},
-	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"max-count", 'n', "N", "show at most N sessions", NULL},
+	{"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
+	    NULL},
+	{"all", 0, NULL, "include abandoned sessions", NULL},
+	{"oneline", 0, NULL, "one line per session", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt show_opts[] = {
-	{"patch", 'p', NULL, "add the diff of the session's changes"},
-	OPT_JSON, OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt diff_opts[] = {
-	{"stat", 0, NULL, "summarise changed lines per file"},
-	{"name-status", 0, NULL, "list changed files with A, M or D"},
-	OPT_HELP, {NULL, 0, NULL, NULL}};
-static const struct mic_opt cat_opts[] = {OPT_HELP, {NULL, 0, NULL, NULL}};
+	{"stat", 0, NULL, "summarise changed lines per file", NULL},
+	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
+	OPT_HELP, OPT_END};
+static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 
 const struct mic_cmd mic_commands[] = {
 	{"init", cmd_init, "init [<org> <project>]",
@@ -91,11 +94,13 @@ const struct mic_cmd mic_commands[] = {
 	    "show changes as a unified diff", diff_opts},
 	{"cat", cmd_cat, "cat <path> [@N]",
 	    "print a file as it was at a position", cat_opts},
+	{"help", cmd_help, "help [<command>]",
+	    "show a command's manual page (or its --help)", help_opts},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
-static void
-print_help(FILE *f)
+void
+mic_print_help(FILE *f)
 {
 	const struct mic_cmd *c;
 
@@ -109,8 +114,8 @@ print_help(FILE *f)
 	    "digits) or @N.\n'mic <command> --help' describes a command.\n");
 }
 
-static void
-print_cmd_help(const struct mic_cmd *c)
+void
+mic_print_cmd_help(const struct mic_cmd *c)
 {
 	const struct mic_opt *o;
 	char left[64];
@@ -294,16 +299,17 @@ main(int argc, char **argv)
 	int words = 1, rc;
 
 	if (argc < 2) {
-		print_help(stderr);
+		mic_print_help(stderr);
 		return MIC_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
 		printf("mic %s\n", MIC_VERSION);
 		return MIC_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		print_help(stdout);
+	if (strcmp(argv[1], "__complete") == 0)
+		return cmd_complete(argc - 2, argv + 2);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		mic_print_help(stdout);
 		return MIC_EXIT_OK;
 	}
 	if (strcmp(argv[1], "session") == 0) {
@@ -340,7 +346,7 @@ main(int argc, char **argv)
 	args.cmd = match;
 	rc = parse_args(&args, argc - 1 - words, argv + 1 + words);
 	if (rc == 0 && mic_opt_count(&args, "help")) {
-		print_cmd_help(match);
+		mic_print_cmd_help(match);
 		rc = MIC_EXIT_OK;
 	} else if (rc == 0) {
 		rc = match->fn(&args);

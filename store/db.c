@@ -247,23 +247,43 @@ static const char *const migrations[] = {
 };
 
 static const struct mic_error *
+read_version(struct mic_db *db, int *version)
+{
+	const struct mic_error *err = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		err = db_error(db, "read schema version");
+	else
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/*
+ * Bring the schema up to date. The version is read first without a
+ * transaction, so opening an up-to-date store takes no write lock (and
+ * works on a read-only one); only when a migration is due is it read
+ * again under the write lock, in case another process just migrated.
+ */
+static const struct mic_error *
 migrate(struct mic_db *db)
 {
 	const struct mic_error *err;
-	sqlite3_stmt *st = NULL;
 	int version = 0, nmig = (int)(sizeof(migrations) /
 	    sizeof(migrations[0]));
 	char sql[64];
 
-	err = mic_db_begin(db);
+	err = read_version(db, &version);
+	if (err == NULL && version == nmig)
+		return NULL;
+	if (err == NULL)
+		err = mic_db_begin(db);
+	if (err == NULL)
+		err = read_version(db, &version);
 	if (err)
-		return err;
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		err = db_error(db, "read schema version");
 		goto done;
-	}
-	version = sqlite3_column_int(st, 0);
 	if (version > nmig) {
 		err = mic_error_fmt(MIC_ERR_CONFLICT, "database %s has schema "
 		    "version %d; this mic knows up to %d: upgrade mic",
@@ -282,7 +302,6 @@ migrate(struct mic_db *db)
 	}
 	err = mic_db_commit(db);
 done:
-	sqlite3_finalize(st);
 	if (err)
 		mic_db_rollback(db);
 	return err;

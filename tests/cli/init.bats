@@ -26,7 +26,7 @@ load helper
 	init_ws
 	before=$(ls -la .mic)
 	run mic init acme web
-	assert_fail 1 "mic: ./.mic already exists"
+	assert_fail 1 "mic: $WS/.mic already exists"
 	[ "$(ls -la .mic)" = "$before" ]
 }
 
