@@ -55,6 +55,7 @@ static const struct mic_opt diff_opts[] = {
 	OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 
 const struct mic_cmd mic_commands[] = {
 	{"init", cmd_init, "init [<org> <project>]",
@@ -94,6 +95,8 @@ const struct mic_cmd mic_commands[] = {
 	    "show changes as a unified diff", diff_opts},
 	{"cat", cmd_cat, "cat <path> [@N]",
 	    "print a file as it was at a position", cat_opts},
+	{"fsck", cmd_fsck, "fsck [--json]",
+	    "check the store for damage, one line per problem", fsck_opts},
 	{"help", cmd_help, "help [<command>]",
 	    "show a command's manual page (or its --help)", help_opts},
 	{NULL, NULL, NULL, NULL, NULL},

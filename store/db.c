@@ -1251,3 +1251,79 @@ mic_db_cache_refresh(struct mic_db *db, const struct mic_cache_row *row)
 	bind_oid(st, 8, &row->oid);
 	return step_done(db, st);
 }
+
+const struct mic_error *
+mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT position, session_id, root"
+	    " FROM landings ORDER BY position";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int row;
+
+	*rows = NULL;
+	*n = 0;
+	err = stmt(db, sql, &st);
+	if (err)
+		return err;
+	for (;;) {
+		struct mic_landing_row *l;
+		const unsigned char *id;
+
+		err = step_row(db, st, &row);
+		if (err || !row)
+			break;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
+		}
+		l = &(*rows)[(*n)++];
+		l->position = sqlite3_column_int64(st, 0);
+		id = sqlite3_column_text(st, 1);
+		snprintf(l->session_id, sizeof(l->session_id), "%s",
+		    id ? (const char *)id : "");
+		l->root_ok = col_oid(st, 2, &l->root);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+const struct mic_error *
+mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
+    void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	char line[512];
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_error(db, "integrity check");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *msg = sqlite3_column_text(st, 0);
+
+		if (msg && strcmp((const char *)msg, "ok") != 0) {
+			snprintf(line, sizeof(line), "integrity: %s", msg);
+			report(ctx, line);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(db, "integrity check");
+	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return db_error(db, "foreign key check");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(line, sizeof(line), "foreign key: row %lld of %s "
+		    "refers to a missing row of %s",
+		    (long long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 2));
+		report(ctx, line);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_error(db, "foreign key check");
+	return NULL;
+}

@@ -194,4 +194,23 @@ const struct mic_error *mic_db_cache_refresh(struct mic_db *db,
 const struct mic_error *mic_db_cache_delete(struct mic_db *db,
     const char *path);
 
+/* A landing: position, session and root. */
+struct mic_landing_row {
+	int64_t position;
+	char session_id[33];
+	struct mic_oid root;
+	int root_ok;		/* root parsed as an id */
+};
+/* All landings by position. Caller frees *rows with free(). */
+const struct mic_error *mic_db_landings(struct mic_db *db,
+    struct mic_landing_row **rows, size_t *n);
+
+/*
+ * Run SQLite's integrity_check and foreign_key_check; each problem found
+ * is passed to report as one line of text. Fails only when the checks
+ * cannot run.
+ */
+const struct mic_error *mic_db_check(struct mic_db *db,
+    void (*report)(void *ctx, const char *problem), void *ctx);
+
 #endif

@@ -6,6 +6,7 @@
 #endif
 #include "object.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -834,6 +835,67 @@ mic_store_copy_to_fd(struct mic_store *store, const struct mic_oid *oid,
 		if (err)
 			break;
 	}
+	if (err == NULL && obj->sha)
+		err = mic_obj_read(obj, buf, 0, &n);
+	free(buf);
+	mic_obj_close(obj);
+	return err;
+}
+
+const struct mic_error *
+mic_store_each(struct mic_store *store,
+    const struct mic_error *(*fn)(void *ctx, const struct mic_oid *oid),
+    void *ctx)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf path = MIC_BUF_INIT;
+	char hex[MIC_OID_HEXSZ + 1];
+	struct mic_oid oid;
+	struct dirent *de;
+	int i;
+
+	for (i = 0; i < 256 && err == NULL; i++) {
+		DIR *dir;
+
+		mic_buf_reset(&path);
+		mic_buf_addf(&path, "%s/%02x", store->objdir, i);
+		dir = opendir(path.data);
+		if (dir == NULL) {
+			if (errno != ENOENT)
+				err = mic_error_errno("open folder", path.data);
+			continue;
+		}
+		while (err == NULL && (de = readdir(dir)) != NULL) {
+			if (strlen(de->d_name) != MIC_OID_HEXSZ - 2)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%.62s", i, de->d_name);
+			if (mic_oid_from_hex(hex, &oid) == -1)
+				continue;
+			err = fn(ctx, &oid);
+		}
+		closedir(dir);
+	}
+	mic_buf_release(&path);
+	return err;
+}
+
+const struct mic_error *
+mic_store_verify(struct mic_store *store, const struct mic_oid *oid,
+    enum mic_obj_type *type)
+{
+	const struct mic_error *err;
+	struct mic_obj *obj;
+	char *buf;
+	size_t n;
+
+	err = mic_obj_open(store, oid, &obj);
+	if (err)
+		return err;
+	*type = obj->type;
+	buf = mic_xmalloc(CHUNK);
+	do {
+		err = mic_obj_read(obj, buf, CHUNK, &n);
+	} while (err == NULL && n > 0);
 	if (err == NULL && obj->sha)
 		err = mic_obj_read(obj, buf, 0, &n);
 	free(buf);

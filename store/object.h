@@ -113,4 +113,17 @@ const struct mic_error *mic_store_read(struct mic_store *store,
 const struct mic_error *mic_store_copy_to_fd(struct mic_store *store,
     const struct mic_oid *oid, int fd, const char *name);
 
+/*
+ * Call fn for every object file's id in the store (files whose names are
+ * not ids, such as leftover temporary files, are skipped). Stops at the
+ * first error fn returns.
+ */
+const struct mic_error *mic_store_each(struct mic_store *store,
+    const struct mic_error *(*fn)(void *ctx, const struct mic_oid *oid),
+    void *ctx);
+
+/* Read a whole object, discarding it, to verify it; *type gets its type. */
+const struct mic_error *mic_store_verify(struct mic_store *store,
+    const struct mic_oid *oid, enum mic_obj_type *type);
+
 #endif

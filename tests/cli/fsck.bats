@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# mic fsck: a clean store passes; each kind of damage is reported by name.
+
+load helper
+
+# A store with two landings and an abandoned session.
+make_history() {
+	start_session "first"
+	mkdir -p src
+	echo one > src/a.txt
+	echo two > b.txt
+	ln -s b.txt link
+	mic session land >/dev/null
+	mic session start "second" >/dev/null
+	echo more >> src/a.txt
+	rm b.txt
+	mic session land >/dev/null
+	mic session start "tried" >/dev/null
+	echo junk > junk.txt
+	mic session abandon >/dev/null
+}
+
+obj() {
+	echo ".mic/objects/${1:0:2}/${1:2}"
+}
+
+@test "fsck passes on a clean store and says what it checked" {
+	make_history
+	run mic fsck
+	[ "$status" -eq 0 ]
+	[ "$output" = "checked 10 objects (5 trees), 3 sessions, 2 landings: 0 problems" ]
+	run mic fsck --json
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"problems":[],"objects":10,"trees":5,"sessions":3,"landings":2}' ]
+}
+
+@test "fsck on an empty workspace passes" {
+	init_ws
+	run mic fsck
+	[ "$status" -eq 0 ]
+	[ "$output" = "checked 0 objects (0 trees), 0 sessions, 0 landings: 0 problems" ]
+}
+
+@test "a truncated or bit-flipped object is reported by id" {
+	make_history
+	id=$(mic show @1 --json | python3 -c 'import json,sys; print([c["new_id"] for c in json.load(sys.stdin)["changes"] if c["path"]=="src/a.txt"][0])')
+	f=$(obj "$id")
+	chmod u+w "$f"
+	size=$(stat -c %s "$f")
+	truncate -s $((size - 3)) "$f"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "object $id: truncated" ]
+	[ "${lines[1]}" = "checked 10 objects (5 trees), 3 sessions, 2 landings: 1 problem" ]
+	# the command that meets it names it too
+	run mic cat src/a.txt @1
+	assert_fail 1 "mic: object $id is corrupt: truncated"
+}
+
+@test "content that does not match the id is reported" {
+	make_history
+	id=$(mic show @1 --json | python3 -c 'import json,sys; print([c["new_id"] for c in json.load(sys.stdin)["changes"] if c["path"]=="b.txt"][0])')
+	f=$(obj "$id")
+	chmod u+w "$f"
+	python3 -c "import zlib; open('$f','wb').write(zlib.compress(b'blob 4\0twX\n'))"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "object $id: content does not match its id" ]
+}
+
+@test "a missing object is reported where trees name it" {
+	make_history
+	id=$(mic show @1 --json | python3 -c 'import json,sys; print([c["new_id"] for c in json.load(sys.stdin)["changes"] if c["path"]=="link"][0])')
+	rm -f "$(obj "$id")"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"entry link names missing object $id"* ]]
+	run mic diff @0 @1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"mic: object $id is missing"* ]]
+}
+
+@test "a change row that disagrees with the trees is reported" {
+	make_history
+	python3 -c "
+import sqlite3; d = sqlite3.connect('.mic/mic.db')
+d.execute(\"update changes set kind='A', old_oid=NULL, old_mode=0 where path=cast('src/a.txt' as blob) and kind='M'\"); d.commit()"
+	sid=$(mic show @2 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "session $sid: change row for src/a.txt disagrees with its trees" ]
+}
+
+@test "a gap in positions and a stat cache out of step are reported" {
+	make_history
+	python3 -c "
+import sqlite3; d = sqlite3.connect('.mic/mic.db')
+d.execute('delete from stat_cache where path = cast(? as blob)', ('link',)); d.commit()"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "stat cache: link of the head is missing" ]
+	python3 -c "
+import sqlite3; d = sqlite3.connect('.mic/mic.db')
+d.execute('pragma foreign_keys=off'); d.execute('update landings set position = 5 where position = 2'); d.commit()"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"landing @5: positions are not contiguous (expected @2)"* ]]
+}
+
+@test "fsck --json lists problems with subject and problem" {
+	make_history
+	python3 -c "
+import sqlite3; d = sqlite3.connect('.mic/mic.db')
+d.execute('delete from stat_cache where path = cast(? as blob)', ('link',)); d.commit()"
+	run mic fsck --json
+	[ "$status" -eq 1 ]
+	[ "$output" = '{"problems":[{"subject":"stat cache","problem":"link of the head is missing"}],"objects":10,"trees":5,"sessions":3,"landings":2}' ]
+}
+
+@test "a deleted objects folder is reported by name" {
+	make_history
+	rm -rf .mic/objects
+	run mic fsck
+	assert_fail 1 "mic: open object store $WS/.mic/objects: No such file or directory"
+	run mic status
+	assert_fail 1 "mic: open object store $WS/.mic/objects: No such file or directory"
+}
+
+@test "fsck takes no arguments" {
+	init_ws
+	run mic fsck extra
+	assert_fail 2 "mic: 'mic fsck' takes no arguments (see 'mic fsck --help')"
+}
