@@ -275,7 +275,7 @@ cmd_session_abandon(struct mic_args *args)
 	struct mic_ws *ws;
 	int keep = mic_opt_count(args, "keep-files") > 0;
 	size_t n = 0;
-	int rc = MIC_EXIT_OK;
+	int rc = MIC_EXIT_OK, resumed = 0;
 
 	if (args->argc != 0)
 		return mic_cli_usage(args, "'mic session abandon' takes no "
@@ -283,9 +283,12 @@ cmd_session_abandon(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_session_abandon(ws, keep, &s, &n);
+	err = mic_session_abandon(ws, keep, &s, &n, &resumed);
 	if (err) {
 		rc = mic_cli_fail(err);
+	} else if (resumed) {
+		printf("Finished restoring the working tree to @%" PRId64
+		    " for abandoned session %.8s\n", s.base_position, s.id);
 	} else {
 		printf("Abandoned session %.8s: ", s.id);
 		mic_print_preview(stdout, s.goal, 200);

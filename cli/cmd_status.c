@@ -20,6 +20,7 @@ cmd_status(struct mic_args *args)
 	struct mic_oid root;
 	struct mic_ws *ws;
 	int64_t head = 0;
+	char pending[33] = "";
 	int rc = MIC_EXIT_OK, found = 0, has_root;
 	size_t i;
 
@@ -29,6 +30,8 @@ cmd_status(struct mic_args *args)
 	if (ws == NULL)
 		return rc;
 	err = mic_db_session_active(ws->db, &s, &found);
+	if (err == NULL)
+		err = mic_session_pending_restore(ws, pending);
 	if (err == NULL)
 		err = mic_db_head(ws->db, &head, &root, &has_root);
 	if (err == NULL)
@@ -51,6 +54,11 @@ cmd_status(struct mic_args *args)
 			mic_json_null(j);
 		}
 		mic_json_kint(j, "head", head);
+		mic_json_key(j, "pending_restore");
+		if (pending[0])
+			mic_json_str(j, pending);
+		else
+			mic_json_null(j);
 		mic_json_key(j, "changes");
 		mic_json_arr(j);
 		for (i = 0; i < scan.n; i++) {
@@ -73,6 +81,10 @@ cmd_status(struct mic_args *args)
 	} else {
 		printf("No active session\n");
 	}
+	if (pending[0])
+		printf("Abandoning session %.8s stopped before the working tree "
+		    "was restored: run 'mic session abandon' to finish\n",
+		    pending);
 	printf("Head: @%" PRId64 "\n", head);
 	if (scan.n == 0)
 		printf("No changes\n");

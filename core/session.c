@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,7 +47,7 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	const struct mic_error *err;
 	struct mic_session_row row = {0}, active = {0};
 	struct mic_oid root;
-	char *ws_org = NULL, *ws_project = NULL;
+	char *ws_org = NULL, *ws_project = NULL, pending[33];
 	int found, has_root;
 
 	if (blank(goal))
@@ -68,6 +69,15 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 		err = mic_error_fmt(MIC_ERR_CONFLICT, "session %.8s is already "
 		    "active (goal: %s); land or abandon it first", active.id,
 		    mic_error_quote(active.goal));
+		goto done;
+	}
+	err = mic_session_pending_restore(ws, pending);
+	if (err)
+		goto done;
+	if (pending[0]) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "abandoning session %.8s "
+		    "stopped before the working tree was restored; run 'mic "
+		    "session abandon' to finish it first", pending);
 		goto done;
 	}
 	err = mic_db_meta_get(ws->db, "org", &ws_org);
@@ -418,22 +428,88 @@ done:
 	return err;
 }
 
+/* meta key naming an abandoned session whose restore has not finished */
+#define PENDING_RESTORE "pending_restore"
+
+const struct mic_error *
+mic_session_pending_restore(struct mic_ws *ws, char *id)
+{
+	const struct mic_error *err;
+	char *v = NULL;
+
+	id[0] = '\0';
+	err = mic_db_meta_get(ws->db, PENDING_RESTORE, &v);
+	if (err == NULL && v)
+		snprintf(id, 33, "%s", v);
+	free(v);
+	return err;
+}
+
+/*
+ * Put back the base versions of the files abandoned session id changed,
+ * from its recorded change rows, then clear the pending mark. Safe to run
+ * again after a crash: every step rewrites or removes a whole file.
+ */
+static const struct mic_error *
+finish_restore(struct mic_ws *ws, const char *id, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_change_row *rows = NULL;
+	size_t n = 0;
+
+	err = mic_db_changes(ws->db, id, &rows, &n);
+	if (err == NULL)
+		err = mic_checkout_revert(ws, rows, n);
+	if (err) {
+		err = mic_error_fmt(err->code, "session %.8s is abandoned and "
+		    "its changes are stored, but restoring the working tree "
+		    "failed: %s; run 'mic session abandon' again to finish",
+		    id, err->msg);
+		goto done;
+	}
+	err = mic_db_begin(ws->db);
+	if (err == NULL)
+		err = mic_db_meta_delete(ws->db, PENDING_RESTORE);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err)
+		mic_db_rollback(ws->db);
+	if (nchanges)
+		*nchanges = n;
+done:
+	mic_change_rows_free(rows, n);
+	return err;
+}
+
 const struct mic_error *
 mic_session_abandon(struct mic_ws *ws, int keep_files,
-    struct mic_session_row *out, size_t *nchanges)
+    struct mic_session_row *out, size_t *nchanges, int *resumed)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
 	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_change_row *rows = NULL;
 	struct mic_oid root;
+	char pending[33];
 	int64_t head, now;
 	size_t i;
 	int found;
 
-	err = mic_session_active(ws, &s);
+	*resumed = 0;
+	err = mic_db_session_active(ws->db, &s, &found);
+	if (err == NULL && !found)
+		err = mic_session_pending_restore(ws, pending);
 	if (err)
 		return err;
+	if (!found && pending[0]) {
+		/* an earlier abandon stopped while restoring: finish it */
+		*resumed = 1;
+		err = finish_restore(ws, pending, nchanges);
+		if (err == NULL && out)
+			err = mic_db_session_get(ws->db, pending, out, &found);
+		return err;
+	}
+	if (!found)
+		return mic_session_active(ws, &s);
 	err = record_changes(ws, &s, &scan, &root, &head);
 	if (err)
 		goto done;
@@ -447,6 +523,8 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	if (err == NULL)
 		err = mic_db_session_finish(ws->db, s.id,
 		    MIC_SESSION_ABANDONED, now, &root);
+	if (err == NULL && !keep_files && scan.n > 0)
+		err = mic_db_meta_set(ws->db, PENDING_RESTORE, s.id);
 	if (err == NULL)
 		err = mic_db_commit(ws->db);
 	if (err) {
@@ -456,18 +534,9 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	if (nchanges)
 		*nchanges = scan.n;
 	if (!keep_files && scan.n > 0) {
-		rows = mic_xcalloc(scan.n, sizeof(*rows));
-		for (i = 0; i < scan.n; i++)
-			rows[i] = scan.changes[i].c;	/* borrowed */
-		err = mic_checkout_revert(ws, rows, scan.n);
-		free(rows);
-		if (err) {
-			err = mic_error_fmt(err->code, "session %.8s is "
-			    "abandoned and its changes are stored, but "
-			    "restoring the working tree failed: %s", s.id,
-			    err->msg);
+		err = finish_restore(ws, s.id, NULL);
+		if (err)
 			goto done;
-		}
 	}
 	if (out)
 		err = mic_db_session_get(ws->db, s.id, out, &found);

@@ -54,9 +54,20 @@ const struct mic_error *mic_session_decide(struct mic_ws *ws,
 const struct mic_error *mic_session_land(struct mic_ws *ws, int allow_empty,
     struct mic_session_row *out, size_t *nchanges);
 
-/* Abandon the active session (see above). */
+/*
+ * Abandon the active session (see above). The restore is marked pending
+ * in the same transaction that abandons the session, and the mark is
+ * cleared when every file is back; if mic stops in between (a crash, a
+ * kill, a full disk), calling this again with no active session finishes
+ * the restore from the recorded changes and sets *resumed.
+ */
 const struct mic_error *mic_session_abandon(struct mic_ws *ws,
-    int keep_files, struct mic_session_row *out, size_t *nchanges);
+    int keep_files, struct mic_session_row *out, size_t *nchanges,
+    int *resumed);
+
+/* The id (or "") of an abandoned session whose restore is pending. */
+const struct mic_error *mic_session_pending_restore(struct mic_ws *ws,
+    char *id);
 
 /*
  * Find a session by name: its full id, a unique prefix of at least 4 hex

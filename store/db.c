@@ -439,6 +439,20 @@ mic_db_meta_set(struct mic_db *db, const char *key, const char *value)
 	return step_done(db, st);
 }
 
+const struct mic_error *
+mic_db_meta_delete(struct mic_db *db, const char *key)
+{
+	static const char sql[] = "DELETE FROM meta WHERE key = ?";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	err = stmt(db, sql, &st);
+	if (err)
+		return err;
+	bind_text(st, 1, key);
+	return step_done(db, st);
+}
+
 static const char *const status_names[] = {NULL, "active", "landed",
     "abandoned"};
 

@@ -50,6 +50,8 @@ const struct mic_error *mic_db_meta_get(struct mic_db *db, const char *key,
     char **value);	/* *value NULL when unset; caller frees */
 const struct mic_error *mic_db_meta_set(struct mic_db *db, const char *key,
     const char *value);
+const struct mic_error *mic_db_meta_delete(struct mic_db *db,
+    const char *key);
 
 enum mic_session_status {
 	MIC_SESSION_ACTIVE = 1,
