@@ -3,6 +3,7 @@
  */
 #include "checkout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "tree.h"
 
 #define LINK_MAX_SIZE (1024 * 1024)
+#define TMP_PREFIX ".mic-tmp-"
 
 int
 mic_checkout_path_ok(const char *path)
@@ -140,7 +142,7 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 	}
 	slash = strrchr(abs.data, '/');
 	mic_buf_add(&tmp, abs.data, (size_t)(slash - abs.data));
-	mic_buf_addstr(&tmp, "/.mic-tmp-XXXXXX");
+	mic_buf_addstr(&tmp, "/" TMP_PREFIX "XXXXXX");
 	fd = mkstemp(tmp.data);
 	if (fd == -1) {
 		err = mic_error_errno("create temporary file", tmp.data);
@@ -192,6 +194,37 @@ done:
 	return err;
 }
 
+/*
+ * Remove temporary files ".mic-tmp-*" that a mic killed while writing
+ * left in folder abs (a path relative to the root, "" for the root).
+ */
+static void
+remove_stale_temps(struct mic_ws *ws, const char *dir)
+{
+	struct mic_buf abs = MIC_BUF_INIT;
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+
+	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
+	    dir);
+	d = opendir(abs.data);
+	if (d == NULL) {
+		mic_buf_release(&abs);
+		return;
+	}
+	len = abs.len;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			continue;
+		mic_buf_truncate(&abs, len);
+		mic_buf_addf(&abs, "/%s", de->d_name);
+		unlink(abs.data);
+	}
+	closedir(d);
+	mic_buf_release(&abs);
+}
+
 const struct mic_error *
 mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
     size_t n)
@@ -207,6 +240,24 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 			    mic_error_quote(changes[i].path));
 			goto done;
 		}
+	}
+	/* a killed earlier run may have left temporary files behind */
+	for (i = 0; i < n; i++) {
+		const char *slash = strrchr(changes[i].path, '/');
+		size_t dlen = slash ? (size_t)(slash - changes[i].path) : 0;
+
+		if (i > 0) {
+			const char *ps = strrchr(changes[i - 1].path, '/');
+			size_t plen = ps ? (size_t)(ps - changes[i - 1].path) :
+			    0;
+
+			if (plen == dlen && strncmp(changes[i].path,
+			    changes[i - 1].path, dlen) == 0)
+				continue;
+		}
+		mic_buf_reset(&abs);
+		mic_buf_add(&abs, changes[i].path, dlen);
+		remove_stale_temps(ws, abs.data);
 	}
 	/* first remove added files, so restored ones have room */
 	for (i = 0; i < n; i++) {

@@ -35,7 +35,7 @@
 #include "../store/buf.h"
 
 #define READ_CHUNK 65536	/* bytes asked of each read() of the file */
-#define DP_STACK 256		/* text lengths the matcher handles on stack */
+#define DP_STACK 256		/* longest text matched with stack space */
 
 /* Rule flags, as git's PATTERN_FLAG_NEGATIVE, _MUSTBEDIR and _NODIR. */
 #define R_NEG 1u	/* "!pattern": a match re-includes */
@@ -59,7 +59,7 @@ enum tok_type {
 	T_CLASS,	/* "[...]": one byte in classes[cls] (never '/') */
 	T_STAR,		/* '*': any run of bytes without '/' */
 	T_STARSTAR,	/* trailing whole-component "**": any run of bytes */
-	T_DIRS,		/* whole-component "**" + "/": "" or anything + "/" */
+	T_DIRS,		/* "**" + "/" as a component: "" or any run + "/" */
 };
 
 struct tok {
@@ -78,11 +78,11 @@ struct rule {
 	enum table_id tab;
 	size_t key_off;		/* key bytes in str */
 	size_t key_len;
-	size_t next;		/* older rule with the same key, + 1; 0: none */
-	size_t lit_off;		/* R_GLOB: lead then trail bytes in str */
+	size_t next;		/* older rule with this key, + 1; 0: none */
+	size_t lit_off;		/* R_GLOB: lead, trail bytes in str */
 	size_t lead;		/* R_GLOB: bytes of literal prefix */
 	size_t trail;		/* R_GLOB: bytes of literal suffix */
-	size_t tok_off;		/* R_GLOB: tokens between them, in toks */
+	size_t tok_off;		/* R_GLOB: the tokens between, in toks */
 	size_t ntok;
 	size_t minlen;		/* R_GLOB: shortest text that can match */
 };
@@ -146,56 +146,44 @@ has_bit(const struct byteset *set, unsigned char c)
 }
 
 /*
- * Add to set the ASCII bytes of the POSIX class called name (len bytes,
- * e.g. "alpha" from "[:alpha:]"). The classes are fixed ASCII tables, not
- * the locale's, so that a rule means the same on every machine. Returns 0
- * for an unknown name, which makes the whole rule invalid as in git.
+ * Add to set the bytes of the POSIX class called name (len bytes, e.g.
+ * "alpha" from "[:alpha:]"). Each class is a list of byte ranges, pairs of
+ * first and last byte: fixed ASCII tables rather than the locale's, so
+ * that a rule means the same on every machine ("cntrl" leaves out NUL,
+ * which no path holds). Returns 0 for an unknown name, which makes the
+ * whole rule invalid, as in git.
  */
 static int
 add_posix_class(struct byteset *set, const char *name, size_t len)
 {
-	static const char *const names[] = {
-		"alnum", "alpha", "blank", "cntrl", "digit", "graph",
-		"lower", "print", "punct", "space", "upper", "xdigit",
+	static const struct {
+		const char *name;
+		const char *ranges;
+	} classes[] = {
+		{"alnum", "09AZaz"}, {"alpha", "AZaz"}, {"blank", "  \t\t"},
+		{"cntrl", "\x01\x1f\x7f\x7f"}, {"digit", "09"},
+		{"graph", "!~"}, {"lower", "az"}, {"print", " ~"},
+		{"punct", "!/:@[`{~"}, {"space", "\t\r  "}, {"upper", "AZ"},
+		{"xdigit", "09AFaf"},
 	};
-	size_t k, which = sizeof(names) / sizeof(names[0]);
+	const char *r;
+	size_t k;
 	unsigned c;
 
-	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		if (strlen(names[k]) == len && memcmp(names[k], name, len) == 0) {
-			which = k;
+	for (k = 0; k < sizeof(classes) / sizeof(classes[0]); k++) {
+		if (strlen(classes[k].name) != len ||
+		    memcmp(classes[k].name, name, len) != 0) {
+			continue;
 		}
-	}
-	if (which == sizeof(names) / sizeof(names[0])) {
-		return 0;
-	}
-	for (c = 0; c < 128; c++) {
-		int upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
-		int digit = c >= '0' && c <= '9';
-		int graph = c > 0x20 && c < 0x7f;
-		int in = 0;
-
-		switch (which) {
-		case 0: in = upper || lower || digit; break;
-		case 1: in = upper || lower; break;
-		case 2: in = c == ' ' || c == '\t'; break;
-		case 3: in = c < 0x20 || c == 0x7f; break;
-		case 4: in = digit; break;
-		case 5: in = graph; break;
-		case 6: in = lower; break;
-		case 7: in = graph || c == ' '; break;
-		case 8: in = graph && !upper && !lower && !digit; break;
-		case 9: in = c == ' ' || (c >= '\t' && c <= '\r'); break;
-		case 10: in = upper; break;
-		case 11: in = digit || (c >= 'a' && c <= 'f') ||
-			    (c >= 'A' && c <= 'F');
-			break;
+		for (r = classes[k].ranges; r[0]; r += 2) {
+			for (c = (unsigned char)r[0]; c <= (unsigned char)r[1];
+			    c++) {
+				set_bit(set, c);
+			}
 		}
-		if (in) {
-			set_bit(set, c);
-		}
+		return 1;
 	}
-	return 1;
+	return 0;
 }
 
 /*
@@ -794,9 +782,10 @@ byte_ok(const struct mic_ignore *ig, const struct tok *tk, unsigned char c)
  * a one-byte token shifts r right by one where the byte fits; T_STAR
  * spreads each set r[i] rightwards over bytes other than '/'; T_STARSTAR
  * sets every r[i] at or after the first set one; T_DIRS sets r[i] when
- * s[i-1] is '/' and some earlier r[j] was set. lo is the first set index,
- * below which nothing is set. O(m * k) time, k + 1 bytes of space (on the
- * stack for short texts). The answer is r[k].
+ * s[i-1] is '/' and some earlier r[j] is set. lo is the first set index,
+ * below which nothing is set; a shift that sets nothing ends the match.
+ * O(m * k) time, k + 1 bytes of space (on the stack for short texts). The
+ * answer is r[k].
  */
 static int
 match_tokens(const struct mic_ignore *ig, const struct tok *t, size_t m,
@@ -837,13 +826,11 @@ match_tokens(const struct mic_ignore *ig, const struct tok *t, size_t m,
 			memset(r + lo, 1, k + 1 - lo);
 			break;
 		case T_DIRS:
-			for (i = lo; i <= k; i++) {
-				int was = r[i];
-
-				if (!was && any && s[i - 1] == '/') {
+			/* r[lo] is set, so each later '/' ends a match. */
+			for (i = lo + 1; i <= k; i++) {
+				if (s[i - 1] == '/') {
 					r[i] = 1;
 				}
-				any |= was;
 			}
 			break;
 		default:

@@ -171,6 +171,11 @@ static const struct tcase cases[] = {
 	{"[![:alpha:]]", "1", 0, 1},
 	{"[![:alpha:]]", "z", 0, 0},
 	{"[[:space:]]", " ", 0, 1},
+	{"[[:punct:]]x", "!x", 0, 1},
+	{"[[:xdigit:]]", "F", 0, 1},
+	{"[[:xdigit:]]", "g", 0, 0},
+	{"[[:alpha:]]", "\xc3", 0, 0},
+	{"[[:lower:]][[:alnum:]]", "a9", 0, 1},
 	{"[[:foo:]]", "f", 0, 0},
 	{"[[:]", ":", 0, 1},
 	{"x[y", "x[y", 0, 0},
@@ -410,7 +415,8 @@ static uint64_t rng = 42;
 static size_t
 rnd(size_t n)
 {
-	rng = rng * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+	rng = rng * UINT64_C(6364136223846793005) +
+	    UINT64_C(1442695040888963407);
 	return (size_t)((rng >> 33) % n);
 }
 

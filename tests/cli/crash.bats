@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# Crash safety: mic session land and abandon killed with SIGKILL at many
+# moments spread over their whole run. After each kill the store passes
+# fsck and the session is either done with exactly the working tree's
+# content, or still active with the working tree untouched; running the
+# command again then succeeds.
+#
+# MIC_CRASH_TRIALS sets the number of kills per test (default 200).
+
+load helper
+
+NFILES=2000	# in 20 folders
+NCHANGE=200	# files changed per trial
+
+make_tree() {
+	python3 - <<'PY'
+import os
+for d in range(20):
+    os.makedirs("d%02d" % d, exist_ok=True)
+    for f in range(100):
+        with open("d%02d/f%03d.txt" % (d, f), "w") as fh:
+            fh.write("file %d %d\n" % (d, f) * 20)
+PY
+}
+
+# Change NCHANGE files (a window that moves with the trial), add one,
+# delete one.
+change_tree() {
+	python3 - "$1" "$NCHANGE" <<'PY'
+import os, sys
+t, n = int(sys.argv[1]), int(sys.argv[2])
+names = sorted("d%02d/f%03d.txt" % (d, f) for d in range(20) for f in range(100))
+start = (t * 97) % len(names)
+for i in range(n):
+    p = names[(start + i) % len(names)]
+    with open(p, "a") as fh:
+        fh.write("trial %d\n" % t)
+with open("new%d.txt" % t, "w") as fh:
+    fh.write("added in trial %d\n" % t)
+if os.path.exists("new%d.txt" % (t - 1)):
+    os.remove("new%d.txt" % (t - 1))
+PY
+}
+
+manifest() {
+	find . -path ./.mic -prune -o -type f -print0 | sort -z |
+		xargs -0 sha256sum | sha256sum
+}
+
+# nanoseconds as seconds for sleep(1)
+secs() {
+	awk -v ns="$1" 'BEGIN { printf "%.6f", ns / 1e9 }'
+}
+
+now_ns() {
+	date +%s%N
+}
+
+head_pos() {
+	mic status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["head"])'
+}
+
+@test "SIGKILL during session land: landed or untouched, fsck passes" {
+	trials=${MIC_CRASH_TRIALS:-200}
+	init_ws
+	make_tree
+	land_all "initial"
+	# how long a land of this size takes, to spread the kills over it
+	mic session start "timing" >/dev/null
+	change_tree 0
+	t0=$(now_ns)
+	mic session land >/dev/null
+	dur=$(( $(now_ns) - t0 ))
+	landed=0 untouched=0
+	for t in $(seq 1 "$trials"); do
+		mic session start "trial $t" >/dev/null
+		change_tree "$t"
+		before=$(manifest)
+		pos=$(head_pos)
+		delay_ns=$(( dur * (t % 50) / 45 ))
+		"$MIC" session land >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(secs "$delay_ns")"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		run mic fsck
+		if [ "$status" -ne 0 ]; then
+			echo "trial $t: fsck failed: $output" >&2
+			return 1
+		fi
+		[ "$(manifest)" = "$before" ]
+		if [ "$(head_pos)" -eq $((pos + 1)) ]; then
+			landed=$((landed + 1))
+			run mic session status
+			[ "$status" -eq 1 ]
+			run mic status
+			[ "${lines[2]}" = "No changes" ]
+		else
+			[ "$(head_pos)" -eq "$pos" ]
+			untouched=$((untouched + 1))
+			run mic session status --json
+			[ "$status" -eq 0 ]
+			mic session land >/dev/null
+			[ "$(head_pos)" -eq $((pos + 1)) ]
+		fi
+		run mic status
+		[ "${lines[2]}" = "No changes" ]
+	done
+	echo "land: $trials kills over ${dur} ns: $landed landed, $untouched still active" >&3
+	[ "$landed" -gt 0 ]
+	[ "$untouched" -gt 0 ]
+	run mic fsck
+	[ "$status" -eq 0 ]
+}
+
+@test "SIGKILL during session abandon: a second abandon finishes it" {
+	trials=${MIC_CRASH_TRIALS:-200}
+	init_ws
+	make_tree
+	land_all "initial"
+	base=$(manifest)
+	mic session start "timing" >/dev/null
+	change_tree 0
+	t0=$(now_ns)
+	mic session abandon >/dev/null
+	dur=$(( $(now_ns) - t0 ))
+	[ "$(manifest)" = "$base" ]
+	active=0 pending=0 done_=0
+	for t in $(seq 1 "$trials"); do
+		mic session start "trial $t" >/dev/null
+		change_tree "$t"
+		changed=$(manifest)
+		sid=$(mic session status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+		delay_ns=$(( dur * (t % 50) / 45 ))
+		"$MIC" session abandon >/dev/null 2>&1 &
+		pid=$!
+		sleep "$(secs "$delay_ns")"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		run mic fsck
+		if [ "$status" -ne 0 ]; then
+			echo "trial $t: fsck failed: $output" >&2
+			return 1
+		fi
+		if mic session status >/dev/null 2>&1; then
+			# killed before the abandon committed: nothing touched
+			active=$((active + 1))
+			[ "$(manifest)" = "$changed" ]
+			mic session abandon >/dev/null
+		else
+			run mic status --json
+			if [[ "$output" == *'"pending_restore":null'* ]]; then
+				done_=$((done_ + 1))
+			else
+				pending=$((pending + 1))
+				mic session abandon >/dev/null
+			fi
+		fi
+		# the base is back and the session's changes are on record
+		[ "$(manifest)" = "$base" ]
+		run mic diff --name-status "$sid"
+		[ "${#lines[@]}" -ge $((NCHANGE + 1)) ] || {
+			echo "trial $t: ${#lines[@]} changes recorded" >&2
+			return 1
+		}
+	done
+	echo "abandon: $trials kills over ${dur} ns: $active before commit, $pending mid-restore, $done_ after" >&3
+	[ "$active" -gt 0 ]
+	[ $((pending + done_)) -gt 0 ]
+	run mic fsck
+	[ "$status" -eq 0 ]
+}
