@@ -77,6 +77,12 @@ const char *mic_color(const char *code);	/* "" when color is off */
 const char *mic_fmt_date(int64_t ns);
 /* "2026-11-22T17:00:00Z" (UTC) into a static buffer. */
 const char *mic_fmt_date_iso(int64_t ns);
+/*
+ * A command-line word for a message: 'like this', or in double quotes
+ * with escapes when it holds bytes that would break the line. At most
+ * len bytes of s (up to 1000); the result lives in a static buffer.
+ */
+const char *mic_cli_word(const char *s, size_t len);
 /* Print s quoted as git quotes paths. */
 void mic_print_path(FILE *f, const char *s);
 /* Print the first line of s, at most max bytes, with "..." if cut. */

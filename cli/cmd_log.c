@@ -43,9 +43,7 @@ cmd_log(struct mic_args *args)
 		limit = parse_count(nval);
 		if (limit < 0)
 			return mic_cli_usage(args, "-n needs a number, not "
-			    "'%s'", nval);
-		if (limit == 0)
-			return MIC_EXIT_OK;
+			    "%s", mic_cli_word(nval, strlen(nval)));
 	}
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -57,8 +55,10 @@ cmd_log(struct mic_args *args)
 			goto done;
 		}
 	}
-	err = mic_db_log(ws->db, mic_opt_count(args, "all") > 0,
-	    path && *path ? path : NULL, limit, &rows, &n);
+	/* -n 0 lists nothing, after the same checks as any other log */
+	if (nval == NULL || limit > 0)
+		err = mic_db_log(ws->db, mic_opt_count(args, "all") > 0,
+		    path && *path ? path : NULL, limit, &rows, &n);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;

@@ -85,8 +85,8 @@ cmd_session_note(struct mic_args *args)
 		if (strcmp(role, roles[i]) == 0)
 			break;
 	if (roles[i] == NULL)
-		return mic_cli_usage(args, "unknown role '%s': use human, "
-		    "agent, system or tool", role);
+		return mic_cli_usage(args, "unknown role %s: use human, "
+		    "agent, system or tool", mic_cli_word(role, strlen(role)));
 	if (mic_opt_val(args, "author") && *mic_opt_val(args, "author") ==
 	    '\0')
 		return mic_cli_usage(args, "--author must not be empty");
@@ -320,8 +320,8 @@ cmd_session_list(struct mic_args *args)
 		return mic_cli_usage(args, "'mic session list' takes no "
 		    "arguments");
 	if (st && mic_session_status_parse(st, &status) == -1)
-		return mic_cli_usage(args, "unknown status '%s': use active, "
-		    "landed or abandoned", st);
+		return mic_cli_usage(args, "unknown status %s: use active, "
+		    "landed or abandoned", mic_cli_word(st, strlen(st)));
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;

@@ -250,8 +250,8 @@ parse_args(struct mic_args *a, int argc, char **argv)
 				    strncmp(opts[k].name, s + 2, len) == 0)
 					found = k;
 			if (found < 0)
-				return mic_cli_usage(a, "unknown option '%.*s' "
-				    "for 'mic %s'", (int)len + 2, s,
+				return mic_cli_usage(a, "unknown option %s "
+				    "for 'mic %s'", mic_cli_word(s, len + 2),
 				    a->cmd->name);
 			if (eq && !opts[found].arg)
 				return mic_cli_usage(a, "option '--%s' takes "
@@ -262,13 +262,14 @@ parse_args(struct mic_args *a, int argc, char **argv)
 				if (opts[k].short_name == s[1])
 					found = k;
 			if (found < 0)
-				return mic_cli_usage(a, "unknown option '-%c' "
-				    "for 'mic %s'", s[1], a->cmd->name);
+				return mic_cli_usage(a, "unknown option %s "
+				    "for 'mic %s'", mic_cli_word(s, 2),
+				    a->cmd->name);
 			if (s[2] != '\0') {
 				if (!opts[found].arg)
 					return mic_cli_usage(a, "unknown "
-					    "option '%s' for 'mic %s'", s,
-					    a->cmd->name);
+					    "option %s for 'mic %s'",
+					    mic_cli_word(s, strlen(s)), a->cmd->name);
 				val = s + 2;
 			}
 		}
@@ -335,15 +336,15 @@ main(int argc, char **argv)
 				match = c;
 		if (match == NULL)
 			return mic_cli_usage(NULL, "unknown session subcommand "
-			    "'%s'", argv[2]);
+			    "%s", mic_cli_word(argv[2], strlen(argv[2])));
 		words = 2;
 	} else {
 		for (c = mic_commands; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)
 				match = c;
 		if (match == NULL)
-			return mic_cli_usage(NULL, "unknown command '%s'",
-			    argv[1]);
+			return mic_cli_usage(NULL, "unknown command %s",
+			    mic_cli_word(argv[1], strlen(argv[1])));
 	}
 	memset(&args, 0, sizeof(args));
 	args.cmd = match;

@@ -218,3 +218,20 @@ mic_json_session(struct mic_json *j, const struct mic_session_row *s)
 	else
 		mic_json_null(j);
 }
+
+const char *
+mic_cli_word(const char *s, size_t len)
+{
+	static char out[1100];
+	char word[1024];
+	const char *q;
+
+	snprintf(word, sizeof(word), "%.*s", (int)(len < 1000 ? len : 1000),
+	    s);
+	q = mic_error_quote(word);
+	if (q[0] == '"')
+		snprintf(out, sizeof(out), "%s", q);
+	else
+		snprintf(out, sizeof(out), "'%s'", q);
+	return out;
+}

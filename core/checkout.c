@@ -284,7 +284,6 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 			err = mic_error_errno("remove", abs.data);
 			goto done;
 		}
-		prune_parents(ws, changes[i].path);
 	}
 	for (i = 0; i < n; i++) {
 		if (changes[i].kind == 'A')
@@ -294,6 +293,13 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 		if (err)
 			goto done;
 	}
+	/*
+	 * Only now remove folders the removals left empty: a folder that
+	 * also receives restored files is never removed and made again.
+	 */
+	for (i = 0; i < n; i++)
+		if (changes[i].kind == 'A')
+			prune_parents(ws, changes[i].path);
 done:
 	mic_buf_release(&abs);
 	return err;

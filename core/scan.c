@@ -82,13 +82,58 @@ free_dents(struct dent *d, size_t n)
 	free(d);
 }
 
+/* The head's paths (the cache rows, sorted), to tell tracked files. */
+struct tracked {
+	const struct mic_cache_row *rows;
+	size_t n;
+};
+
+/* Index of the first row whose path is >= key (bytewise). */
+static size_t
+lower_bound(const struct tracked *t, const char *key)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(t->rows[mid].path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * 1 when path is a tracked file (is_dir 0), or a folder holding one
+ * (is_dir 1; path then ends in '/').
+ */
+static int
+is_tracked(const struct tracked *t, const char *path, int is_dir)
+{
+	size_t i = lower_bound(t, path);
+
+	if (i == t->n)
+		return 0;
+	if (is_dir)
+		return strncmp(t->rows[i].path, path, strlen(path)) == 0;
+	return strcmp(t->rows[i].path, path) == 0;
+}
+
 /*
  * Walk folder abs (rel is its path from the root: "" or "a/b/"), adding
  * files to out in bytewise path order (entries sorted in tree order, so a
  * folder's files come where "name/" sorts).
+ *
+ * .micignore only hides untracked files, as .gitignore does: a file of
+ * the head stays in the walk even when a pattern matches it, and an
+ * ignored folder is still entered when it holds tracked files (but only
+ * those are taken from it). `ignored` says the folder itself is ignored.
  */
 static const struct mic_error *
-walk(const struct mic_ignore *ig, struct mic_buf *abs, struct mic_buf *rel,
+walk(const struct mic_ignore *ig, const struct tracked *tr,
+    struct mic_buf *abs, struct mic_buf *rel, int ignored,
     struct wlist *out)
 {
 	const struct mic_error *err = NULL;
@@ -142,18 +187,23 @@ walk(const struct mic_ignore *ig, struct mic_buf *abs, struct mic_buf *rel,
 
 		if (!is_dir && !S_ISREG(st->st_mode) && !S_ISLNK(st->st_mode))
 			continue;	/* fifos, sockets, devices */
+		int skip;
+
 		mic_buf_truncate(rel, rlen);
 		mic_buf_addstr(rel, d[i].name);
-		if (mic_ignore_match(ig, rel->data, is_dir))
-			continue;
+		skip = ignored || mic_ignore_match(ig, rel->data, is_dir);
 		if (is_dir) {
+			mic_buf_addch(rel, '/');
+			if (skip && !is_tracked(tr, rel->data, 1))
+				continue;
 			mic_buf_truncate(abs, alen);
 			mic_buf_addch(abs, '/');
 			mic_buf_addstr(abs, d[i].name);
-			mic_buf_addch(rel, '/');
-			err = walk(ig, abs, rel, out);
+			err = walk(ig, tr, abs, rel, skip, out);
 			continue;
 		}
+		if (skip && !is_tracked(tr, rel->data, 0))
+			continue;
 		if (out->n == out->cap) {
 			out->cap = out->cap ? out->cap * 2 : 1024;
 			out->v = mic_xrealloc(out->v, out->cap *
@@ -365,6 +415,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 	struct mic_ignore *ig = NULL;
 	struct mic_buf abs = MIC_BUF_INIT, rel = MIC_BUF_INIT;
 	struct wlist wl = {0};
+	struct tracked tr;
 	size_t nrows = 0, i = 0, j = 0;
 	int64_t scan_ns = mic_now_ns();
 
@@ -380,7 +431,9 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 	if (abs.len == 0)
 		mic_buf_addstr(&abs, "/");
 	mic_buf_addstr(&rel, "");
-	err = walk(ig, &abs, &rel, &wl);
+	tr.rows = rows;
+	tr.n = nrows;
+	err = walk(ig, &tr, &abs, &rel, 0, &wl);
 	if (err)
 		goto done;
 	/* merge two lists sorted bytewise by path */

@@ -40,6 +40,16 @@ blank(const char *s)
 	return 1;
 }
 
+/* 1 when s holds a control byte (newline, tab, escape, ...). */
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 const struct mic_error *
 mic_session_start(struct mic_ws *ws, const char *org, const char *project,
     const char *goal, struct mic_session_row *out)
@@ -56,6 +66,9 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if ((org && blank(org)) || (project && blank(project)))
 		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
 		    "be empty");
+	if ((org && has_control(org)) || (project && has_control(project)))
+		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		    "hold control characters");
 	err = mic_random_id(row.id);
 	if (err)
 		return err;
@@ -94,8 +107,9 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (org && ws_org && (strcmp(org, ws_org) != 0 ||
 	    strcmp(project, ws_project ? ws_project : "") != 0)) {
 		err = mic_error_fmt(MIC_ERR_CONFLICT, "this workspace belongs "
-		    "to %s/%s, not %s/%s", ws_org, ws_project ? ws_project :
-		    "", org, project);
+		    "to %s/%s, not %s/%s", mic_error_quote(ws_org),
+		    mic_error_quote(ws_project ? ws_project : ""),
+		    mic_error_quote(org), mic_error_quote(project));
 		goto done;
 	}
 	if (org && ws_org == NULL) {

@@ -371,6 +371,7 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 
 			if (res.len == 0) {
 				mic_buf_release(&in);
+				mic_buf_release(&res);
 				return mic_error_fmt(MIC_ERR_INPUT, "%s is "
 				    "outside the workspace %s",
 				    mic_error_quote(arg),

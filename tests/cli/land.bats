@@ -1,0 +1,630 @@
+#!/usr/bin/env bats
+# mic session land and mic session abandon.
+
+load helper
+bats_require_minimum_version 1.5.0
+
+# Run mic with stdout and stderr apart; assert exit $1, stderr exactly $2
+# and nothing on stdout.
+refused() {
+	local code="$1" msg="$2"
+	shift 2
+	run --separate-stderr mic "$@"
+	if [ "$status" -ne "$code" ] || [ "$stderr" != "$msg" ] ||
+	    [ -n "$output" ]; then
+		echo "expected exit $code, stderr: $msg" >&2
+		echo "got exit $status, stderr: $stderr" >&2
+		echo "stdout: $output" >&2
+		return 1
+	fi
+}
+
+# Rows of SQL queries on the workspace's database, one query after the
+# other, fields joined by '|'.
+sql() {
+	python3 -S - "$WS/.mic/mic.db" "$@" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for q in sys.argv[2:]:
+    for row in db.execute(q):
+        print("|".join("NULL" if v is None else
+                       v.decode() if isinstance(v, bytes) else str(v)
+                       for v in row))
+EOF
+}
+
+# Start a session with goal $1; set ID to its id, read from mic's output.
+start_id() {
+	local out
+	out=$(mic session start "$1")
+	ID=${out#Started session }
+	ID=${ID%% on @*}
+	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
+}
+
+# The working tree (without .mic) as lines "path mode type link-target".
+tree_listing() {
+	(cd "${1:-$WS}" && find . -path ./.mic -prune -o -printf '%P %m %y %l\n' |
+	    LC_ALL=C sort)
+}
+
+NO_ACTIVE="mic: no active session; start one with 'mic session start <goal>'"
+FILE=33188	# 0100644
+EXEC=33261	# 0100755
+LINK=40960	# 0120000
+
+# --- land ------------------------------------------------------------------
+
+@test "session land records added, modified and deleted files" {
+	init_ws
+	echo a >a
+	echo b >b
+	echo c >c
+	land_all "base"
+	start_id "second"
+	echo changed >a
+	rm b
+	echo d >d
+	run --separate-stderr mic session land
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "Landed session ${ID:0:8} at @2: second
+3 files changed" ]
+	run sql "select path, kind, old_mode, new_mode, size from changes
+	    where session_id = '$ID' order by path" \
+	    "select status, base_position from sessions where id = '$ID'" \
+	    "select position from landings where session_id = '$ID'"
+	[ "$output" = "a|M|$FILE|$FILE|8
+b|D|$FILE|0|2
+d|A|0|$FILE|2
+landed|1
+2" ]
+	run mic cat a
+	[ "$output" = "changed" ]
+	run mic cat d
+	[ "$output" = "d" ]
+	refused 1 "mic: b does not exist at @2" cat b
+	run mic cat b @1
+	[ "$output" = "b" ]
+	run mic status
+	[ "$output" = $'No active session\nHead: @2\nNo changes' ]
+}
+
+@test "session land says '1 file changed' for one file" {
+	start_session "only one"
+	echo x >x
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "1 file changed" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "session land prints the first line of a multi-line goal" {
+	init_ws
+	start_id $'title\nbody'
+	echo x >x
+	run mic session land
+	[ "$output" = "Landed session ${ID:0:8} at @1: title...
+1 file changed" ]
+}
+
+@test "session land records executable bit changes" {
+	init_ws
+	printf '#!/bin/sh\n' >run.sh
+	echo data >data
+	land_all "base"
+	start_id "modes"
+	chmod +x run.sh
+	echo new >tool
+	chmod 755 tool
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: modes
+Head: @1
+M run.sh
+A tool" ]
+	mic session land >/dev/null
+	run sql "select path, kind, old_mode, new_mode, lines_added, lines_removed
+	    from changes where session_id = '$ID' order by path"
+	[ "$output" = "run.sh|M|$FILE|$EXEC|0|0
+tool|A|0|$EXEC|1|0" ]
+	run mic status
+	[ "${lines[2]}" = "No changes" ]
+	# and back
+	start_id "unexec"
+	chmod -x run.sh
+	run mic session land
+	[ "${lines[1]}" = "1 file changed" ]
+	run sql "select path, kind, old_mode, new_mode from changes
+	    where session_id = '$ID'"
+	[ "$output" = "run.sh|M|$EXEC|$FILE" ]
+}
+
+@test "session land stores symlinks as links, never following them" {
+	init_ws
+	mkdir sub
+	echo inside >sub/x
+	echo outside >"$BATS_TEST_TMPDIR/outside.txt"
+	mkdir "$BATS_TEST_TMPDIR/outdir"
+	echo far >"$BATS_TEST_TMPDIR/outdir/far"
+	ln -s sub dlink
+	ln -s "$BATS_TEST_TMPDIR/outside.txt" out
+	ln -s "$BATS_TEST_TMPDIR/outdir" odir
+	ln -s no-such-file dangling
+	start_id "links"
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "5 files changed" ]
+	run sql "select path, kind, new_mode, size from changes order by path"
+	[ "$output" = "dangling|A|$LINK|12
+dlink|A|$LINK|3
+odir|A|$LINK|$(( ${#BATS_TEST_TMPDIR} + 7 ))
+out|A|$LINK|$(( ${#BATS_TEST_TMPDIR} + 12 ))
+sub/x|A|$FILE|7" ]
+	run mic cat dlink
+	[ "$output" = "sub" ]
+	run mic cat out
+	[ "$output" = "$BATS_TEST_TMPDIR/outside.txt" ]
+	run mic cat odir
+	[ "$output" = "$BATS_TEST_TMPDIR/outdir" ]
+	run mic cat dangling
+	[ "$output" = "no-such-file" ]
+	refused 1 "mic: dlink/x does not exist at @1" cat dlink/x
+	# what a link points to is not part of the workspace
+	echo "changed outside" >"$BATS_TEST_TMPDIR/outside.txt"
+	echo more >"$BATS_TEST_TMPDIR/outdir/more"
+	run mic status
+	[ "$output" = $'No active session\nHead: @1\nNo changes' ]
+}
+
+@test "session land records a file replaced by a symlink and a link retargeted" {
+	init_ws
+	echo content >f
+	ln -s f l
+	land_all "base"
+	start_id "swap"
+	rm f
+	ln -s l f
+	ln -sfn elsewhere l
+	mic session land >/dev/null
+	run sql "select path, kind, old_mode, new_mode from changes
+	    where session_id = '$ID' order by path"
+	[ "$output" = "f|M|$FILE|$LINK
+l|M|$LINK|$LINK" ]
+	run mic cat f
+	[ "$output" = "l" ]
+	run mic cat l
+	[ "$output" = "elsewhere" ]
+	run mic cat f @1
+	[ "$output" = "content" ]
+}
+
+@test "session land stores binary and empty files exactly" {
+	init_ws
+	printf '\x00\x01\x02\xff\xfe\r\n\x00tail' >bin
+	: >empty
+	start_id "bytes"
+	mic session land >/dev/null
+	mic cat bin >"$BATS_TEST_TMPDIR/bin.out"
+	cmp bin "$BATS_TEST_TMPDIR/bin.out"
+	run --separate-stderr mic cat empty
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	run sql "select path, kind, size, lines_added from changes order by path"
+	[ "$output" = "bin|A|12|-1
+empty|A|0|0" ]
+	run mic status
+	[ "${lines[2]}" = "No changes" ]
+}
+
+@test "session land respects .micignore and never includes .mic" {
+	init_ws
+	printf '*.log\nbuild/\n' >.micignore
+	mkdir -p build src
+	echo out >build/out.o
+	echo log >app.log
+	echo code >src/a.c
+	echo keep >src/notes.txt
+	start_id "ignore"
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "3 files changed" ]
+	run sql "select path from changes order by path"
+	[ "$output" = $'.micignore\nsrc/a.c\nsrc/notes.txt' ]
+	refused 1 "mic: app.log does not exist at @1" cat app.log
+	refused 1 "mic: build/out.o does not exist at @1" cat build/out.o
+	run sql "select path from changes where cast(path as text) like '.mic%'"
+	[ "$output" = ".micignore" ]
+	# ignored files stay where they are
+	[ "$(cat app.log)" = "log" ]
+	[ "$(cat build/out.o)" = "out" ]
+}
+
+@test "session land records files in nested folders with their full paths" {
+	init_ws
+	mkdir -p a/b/c/d e
+	echo deep >a/b/c/d/deep.txt
+	echo mid >a/b/mid.txt
+	echo top >e/top.txt
+	start_id "nested"
+	mic session land >/dev/null
+	run sql "select path from changes order by path"
+	[ "$output" = $'a/b/c/d/deep.txt\na/b/mid.txt\ne/top.txt' ]
+	run mic cat a/b/c/d/deep.txt
+	[ "$output" = "deep" ]
+	# delete a whole folder in the next session
+	start_id "prune"
+	rm -r a/b/c
+	mic session land >/dev/null
+	run sql "select path, kind from changes where session_id = '$ID'"
+	[ "$output" = "a/b/c/d/deep.txt|D" ]
+}
+
+@test "session land with no changes is refused and the session stays active" {
+	init_ws
+	start_id "nothing"
+	before=$(db_dump)
+	refused 1 "mic: nothing to land: no file changed since @0; use --allow-empty to land a session without file changes" \
+	    session land
+	[ "$(db_dump)" = "$before" ]
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: nothing
+Head: @0
+No changes" ]
+	mic session abandon >/dev/null
+	echo a >a
+	land_all
+	start_id "nothing again"
+	# a file touched without a content change is no change either
+	touch -d '2001-01-01' a
+	refused 1 "mic: nothing to land: no file changed since @1; use --allow-empty to land a session without file changes" \
+	    session land
+	run mic status
+	[ "${lines[1]}" = "Head: @1" ]
+}
+
+@test "session land --allow-empty lands a session without file changes" {
+	init_ws
+	start_id "talk only"
+	mic session note "we only talked" >/dev/null
+	run --separate-stderr mic session land --allow-empty
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "Landed session ${ID:0:8} at @1: talk only
+0 files changed" ]
+	run mic status
+	[ "$output" = $'No active session\nHead: @1\nNo changes' ]
+	run mic log --oneline
+	[ "$output" = "@1 ${ID:0:8} talk only (+0 ~0 -0)" ]
+	# --allow-empty with changes lands them as usual
+	start_id "with a file"
+	echo x >x
+	run mic session land --allow-empty
+	[ "$output" = "Landed session ${ID:0:8} at @2: with a file
+1 file changed" ]
+}
+
+@test "each landing moves the head to the next position" {
+	init_ws
+	for i in 1 2 3; do
+		echo "$i" >"f$i"
+		start_id "s$i"
+		run mic session land
+		[ "${lines[0]}" = "Landed session ${ID:0:8} at @$i: s$i" ]
+		run mic status
+		[ "${lines[1]}" = "Head: @$i" ]
+	done
+	run mic log --oneline
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" == "@3 "*" s3 (+1 ~0 -0)" ]]
+	[[ "${lines[2]}" == "@1 "*" s1 (+1 ~0 -0)" ]]
+	run sql "select position from landings order by position"
+	[ "$output" = $'1\n2\n3' ]
+}
+
+@test "session land without an active session fails" {
+	init_ws
+	echo a >a
+	refused 1 "$NO_ACTIVE" session land
+	refused 1 "$NO_ACTIVE" session land --allow-empty
+	refused 2 "mic: 'mic session land' takes no arguments (see 'mic session land --help')" \
+	    session land now
+	run mic status
+	[ "$output" = $'No active session\nHead: @0\nA a' ]
+}
+
+@test "a land that cannot read a file changes nothing" {
+	init_ws
+	echo a >a
+	land_all "base"
+	start_id "unreadable"
+	echo changed >a
+	echo new >b
+	echo secret >secret
+	chmod 000 secret
+	if [ -r secret ]; then
+		chmod 644 secret
+		skip "running as root: permissions do not stop reads (see the file size limit test)"
+	fi
+	before=$(db_dump)
+	run --separate-stderr mic session land
+	chmod 644 secret
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "mic: open $WS/secret: Permission denied" ]
+	[ "$(db_dump)" = "$before" ]
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: unreadable
+Head: @1
+M a
+A b
+A secret" ]
+	# once readable, the same session lands
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Landed session ${ID:0:8} at @2: unreadable" ]
+}
+
+@test "a land that fails writing objects (file size limit) changes nothing" {
+	init_ws
+	echo a >a
+	land_all "base"
+	start_id "too big"
+	echo changed >a
+	echo new >b
+	head -c 300000 /dev/urandom >big
+	before=$(db_dump)
+	# SIGXFSZ ignored: writes past the limit fail with EFBIG
+	run --separate-stderr bash -c 'trap "" XFSZ; ulimit -f 100; exec "$MIC" session land'
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" =~ ^mic:\ write\ $WS/\.mic/objects/[^\ ]+:\ File\ too\ large$ ]]
+	[ "$(db_dump)" = "$before" ]
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: too big
+Head: @1
+M a
+A b
+A big" ]
+	run mic cat a
+	[ "$output" = "a" ]
+	# no temporary object file left behind
+	run find .mic/objects -name '*tmp*'
+	[ -z "$output" ]
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Landed session ${ID:0:8} at @2: too big" ]
+	mic cat big | cmp - big
+}
+
+# --- abandon ---------------------------------------------------------------
+
+# @1: an executable, symlinks to a file and to a folder, nested folders.
+abandon_fixture() {
+	umask 022
+	init_ws
+	mkdir -p src/lib docs/api
+	echo main >src/main.c
+	printf '#!/bin/sh\necho hi\n' >run.sh
+	chmod 755 run.sh
+	echo lib >src/lib/a.c
+	echo doc >docs/readme
+	echo api >docs/api/index
+	echo plain >plain
+	echo folder-to-be >folderish
+	ln -s src/main.c link
+	ln -s docs dlink
+	land_all "base"
+	cp -a "$WS" "$BATS_TEST_TMPDIR/before"
+	rm -rf "$BATS_TEST_TMPDIR/before/.mic"
+}
+
+# Modify, delete, add, chmod, replace files by links and folders.
+abandon_changes() {
+	echo changed >>src/main.c
+	rm docs/readme
+	rm -r docs/api
+	echo "a file now" >docs/api
+	mkdir -p new/deep/er
+	echo n >new/deep/er/file
+	echo add >added.txt
+	chmod 644 run.sh
+	chmod 755 plain
+	rm src/lib/a.c
+	ln -s ../main.c src/lib/a.c
+	rm link
+	echo notalink >link
+	rm dlink
+	ln -s src dlink
+	rm folderish
+	mkdir folderish
+	echo inside >folderish/x
+}
+
+@test "session abandon restores the working tree to the base, byte for byte" {
+	abandon_fixture
+	start_id "try something"
+	abandon_changes
+	run --separate-stderr mic session abandon
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "Abandoned session ${ID:0:8}: try something
+13 changed files recorded; the working tree is back at @1" ]
+	diff -r --no-dereference -x .mic "$BATS_TEST_TMPDIR/before" "$WS"
+	[ "$(tree_listing)" = "$(tree_listing "$BATS_TEST_TMPDIR/before")" ]
+	# added files and the folders they left empty are gone
+	[ ! -e new ]
+	[ ! -e added.txt ]
+	[ -f folderish ]
+	[ -d docs/api ]
+	[ "$(cat docs/api/index)" = "api" ]
+	[ -L dlink ]
+	[ "$(readlink dlink)" = "docs" ]
+	[ -x run.sh ]
+	[ ! -x plain ]
+	run mic status
+	[ "$output" = $'No active session\nHead: @1\nNo changes' ]
+	run sql "select status, ended_ns is not null from sessions where id = '$ID'" \
+	    "select count(*) from landings"
+	[ "$output" = $'abandoned|1\n1' ]
+}
+
+@test "session abandon keeps the record: show and diff see the changes" {
+	abandon_fixture
+	start_id "keep the record"
+	mic session note "trying" >/dev/null
+	abandon_changes
+	mic session abandon >/dev/null
+	run mic diff --name-status "$ID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "A	added.txt
+M	dlink
+A	docs/api
+D	docs/api/index
+D	docs/readme
+D	folderish
+A	folderish/x
+M	link
+A	new/deep/er/file
+M	plain
+M	run.sh
+M	src/lib/a.c
+M	src/main.c" ]
+	run mic show "${ID:0:8}"
+	[ "$status" -eq 0 ]
+	[ "${lines[3]}" = "Status:   abandoned (base @1)" ]
+	[[ "$output" == *"Changes: 13 files (4 added, 6 modified, 3 deleted)"* ]]
+	[[ "$output" == *"[human] tester, "* ]]
+	run mic diff "$ID" -- src/main.c
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n main\n+changed'* ]]
+	# the content is kept in the store although the tree lost it
+	run mic session list --status abandoned
+	[ "$output" = "${ID:0:8}  abandoned  keep the record  -- trying" ]
+}
+
+@test "session abandon --keep-files leaves the working tree as it is" {
+	abandon_fixture
+	start_id "keep files"
+	abandon_changes
+	after=$(tree_listing)
+	cp -a "$WS" "$BATS_TEST_TMPDIR/after"
+	run --separate-stderr mic session abandon --keep-files
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "Abandoned session ${ID:0:8}: keep files
+13 changed files recorded; the working tree was left as it is" ]
+	[ "$(tree_listing)" = "$after" ]
+	diff -r --no-dereference -x .mic "$BATS_TEST_TMPDIR/after" "$WS"
+	run mic status
+	[ "${lines[0]}" = "No active session" ]
+	[ "${lines[1]}" = "Head: @1" ]
+	[ "${#lines[@]}" -eq 15 ]
+	run sql "select status from sessions where id = '$ID'" \
+	    "select count(*) from changes where session_id = '$ID'"
+	[ "$output" = $'abandoned\n13' ]
+}
+
+@test "session abandon with no changes records none and touches nothing" {
+	init_ws
+	echo a >a
+	land_all
+	start_id "idle"
+	run mic session abandon
+	[ "$status" -eq 0 ]
+	[ "$output" = "Abandoned session ${ID:0:8}: idle
+0 changed files recorded; the working tree is back at @1" ]
+	[ "$(cat a)" = "a" ]
+	run mic session list --status abandoned
+	[ "$output" = "${ID:0:8}  abandoned  idle" ]
+}
+
+@test "session abandon keeps ignored files and the folders holding them" {
+	init_ws
+	echo '*.tmp' >.micignore
+	echo a >a
+	land_all
+	start_id "scratch"
+	mkdir -p work/sub
+	echo new >work/sub/new.txt
+	echo scratch >work/sub/scratch.tmp
+	mic session abandon >/dev/null
+	[ ! -e work/sub/new.txt ]
+	[ "$(cat work/sub/scratch.tmp)" = "scratch" ]
+	run mic status
+	[ "${lines[2]}" = "No changes" ]
+}
+
+@test "session abandon without an active session fails" {
+	init_ws
+	refused 1 "$NO_ACTIVE" session abandon
+	refused 1 "$NO_ACTIVE" session abandon --keep-files
+	mic session start "x" >/dev/null
+	refused 2 "mic: 'mic session abandon' takes no arguments (see 'mic session abandon --help')" \
+	    session abandon now
+	run mic session status
+	[ "$status" -eq 0 ]
+}
+
+@test "after an abandon a new session starts on the same base" {
+	abandon_fixture
+	start_id "first try"
+	abandon_changes
+	mic session abandon >/dev/null
+	run mic session start "second try"
+	[[ "$output" =~ ^Started\ session\ ([0-9a-f]{32})\ on\ @1$ ]]
+	id=${BASH_REMATCH[1]}
+	[ "$id" != "$ID" ]
+	echo better >>src/main.c
+	run mic session land
+	[ "${lines[0]}" = "Landed session ${id:0:8} at @2: second try" ]
+	[ "${lines[1]}" = "1 file changed" ]
+	run mic cat src/main.c
+	[ "$output" = $'main\nbetter' ]
+}
+
+@test "session abandon does not remove and recreate a folder it restores into" {
+	umask 022
+	init_ws
+	mkdir private
+	chmod 700 private
+	echo a >private/a
+	echo t >top
+	land_all "base"
+	inode=$(stat -c %i private)
+	start_id "swap a file"
+	rm private/a
+	echo b >private/b
+	# abandon from inside the folder, as a user in a shell would
+	cd private
+	run mic session abandon
+	[ "$status" -eq 0 ]
+	# the shell's folder is still the workspace's folder
+	[ -f a ]
+	[ ! -e b ]
+	cd "$WS"
+	[ "$(cat private/a)" = "a" ]
+	[ ! -e private/b ]
+	[ "$(stat -c '%a %i' private)" = "700 $inode" ]
+}
+
+@test "session abandon never overwrites content it did not record" {
+	init_ws
+	echo original >a.log
+	land_all "base"
+	start_id "ignore logs"
+	echo '*.log' >.micignore
+	echo "precious work" >a.log
+	# a.log is tracked, so the new pattern does not hide it (as in git)
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: ignore logs
+Head: @1
+A .micignore
+M a.log" ]
+	run mic session abandon
+	[ "$status" -eq 0 ]
+	# the base is back, and the edit is on record, not lost
+	[ "$(cat a.log)" = "original" ]
+	run mic diff "$ID" -- a.log
+	[[ "$output" == *"+precious work"* ]]
+}

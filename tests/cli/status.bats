@@ -1,0 +1,321 @@
+#!/usr/bin/env bats
+# mic status: the active session and the working changes against the head.
+
+load helper
+bats_require_minimum_version 1.5.0
+
+# Run mic with stdout and stderr apart; assert exit 0, nothing on stderr
+# and stdout exactly $1.
+prints() {
+	local want="$1"
+	shift
+	run --separate-stderr mic "$@"
+	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
+		echo "expected exit 0 and stdout:" >&2
+		echo "$want" >&2
+		echo "got exit $status, stdout:" >&2
+		echo "$output" >&2
+		echo "stderr: $stderr" >&2
+		return 1
+	fi
+}
+
+# Rows of SQL queries on the workspace's database, one query after the
+# other, fields joined by '|'.
+sql() {
+	python3 -S - "$WS/.mic/mic.db" "$@" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for q in sys.argv[2:]:
+    for row in db.execute(q):
+        print("|".join("NULL" if v is None else
+                       v.decode() if isinstance(v, bytes) else str(v)
+                       for v in row))
+EOF
+}
+
+# Start a session with goal $1; set ID to its id, read from mic's output.
+start_id() {
+	local out
+	out=$(mic session start "$1")
+	ID=${out#Started session }
+	ID=${ID%% on @*}
+	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
+}
+
+@test "status in a new workspace: no session, head @0, no changes" {
+	init_ws
+	prints $'No active session\nHead: @0\nNo changes' status
+}
+
+@test "status names the active session and its goal's first line" {
+	init_ws
+	start_id "make it fast"
+	prints "On session ${ID:0:8}: make it fast
+Head: @0
+No changes" status
+	mic session abandon >/dev/null
+	start_id $'two lines\nof goal'
+	prints "On session ${ID:0:8}: two lines...
+Head: @0
+No changes" status
+}
+
+@test "status lists A, M and D sorted bytewise by path" {
+	init_ws
+	echo 0 >a0
+	echo z >z
+	echo m >m
+	land_all "base"
+	echo changed >a0
+	rm z
+	echo B >B
+	echo dash >a-b
+	mkdir a
+	echo c >a/c
+	echo b >b
+	# with no session, changes are shown all the same
+	prints "No active session
+Head: @1
+A B
+A a-b
+A a/c
+M a0
+A b
+D z" status
+}
+
+@test "status shows a file replaced by a folder as D and A" {
+	init_ws
+	echo x >x
+	echo y >y
+	land_all
+	rm x y
+	mkdir x
+	echo inner >x/inner
+	ln -s somewhere y
+	prints "No active session
+Head: @1
+D x
+A x/inner
+M y" status
+}
+
+# JSON output: parsed, the listed keys checked (other keys may follow).
+json_check() {
+	python3 -S -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+assert isinstance(d, dict), d
+assert list(d)[:2] == ["session", "head"], list(d)
+s = d["session"]
+print(d["head"], None if s is None else (s["id"], s["status"], s["goal"]),
+      " ".join(c["status"] + ":" + c["path"] for c in d["changes"]))
+'
+}
+
+@test "status --json without a session" {
+	init_ws
+	run --separate-stderr mic status --json
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == '{"session":null,"head":0,'*'"changes":[]}' ]]
+	run json_check <<<"$output"
+	[ "$output" = "0 None " ]
+	echo a >a
+	run mic status --json
+	[[ "$output" == '{"session":null,"head":0,'*'"changes":[{"status":"A","path":"a"}]}' ]]
+}
+
+@test "status --json with a session, a head and changes" {
+	init_ws
+	echo a >a
+	echo b >b
+	land_all "base"
+	start_id "json"
+	echo changed >a
+	rm b
+	echo c >c
+	run --separate-stderr mic status --json
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	date='"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"'
+	re='^\{"session":\{"id":"'$ID'","status":"active","goal":"json","org":"acme","project":"web","author":"tester","created":'$date',"updated":'$date',"ended":null,"base_position":1,"landed_position":null,"root":null\},"head":1,.*"changes":\[\{"status":"M","path":"a"\},\{"status":"D","path":"b"\},\{"status":"A","path":"c"\}\]\}$'
+	[[ "$output" =~ $re ]]
+	run json_check <<<"$output"
+	[ "$output" = "1 ('$ID', 'active', 'json') M:a D:b A:c" ]
+}
+
+@test "status from a subfolder shows paths from the workspace root" {
+	init_ws
+	mkdir -p a/b
+	echo top >top
+	echo deep >a/b/deep
+	cd a/b
+	prints $'No active session\nHead: @0\nA a/b/deep\nA top' status
+	run mic status --json
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"session":null,"head":0,'*'"changes":[{"status":"A","path":"a/b/deep"},{"status":"A","path":"top"}]}' ]]
+}
+
+@test "status takes no arguments" {
+	init_ws
+	run --separate-stderr mic status extra
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mic: 'mic status' takes no arguments (see 'mic status --help')" ]
+	[ -z "$output" ]
+}
+
+@test "status quotes unusual paths on one line" {
+	init_ws
+	echo >$'new\nline'
+	echo >'with space'
+	echo >'quote"d'
+	echo >$'tab\there'
+	prints 'No active session
+Head: @0
+A "new\nline"
+A "quote\"d"
+A "tab\there"
+A with space' status
+}
+
+@test ".micignore: comments, negation, folder-only, anchored and ** patterns" {
+	init_ws
+	cat >.micignore <<'EOF'
+# a comment: the next pattern ignores logs
+*.log
+!keep.log
+
+#hash
+build/
+/top.txt
+docs/**/gen.html
+**/cache
+EOF
+	mkdir -p sub/build build docs/x/y cache deep/er/cache src
+	echo >a.log
+	echo >keep.log
+	echo >sub/b.log
+	echo >sub/keep.log
+	echo >build/out
+	echo >sub/build/out
+	echo >src/build		# a file named build: build/ is for folders
+	echo >top.txt
+	echo >sub/top.txt
+	echo >docs/gen.html
+	echo >docs/x/y/gen.html
+	echo >docs/x/other.html
+	echo >cache/data
+	echo >deep/er/cache/data
+	echo >'#hash'		# the comment line is no pattern
+	prints "No active session
+Head: @0
+A #hash
+A .micignore
+A docs/x/other.html
+A keep.log
+A src/build
+A sub/keep.log
+A sub/top.txt" status
+}
+
+@test ".micignore: a negation cannot bring back a file in an ignored folder" {
+	init_ws
+	printf 'out/\n!out/keep\n*.tmp\n!important.tmp\n' >.micignore
+	mkdir out
+	echo >out/keep
+	echo >x.tmp
+	echo >important.tmp
+	prints "No active session
+Head: @0
+A .micignore
+A important.tmp" status
+}
+
+@test ".micignore changes take effect on the next status" {
+	init_ws
+	echo >a.o
+	echo >b.c
+	prints $'No active session\nHead: @0\nA a.o\nA b.c' status
+	echo '*.o' >.micignore
+	prints $'No active session\nHead: @0\nA .micignore\nA b.c' status
+}
+
+@test "a nested workspace is skipped" {
+	init_ws
+	echo outer >outer.txt
+	mkdir -p inner/sub
+	(cd inner && mic init other proj >/dev/null)
+	echo inner >inner/file
+	echo deeper >inner/sub/file
+	prints $'No active session\nHead: @0\nA outer.txt' status
+	land_all "outer"
+	run sql "select path from changes"
+	[ "$output" = "outer.txt" ]
+	# inside, the inner workspace is the one that counts
+	cd inner
+	prints $'No active session\nHead: @0\nA file\nA sub/file' status
+}
+
+@test "fifos and sockets in the tree are ignored without error" {
+	init_ws
+	echo a >a
+	mkdir sub
+	mkfifo fifo sub/fifo
+	python3 -S -c 'import socket; socket.socket(socket.AF_UNIX).bind("sub/sock")'
+	[ -S sub/sock ]
+	prints $'No active session\nHead: @0\nA a' status
+	mic session start "specials" >/dev/null
+	# land must not open (and block on) the fifo
+	run --separate-stderr timeout 20 "$MIC" session land
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "1 file changed" ]
+	[ -z "$stderr" ]
+	prints $'No active session\nHead: @1\nNo changes' status
+}
+
+@test "status sees a same-size rewrite in the same second, mtime restored" {
+	init_ws
+	printf 'aaaa\n' >f
+	land_all "racy"
+	mtime=$(stat -c %.9Y f)
+	# the row was written in the racy window: it must not be trusted
+	run sql "select racy from stat_cache where cast(path as text) = 'f'"
+	[ "$output" = "1" ]
+	printf 'bbbb\n' >f
+	touch -d "@$mtime" f
+	[ "$(stat -c %.9Y f)" = "$mtime" ]
+	[ "$(stat -c %s f)" = "5" ]
+	prints $'No active session\nHead: @1\nM f' status
+	# and again: the first status must not have cached it as clean
+	prints $'No active session\nHead: @1\nM f' status
+	run mic diff
+	[[ "$output" == *$'\n-aaaa\n+bbbb'* ]]
+}
+
+@test "touching files without changing them shows no changes" {
+	init_ws
+	for i in $(seq 1 40); do echo "$i" >"f$i"; done
+	mkdir d
+	echo x >d/x
+	land_all
+	touch -d '2020-01-01 00:00:00' f* d/x
+	prints $'No active session\nHead: @1\nNo changes' status
+	# the new stat data is kept so the next status need not read the files
+	run sql "select count(*) from stat_cache where mtime_ns = 1577836800000000000"
+	[ "$output" = "41" ]
+	touch f1 f2 d/x
+	prints $'No active session\nHead: @1\nNo changes' status
+}
+
+@test "status sees a content change that keeps size and mtime after a status" {
+	init_ws
+	echo one >f
+	land_all
+	touch -d '2020-01-01' f
+	prints $'No active session\nHead: @1\nNo changes' status
+	echo two >f
+	touch -d '2020-01-01' f
+	prints $'No active session\nHead: @1\nM f' status
+}
