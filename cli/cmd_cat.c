@@ -37,8 +37,8 @@ cmd_cat(struct mic_args *args)
 	if (err)
 		goto fail;
 	if (*path == '\0') {
-		err = mic_error_fmt(MIC_ERR_INPUT, "%s is the workspace root, "
-		    "not a file", args->argv[0]);
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is the workspace "
+		    "root, not a file", mic_error_quote(args->argv[0]));
 		goto fail;
 	}
 	err = mic_tree_lookup(ws->store, has_root ? &root : NULL, path, &mode,
@@ -51,7 +51,7 @@ cmd_cat(struct mic_args *args)
 		goto fail;
 	}
 	if (mode == MIC_MODE_DIR) {
-		err = mic_error_fmt(MIC_ERR_INPUT, "%s is a folder at @%lld",
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is a folder at @%lld",
 		    mic_error_quote(path), (long long)pos);
 		goto fail;
 	}
@@ -62,8 +62,8 @@ cmd_cat(struct mic_args *args)
 		goto fail;
 	goto done;
 fail:
-	rc = err->code == MIC_ERR_INPUT && posname && posname[0] != '@' ?
-	    mic_cli_usage(args, "%s", err->msg) : mic_cli_fail(err);
+	rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args, "%s", err->msg) :
+	    mic_cli_fail(err);
 done:
 	free(path);
 	mic_ws_close(ws);

@@ -10,6 +10,7 @@
 #include "../core/scan.h"
 #include "../core/session.h"
 #include "../core/tree.h"
+#include "../store/buf.h"
 #include "cli.h"
 
 /* The colorizer's state: colors whole lines by their first byte. */
@@ -87,16 +88,29 @@ path_selected(const char *path, char **paths, size_t n)
 	return 0;
 }
 
+/* Width of path as printed (quoted as git quotes it). */
+static size_t
+shown_width(const char *path)
+{
+	struct mic_buf b = MIC_BUF_INIT;
+	size_t w;
+
+	mic_buf_add_quoted(&b, path);
+	w = b.len;
+	mic_buf_release(&b);
+	return w;
+}
+
 static void
 print_stat_bar(const char *path, int binary, size_t add, size_t del,
     size_t width, size_t scale_max)
 {
 	size_t total = add + del, plus = add, minus = del, k;
+	size_t shown = shown_width(path);
 
 	printf(" ");
 	mic_print_path(stdout, path);
-	printf("%*s | ", (int)(width > strlen(path) ? width - strlen(path) :
-	    0), "");
+	printf("%*s | ", (int)(width > shown ? width - shown : 0), "");
 	if (binary) {
 		printf("Bin\n");
 		return;
@@ -158,8 +172,8 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
 			files++;
 			adds += stats[i].added;
 			dels += stats[i].removed;
-			if (strlen(r->path) > width)
-				width = strlen(r->path);
+			if (shown_width(r->path) > width)
+				width = shown_width(r->path);
 			if (stats[i].added + stats[i].removed > scale)
 				scale = stats[i].added + stats[i].removed;
 			continue;
@@ -222,7 +236,7 @@ cmd_diff(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	if (args->dashdash >= 0) {
+	if (args->dashdash >= 0 && args->argc > args->dashdash) {
 		npaths = (size_t)(args->argc - args->dashdash);
 		paths = mic_xcalloc(npaths + 1, sizeof(*paths));
 		for (i = 0; i < npaths && err == NULL; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/patch.h"
 #include "../core/scan.h"
 #include "../core/session.h"
 #include "cli.h"
@@ -222,6 +223,37 @@ print_text(const struct mic_session_row *s,
 	}
 }
 
+/*
+ * Line counts of working changes (the scan leaves them unknown): the
+ * new side is read from the working tree, as `mic diff` reads it.
+ */
+static const struct mic_error *
+count_working_lines(struct mic_ws *ws, struct mic_change_row *rows, size_t n)
+{
+	const struct mic_error *err = NULL;
+	size_t i;
+
+	for (i = 0; i < n && err == NULL; i++) {
+		struct mic_change_row *r = &rows[i];
+		struct mic_patch_side a = {0}, b = {0};
+		struct mic_diff_stat st;
+		int binary;
+
+		a.present = r->kind != 'A';
+		a.mode = r->old_mode;
+		a.oid = r->old_oid;
+		b.present = r->kind != 'D';
+		b.mode = r->new_mode;
+		b.oid = r->new_oid;
+		b.from_disk = b.present;
+		err = mic_patch_write(ws, r->path, &a, &b, NULL, NULL, &st,
+		    &binary);
+		r->lines_added = binary ? -1 : (int64_t)st.added;
+		r->lines_removed = binary ? -1 : (int64_t)st.removed;
+	}
+	return err;
+}
+
 int
 cmd_show(struct mic_args *args)
 {
@@ -271,10 +303,11 @@ cmd_show(struct mic_args *args)
 	if (err == NULL)
 		err = mic_db_decisions(ws->db, s.id, &decs, &ndecs);
 	if (err == NULL && live) {
-		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+		err = mic_scan_run(ws, MIC_SCAN_HASH, &scan);
 		if (err == NULL) {
 			rows = mic_cli_scan_rows(&scan);
 			n = scan.n;
+			err = count_working_lines(ws, rows, n);
 		}
 	} else if (err == NULL) {
 		err = mic_db_changes(ws->db, s.id, &rows, &n);

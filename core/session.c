@@ -584,7 +584,7 @@ parse_position(const char *name, int64_t *pos)
 			return mic_error_fmt(MIC_ERR_INPUT, "%s is not a "
 			    "position: use @N with N a number",
 			    mic_error_quote(name));
-		if (v > (INT64_MAX - 9) / 10)
+		if (v > (INT64_MAX - (*p - '0')) / 10)
 			return mic_error_fmt(MIC_ERR_NOT_FOUND, "no position "
 			    "%s: the head is far below it",
 			    mic_error_quote(name));
@@ -599,7 +599,7 @@ mic_session_resolve(struct mic_ws *ws, const char *name,
     struct mic_session_row *out)
 {
 	const struct mic_error *err;
-	char ids[2][33], lower[33];
+	char ids[3][33], lower[33];
 	size_t n, i, len = strlen(name);
 	int64_t pos;
 	int found;
@@ -620,16 +620,19 @@ mic_session_resolve(struct mic_ws *ws, const char *name,
 		    mic_error_quote(name));
 	for (i = 0; i <= len; i++)
 		lower[i] = (char)tolower((unsigned char)name[i]);
-	err = mic_db_session_ids_with_prefix(ws->db, lower, ids, 2, &n);
+	err = mic_db_session_ids_with_prefix(ws->db, lower, ids, 3, &n);
 	if (err)
 		return err;
 	if (n == 0)
 		return mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",
 		    name);
-	if (n > 1)
+	if (n == 2)
 		return mic_error_fmt(MIC_ERR_AMBIGUOUS, "session prefix %s is "
-		    "ambiguous: it matches %s, %s and maybe more", name,
-		    ids[0], ids[1]);
+		    "ambiguous: it matches %s and %s", name, ids[0], ids[1]);
+	if (n > 2)
+		return mic_error_fmt(MIC_ERR_AMBIGUOUS, "session prefix %s is "
+		    "ambiguous: it matches %s, %s and more", name, ids[0],
+		    ids[1]);
 	err = mic_db_session_get(ws->db, ids[0], out, &found);
 	if (err == NULL && !found)
 		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",

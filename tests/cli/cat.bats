@@ -1,0 +1,272 @@
+#!/usr/bin/env bats
+# mic cat <path> [@N]: a file's content as it was at a position.
+
+load helper
+
+# Find the real interpreter once: a pyenv shim costs a second a call.
+setup_file() {
+	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
+	export PYTHON
+}
+
+python3() {
+	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
+}
+
+# Two positions: @1 has f ("one"), sub/g and bin; @2 changes f, deletes
+# sub/g and adds new.
+two_positions() {
+	init_ws
+	printf 'one\n' >f
+	mkdir -p sub/deep
+	printf 'in sub\n' >sub/g
+	printf 'deep\n' >sub/deep/h
+	land_all "first"
+	printf 'two\n' >f
+	rm sub/g
+	printf 'new\n' >new
+	land_all "second"
+}
+
+@test "cat prints a file at the head" {
+	two_positions
+	run mic cat f
+	[ "$status" -eq 0 ]
+	[ "$output" = "two" ]
+	run mic cat new
+	[ "$output" = "new" ]
+	run mic cat sub/deep/h
+	[ "$output" = "deep" ]
+}
+
+@test "cat reads the landed tree, not the working tree" {
+	two_positions
+	printf 'local edit\n' >f
+	rm new
+	mic session start "wip" >/dev/null
+	printf 'more\n' >sub/deep/h
+	run mic cat f
+	[ "$output" = "two" ]
+	run mic cat new
+	[ "$status" -eq 0 ]
+	[ "$output" = "new" ]
+	run mic cat sub/deep/h
+	[ "$output" = "deep" ]
+	# and leaves the working tree and the database alone
+	before=$(db_dump)
+	mic cat f >/dev/null
+	[ "$(cat f)" = "local edit" ]
+	[ "$(db_dump)" = "$before" ]
+}
+
+@test "cat path @N prints the file as it was at @N" {
+	two_positions
+	run mic cat f @1
+	[ "$status" -eq 0 ]
+	[ "$output" = "one" ]
+	run mic cat f @2
+	[ "$output" = "two" ]
+	run mic cat sub/g @1
+	[ "$output" = "in sub" ]
+	run mic cat f @01
+	[ "$output" = "one" ]
+}
+
+@test "cat of a path that did not exist at the position fails" {
+	two_positions
+	run mic cat sub/g
+	assert_fail 1 "mic: sub/g does not exist at @2"
+	run mic cat sub/g @2
+	assert_fail 1 "mic: sub/g does not exist at @2"
+	run mic cat new @1
+	assert_fail 1 "mic: new does not exist at @1"
+	run mic cat nothing
+	assert_fail 1 "mic: nothing does not exist at @2"
+	run mic cat f/x
+	assert_fail 1 "mic: f/x does not exist at @2"
+	run mic cat sub/nothing/x @1
+	assert_fail 1 "mic: sub/nothing/x does not exist at @1"
+}
+
+@test "cat at @0 or before anything landed finds nothing" {
+	init_ws
+	printf 'x\n' >f
+	run mic cat f
+	assert_fail 1 "mic: f does not exist at @0"
+	land_all "first"
+	run mic cat f @0
+	assert_fail 1 "mic: f does not exist at @0"
+	run mic cat f @1
+	[ "$status" -eq 0 ]
+	[ "$output" = "x" ]
+}
+
+@test "cat of a folder fails" {
+	two_positions
+	run mic cat sub
+	assert_fail 1 "mic: sub is a folder at @2"
+	run mic cat sub/deep @1
+	assert_fail 1 "mic: sub/deep is a folder at @1"
+	run mic cat sub/
+	assert_fail 1 "mic: sub is a folder at @2"
+	run mic cat ./sub/./deep/
+	assert_fail 1 "mic: sub/deep is a folder at @2"
+}
+
+@test "cat of the workspace root fails" {
+	two_positions
+	run mic cat .
+	assert_fail 1 "mic: . is the workspace root, not a file"
+	run mic cat "$WS"
+	assert_fail 1 "mic: $WS is the workspace root, not a file"
+	cd sub
+	run mic cat ..
+	assert_fail 1 "mic: .. is the workspace root, not a file"
+}
+
+@test "cat with bad positions" {
+	two_positions
+	run mic cat f @3
+	assert_fail 1 "mic: no position @3: nothing landed there"
+	run mic cat f @99999999999999999999
+	assert_fail 1 "mic: no position @99999999999999999999: the head is far below it"
+	run mic cat f @x
+	assert_fail 2 "mic: @x is not a position: use @N with N a number (see 'mic cat --help')"
+	run mic cat f @-1
+	assert_fail 2 "mic: @-1 is not a position: use @N with N a number (see 'mic cat --help')"
+	run mic cat f @
+	assert_fail 2 "mic: @ is not a position: use @N with N a number (see 'mic cat --help')"
+	run mic cat f 1
+	assert_fail 2 "mic: 1 is not a position: use @N (see 'mic cat --help')"
+	run mic cat f HEAD
+	assert_fail 2 "mic: HEAD is not a position: use @N (see 'mic cat --help')"
+}
+
+@test "cat with a missing or extra argument is a usage error" {
+	init_ws
+	run mic cat
+	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N (see 'mic cat --help')"
+	run mic cat f @1 @2
+	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N (see 'mic cat --help')"
+	run mic cat --json f
+	assert_fail 2 "mic: unknown option '--json' for 'mic cat' (see 'mic cat --help')"
+	run mic cat --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: mic cat <path> [@N]" ]
+	[ "${lines[1]}" = "print a file as it was at a position" ]
+}
+
+@test "cat takes paths relative to the current folder" {
+	two_positions
+	cd sub
+	run mic cat deep/h
+	[ "$status" -eq 0 ]
+	[ "$output" = "deep" ]
+	run mic cat g @1
+	[ "$output" = "in sub" ]
+	run mic cat ../f
+	[ "$output" = "two" ]
+	run mic cat ./deep/../../f @1
+	[ "$output" = "one" ]
+	cd deep
+	run mic cat h
+	[ "$output" = "deep" ]
+	run mic cat ../../new
+	[ "$output" = "new" ]
+	run mic cat nothing
+	assert_fail 1 "mic: sub/deep/nothing does not exist at @2"
+}
+
+@test "cat of a path outside the workspace fails" {
+	two_positions
+	run mic cat ../f
+	assert_fail 2 "mic: ../f is outside the workspace $WS (see 'mic cat --help')"
+	run mic cat sub/../../f
+	assert_fail 2 "mic: sub/../../f is outside the workspace $WS (see 'mic cat --help')"
+	run mic cat ../f @1
+	assert_fail 2 "mic: ../f is outside the workspace $WS (see 'mic cat --help')"
+	run mic cat /etc/passwd
+	assert_fail 2 "mic: /etc/passwd is outside the workspace $WS (see 'mic cat --help')"
+	# a sibling folder whose name starts with the workspace's
+	run mic cat "${WS}2/f"
+	assert_fail 2 "mic: ${WS}2/f is outside the workspace $WS (see 'mic cat --help')"
+	cd sub/deep
+	run mic cat ../../../f
+	assert_fail 2 "mic: ../../../f is outside the workspace $WS (see 'mic cat --help')"
+}
+
+@test "cat of a path in .mic fails" {
+	two_positions
+	run mic cat .mic/mic.db
+	assert_fail 2 "mic: .mic/mic.db is inside .mic/, which mic does not track (see 'mic cat --help')"
+	run mic cat .mic
+	assert_fail 2 "mic: .mic is inside .mic/, which mic does not track (see 'mic cat --help')"
+	cd sub
+	run mic cat ../.mic/mic.db
+	assert_fail 1 "mic: ../.mic/mic.db is inside .mic/, which mic does not track"
+}
+
+@test "cat takes absolute paths inside the workspace" {
+	two_positions
+	run mic cat "$WS/f"
+	[ "$status" -eq 0 ]
+	[ "$output" = "two" ]
+	run mic cat "$WS/sub/g" @1
+	[ "$output" = "in sub" ]
+	cd sub/deep
+	run mic cat "$WS/new"
+	[ "$output" = "new" ]
+	run mic cat "$WS//sub/./deep/h"
+	[ "$output" = "deep" ]
+}
+
+@test "cat of a symlink prints its target" {
+	init_ws
+	printf 'target content\n' >t
+	ln -s t link
+	ln -s does/not/exist dangling
+	mkdir d
+	printf 'x\n' >d/x
+	ln -s d dirlink
+	land_all "links"
+	mic cat link >"$BATS_TEST_TMPDIR/out"
+	printf 't' | cmp - "$BATS_TEST_TMPDIR/out"
+	mic cat dangling >"$BATS_TEST_TMPDIR/out"
+	printf 'does/not/exist' | cmp - "$BATS_TEST_TMPDIR/out"
+	mic cat dirlink >"$BATS_TEST_TMPDIR/out"
+	printf 'd' | cmp - "$BATS_TEST_TMPDIR/out"
+	# a path through a symlinked folder is not in the tree
+	run mic cat dirlink/x
+	assert_fail 1 "mic: dirlink/x does not exist at @1"
+}
+
+@test "cat prints binary content byte for byte" {
+	init_ws
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(range(256)) * 4 + b"\r\n\0end")' >bytes.bin
+	head -c 1000000 /dev/urandom >random.bin
+	: >empty
+	printf 'no final newline' >nonl
+	printf 'a\r\nb\r\n' >crlf
+	land_all "binary"
+	for f in bytes.bin random.bin empty nonl crlf; do
+		mic cat "$f" >"$BATS_TEST_TMPDIR/out"
+		cmp "$f" "$BATS_TEST_TMPDIR/out"
+	done
+	run mic cat empty
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	# the old version after a change
+	cp random.bin "$BATS_TEST_TMPDIR/old"
+	head -c 1000 /dev/urandom >random.bin
+	land_all "change"
+	mic cat random.bin @1 | cmp "$BATS_TEST_TMPDIR/old" -
+	mic cat random.bin @2 | cmp random.bin -
+}
+
+@test "cat of an executable file prints its content" {
+	init_ws
+	printf '#!/bin/sh\necho hi\n' >run.sh
+	chmod +x run.sh
+	land_all "exec"
+	mic cat run.sh | cmp run.sh -
+}

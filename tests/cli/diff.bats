@@ -1,0 +1,1074 @@
+#!/usr/bin/env bats
+# mic diff: what it compares, --stat, --name-status, path filters, errors,
+# and that its patches are exact, git-compatible and apply with git apply.
+
+load helper
+
+# Find the real interpreter once: a pyenv shim costs a second a call.
+setup_file() {
+	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
+	export PYTHON
+}
+
+python3() {
+	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
+}
+
+# The first 12 hex digits of the blob id (git's blob format, SHA-256) of
+# file $1, as in a patch's index line.
+blob12() {
+	{ printf 'blob %d\0' "$(wc -c <"$1")"; cat "$1"; } | sha256sum | cut -c1-12
+}
+
+# blob12 of the bytes printf makes of $1.
+blob12s() {
+	printf "$1" >"$BATS_TEST_TMPDIR/blob"
+	blob12 "$BATS_TEST_TMPDIR/blob"
+}
+
+# Copy the working tree (without .mic) to folder $1.
+snapshot() {
+	mkdir -p "$1"
+	tar -C "$WS" --exclude=./.mic -cf - . | tar -C "$1" -xf -
+}
+
+# Compare two trees: content byte for byte, symlinks, and modes.
+same_tree() {
+	diff -r --no-dereference "$1" "$2" || return 1
+	[ "$(cd "$1" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" = \
+	  "$(cd "$2" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" ]
+}
+
+# A workspace with one session landed at @1: a.txt and sub/b.txt.
+land_one() {
+	init_ws
+	printf 'hello\nworld\n' >a.txt
+	mkdir sub
+	printf 'x\n' >sub/b.txt
+	land_all "first"
+}
+
+# --- what is compared --------------------------------------------------------
+
+@test "diff with no changes prints nothing" {
+	init_ws
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	printf 'x\n' >f
+	land_all "one"
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff --stat
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff --name-status
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+}
+
+@test "diff before anything landed shows every file as new" {
+	init_ws
+	printf 'one\n' >f
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/f b/f
+new file mode 100644
+index 000000000000..$(blob12 f)
+--- /dev/null
++++ b/f
+@@ -0,0 +1 @@
++one" ]
+}
+
+@test "diff shows the working changes against the head exactly" {
+	land_one
+	old_a=$(blob12 a.txt)
+	old_b=$(blob12 sub/b.txt)
+	printf 'hello\nthere\nworld\n' >a.txt
+	rm sub/b.txt
+	printf 'new' >c.txt
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/a.txt b/a.txt
+index $old_a..$(blob12 a.txt) 100644
+--- a/a.txt
++++ b/a.txt
+@@ -1,2 +1,3 @@
+ hello
++there
+ world
+diff --git a/c.txt b/c.txt
+new file mode 100644
+index 000000000000..$(blob12 c.txt)
+--- /dev/null
++++ b/c.txt
+@@ -0,0 +1 @@
++new
+\\ No newline at end of file
+diff --git a/sub/b.txt b/sub/b.txt
+deleted file mode 100644
+index $old_b..000000000000
+--- a/sub/b.txt
++++ /dev/null
+@@ -1 +0,0 @@
+-x" ]
+	# diff changes nothing
+	[ "$(cat a.txt)" = "$(printf 'hello\nthere\nworld')" ]
+	run mic status
+	[ "${lines[2]}" = "M a.txt" ]
+}
+
+@test "diff works the same during a session and from a subfolder" {
+	land_one
+	printf 'hello\n' >a.txt
+	expected=$(mic diff)
+	[ -n "$expected" ]
+	mic session start "wip" >/dev/null
+	run mic diff
+	[ "$output" = "$expected" ]
+	cd sub
+	run mic diff
+	[ "$output" = "$expected" ]
+}
+
+@test "diff <session> shows a landed session's changes, by @N, id or prefix" {
+	land_one
+	printf 'hello\nthere\nworld\n' >a.txt
+	land_all "second"
+	printf 'local edit\n' >a.txt
+	id=$(mic show --json @2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	expected=$(mic diff @1 @2)
+	[[ "$expected" == *"+there"* ]]
+	for name in @2 "$id" "${id:0:4}" "$(printf '%s' "${id:0:8}" | tr a-f A-F)"; do
+		run mic diff "$name"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$expected" ]
+	done
+	run mic diff @1
+	[ "$output" = "$(mic diff @0 @1)" ]
+}
+
+@test "diff <session> shows an abandoned session's recorded changes" {
+	land_one
+	mic session start "dropped" >/dev/null
+	id=$(mic show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	printf 'hello\n' >a.txt
+	printf 'n\n' >n.txt
+	expected=$(mic diff)
+	mic session abandon >/dev/null
+	[ ! -e n.txt ]
+	run mic diff
+	[ "$output" = "" ]
+	run mic diff "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$expected" ]
+	run mic diff --name-status "$id"
+	[ "$output" = "$(printf 'M\ta.txt\nA\tn.txt')" ]
+}
+
+@test "diff <session> of the active session shows the working changes" {
+	land_one
+	mic session start "wip" >/dev/null
+	id=$(mic show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	printf 'changed\n' >a.txt
+	run mic diff "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(mic diff)" ]
+	[[ "$output" == *"+changed"* ]]
+}
+
+@test "diff @A @B compares two positions, in either order, @0 included" {
+	land_one
+	a1=$(blob12 a.txt)
+	b1=$(blob12 sub/b.txt)
+	printf 'hello\nthere\nworld\n' >a.txt
+	rm sub/b.txt
+	land_all "second"
+	a2=$(blob12 a.txt)
+	printf 'working\n' >a.txt   # the working tree does not matter
+	run mic diff @1 @2
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/a.txt b/a.txt
+index $a1..$a2 100644
+--- a/a.txt
++++ b/a.txt
+@@ -1,2 +1,3 @@
+ hello
++there
+ world
+diff --git a/sub/b.txt b/sub/b.txt
+deleted file mode 100644
+index $b1..000000000000
+--- a/sub/b.txt
++++ /dev/null
+@@ -1 +0,0 @@
+-x" ]
+	run mic diff @2 @1
+	[ "$output" = "diff --git a/a.txt b/a.txt
+index $a2..$a1 100644
+--- a/a.txt
++++ b/a.txt
+@@ -1,3 +1,2 @@
+ hello
+-there
+ world
+diff --git a/sub/b.txt b/sub/b.txt
+new file mode 100644
+index 000000000000..$b1
+--- /dev/null
++++ b/sub/b.txt
+@@ -0,0 +1 @@
++x" ]
+	run mic diff @0 @2
+	[ "$output" = "diff --git a/a.txt b/a.txt
+new file mode 100644
+index 000000000000..$a2
+--- /dev/null
++++ b/a.txt
+@@ -0,0 +1,3 @@
++hello
++there
++world" ]
+	run mic diff @2 @0 --name-status
+	[ "$output" = "D	a.txt" ]
+	run mic diff @1 @1
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff @0 @0
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff @00 @01
+	[ "$output" = "$(mic diff @0 @1)" ]
+}
+
+# --- errors ------------------------------------------------------------------
+
+@test "diff --stat and --name-status together is a usage error" {
+	land_one
+	run mic diff --stat --name-status
+	assert_fail 2 "mic: --stat and --name-status cannot be used together (see 'mic diff --help')"
+	run mic diff --name-status @0 @1 --stat
+	assert_fail 2 "mic: --stat and --name-status cannot be used together (see 'mic diff --help')"
+}
+
+@test "diff with more than two positions is a usage error" {
+	land_one
+	run mic diff @0 @1 @1
+	assert_fail 2 "mic: 'mic diff' takes at most two positions (put paths after --) (see 'mic diff --help')"
+	run mic diff @0 @1 a.txt
+	assert_fail 2 "mic: 'mic diff' takes at most two positions (put paths after --) (see 'mic diff --help')"
+	# outside a workspace the usage error comes first
+	cd "$BATS_TEST_TMPDIR"
+	run mic diff a b c
+	assert_fail 2 "mic: 'mic diff' takes at most two positions (put paths after --) (see 'mic diff --help')"
+}
+
+@test "diff with unknown or malformed positions" {
+	land_one
+	run mic diff @0 @7
+	assert_fail 1 "mic: no position @7: nothing landed there"
+	run mic diff @7 @1
+	assert_fail 1 "mic: no position @7: nothing landed there"
+	run mic diff @1 @99999999999999999999
+	assert_fail 1 "mic: no position @99999999999999999999: the head is far below it"
+	run mic diff @x @1
+	assert_fail 2 "mic: @x is not a position: use @N with N a number (see 'mic diff --help')"
+	run mic diff @1 @-1
+	assert_fail 2 "mic: @-1 is not a position: use @N with N a number (see 'mic diff --help')"
+	run mic diff 1 @1
+	assert_fail 2 "mic: 1 is not a position: use @N (see 'mic diff --help')"
+	run mic diff @1 a.txt
+	assert_fail 2 "mic: a.txt is not a position: use @N (see 'mic diff --help')"
+}
+
+@test "diff with an unknown or malformed session" {
+	land_one
+	run mic diff @0
+	assert_fail 1 "mic: no session landed at @0"
+	run mic diff @5
+	assert_fail 1 "mic: no session landed at @5"
+	run mic diff @abc
+	assert_fail 2 "mic: @abc is not a position: use @N with N a number (see 'mic diff --help')"
+	run mic diff zzz
+	assert_fail 2 "mic: zzz is not a session name: use an id, a prefix of at least 4 hex digits, or @N (see 'mic diff --help')"
+	run mic diff a.txt
+	assert_fail 2 "mic: a.txt is not a session name: use an id, a prefix of at least 4 hex digits, or @N (see 'mic diff --help')"
+	id=$(mic show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	if [ "${id:0:1}" = a ]; then other=b; else other=a; fi
+	run mic diff "$other${id:1:5}"
+	assert_fail 1 "mic: no session matches $other${id:1:5}"
+}
+
+@test "diff with unknown options, and --help" {
+	init_ws
+	run mic diff --cached
+	assert_fail 2 "mic: unknown option '--cached' for 'mic diff' (see 'mic diff --help')"
+	run mic diff --stat=3
+	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
+	run mic diff --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [<session> | @A [@B]] [-- <path>...]" ]
+}
+
+# --- --stat and --name-status ------------------------------------------------
+
+@test "diff --stat summarises lines per file" {
+	init_ws
+	printf 'a\nb\nc\n' >mod
+	printf 'gone\ngone\n' >del
+	printf 'same\n' >exe
+	printf '\000bin' >bin
+	land_all "base"
+	printf 'a\nB\nc\nd\n' >mod
+	rm del
+	chmod +x exe
+	printf '\000bin2' >bin
+	printf 'n\n' >new-file
+	: >empty
+	run mic diff --stat
+	[ "$status" -eq 0 ]
+	[ "$output" = " bin      | Bin
+ del      | 2 --
+ empty    | 0
+ exe      | 0
+ mod      | 3 ++-
+ new-file | 1 +
+ 6 files changed, 3 insertions(+), 3 deletions(-)" ]
+	# the same after landing, by position and by session
+	land_all "second"
+	run mic diff --stat @1 @2
+	[ "${lines[-1]}" = " 6 files changed, 3 insertions(+), 3 deletions(-)" ]
+	run mic diff --stat @2
+	[ "${lines[-1]}" = " 6 files changed, 3 insertions(+), 3 deletions(-)" ]
+}
+
+@test "diff --stat singular forms and scaling of long bars" {
+	init_ws
+	printf 'x\n' >one
+	run mic diff --stat
+	[ "$output" = " one | 1 +
+ 1 file changed, 1 insertion(+), 0 deletions(-)" ]
+	land_all "one"
+	rm one
+	seq 1 100 >big
+	run mic diff --stat
+	plus=$(printf '+%.0s' {1..50})
+	[ "$output" = " big | 100 $plus
+ one | 1 -
+ 2 files changed, 100 insertions(+), 1 deletion(-)" ]
+}
+
+@test "diff --name-status lists A, M and D" {
+	land_one
+	printf 'changed\n' >a.txt
+	rm sub/b.txt
+	mkdir -p new/deep
+	printf 'n\n' >new/deep/n
+	run mic diff --name-status
+	[ "$status" -eq 0 ]
+	[ "$output" = "M	a.txt
+A	new/deep/n
+D	sub/b.txt" ]
+	land_all "second"
+	run mic diff --name-status @1 @2
+	[ "$output" = "M	a.txt
+A	new/deep/n
+D	sub/b.txt" ]
+	run mic diff --name-status @2
+	[ "$output" = "M	a.txt
+A	new/deep/n
+D	sub/b.txt" ]
+}
+
+# --- path filters ------------------------------------------------------------
+
+@test "diff -- <path> keeps only the given files and folders" {
+	init_ws
+	mkdir -p sub/deep sub2
+	for f in a b sub/c sub/deep/d sub2/e subfile; do printf '1\n' >"$f"; done
+	land_all "base"
+	for f in a b sub/c sub/deep/d sub2/e subfile; do printf '2\n' >>"$f"; done
+	run mic diff --name-status -- a
+	[ "$output" = "M	a" ]
+	run mic diff --name-status -- sub
+	[ "$output" = "M	sub/c
+M	sub/deep/d" ]
+	run mic diff --name-status -- sub/
+	[ "$output" = "M	sub/c
+M	sub/deep/d" ]
+	run mic diff --name-status -- b sub/deep ./sub2/../sub2
+	[ "$output" = "M	b
+M	sub/deep/d
+M	sub2/e" ]
+	run mic diff --name-status -- nothing-here
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff -- sub/c
+	[ "$output" = "diff --git a/sub/c b/sub/c
+index $(blob12s '1\n')..$(blob12 sub/c) 100644
+--- a/sub/c
++++ b/sub/c
+@@ -1 +1,2 @@
+ 1
++2" ]
+	run mic diff --stat -- a sub2
+	[ "$output" = " a      | 1 +
+ sub2/e | 1 +
+ 2 files changed, 2 insertions(+), 0 deletions(-)" ]
+	run mic diff --stat -- nothing-here
+	[ "$output" = "" ]
+	# . is the whole workspace
+	run mic diff --name-status -- .
+	[ "${#lines[@]}" -eq 6 ]
+}
+
+@test "diff -- <path> works with positions and sessions" {
+	init_ws
+	mkdir sub
+	printf '1\n' >a
+	printf '1\n' >sub/c
+	land_all "base"
+	printf '2\n' >a
+	printf '2\n' >sub/c
+	land_all "second"
+	run mic diff --name-status @1 @2 -- sub
+	[ "$output" = "M	sub/c" ]
+	run mic diff --name-status @2 -- a
+	[ "$output" = "M	a" ]
+	run mic diff @0 @2 -- sub/c
+	[ "${lines[0]}" = "diff --git a/sub/c b/sub/c" ]
+	[ "${lines[-1]}" = "+2" ]
+	[ "${#lines[@]}" -eq 7 ]
+}
+
+@test "diff -- <path> is relative to the current folder" {
+	init_ws
+	mkdir -p sub/deep
+	printf '1\n' >a
+	printf '1\n' >sub/c
+	printf '1\n' >sub/deep/d
+	land_all "base"
+	printf '2\n' | tee -a a sub/c sub/deep/d >/dev/null
+	cd sub
+	run mic diff --name-status -- c
+	[ "$output" = "M	sub/c" ]
+	run mic diff --name-status -- .
+	[ "$output" = "M	sub/c
+M	sub/deep/d" ]
+	run mic diff --name-status -- ../a deep
+	[ "$output" = "M	a
+M	sub/deep/d" ]
+	run mic diff --name-status -- "$WS/a"
+	[ "$output" = "M	a" ]
+}
+
+@test "diff -- with no path after it shows everything" {
+	land_one
+	printf 'changed\n' >a.txt
+	rm sub/b.txt
+	run mic diff --name-status --
+	[ "$status" -eq 0 ]
+	[ "$output" = "M	a.txt
+D	sub/b.txt" ]
+	run mic diff --
+	[ "$output" = "$(mic diff)" ]
+}
+
+@test "diff -- <path> outside the workspace or in .mic is a usage error" {
+	land_one
+	run mic diff -- ../x
+	assert_fail 2 "mic: ../x is outside the workspace $WS (see 'mic diff --help')"
+	run mic diff -- /etc
+	assert_fail 2 "mic: /etc is outside the workspace $WS (see 'mic diff --help')"
+	run mic diff -- .mic
+	assert_fail 2 "mic: .mic is inside .mic/, which mic does not track (see 'mic diff --help')"
+	cd sub
+	run mic diff -- ../../x
+	assert_fail 2 "mic: ../../x is outside the workspace $WS (see 'mic diff --help')"
+}
+
+# --- exact patches for special content ---------------------------------------
+
+@test "diff of empty files: added, deleted, emptied and filled" {
+	init_ws
+	: >stays-empty-then-gone
+	printf 'c\n' >emptied
+	: >filled
+	land_all "base"
+	rm stays-empty-then-gone
+	: >emptied
+	printf 'full\n' >filled
+	: >new-empty
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/emptied b/emptied
+index $(blob12s 'c\n')..$(blob12s '') 100644
+--- a/emptied
++++ b/emptied
+@@ -1 +0,0 @@
+-c
+diff --git a/filled b/filled
+index $(blob12s '')..$(blob12s 'full\n') 100644
+--- a/filled
++++ b/filled
+@@ -0,0 +1 @@
++full
+diff --git a/new-empty b/new-empty
+new file mode 100644
+index 000000000000..$(blob12s '')
+diff --git a/stays-empty-then-gone b/stays-empty-then-gone
+deleted file mode 100644
+index $(blob12s '')..000000000000" ]
+}
+
+@test "diff of files without a final newline" {
+	init_ws
+	printf 'x' >nonl
+	printf 'y\n' >addnl
+	printf 'a\nb' >both
+	land_all "base"
+	printf 'x\n' >nonl
+	printf 'y' >addnl
+	printf 'a\nc' >both
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/addnl b/addnl
+index $(blob12s 'y\n')..$(blob12s 'y') 100644
+--- a/addnl
++++ b/addnl
+@@ -1 +1 @@
+-y
++y
+\\ No newline at end of file
+diff --git a/both b/both
+index $(blob12s 'a\nb')..$(blob12s 'a\nc') 100644
+--- a/both
++++ b/both
+@@ -1,2 +1,2 @@
+ a
+-b
+\\ No newline at end of file
++c
+\\ No newline at end of file
+diff --git a/nonl b/nonl
+index $(blob12s 'x')..$(blob12s 'x\n') 100644
+--- a/nonl
++++ b/nonl
+@@ -1 +1 @@
+-x
+\\ No newline at end of file
++x" ]
+}
+
+@test "diff keeps CRLF line ends as they are" {
+	init_ws
+	printf 'a\r\nb\r\nc\r\n' >crlf
+	land_all "base"
+	printf 'a\r\nB\r\nc\r\n' >crlf
+	mic diff >"$BATS_TEST_TMPDIR/out"
+	printf 'diff --git a/crlf b/crlf\nindex %s..%s 100644\n--- a/crlf\n+++ b/crlf\n@@ -1,3 +1,3 @@\n a\r\n-b\r\n+B\r\n c\r\n' \
+	    "$(blob12s 'a\r\nb\r\nc\r\n')" "$(blob12 crlf)" >"$BATS_TEST_TMPDIR/expected"
+	cmp "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
+	# a change of line ends only is a change of every line
+	printf 'a\nb\nc\n' >crlf
+	run mic diff --stat
+	[ "${lines[0]}" = " crlf | 6 +++---" ]
+}
+
+@test "diff of binary files: added, modified, deleted" {
+	init_ws
+	printf '\000\001old' >mod.bin
+	printf '\000gone' >del.bin
+	printf 'text\n' >became-binary
+	land_all "base"
+	old_mod=$(blob12 mod.bin)
+	old_del=$(blob12 del.bin)
+	old_tb=$(blob12 became-binary)
+	printf '\000\001new' >mod.bin
+	rm del.bin
+	printf '\377\000\376' >new.bin
+	printf 'text\n\000' >became-binary
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/became-binary b/became-binary
+index $old_tb..$(blob12 became-binary) 100644
+Binary files a/became-binary and b/became-binary differ
+diff --git a/del.bin b/del.bin
+deleted file mode 100644
+index $old_del..000000000000
+Binary files a/del.bin and /dev/null differ
+diff --git a/mod.bin b/mod.bin
+index $old_mod..$(blob12 mod.bin) 100644
+Binary files a/mod.bin and b/mod.bin differ
+diff --git a/new.bin b/new.bin
+new file mode 100644
+index 000000000000..$(blob12 new.bin)
+Binary files /dev/null and b/new.bin differ" ]
+	run mic diff --stat
+	[ "$output" = " became-binary | Bin
+ del.bin       | Bin
+ mod.bin       | Bin
+ new.bin       | Bin
+ 4 files changed, 0 insertions(+), 0 deletions(-)" ]
+}
+
+@test "diff treats a NUL byte only within the first 8000 bytes as binary" {
+	init_ws
+	mic session start "base" >/dev/null
+	mic session land --allow-empty >/dev/null
+	{ head -c 8000 /dev/zero | tr '\0' 'a'; printf '\n\000\n'; } >late-nul
+	{ head -c 7990 /dev/zero | tr '\0' 'a'; printf '\n\000\n'; } >early-nul
+	run mic diff --stat
+	[ "$output" = " early-nul | Bin
+ late-nul  | 2 ++
+ 2 files changed, 2 insertions(+), 0 deletions(-)" ]
+}
+
+@test "diff of mode changes, with and without content changes" {
+	init_ws
+	printf 'same\n' >exe
+	printf 'old\n' >both
+	printf '#!/bin/sh\n' >unexe
+	chmod +x unexe
+	land_all "base"
+	old_both=$(blob12 both)
+	chmod +x exe both
+	chmod -x unexe
+	printf 'new\n' >both
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/both b/both
+old mode 100644
+new mode 100755
+index $old_both..$(blob12 both)
+--- a/both
++++ b/both
+@@ -1 +1 @@
+-old
++new
+diff --git a/exe b/exe
+old mode 100644
+new mode 100755
+diff --git a/unexe b/unexe
+old mode 100755
+new mode 100644" ]
+	run mic diff --name-status
+	[ "$output" = "M	both
+M	exe
+M	unexe" ]
+	expected=$(mic diff)
+	land_all "modes"
+	run mic diff @1 @2
+	[ "$output" = "$expected" ]
+	run mic diff @2 @1 -- exe
+	[ "$output" = "diff --git a/exe b/exe
+old mode 100755
+new mode 100644" ]
+}
+
+@test "diff shows a file replaced by a symlink as a delete and an add" {
+	init_ws
+	printf 'target\n' >f
+	ln -s f link
+	land_all "base"
+	old_f=$(blob12 f)
+	old_link=$(blob12s 'f')
+	rm f link
+	ln -s link f
+	printf 'now a file\n' >link
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/f b/f
+deleted file mode 100644
+index $old_f..000000000000
+--- a/f
++++ /dev/null
+@@ -1 +0,0 @@
+-target
+diff --git a/f b/f
+new file mode 120000
+index 000000000000..$(blob12s 'link')
+--- /dev/null
++++ b/f
+@@ -0,0 +1 @@
++link
+\\ No newline at end of file
+diff --git a/link b/link
+deleted file mode 120000
+index $old_link..000000000000
+--- a/link
++++ /dev/null
+@@ -1 +0,0 @@
+-f
+\\ No newline at end of file
+diff --git a/link b/link
+new file mode 100644
+index 000000000000..$(blob12 link)
+--- /dev/null
++++ b/link
+@@ -0,0 +1 @@
++now a file" ]
+	run mic diff --name-status
+	[ "$output" = "M	f
+M	link" ]
+	# landed, the record gives the same patch
+	expected=$(mic diff)
+	land_all "swap"
+	run mic diff @1 @2
+	[ "$output" = "$expected" ]
+	run mic diff @2
+	[ "$output" = "$expected" ]
+}
+
+@test "diff of a file replaced by a folder and a folder by a file" {
+	init_ws
+	printf 'f\n' >x
+	mkdir y
+	printf 'in\n' >y/z
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	rm x
+	mkdir x
+	printf 'n\n' >x/n
+	rm -r y
+	printf 'file\n' >y
+	run mic diff --name-status
+	[ "$output" = "D	x
+A	x/n
+A	y
+D	y/z" ]
+	run mic diff
+	[ "$output" = "diff --git a/x b/x
+deleted file mode 100644
+index $(blob12s 'f\n')..000000000000
+--- a/x
++++ /dev/null
+@@ -1 +0,0 @@
+-f
+diff --git a/x/n b/x/n
+new file mode 100644
+index 000000000000..$(blob12 x/n)
+--- /dev/null
++++ b/x/n
+@@ -0,0 +1 @@
++n
+diff --git a/y b/y
+new file mode 100644
+index 000000000000..$(blob12 y)
+--- /dev/null
++++ b/y
+@@ -0,0 +1 @@
++file
+diff --git a/y/z b/y/z
+deleted file mode 100644
+index $(blob12s 'in\n')..000000000000
+--- a/y/z
++++ /dev/null
+@@ -1 +0,0 @@
+-in" ]
+	mic diff >"$BATS_TEST_TMPDIR/work"
+	land_all "swap"
+	cmp "$BATS_TEST_TMPDIR/work" <(mic diff @1 @2)
+	snapshot "$BATS_TEST_TMPDIR/t2"
+	cd "$BATS_TEST_TMPDIR/t1"
+	git init -q
+	git apply "$BATS_TEST_TMPDIR/work"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/t1" "$BATS_TEST_TMPDIR/t2"
+}
+
+@test "diff of a symlink whose target changes" {
+	init_ws
+	ln -s one link
+	land_all "base"
+	rm link
+	ln -s two link
+	run mic diff
+	[ "$output" = "diff --git a/link b/link
+index $(blob12s 'one')..$(blob12s 'two') 120000
+--- a/link
++++ b/link
+@@ -1 +1 @@
+-one
+\\ No newline at end of file
++two
+\\ No newline at end of file" ]
+}
+
+@test "diff of a 120,000-line file with a few edits" {
+	init_ws
+	seq 1 120000 >big
+	land_all "base"
+	old=$(blob12 big)
+	sed -i -e 's/^500$/five hundred/' -e '/^60000$/d' -e '119999a extra' big
+	run mic diff
+	[ "$status" -eq 0 ]
+	[ "$output" = "diff --git a/big b/big
+index $old..$(blob12 big) 100644
+--- a/big
++++ b/big
+@@ -497,7 +497,7 @@
+ 497
+ 498
+ 499
+-500
++five hundred
+ 501
+ 502
+ 503
+@@ -59997,7 +59997,6 @@
+ 59997
+ 59998
+ 59999
+-60000
+ 60001
+ 60002
+ 60003
+@@ -119997,4 +119996,5 @@
+ 119997
+ 119998
+ 119999
++extra
+ 120000" ]
+	run mic diff --stat
+	[ "${lines[0]}" = " big | 3 ++-" ] || [ "${lines[0]}" = " big | 4 ++--" ]
+	[ "${lines[1]}" = " 1 file changed, 2 insertions(+), 2 deletions(-)" ]
+	land_all "edit"
+	run mic show
+	[ "${lines[-1]}" = "  ~ big  (728904 bytes, +2 -2)" ]
+}
+
+@test "diff merges nearby hunks and keeps 3 lines of context" {
+	init_ws
+	seq 1 30 >f
+	land_all "base"
+	sed -i -e 's/^5$/five/' -e 's/^11$/eleven/' -e 's/^25$/twenty-five/' f
+	run mic diff
+	[ "$output" = "diff --git a/f b/f
+index $(blob12s "$(seq 1 30)\n")..$(blob12 f) 100644
+--- a/f
++++ b/f
+@@ -2,13 +2,13 @@
+ 2
+ 3
+ 4
+-5
++five
+ 6
+ 7
+ 8
+ 9
+ 10
+-11
++eleven
+ 12
+ 13
+ 14
+@@ -22,7 +22,7 @@
+ 22
+ 23
+ 24
+-25
++twenty-five
+ 26
+ 27
+ 28" ]
+}
+
+# --- mic's patches against git ------------------------------------------------
+
+# The tree landed at @1 by make_trees: many kinds of files.
+make_base() {
+	mkdir -p src/deep/er 'dir with space' gone/sub
+	printf 'line1\nline2\nline3\n' >mod.txt
+	seq 1 50 >long.txt
+	printf 'no newline' >nonl.txt
+	printf 'a\r\nb\r\nc\r\n' >crlf.txt
+	printf 'x\n' >del.txt
+	: >empty.txt
+	printf 'content\n' >tobeempty.txt
+	: >emptytofull.txt
+	printf '#!/bin/sh\necho hi\n' >script.sh
+	printf 'mode\n' >modeonly.txt
+	printf 'exec\n' >unexec.sh
+	chmod +x unexec.sh
+	printf 'deep\n' >src/deep/er/file.c
+	printf 'sp\n' >'dir with space/file name.txt'
+	printf 'keepnl\n' >addnl.txt
+	printf 'end\n' >rmnl.txt
+	printf 'gone\n' >gone/sub/g.txt
+	printf 'target\n' >target.txt
+	ln -s target.txt link
+	ln -s nowhere dangling
+	printf 'file\n' >becomes-link
+	seq 1 2000 | sed 's/^/row /' >many.txt
+	printf '\\ backslash line\n--- dashes\n+++ pluses\n@@ at @@\n' >tricky.txt
+}
+
+# Edits of every kind on top of make_base, for @2.
+make_edits() {
+	printf 'line1\nline2 changed\nline3\nline4\n' >mod.txt
+	seq 1 50 | sed -e 's/^25$/twenty-five/' -e '/^10$/d' >long.txt
+	echo 51 >>long.txt
+	printf 'no newline changed' >nonl.txt
+	printf 'a\r\nB\r\nc\r\n' >crlf.txt
+	rm del.txt
+	printf 'new\n' >added.txt
+	: >newempty.txt
+	: >tobeempty.txt
+	printf 'now full\n' >emptytofull.txt
+	chmod +x script.sh modeonly.txt
+	chmod -x unexec.sh
+	printf 'echo bye\n' >>script.sh
+	printf 'deeper\n' >>src/deep/er/file.c
+	printf 'sp2\n' >>'dir with space/file name.txt'
+	printf 'new sp\n' >'dir with space/new file.txt'
+	printf 'keepnl' >addnl.txt
+	printf 'end\nmore' >rmnl.txt
+	rm -r gone
+	mkdir -p new/dir
+	printf 'nested\n' >new/dir/n.txt
+	printf 'nonl-new' >new/nonl
+	rm link dangling becomes-link
+	ln -s mod.txt link
+	ln -s elsewhere dangling
+	ln -s target.txt becomes-link
+	seq 1 2000 | sed -e 's/^/row /' -e '/0$/s/$/ edited/' -e '/^row 1..7$/d' >many.txt
+	printf '\\ backslash line\n--- dashes!\n+++ pluses\n@@ at @@\nlast\n' >tricky.txt
+}
+
+@test "diff @1 @2 applies with git apply and gives the @2 tree, and back" {
+	init_ws
+	make_base
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	make_edits
+	land_all "edits"
+	snapshot "$BATS_TEST_TMPDIR/t2"
+	mic diff @1 @2 >"$BATS_TEST_TMPDIR/p12"
+	mic diff @2 @1 >"$BATS_TEST_TMPDIR/p21"
+	[ -s "$BATS_TEST_TMPDIR/p12" ]
+	cp -a "$BATS_TEST_TMPDIR/t1" "$BATS_TEST_TMPDIR/forward"
+	cd "$BATS_TEST_TMPDIR/forward"
+	git init -q
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p12"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/forward" "$BATS_TEST_TMPDIR/t2"
+	cp -a "$BATS_TEST_TMPDIR/t2" "$BATS_TEST_TMPDIR/back"
+	cd "$BATS_TEST_TMPDIR/back"
+	git init -q
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p21"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/back" "$BATS_TEST_TMPDIR/t1"
+}
+
+@test "diff of the working tree applies with git apply" {
+	init_ws
+	make_base
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	make_edits
+	mic diff >"$BATS_TEST_TMPDIR/work"
+	snapshot "$BATS_TEST_TMPDIR/t2"
+	cd "$BATS_TEST_TMPDIR/t1"
+	git init -q
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/work"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/t1" "$BATS_TEST_TMPDIR/t2"
+	# the working diff is the diff that lands
+	cd "$WS"
+	land_all "edits"
+	cmp "$BATS_TEST_TMPDIR/work" <(mic diff @1 @2)
+}
+
+@test "diff @0 @1 applies to an empty folder with git apply" {
+	init_ws
+	make_base
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	mkdir "$BATS_TEST_TMPDIR/t0"
+	cd "$BATS_TEST_TMPDIR/t0"
+	git init -q
+	(cd "$WS" && mic diff @0 @1) | git apply --whitespace=nowarn
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/t0" "$BATS_TEST_TMPDIR/t1"
+}
+
+@test "diff @1 @2 is the text git diff prints (SHA-256 repository, 12-digit ids)" {
+	init_ws
+	make_base
+	land_all "base"
+	make_edits
+	land_all "edits"
+	mic diff @0 @1 >"$BATS_TEST_TMPDIR/p01"
+	mic diff @1 @2 >"$BATS_TEST_TMPDIR/p12"
+	mkdir "$BATS_TEST_TMPDIR/g"
+	cd "$BATS_TEST_TMPDIR/g"
+	git init -q --object-format=sha256
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p01"
+	git add -A
+	git -c user.name=t -c user.email=t@t commit -q -m base
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p12"
+	git add -A
+	# mic prints no function context after @@, and no tab after a
+	# ---/+++ name with a space (git adds one for GNU patch)
+	git -c core.quotePath=true diff --cached --no-renames --no-color --abbrev=12 |
+	    sed -e 's/^\(@@ [^@]* @@\).*/\1/' -e '/^\(---\|+++\) .* .*\t$/s/\t$//' >"$BATS_TEST_TMPDIR/git12"
+	diff "$BATS_TEST_TMPDIR/git12" "$BATS_TEST_TMPDIR/p12"
+	git -c core.quotePath=true diff --cached --no-renames --name-status >"$BATS_TEST_TMPDIR/gitns"
+	# git says T for a type change; mic says M
+	(cd "$WS" && mic diff --name-status @1 @2) >"$BATS_TEST_TMPDIR/micns"
+	diff <(sed 's/^T/M/' "$BATS_TEST_TMPDIR/gitns") "$BATS_TEST_TMPDIR/micns"
+}
+
+@test "diff with random edits always applies with git apply" {
+	init_ws
+	python3 - <<'PY'
+import random
+random.seed(7)
+words = ["a", "b", "c", "", "x y", "\t", "}", "{", "\\", "foo\r", "--", "++"]
+for k in range(12):
+    lines = [random.choice(words) for _ in range(random.randint(0, 200))]
+    s = "\n".join(lines) + ("\n" if random.random() < 0.7 and lines else "")
+    open("f%d" % k, "w", newline="").write(s)
+PY
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	python3 - <<'PY'
+import random
+random.seed(8)
+for k in range(12):
+    lines = open("f%d" % k, newline="").read().split("\n")
+    for _ in range(random.randint(1, 20)):
+        i = random.randint(0, len(lines))
+        op = random.random()
+        if op < 0.4:
+            lines.insert(i, random.choice(["a", "b", "new", "", "c"]))
+        elif lines and op < 0.8:
+            del lines[min(i, len(lines) - 1)]
+        elif lines:
+            lines[min(i, len(lines) - 1)] = random.choice(["a", "b", "q"])
+    open("f%d" % k, "w", newline="").write("\n".join(lines))
+PY
+	land_all "edits"
+	snapshot "$BATS_TEST_TMPDIR/t2"
+	cd "$BATS_TEST_TMPDIR/t1"
+	git init -q
+	(cd "$WS" && mic diff @1 @2) | git apply --whitespace=nowarn
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/t1" "$BATS_TEST_TMPDIR/t2"
+}
+
+@test "diff --stat aligns quoted paths like git" {
+	init_ws
+	printf 'x\n' >plain
+	printf 'x\n' >"$(printf 'caf\351')"
+	printf 'x\n' >"$(printf 'new\nline')"
+	run mic diff --stat
+	[ "$output" = ' "caf\351"   | 1 +
+ "new\nline" | 1 +
+ plain       | 1 +
+ 3 files changed, 3 insertions(+), 0 deletions(-)' ]
+}
