@@ -60,6 +60,11 @@ char **mic_opt_vals(const struct mic_args *a, const char *name, int *n);
 
 /* Print "mic: <err>" and return the exit code it maps to. */
 int mic_cli_fail(const struct mic_error *err);
+/*
+ * Report err: MIC_ERR_INPUT (a bad argument) as a usage error, exit 2;
+ * anything else as a failure, exit 1.
+ */
+int mic_cli_err(const struct mic_args *a, const struct mic_error *err);
 /* Print "mic: <fmt>" plus a pointer to --help and return 2. */
 int mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -62,8 +62,7 @@ cmd_cat(struct mic_args *args)
 		goto fail;
 	goto done;
 fail:
-	rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args, "%s", err->msg) :
-	    mic_cli_fail(err);
+	rc = mic_cli_err(args, err);
 done:
 	free(path);
 	mic_ws_close(ws);

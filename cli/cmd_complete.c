@@ -178,9 +178,15 @@ cmd_help(struct mic_args *args)
 	}
 	c = find_cmd(args->argc, args->argv);
 	if (c == NULL && !(args->argc == 1 && strcmp(args->argv[0],
-	    "session") == 0))
-		return mic_cli_usage(args, "no such command: '%s'",
-		    args->argv[0]);
+	    "session") == 0)) {
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s%s%s", args->argv[0],
+		    args->argc > 1 ? " " : "", args->argc > 1 ?
+		    args->argv[1] : "");
+		return mic_cli_usage(args, "no such command: %s",
+		    mic_cli_word(name, strlen(name)));
+	}
 	snprintf(page, sizeof(page), "mic-%s", args->argv[0]);
 	if (man_has_page(page)) {
 		fflush(stdout);

@@ -291,8 +291,7 @@ cmd_diff(struct mic_args *args)
 	rc = mic_cli_patches(ws, rows, n, from_disk, fmt, paths, npaths);
 	goto done;
 fail:
-	rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args, "%s", err->msg) :
-	    mic_cli_fail(err);
+	rc = mic_cli_err(args, err);
 done:
 	if (owned)
 		mic_change_rows_free(rows, n);

@@ -16,15 +16,12 @@ cmd_init(struct mic_args *args)
 	if (args->argc != 0 && args->argc != 2)
 		return mic_cli_usage(args, "'mic init' takes no arguments or "
 		    "both <org> and <project>");
-	if (args->argc == 2 && (args->argv[0][0] == '\0' ||
-	    args->argv[1][0] == '\0'))
-		return mic_cli_usage(args, "org and project must not be empty");
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return mic_cli_fail(mic_error_errno("getcwd", NULL));
 	err = mic_ws_create(cwd, args->argc ? args->argv[0] : NULL,
 	    args->argc ? args->argv[1] : NULL);
 	if (err)
-		return mic_cli_fail(err);
+		return mic_cli_err(args, err);
 	printf("Initialized empty mic workspace in ");
 	mic_print_path(stdout, cwd);
 	printf("/.mic\n");

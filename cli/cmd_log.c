@@ -51,7 +51,7 @@ cmd_log(struct mic_args *args)
 	if (pval) {
 		err = mic_ws_path(ws, pval, &path);
 		if (err) {
-			rc = mic_cli_fail(err);
+			rc = mic_cli_err(args, err);
 			goto done;
 		}
 	}

@@ -32,10 +32,8 @@ cmd_session_start(struct mic_args *args)
 		    args->argv[2], &s);
 	else
 		err = mic_session_start(ws, NULL, NULL, args->argv[0], &s);
-	if (err && err->code == MIC_ERR_INPUT)
-		rc = mic_cli_usage(args, "%s", err->msg);
-	else if (err)
-		rc = mic_cli_fail(err);
+	if (err)
+		rc = mic_cli_err(args, err);
 	else
 		printf("Started session %s on @%" PRId64 "\n", s.id,
 		    s.base_position);
@@ -105,7 +103,7 @@ cmd_session_note(struct mic_args *args)
 	err = mic_session_note(ws, role, mic_opt_val(args, "author"),
 	    mic_buf_str(&text), text.len);
 	if (err)
-		rc = mic_cli_fail(err);
+		rc = mic_cli_err(args, err);
 done:
 	mic_buf_release(&text);
 	mic_ws_close(ws);
@@ -134,7 +132,7 @@ cmd_session_decide(struct mic_args *args)
 	err = mic_session_decide(ws, args->argv[0], why,
 	    (const char *const *)alts, (size_t)nalts);
 	if (err)
-		rc = mic_cli_fail(err);
+		rc = mic_cli_err(args, err);
 	mic_ws_close(ws);
 	return rc;
 }

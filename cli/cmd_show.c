@@ -276,8 +276,7 @@ cmd_show(struct mic_args *args)
 	if (args->argc == 1) {
 		err = mic_session_resolve(ws, args->argv[0], &s);
 		if (err) {
-			rc = err->code == MIC_ERR_INPUT ? mic_cli_usage(args,
-			    "%s", err->msg) : mic_cli_fail(err);
+			rc = mic_cli_err(args, err);
 			goto done;
 		}
 	} else {

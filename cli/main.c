@@ -185,6 +185,14 @@ mic_cli_fail(const struct mic_error *err)
 }
 
 int
+mic_cli_err(const struct mic_args *a, const struct mic_error *err)
+{
+	if (err->code == MIC_ERR_INPUT)
+		return mic_cli_usage(a, "%s", err->msg);
+	return mic_cli_fail(err);
+}
+
+int
 mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
 {
 	va_list ap;

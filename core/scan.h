@@ -68,7 +68,10 @@ void mic_scan_release(struct mic_scan *scan);
 const struct mic_error *mic_scan_save_refresh(struct mic_ws *ws,
     struct mic_scan *scan);
 
-/* 1 when the cache row may be trusted for a file with this stat data. */
+/*
+ * 1 when a row with this stat data is racy: the file changed within
+ * MIC_RACY_WINDOW_NS before scan_ns, so its content must be re-read.
+ */
 int mic_scan_row_racy(int64_t mtime_ns, int64_t ctime_ns, int64_t scan_ns);
 
 /*

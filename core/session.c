@@ -30,7 +30,7 @@ mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
 	return err;
 }
 
-/* A goal or org/project name: not empty, not only white space. */
+/* Not empty and not only white space. */
 static int
 blank(const char *s)
 {
@@ -38,16 +38,6 @@ blank(const char *s)
 		if (!isspace((unsigned char)*s))
 			return 0;
 	return 1;
-}
-
-/* 1 when s holds a control byte (newline, tab, escape, ...). */
-static int
-has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
 }
 
 const struct mic_error *
@@ -63,12 +53,8 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (blank(goal))
 		return mic_error_fmt(MIC_ERR_INPUT, "the goal is empty: say "
 		    "what the session is for");
-	if ((org && blank(org)) || (project && blank(project)))
-		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
-		    "be empty");
-	if ((org && has_control(org)) || (project && has_control(project)))
-		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
-		    "hold control characters");
+	if (org && (err = mic_ws_check_names(org, project)) != NULL)
+		return err;
 	err = mic_random_id(row.id);
 	if (err)
 		return err;
@@ -153,7 +139,7 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 	int64_t now = mic_now_ns();
 
 	if (memchr(text, '\0', len))
-		return mic_error_fmt(MIC_ERR_INPUT, "the message contains a "
+		return mic_error_fmt(MIC_ERR_DATA, "the message contains a "
 		    "NUL byte; messages are text");
 	if (len == 0 || blank(text))
 		return mic_error_fmt(MIC_ERR_INPUT, "the message is empty");

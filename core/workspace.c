@@ -4,6 +4,7 @@
  */
 #include "workspace.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -96,6 +97,38 @@ remove_tree(const char *path)
 	mic_buf_release(&sub);
 }
 
+/* 1 when s is empty or only white space. */
+static int
+blank_name(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* 1 when s holds a control byte (newline, tab, escape, ...). */
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+const struct mic_error *
+mic_ws_check_names(const char *org, const char *project)
+{
+	if (blank_name(org) || blank_name(project))
+		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		    "be empty");
+	if (has_control(org) || has_control(project))
+		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		    "hold control characters");
+	return NULL;
+}
+
 const struct mic_error *
 mic_ws_create(const char *dir, const char *org, const char *project)
 {
@@ -106,6 +139,8 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 	struct stat st;
 	mode_t mask;
 
+	if (org && (err = mic_ws_check_names(org, project)) != NULL)
+		return err;
 	mic_buf_addf(&final, "%s/.mic", dir);
 	if (lstat(final.data, &st) == 0) {
 		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s already exists",

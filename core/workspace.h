@@ -35,6 +35,13 @@ struct mic_ws {
 const struct mic_error *mic_ws_create(const char *dir, const char *org,
     const char *project);
 
+/*
+ * Check an org and project name: neither may be blank or hold control
+ * characters (they are printed on one line). MIC_ERR_INPUT when bad.
+ */
+const struct mic_error *mic_ws_check_names(const char *org,
+    const char *project);
+
 /* Find .mic/ from the current folder up and open it; *out freed by close. */
 const struct mic_error *mic_ws_open(struct mic_ws **out);
 void mic_ws_close(struct mic_ws *ws);

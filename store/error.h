@@ -25,7 +25,8 @@ enum mic_err_code {
 	MIC_ERR_NOT_FOUND,	/* a named thing does not exist */
 	MIC_ERR_AMBIGUOUS,	/* a name matches more than one thing */
 	MIC_ERR_CONFLICT,	/* the state forbids the operation */
-	MIC_ERR_INPUT,		/* the user's input is invalid */
+	MIC_ERR_INPUT,		/* a command-line argument is invalid */
+	MIC_ERR_DATA,		/* data read (stdin, a file) is unusable */
 	MIC_ERR_NO_WORKSPACE,	/* no .mic/ found */
 	MIC_ERR_BUSY,		/* another process holds the store */
 	MIC_ERR_INTERNAL,	/* a library (zlib, libcrypto) failed */

@@ -203,7 +203,7 @@ two_positions() {
 	assert_fail 2 "mic: .mic is inside .mic/, which mic does not track (see 'mic cat --help')"
 	cd sub
 	run mic cat ../.mic/mic.db
-	assert_fail 1 "mic: ../.mic/mic.db is inside .mic/, which mic does not track"
+	assert_fail 2 "mic: ../.mic/mic.db is inside .mic/, which mic does not track (see 'mic cat --help')"
 }
 
 @test "cat takes absolute paths inside the workspace" {

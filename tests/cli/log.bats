@@ -256,7 +256,7 @@ abandoned ${THREE:0:8} three (+1 ~1 -0)
 @1 ${ONE:0:8} one (+2 ~0 -0)" log --path ../README --oneline
 	prints "@2 ${TWO:0:8} two (+0 ~1 -0)
 @1 ${ONE:0:8} one (+2 ~0 -0)" log --path "$WS/src/a.c" --oneline
-	refused 1 "mic: ../../x is outside the workspace $WS" log --path ../../x
+	refused 2 "mic: ../../x is outside the workspace $WS (see 'mic log --help')" log --path ../../x
 }
 
 @test "log --json is an array of sessions with counts" {
@@ -326,7 +326,7 @@ EOF
 
 @test "log -n 0 still needs a workspace and a valid --path" {
 	log_fixture
-	refused 1 "mic: /etc is outside the workspace $WS" log -n 0 --path /etc
+	refused 2 "mic: /etc is outside the workspace $WS (see 'mic log --help')" log -n 0 --path /etc
 	cd "$BATS_TEST_TMPDIR"
 	refused 1 "mic: not in a mic workspace (or any parent folder); run 'mic init' to create one" \
 	    log -n 0

@@ -267,14 +267,14 @@ EOF
 
 @test "session note refuses an empty or blank message" {
 	start_session
-	refused 1 "mic: the message is empty" session note ""
-	refused 1 "mic: the message is empty" session note $'  \n\t '
+	refused 2 "mic: the message is empty (see 'mic session note --help')" session note ""
+	refused 2 "mic: the message is empty (see 'mic session note --help')" session note $'  \n\t '
 	run --separate-stderr mic session note - </dev/null
-	[ "$status" -eq 1 ]
-	[ "$stderr" = "mic: the message is empty" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mic: the message is empty (see 'mic session note --help')" ]
 	run --separate-stderr bash -c 'printf "\n\n  \n" | "$MIC" session note -'
-	[ "$status" -eq 1 ]
-	[ "$stderr" = "mic: the message is empty" ]
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mic: the message is empty (see 'mic session note --help')" ]
 	run mic session status
 	[ "${lines[6]}" = "messages  0" ]
 }
@@ -348,10 +348,10 @@ berkeley db" ]
 @test "session decide refuses an empty reasoning, decision or alternative" {
 	start_session
 	before=$(db_dump)
-	refused 1 "mic: the reasoning (--why) is empty" session decide "use C" --why ""
-	refused 1 "mic: the reasoning (--why) is empty" session decide "use C" --why "  "
-	refused 1 "mic: the decision is empty" session decide " " --why "because"
-	refused 1 "mic: alternative 2 is empty" session decide "use C" --why "because" \
+	refused 2 "mic: the reasoning (--why) is empty (see 'mic session decide --help')" session decide "use C" --why ""
+	refused 2 "mic: the reasoning (--why) is empty (see 'mic session decide --help')" session decide "use C" --why "  "
+	refused 2 "mic: the decision is empty (see 'mic session decide --help')" session decide " " --why "because"
+	refused 2 "mic: alternative 2 is empty (see 'mic session decide --help')" session decide "use C" --why "because" \
 	    --alternative rust --alternative "" --alternative go
 	[ "$(db_dump)" = "$before" ]
 }
