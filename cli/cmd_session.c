@@ -42,12 +42,19 @@ cmd_session_start(struct mic_args *args)
 	return rc;
 }
 
-/* Read all of stdin into b. */
+/*
+ * Read all of stdin into b, but stop once it holds more than
+ * MIC_MESSAGE_MAX bytes: mic_session_note() refuses such a message, and
+ * reading on would only fill memory.
+ */
 static const struct mic_error *
 read_stdin(struct mic_buf *b)
 {
 	for (;;) {
 		ssize_t n;
+
+		if (b->len > MIC_MESSAGE_MAX)
+			return NULL;
 
 		mic_buf_grow(b, 65536);
 		n = read(STDIN_FILENO, b->data + b->len, 65536);

@@ -53,6 +53,10 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (blank(goal))
 		return mic_error_fmt(MIC_ERR_INPUT, "the goal is empty: say "
 		    "what the session is for");
+	if (strlen(goal) > MIC_GOAL_MAX)
+		return mic_error_fmt(MIC_ERR_INPUT, "the goal is too long "
+		    "(%zu bytes; at most %d): put the details in a note",
+		    strlen(goal), MIC_GOAL_MAX);
 	if (org && (err = mic_ws_check_names(org, project)) != NULL)
 		return err;
 	err = mic_random_id(row.id);
@@ -143,6 +147,9 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 		    "NUL byte; messages are text");
 	if (len == 0 || blank(text))
 		return mic_error_fmt(MIC_ERR_INPUT, "the message is empty");
+	if (len > MIC_MESSAGE_MAX)
+		return mic_error_fmt(MIC_ERR_DATA, "the message is too long "
+		    "(more than %u bytes)", MIC_MESSAGE_MAX);
 	err = mic_db_begin(ws->db);
 	if (err)
 		return err;

@@ -21,6 +21,12 @@
 #include "../store/db.h"
 #include "workspace.h"
 
+/* The longest goal, in bytes: a goal is a line, not a document. */
+#define MIC_GOAL_MAX 8192
+
+/* The longest message, in bytes (a long agent transcript fits). */
+#define MIC_MESSAGE_MAX (64u * 1024 * 1024)
+
 /* Blobs larger than this are not loaded to count changed lines. */
 #define MIC_LINES_MAX_SIZE (32u * 1024 * 1024)
 

@@ -38,6 +38,10 @@ db_error(struct mic_db *db, const char *what)
 		return mic_error_fmt(MIC_ERR_CORRUPT, "database %s is "
 		    "corrupt: %s", mic_error_quote(db->path),
 		    sqlite3_errmsg(db->h));
+	if ((rc & 0xff) == SQLITE_READONLY)
+		return mic_error_fmt(MIC_ERR_IO, "database %s is read-only: "
+		    "mic needs write access to .mic/ (%s)",
+		    mic_error_quote(db->path), sqlite3_errmsg(db->h));
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return mic_error_fmt(MIC_ERR_CONFLICT, "database %s: %s",
 		    mic_error_quote(db->path), sqlite3_errmsg(db->h));
