@@ -78,10 +78,12 @@ const struct mic_error *
 mic_tree_parse(const char *data, size_t len, const char *what,
     struct mic_tree *tree)
 {
-	const char *p = data, *end = data + len;
+	const char *p = data, *end = data + len, *start = data;
 
 	while (p < end) {
 		const char *sp, *nul;
+
+		start = p;
 		unsigned mode = 0;
 		struct mic_oid oid;
 
@@ -116,7 +118,7 @@ mic_tree_parse(const char *data, size_t len, const char *what,
 bad:
 	mic_tree_release(tree);
 	return mic_error_fmt(MIC_ERR_CORRUPT, "tree %s is corrupt: bad entry "
-	    "at byte %zu", what, (size_t)(p - data));
+	    "at byte %zu", what, (size_t)(start - data));
 }
 
 const struct mic_error *
