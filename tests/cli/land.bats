@@ -388,9 +388,11 @@ A b
 A big" ]
 	run mic cat a
 	[ "$output" = "a" ]
-	# no temporary object file left behind
+	# no temporary object file left behind, and the store is sound
 	run find .mic/objects -name '*tmp*'
 	[ -z "$output" ]
+	run mic fsck
+	[ "$status" -eq 0 ]
 	run mic session land
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Landed session ${ID:0:8} at @2: too big" ]
