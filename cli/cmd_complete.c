@@ -46,14 +46,19 @@ find_cmd(int argc, char **argv)
 }
 
 static void
+print_id(void *ctx, const char *id)
+{
+	(void)ctx;
+	puts(id);
+}
+
+static void
 list_sessions(void)
 {
 	const struct mic_error *err;
-	struct mic_session_row *rows = NULL;
 	struct mic_oid root;
 	struct mic_ws *ws;
 	int64_t head = 0, p;
-	size_t n = 0, i;
 	int has_root;
 
 	/* stderr is the user's terminal while they press tab: keep quiet */
@@ -64,10 +69,7 @@ list_sessions(void)
 	for (p = head; err == NULL && p > 0; p--)
 		printf("@%" PRId64 "\n", p);
 	if (err == NULL)
-		err = mic_db_session_list(ws->db, 0, &rows, &n);
-	for (i = 0; err == NULL && i < n; i++)
-		printf("%s\n", rows[i].id);
-	mic_session_rows_free(rows, n);
+		mic_db_session_ids(ws->db, print_id, NULL);
 	mic_ws_close(ws);
 }
 

@@ -1,6 +1,9 @@
 /*
  * scan.c - working tree against the stat cache; see scan.h.
  */
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE	/* DT_DIR: skip stat() for known folders */
+#endif
 #include "scan.h"
 
 #include <dirent.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include "ignore.h"
+#include "pool.h"
 #include "tree.h"
 
 /* A file found by the walk. */
@@ -25,11 +29,6 @@ struct wfile {
 struct wlist {
 	struct wfile *v;
 	size_t n, cap;
-};
-
-struct dent {
-	char *name;
-	struct stat st;
 };
 
 static int64_t
@@ -63,13 +62,19 @@ fill_stat(struct mic_cache_row *row, const struct stat *st)
 	row->ino = (int64_t)st->st_ino;
 }
 
+/* An entry of a folder being walked. */
+struct dent {
+	char *name;
+	struct stat st;		/* lstat(); for folders only st_mode */
+	int is_dir;
+};
+
 static int
 dent_cmp(const void *pa, const void *pb)
 {
 	const struct dent *a = pa, *b = pb;
 
-	return mic_tree_name_cmp(a->name, S_ISDIR(a->st.st_mode), b->name,
-	    S_ISDIR(b->st.st_mode));
+	return mic_tree_name_cmp(a->name, a->is_dir, b->name, b->is_dir);
 }
 
 static void
@@ -121,111 +126,334 @@ is_tracked(const struct tracked *t, const char *path, int is_dir)
 	return strcmp(t->rows[i].path, path) == 0;
 }
 
+/* What every walker shares; read-only while threads run. */
+struct walker {
+	const struct mic_ignore *ig;
+	struct tracked tr;
+	const char *root;	/* "" for "/", else the root without '/' */
+};
+
 /*
- * Walk folder abs (rel is its path from the root: "" or "a/b/"), adding
- * files to out in bytewise path order (entries sorted in tree order, so a
- * folder's files come where "name/" sorts).
- *
- * .micignore only hides untracked files, as .gitignore does: a file of
- * the head stays in the walk even when a pattern matches it, and an
- * ignored folder is still entered when it holds tracked files (but only
- * those are taken from it). `ignored` says the folder itself is ignored.
+ * Read folder rel ("" for the root, else "a/b/") and return its entries
+ * sorted in tree order, without "." and "..", the root's .mic, special
+ * files (fifos, sockets, devices) and ignored entries (but a tracked file,
+ * or a folder holding one, is kept even when ignored: .micignore hides
+ * only untracked files, as .gitignore does). *ign[i] says entry i is an
+ * ignored folder kept for its tracked files. *nested is set (and nothing
+ * returned) when the folder holds a .mic of its own: another workspace.
+ * Files get a full lstat(); folders known as such from readdir()'s d_type
+ * are not stat'ed at all.
  */
 static const struct mic_error *
-walk(const struct mic_ignore *ig, const struct tracked *tr,
-    struct mic_buf *abs, struct mic_buf *rel, int ignored,
-    struct wlist *out)
+read_folder(const struct walker *wk, const char *rel, int ignored,
+    struct dent **out, char **ign, size_t *nout, int *nested)
 {
 	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT, path = MIC_BUF_INIT;
 	struct dent *d = NULL;
-	size_t n = 0, cap = 0, i, alen = abs->len, rlen = rel->len;
+	size_t n = 0, cap = 0, i, k = 0;
 	struct dirent *de;
 	DIR *dir;
 
-	dir = opendir(abs->data);
-	if (dir == NULL)
-		return mic_error_errno("open folder", abs->data);
+	*out = NULL;
+	*ign = NULL;
+	*nout = 0;
+	*nested = 0;
+	mic_buf_addstr(&abs, wk->root);
+	mic_buf_addch(&abs, '/');
+	mic_buf_addstr(&abs, rel);
+	dir = opendir(abs.data);
+	if (dir == NULL) {
+		err = mic_error_errno("open folder", abs.data);
+		goto done;
+	}
 	for (;;) {
+		int known = 0;
+
 		errno = 0;
 		de = readdir(dir);
 		if (de == NULL) {
 			if (errno)
-				err = mic_error_errno("read folder", abs->data);
+				err = mic_error_errno("read folder", abs.data);
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (strcmp(de->d_name, ".mic") == 0) {
-			if (rlen == 0)
+			if (*rel == '\0')
 				continue;	/* the store itself */
-			goto nested;		/* another workspace */
+			*nested = 1;		/* another workspace */
+			break;
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			d = mic_xrealloc(d, cap * sizeof(*d));
 		}
-		if (fstatat(dirfd(dir), de->d_name, &d[n].st,
+#ifdef DT_DIR
+		if (de->d_type == DT_DIR) {
+			d[n].st.st_mode = S_IFDIR;
+			known = 1;
+		}
+#endif
+		if (!known && fstatat(dirfd(dir), de->d_name, &d[n].st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue;	/* vanished meanwhile */
-			mic_buf_addch(abs, '/');
-			mic_buf_addstr(abs, de->d_name);
-			err = mic_error_errno("stat", abs->data);
+			mic_buf_addf(&abs, "/%s", de->d_name);
+			err = mic_error_errno("stat", abs.data);
 			break;
 		}
+		if (!S_ISDIR(d[n].st.st_mode) && !S_ISREG(d[n].st.st_mode) &&
+		    !S_ISLNK(d[n].st.st_mode))
+			continue;	/* fifos, sockets, devices */
+		d[n].is_dir = S_ISDIR(d[n].st.st_mode);
 		d[n++].name = mic_xstrdup(de->d_name);
 	}
 	closedir(dir);
-	if (err)
+	if (err || *nested)
 		goto done;
 	if (n > 1)
 		qsort(d, n, sizeof(*d), dent_cmp);
-	for (i = 0; i < n && err == NULL; i++) {
-		struct stat *st = &d[i].st;
-		int is_dir = S_ISDIR(st->st_mode);
-
-		if (!is_dir && !S_ISREG(st->st_mode) && !S_ISLNK(st->st_mode))
-			continue;	/* fifos, sockets, devices */
+	*ign = mic_xcalloc(n + 1, 1);
+	for (i = 0; i < n; i++) {
 		int skip;
 
+		/* ignore rules see "a/b" for folders, tracking "a/b/" */
+		mic_buf_reset(&path);
+		mic_buf_addstr(&path, rel);
+		mic_buf_addstr(&path, d[i].name);
+		skip = ignored || mic_ignore_match(wk->ig, path.data,
+		    d[i].is_dir);
+		if (!skip)
+			goto keep;
+		if (d[i].is_dir)
+			mic_buf_addch(&path, '/');
+		if (!is_tracked(&wk->tr, path.data, d[i].is_dir)) {
+			free(d[i].name);
+			continue;
+		}
+keep:
+		(*ign)[k] = (char)skip;
+		d[k++] = d[i];
+	}
+	n = k;
+done:
+	mic_buf_release(&abs);
+	mic_buf_release(&path);
+	if (err || *nested) {
+		free_dents(d, n);
+		free(*ign);
+		*ign = NULL;
+		return err;
+	}
+	*out = d;
+	*nout = n;
+	return NULL;
+}
+
+static void
+add_wfile(struct wlist *out, const char *rel, const struct dent *d)
+{
+	struct wfile *w;
+
+	if (out->n == out->cap) {
+		out->cap = out->cap ? out->cap * 2 : 1024;
+		out->v = mic_xrealloc(out->v, out->cap * sizeof(*out->v));
+	}
+	w = &out->v[out->n++];
+	w->path = mic_xmalloc(strlen(rel) + strlen(d->name) + 1);
+	strcpy(w->path, rel);
+	strcat(w->path, d->name);
+	w->mode = git_mode(&d->st);
+	w->size = (int64_t)d->st.st_size;
+	w->mtime_ns = ts_ns(&d->st.st_mtim);
+	w->ctime_ns = ts_ns(&d->st.st_ctim);
+	w->ino = (int64_t)d->st.st_ino;
+}
+
+/*
+ * Walk folder rel depth-first in tree order, adding its files to out:
+ * since a folder sorts as "name/", the paths come out sorted bytewise.
+ */
+static const struct mic_error *
+walk(const struct walker *wk, struct mic_buf *rel, int ignored,
+    struct wlist *out)
+{
+	const struct mic_error *err;
+	struct dent *d;
+	char *ign;
+	size_t n, i, rlen = rel->len;
+	int nested;
+
+	err = read_folder(wk, mic_buf_str(rel), ignored, &d, &ign, &n,
+	    &nested);
+	if (err || nested)
+		return err;
+	for (i = 0; i < n && err == NULL; i++) {
+		if (!d[i].is_dir) {
+			add_wfile(out, mic_buf_str(rel), &d[i]);
+			continue;
+		}
 		mic_buf_truncate(rel, rlen);
 		mic_buf_addstr(rel, d[i].name);
-		skip = ignored || mic_ignore_match(ig, rel->data, is_dir);
-		if (is_dir) {
-			mic_buf_addch(rel, '/');
-			if (skip && !is_tracked(tr, rel->data, 1))
-				continue;
-			mic_buf_truncate(abs, alen);
-			mic_buf_addch(abs, '/');
-			mic_buf_addstr(abs, d[i].name);
-			err = walk(ig, tr, abs, rel, skip, out);
-			continue;
-		}
-		if (skip && !is_tracked(tr, rel->data, 0))
-			continue;
-		if (out->n == out->cap) {
-			out->cap = out->cap ? out->cap * 2 : 1024;
-			out->v = mic_xrealloc(out->v, out->cap *
-			    sizeof(*out->v));
-		}
-		out->v[out->n].path = mic_xstrndup(rel->data, rel->len);
-		out->v[out->n].mode = git_mode(st);
-		out->v[out->n].size = (int64_t)st->st_size;
-		out->v[out->n].mtime_ns = ts_ns(&st->st_mtim);
-		out->v[out->n].ctime_ns = ts_ns(&st->st_ctim);
-		out->v[out->n].ino = (int64_t)st->st_ino;
-		out->n++;
+		mic_buf_addch(rel, '/');
+		err = walk(wk, rel, ign[i], out);
 	}
-done:
-	free_dents(d, n);
-	mic_buf_truncate(abs, alen);
 	mic_buf_truncate(rel, rlen);
-	return err;
-nested:
-	closedir(dir);
 	free_dents(d, n);
-	return NULL;
+	free(ign);
+	return err;
+}
+
+/*
+ * A piece of the tree for the parallel walk: one file, or one folder to
+ * walk whole. Units are kept in tree order, so their lists, concatenated,
+ * give the same sorted list a single depth-first walk gives.
+ */
+struct unit {
+	char *rel;		/* folder: "a/b/"; file: its folder's rel */
+	struct dent file;	/* a file unit's entry (name NULL: folder) */
+	int ignored;
+	struct wlist list;	/* a folder unit's files */
+};
+
+struct units {
+	struct unit *v;
+	size_t n, cap;
+	const struct walker *wk;
+};
+
+static void
+add_unit(struct units *u, const char *rel, const struct dent *file,
+    int ignored)
+{
+	struct unit *x;
+
+	if (u->n == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 64;
+		u->v = mic_xrealloc(u->v, u->cap * sizeof(*u->v));
+	}
+	x = &u->v[u->n++];
+	memset(x, 0, sizeof(*x));
+	x->rel = mic_xstrdup(rel);
+	if (file) {
+		x->file = *file;
+		x->file.name = mic_xstrdup(file->name);
+	}
+	x->ignored = ignored;
+}
+
+/* Replace each folder unit by the units of its entries, in order. */
+static const struct mic_error *
+expand(struct units *u)
+{
+	const struct mic_error *err = NULL;
+	struct units next = {NULL, 0, 0, u->wk};
+	struct mic_buf rel = MIC_BUF_INIT;
+	size_t i, k;
+
+	for (i = 0; i < u->n && err == NULL; i++) {
+		struct unit *x = &u->v[i];
+		struct dent *d;
+		char *ign;
+		size_t n;
+		int nested;
+
+		if (x->file.name) {
+			add_unit(&next, x->rel, &x->file, x->ignored);
+			continue;
+		}
+		err = read_folder(u->wk, x->rel, x->ignored, &d, &ign, &n,
+		    &nested);
+		if (err || nested)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (d[k].is_dir) {
+				mic_buf_reset(&rel);
+				mic_buf_addf(&rel, "%s%s/", x->rel, d[k].name);
+				add_unit(&next, rel.data, NULL, ign[k]);
+			} else {
+				add_unit(&next, x->rel, &d[k], 0);
+			}
+		}
+		free_dents(d, n);
+		free(ign);
+	}
+	mic_buf_release(&rel);
+	for (i = 0; i < u->n; i++) {
+		free(u->v[i].rel);
+		free(u->v[i].file.name);
+	}
+	free(u->v);
+	*u = next;
+	return err;
+}
+
+static const struct mic_error *
+walk_unit(void *arg, size_t i)
+{
+	struct units *u = arg;
+	struct unit *x = &u->v[i];
+	struct mic_buf rel = MIC_BUF_INIT;
+	const struct mic_error *err;
+
+	if (x->file.name)
+		return NULL;
+	mic_buf_addstr(&rel, x->rel);
+	err = walk(u->wk, &rel, x->ignored, &x->list);
+	mic_buf_release(&rel);
+	return err;
+}
+
+/*
+ * The whole walk. The top folders are read first, two levels deep while
+ * there are fewer folders than a few per thread, then the folders are
+ * walked in parallel, each into its own list.
+ */
+static const struct mic_error *
+walk_all(const struct walker *wk, struct wlist *out)
+{
+	const struct mic_error *err;
+	struct units u = {NULL, 0, 0, wk};
+	size_t i, k, folders, want = 4 * (size_t)mic_threads();
+	int depth;
+
+	add_unit(&u, "", NULL, 0);
+	err = expand(&u);
+	for (depth = 0; err == NULL && depth < 2 && want > 4; depth++) {
+		for (folders = 0, i = 0; i < u.n; i++)
+			folders += u.v[i].file.name == NULL;
+		if (folders == 0 || folders >= want)
+			break;
+		err = expand(&u);
+	}
+	if (err == NULL)
+		err = mic_parallel(u.n, walk_unit, &u);
+	for (i = 0; i < u.n; i++) {
+		struct unit *x = &u.v[i];
+
+		if (err == NULL && x->file.name)
+			add_wfile(out, x->rel, &x->file);
+		for (k = 0; k < x->list.n; k++) {
+			if (err == NULL) {
+				if (out->n == out->cap) {
+					out->cap = out->cap ? out->cap * 2 :
+					    1024;
+					out->v = mic_xrealloc(out->v, out->cap *
+					    sizeof(*out->v));
+				}
+				out->v[out->n++] = x->list.v[k];
+			} else {
+				free(x->list.v[k].path);
+			}
+		}
+		free(x->list.v);
+		free(x->rel);
+		free(x->file.name);
+	}
+	free(u.v);
+	return err;
 }
 
 const struct mic_error *
@@ -335,75 +563,99 @@ add_refresh(struct mic_scan *scan, const struct mic_cache_row *row)
 	scan->nrefresh++;
 }
 
-/* A file in both the cache and the tree: changed, refreshed or neither. */
-static const struct mic_error *
-compare_file(struct mic_ws *ws, enum mic_scan_mode mode,
-    const struct mic_cache_row *row, const struct wfile *w, int64_t scan_ns,
-    struct mic_scan *scan)
-{
-	const struct mic_error *err;
-	struct mic_cache_row now = {0};
-	struct mic_scan_change *c;
-	struct mic_oid oid;
+/*
+ * One step of the merge of cache rows and working files, in path order:
+ * a deleted row (w NULL), an added file (row NULL), or a file in both
+ * whose stat data does not prove it unchanged. Files that must be read
+ * are read in parallel (`hash`), then the events are turned into
+ * changes in order.
+ */
+struct event {
+	const struct mic_cache_row *row;
+	const struct wfile *w;
+	int hash;			/* read the file's content */
+	struct mic_oid oid;		/* its id, when hashed */
+	struct mic_cache_row now;	/* its stat data, when hashed */
+};
 
-	if (!row->racy && row->mode == w->mode && row->size == w->size &&
-	    row->mtime_ns == w->mtime_ns && row->ctime_ns == w->ctime_ns &&
-	    row->ino == w->ino)
-		return NULL;
-	err = mic_scan_file(ws, w->path, mode == MIC_SCAN_STORE, &oid, &now);
-	if (err)
-		return err;
-	now.path = w->path;
-	now.oid = oid;
-	now.racy = mic_scan_row_racy(now.mtime_ns, now.ctime_ns, scan_ns);
-	if (mic_oid_cmp(&oid, &row->oid) == 0 && now.mode == row->mode) {
-		/* same content: only the stat data is new */
-		if (now.racy != row->racy || now.size != row->size ||
-		    now.mtime_ns != row->mtime_ns ||
-		    now.ctime_ns != row->ctime_ns || now.ino != row->ino)
-			add_refresh(scan, &now);
-		return NULL;
-	}
-	c = add_change(scan, 'M', w->path);
-	c->c.old_mode = row->mode;
-	c->c.old_oid = row->oid;
-	c->c.new_mode = now.mode;
-	c->c.new_oid = oid;
-	c->c.size = now.size;
-	c->hashed = 1;
-	now.path = c->c.path;
-	c->stat = now;
-	return NULL;
+struct hashing {
+	struct mic_ws *ws;
+	struct event *ev;
+	size_t *todo;		/* indexes of events to hash */
+	int store;
+};
+
+static const struct mic_error *
+hash_event(void *arg, size_t i)
+{
+	struct hashing *h = arg;
+	struct event *e = &h->ev[h->todo[i]];
+
+	return mic_scan_file(h->ws, e->w->path, h->store, &e->oid, &e->now);
 }
 
-static const struct mic_error *
-added_file(struct mic_ws *ws, enum mic_scan_mode mode, const struct wfile *w,
-    int64_t scan_ns, struct mic_scan *scan)
+/* Turn the events into changes and refresh rows, in path order. */
+static void
+settle(struct event *ev, size_t nev, int64_t scan_ns, struct mic_scan *out)
 {
-	const struct mic_error *err;
-	struct mic_scan_change *c = add_change(scan, 'A', w->path);
+	size_t i;
 
-	c->c.new_mode = w->mode;
-	c->c.size = w->size;
-	c->stat.mode = w->mode;
-	c->stat.size = w->size;
-	c->stat.mtime_ns = w->mtime_ns;
-	c->stat.ctime_ns = w->ctime_ns;
-	c->stat.ino = w->ino;
-	if (mode == MIC_SCAN_STATUS)
-		return NULL;
-	err = mic_scan_file(ws, w->path, mode == MIC_SCAN_STORE,
-	    &c->c.new_oid, &c->stat);
-	if (err)
-		return err;
-	c->stat.path = c->c.path;
-	c->stat.oid = c->c.new_oid;
-	c->stat.racy = mic_scan_row_racy(c->stat.mtime_ns, c->stat.ctime_ns,
-	    scan_ns);
-	c->c.new_mode = c->stat.mode;
-	c->c.size = c->stat.size;
-	c->hashed = 1;
-	return NULL;
+	for (i = 0; i < nev; i++) {
+		struct event *e = &ev[i];
+		struct mic_scan_change *c;
+
+		if (e->w == NULL) {
+			c = add_change(out, 'D', e->row->path);
+			c->c.old_mode = e->row->mode;
+			c->c.old_oid = e->row->oid;
+			c->c.size = e->row->size;
+			continue;
+		}
+		if (e->hash) {
+			e->now.oid = e->oid;
+			e->now.racy = mic_scan_row_racy(e->now.mtime_ns,
+			    e->now.ctime_ns, scan_ns);
+		}
+		if (e->row == NULL) {
+			c = add_change(out, 'A', e->w->path);
+			if (e->hash) {
+				c->stat = e->now;
+				c->c.new_oid = e->oid;
+				c->hashed = 1;
+			} else {
+				c->stat.mode = e->w->mode;
+				c->stat.size = e->w->size;
+				c->stat.mtime_ns = e->w->mtime_ns;
+				c->stat.ctime_ns = e->w->ctime_ns;
+				c->stat.ino = e->w->ino;
+			}
+			c->stat.path = c->c.path;
+			c->c.new_mode = c->stat.mode;
+			c->c.size = c->stat.size;
+			continue;
+		}
+		if (mic_oid_cmp(&e->oid, &e->row->oid) == 0 &&
+		    e->now.mode == e->row->mode) {
+			/* same content: only the stat data is new */
+			e->now.path = e->row->path;
+			if (e->now.racy != e->row->racy ||
+			    e->now.size != e->row->size ||
+			    e->now.mtime_ns != e->row->mtime_ns ||
+			    e->now.ctime_ns != e->row->ctime_ns ||
+			    e->now.ino != e->row->ino)
+				add_refresh(out, &e->now);
+			continue;
+		}
+		c = add_change(out, 'M', e->w->path);
+		c->c.old_mode = e->row->mode;
+		c->c.old_oid = e->row->oid;
+		c->c.new_mode = e->now.mode;
+		c->c.new_oid = e->oid;
+		c->c.size = e->now.size;
+		c->hashed = 1;
+		c->stat = e->now;
+		c->stat.path = c->c.path;
+	}
 }
 
 const struct mic_error *
@@ -413,10 +665,12 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 	const struct mic_error *err;
 	struct mic_cache_row *rows = NULL;
 	struct mic_ignore *ig = NULL;
-	struct mic_buf abs = MIC_BUF_INIT, rel = MIC_BUF_INIT;
+	struct mic_buf abs = MIC_BUF_INIT;
 	struct wlist wl = {0};
-	struct tracked tr;
-	size_t nrows = 0, i = 0, j = 0;
+	struct walker wk;
+	struct event *ev = NULL;
+	struct hashing h;
+	size_t nrows = 0, i = 0, j = 0, nev = 0, ntodo = 0;
 	int64_t scan_ns = mic_now_ns();
 
 	mic_buf_addf(&abs, "%s/.micignore", ws->root);
@@ -426,18 +680,18 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 	err = mic_db_cache_load(ws->db, &rows, &nrows);
 	if (err)
 		goto done;
-	mic_buf_reset(&abs);
-	mic_buf_addstr(&abs, strcmp(ws->root, "/") ? ws->root : "");
-	if (abs.len == 0)
-		mic_buf_addstr(&abs, "/");
-	mic_buf_addstr(&rel, "");
-	tr.rows = rows;
-	tr.n = nrows;
-	err = walk(ig, &tr, &abs, &rel, 0, &wl);
+	wk.ig = ig;
+	wk.tr.rows = rows;
+	wk.tr.n = nrows;
+	wk.root = strcmp(ws->root, "/") ? ws->root : "";
+	err = walk_all(&wk, &wl);
 	if (err)
 		goto done;
-	/* merge two lists sorted bytewise by path */
-	while (err == NULL && (i < nrows || j < wl.n)) {
+
+	/* merge two lists sorted bytewise by path into events */
+	ev = mic_xcalloc(nrows + wl.n + 1, sizeof(*ev));
+	h.todo = mic_xcalloc(nrows + wl.n + 1, sizeof(*h.todo));
+	while (i < nrows || j < wl.n) {
 		int c;
 
 		if (i == nrows)
@@ -447,31 +701,43 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 		else
 			c = strcmp(rows[i].path, wl.v[j].path);
 		if (c < 0) {
-			struct mic_scan_change *d = add_change(out, 'D',
-			    rows[i].path);
-
-			d->c.old_mode = rows[i].mode;
-			d->c.old_oid = rows[i].oid;
-			d->c.size = rows[i].size;
-			i++;
-		} else if (c > 0) {
-			err = added_file(ws, mode, &wl.v[j], scan_ns, out);
-			j++;
-		} else {
-			err = compare_file(ws, mode, &rows[i], &wl.v[j],
-			    scan_ns, out);
-			i++;
-			j++;
+			ev[nev++].row = &rows[i++];
+			continue;
 		}
+		if (c > 0) {
+			ev[nev].w = &wl.v[j++];
+			ev[nev].hash = mode != MIC_SCAN_STATUS;
+		} else {
+			const struct mic_cache_row *r = &rows[i++];
+			const struct wfile *w = &wl.v[j++];
+
+			if (!r->racy && r->mode == w->mode &&
+			    r->size == w->size && r->mtime_ns == w->mtime_ns &&
+			    r->ctime_ns == w->ctime_ns && r->ino == w->ino)
+				continue;	/* unchanged, by stat data */
+			ev[nev].row = r;
+			ev[nev].w = w;
+			ev[nev].hash = 1;
+		}
+		if (ev[nev].hash)
+			h.todo[ntodo++] = nev;
+		nev++;
 	}
+	h.ws = ws;
+	h.ev = ev;
+	h.store = mode == MIC_SCAN_STORE;
+	err = mic_parallel(ntodo, hash_event, &h);
+	if (err == NULL)
+		settle(ev, nev, scan_ns, out);
+	free(h.todo);
 done:
+	free(ev);
 	for (i = 0; i < wl.n; i++)
 		free(wl.v[i].path);
 	free(wl.v);
 	mic_cache_rows_free(rows, nrows);
 	mic_ignore_free(ig);
 	mic_buf_release(&abs);
-	mic_buf_release(&rel);
 	return err;
 }
 

@@ -626,6 +626,33 @@ mic_db_session_at(struct mic_db *db, int64_t position,
 }
 
 const struct mic_error *
+mic_db_session_ids(struct mic_db *db, void (*fn)(void *ctx, const char *id),
+    void *ctx)
+{
+	static const char sql[] = "SELECT id FROM sessions"
+	    " ORDER BY updated_ns DESC";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int row;
+
+	err = stmt(db, sql, &st);
+	if (err)
+		return err;
+	for (;;) {
+		const unsigned char *id;
+
+		err = step_row(db, st, &row);
+		if (err || !row)
+			break;
+		id = sqlite3_column_text(st, 0);
+		if (id)
+			fn(ctx, (const char *)id);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+const struct mic_error *
 mic_db_session_ids_with_prefix(struct mic_db *db, const char *prefix,
     char (*ids)[33], size_t max, size_t *n)
 {

@@ -87,6 +87,9 @@ const struct mic_error *mic_db_session_active(struct mic_db *db,
     struct mic_session_row *row, int *found);
 const struct mic_error *mic_db_session_at(struct mic_db *db,
     int64_t position, struct mic_session_row *row, int *found);
+/* Call fn with every session id, most recently updated first. */
+const struct mic_error *mic_db_session_ids(struct mic_db *db,
+    void (*fn)(void *ctx, const char *id), void *ctx);
 /* Ids starting with prefix (lowercase hex); at most `max` of them. */
 const struct mic_error *mic_db_session_ids_with_prefix(struct mic_db *db,
     const char *prefix, char (*ids)[33], size_t max, size_t *n);

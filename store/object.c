@@ -16,6 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -26,7 +29,8 @@
 struct mic_store {
 	char *objdir;
 	mode_t file_mode;	/* 0444 less the umask */
-	int dirty;		/* objects written since the last sync */
+	atomic_int dirty;	/* objects written since the last sync; set
+				 * by threads storing files in parallel */
 };
 
 static const char hexdig[] = "0123456789abcdef";
@@ -44,29 +48,38 @@ mic_oid_to_hex(const struct mic_oid *oid, char *out)
 	return out;
 }
 
-static int
-hexval(char c)
+/* Value of each hex digit, -1 for other bytes; built on first use. */
+static signed char hexvals[256];
+static pthread_once_t hexvals_once = PTHREAD_ONCE_INIT;
+
+static void
+init_hexvals(void)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		hexvals[c] = -1;
+	for (c = 0; c < 10; c++)
+		hexvals['0' + c] = (signed char)c;
+	for (c = 0; c < 6; c++) {
+		hexvals['a' + c] = (signed char)(10 + c);
+		hexvals['A' + c] = (signed char)(10 + c);
+	}
 }
 
 int
 mic_oid_from_hex(const char *s, struct mic_oid *oid)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	size_t i;
 
+	pthread_once(&hexvals_once, init_hexvals);
 	for (i = 0; i < MIC_OID_RAWSZ; i++) {
-		int hi = hexval(s[2 * i]), lo;
+		int hi = hexvals[p[2 * i]], lo;
 
 		if (hi < 0)
 			return -1;
-		lo = hexval(s[2 * i + 1]);
+		lo = hexvals[p[2 * i + 1]];
 		if (lo < 0)
 			return -1;
 		oid->hash[i] = (unsigned char)(hi << 4 | lo);
@@ -442,7 +455,7 @@ writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
 			goto done;
 		}
 	}
-	store->dirty = 1;
+	atomic_store(&store->dirty, 1);
 done:
 	mic_buf_release(&path);
 	return err;
@@ -517,7 +530,7 @@ mic_store_sync(struct mic_store *store)
 	const struct mic_error *err = NULL;
 	int fd;
 
-	if (!store->dirty)
+	if (!atomic_load(&store->dirty))
 		return NULL;
 	fd = open(store->objdir, O_RDONLY | O_DIRECTORY);
 	if (fd == -1)
@@ -532,7 +545,7 @@ mic_store_sync(struct mic_store *store)
 #endif
 	close(fd);
 	if (err == NULL)
-		store->dirty = 0;
+		atomic_store(&store->dirty, 0);
 	return err;
 }
 

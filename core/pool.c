@@ -1,0 +1,107 @@
+/*
+ * pool.c - a minimal parallel-for over POSIX threads; see pool.h.
+ */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct pool {
+	size_t n;
+	mic_job_fn job;
+	void *ctx;
+	atomic_size_t next;
+	atomic_int stop;
+	pthread_mutex_t lock;
+	size_t err_index;	/* lowest failed index, or n */
+	enum mic_err_code err_code;
+	char err_msg[2048];
+};
+
+int
+mic_threads(void)
+{
+	const char *env = getenv("MIC_THREADS");
+	long n;
+
+	if (env && *env) {
+		n = strtol(env, NULL, 10);
+		if (n >= 1 && n <= 64)
+			return (int)n;
+	}
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > 64 ? 64 : (int)n;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+
+	while (!atomic_load(&p->stop)) {
+		size_t i = atomic_fetch_add(&p->next, 1);
+		const struct mic_error *err;
+
+		if (i >= p->n)
+			break;
+		err = p->job(p->ctx, i);
+		if (err == NULL)
+			continue;
+		atomic_store(&p->stop, 1);
+		pthread_mutex_lock(&p->lock);
+		if (i < p->err_index) {
+			p->err_index = i;
+			p->err_code = err->code;
+			snprintf(p->err_msg, sizeof(p->err_msg), "%s", err->msg);
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+const struct mic_error *
+mic_parallel(size_t n, mic_job_fn job, void *ctx)
+{
+	struct pool p;
+	pthread_t tids[64];
+	size_t i, started = 0, want = (size_t)mic_threads();
+
+	if (want > n)
+		want = n;
+	if (want <= 1) {
+		for (i = 0; i < n; i++) {
+			const struct mic_error *err = job(ctx, i);
+
+			if (err)
+				return err;
+		}
+		return NULL;
+	}
+	memset(&p, 0, sizeof(p));
+	p.n = n;
+	p.job = job;
+	p.ctx = ctx;
+	atomic_init(&p.next, 0);
+	atomic_init(&p.stop, 0);
+	pthread_mutex_init(&p.lock, NULL);
+	p.err_index = n;
+	/* the calling thread works too */
+	for (i = 0; i + 1 < want; i++) {
+		if (pthread_create(&tids[i], NULL, worker, &p) != 0)
+			break;
+		started++;
+	}
+	worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	if (p.err_index < n)
+		return mic_error_fmt(p.err_code, "%s", p.err_msg);
+	return NULL;
+}
