@@ -24,8 +24,10 @@ for t in "$build"/tests/test_*; do
 	$vg "$t" >/dev/null || { echo "valgrind.sh: FAILED: $t" >&2; failed=1; }
 done
 
-wrapper=$(mktemp "${TMPDIR:-/tmp}/mic-valgrind.XXXXXX")
-trap 'rm -f "$wrapper"' EXIT
+# named mic, in a folder of its own: the completion tests call `mic` on PATH
+wrapdir=$(mktemp -d "${TMPDIR:-/tmp}/mic-valgrind.XXXXXX")
+trap 'rm -rf "$wrapdir"' EXIT
+wrapper=$wrapdir/mic
 cat > "$wrapper" <<WRAP
 #!/bin/sh
 exec $vg "$build/mic" "\$@"
