@@ -234,7 +234,7 @@ hash_disk_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s)
 
 	if (!s->present || !s->from_disk || !mic_oid_is_null(&s->oid))
 		return NULL;
-	return mic_scan_file(ws, path, 0, &s->oid, &st);
+	return mic_scan_file(ws, path, 0, &s->oid, &st, NULL);
 }
 
 const struct mic_error *

@@ -458,13 +458,15 @@ walk_all(const struct walker *wk, struct wlist *out)
 
 const struct mic_error *
 mic_scan_file(struct mic_ws *ws, const char *path, int store,
-    struct mic_oid *oid, struct mic_cache_row *stat)
+    struct mic_oid *oid, struct mic_cache_row *stat, int64_t *lines)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT, target = MIC_BUF_INIT;
 	struct stat st;
 	int fd = -1;
 
+	if (lines)
+		*lines = -2;
 	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
 	    path);
 	if (lstat(abs.data, &st) == -1) {
@@ -520,7 +522,7 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 	fill_stat(stat, &st);
 	if (store)
 		err = mic_store_put_fd(ws->store, fd, (uint64_t)st.st_size,
-		    abs.data, oid);
+		    abs.data, oid, lines);
 	else
 		err = mic_hash_fd(fd, (uint64_t)st.st_size, abs.data, oid);
 done:
@@ -576,6 +578,7 @@ struct event {
 	int hash;			/* read the file's content */
 	struct mic_oid oid;		/* its id, when hashed */
 	struct mic_cache_row now;	/* its stat data, when hashed */
+	int64_t lines;			/* its lines (-1 binary, -2 unknown) */
 };
 
 struct hashing {
@@ -591,7 +594,8 @@ hash_event(void *arg, size_t i)
 	struct hashing *h = arg;
 	struct event *e = &h->ev[h->todo[i]];
 
-	return mic_scan_file(h->ws, e->w->path, h->store, &e->oid, &e->now);
+	return mic_scan_file(h->ws, e->w->path, h->store, &e->oid, &e->now,
+	    &e->lines);
 }
 
 /* Turn the events into changes and refresh rows, in path order. */
@@ -622,6 +626,12 @@ settle(struct event *ev, size_t nev, int64_t scan_ns, struct mic_scan *out)
 				c->stat = e->now;
 				c->c.new_oid = e->oid;
 				c->hashed = 1;
+				if (e->lines >= -1) {
+					c->lines_known = 1;
+					c->c.lines_added = e->lines;
+					c->c.lines_removed = e->lines < 0 ?
+					    -1 : 0;
+				}
 			} else {
 				c->stat.mode = e->w->mode;
 				c->stat.size = e->w->size;

@@ -44,6 +44,8 @@ enum mic_scan_mode {
 struct mic_scan_change {
 	struct mic_change_row c;	/* lines_* are -1 (not computed) */
 	int hashed;			/* c.new_oid is set */
+	int lines_known;		/* c.lines_added is the new file's
+					 * line count (-1: binary) */
 	struct mic_cache_row stat;	/* path aliases c.path; A and M */
 };
 
@@ -77,9 +79,12 @@ int mic_scan_row_racy(int64_t mtime_ns, int64_t ctime_ns, int64_t scan_ns);
 /*
  * Hash or store the file at path (relative to the root) as it is now:
  * its blob id, git mode and stat data. Symlinks are read with readlink(),
- * never followed. Fails naming the path when it cannot be read.
+ * never followed. Fails naming the path when it cannot be read. When
+ * storing a regular file and lines is not NULL, *lines receives its line
+ * count (-1 for binary); otherwise *lines is set to -2 (not counted).
  */
 const struct mic_error *mic_scan_file(struct mic_ws *ws, const char *path,
-    int store, struct mic_oid *oid, struct mic_cache_row *stat);
+    int store, struct mic_oid *oid, struct mic_cache_row *stat,
+    int64_t *lines);
 
 #endif

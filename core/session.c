@@ -12,6 +12,7 @@
 
 #include "checkout.h"
 #include "diff.h"
+#include "pool.h"
 #include "scan.h"
 #include "tree.h"
 
@@ -300,6 +301,23 @@ done:
 	return err;
 }
 
+struct line_counting {
+	struct mic_store *store;
+	struct mic_scan *scan;
+};
+
+/* One change's line counts, unless the scan counted them already. */
+static const struct mic_error *
+count_job(void *arg, size_t i)
+{
+	struct line_counting *lc = arg;
+	struct mic_scan_change *c = &lc->scan->changes[i];
+
+	if (c->lines_known)
+		return NULL;
+	return count_lines(lc->store, &c->c);
+}
+
 /*
  * Store the working changes of the active session s and build the tree
  * they make on top of the head: the first half of land and abandon,
@@ -311,6 +329,7 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 {
 	const struct mic_error *err;
 	struct mic_tree_edit *edits = NULL;
+	struct line_counting lc;
 	struct mic_oid base;
 	int has_base;
 	size_t i;
@@ -326,15 +345,17 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	if (err)
 		return err;
 	edits = mic_xcalloc(scan->n + 1, sizeof(*edits));
-	for (i = 0; i < scan->n && err == NULL; i++) {
+	for (i = 0; i < scan->n; i++) {
 		struct mic_change_row *c = &scan->changes[i].c;
 
 		edits[i].path = c->path;
 		edits[i].mode = c->new_mode;
 		edits[i].oid = c->new_oid;
 		edits[i].remove = c->kind == 'D';
-		err = count_lines(ws->store, c);
 	}
+	lc.store = ws->store;
+	lc.scan = scan;
+	err = mic_parallel(scan->n, count_job, &lc);
 	if (err == NULL)
 		err = mic_tree_apply(ws->store, has_base ? &base : NULL,
 		    edits, scan->n, root);

@@ -301,6 +301,11 @@ struct writer {
 	int fd;
 	struct mic_buf tmp;	/* temporary file's path */
 	unsigned char *out;	/* deflate output buffer, CHUNK bytes */
+	int count;		/* count lines of the content */
+	uint64_t seen;		/* content bytes seen */
+	int64_t newlines;
+	int binary;
+	unsigned char last;	/* the last content byte */
 };
 
 static const struct mic_error *
@@ -346,12 +351,33 @@ deflate_some(struct writer *w, const void *data, size_t len, int flush)
 	return NULL;
 }
 
+/* Line statistics of content bytes, for mic_store_put_fd(). */
+static void
+count_lines(struct writer *w, const unsigned char *data, size_t len)
+{
+	const unsigned char *p = data, *end = data + len;
+
+	if (len == 0)
+		return;
+	if (w->seen < 8000 && memchr(data, '\0', len < 8000 - w->seen ?
+	    len : (size_t)(8000 - w->seen)))
+		w->binary = 1;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		w->newlines++;
+		p++;
+	}
+	w->seen += len;
+	w->last = data[len - 1];
+}
+
 static const struct mic_error *
 writer_add(void *arg, const unsigned char *data, size_t len)
 {
 	struct writer *w = arg;
 	const struct mic_error *err;
 
+	if (w->count)
+		count_lines(w, data, len);
 	err = sha_update(w->sha, data, len);
 	if (err)
 		return err;
@@ -487,16 +513,22 @@ mic_store_put(struct mic_store *store, enum mic_obj_type type,
 
 const struct mic_error *
 mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
-    const char *name, struct mic_oid *out)
+    const char *name, struct mic_oid *out, int64_t *lines)
 {
 	const struct mic_error *err;
 	struct writer w;
 
 	err = writer_begin(store, &w, MIC_OBJ_BLOB, size);
-	if (err == NULL)
+	if (err == NULL) {
+		/* after the header, which writer_begin() passed through */
+		w.count = lines != NULL;
 		err = stream_fd(fd, size, name, writer_add, &w);
+	}
 	if (err == NULL)
 		err = writer_finish(store, &w, out);
+	if (err == NULL && lines)
+		*lines = w.binary ? -1 : w.newlines + (w.seen > 0 &&
+		    w.last != '\n');
 	writer_cleanup(&w, err != NULL);
 	return err;
 }

@@ -74,9 +74,14 @@ const struct mic_error *mic_store_put(struct mic_store *store,
     enum mic_obj_type type, const void *data, size_t len,
     struct mic_oid *out);
 
-/* Store a blob from the next `size` bytes of fd (see mic_hash_fd()). */
+/*
+ * Store a blob from the next `size` bytes of fd (see mic_hash_fd()).
+ * When lines is not NULL it receives the content's number of lines (a
+ * last line without '\n' counts), or -1 when a NUL byte in the first
+ * 8000 bytes makes it binary: counted on the way, without a second read.
+ */
 const struct mic_error *mic_store_put_fd(struct mic_store *store, int fd,
-    uint64_t size, const char *name, struct mic_oid *out);
+    uint64_t size, const char *name, struct mic_oid *out, int64_t *lines);
 
 /* Make every object this handle wrote durable (fsync data and folders). */
 const struct mic_error *mic_store_sync(struct mic_store *store);

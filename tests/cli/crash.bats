@@ -106,7 +106,7 @@ head_pos() {
 		run mic status
 		[ "${lines[2]}" = "No changes" ]
 	done
-	echo "land: $trials kills over ${dur} ns: $landed landed, $untouched still active" >&3
+	echo "# land: $trials kills over ${dur} ns: $landed landed, $untouched still active" >&3
 	[ "$landed" -gt 0 ]
 	[ "$untouched" -gt 0 ]
 	run mic fsck
@@ -164,7 +164,7 @@ head_pos() {
 			return 1
 		}
 	done
-	echo "abandon: $trials kills over ${dur} ns: $active before commit, $pending mid-restore, $done_ after" >&3
+	echo "# abandon: $trials kills over ${dur} ns: $active before commit, $pending mid-restore, $done_ after" >&3
 	[ "$active" -gt 0 ]
 	[ $((pending + done_)) -gt 0 ]
 	run mic fsck

@@ -48,7 +48,7 @@ PY
 	mic session start "big" >/dev/null
 	head -c 200M /dev/urandom > big.bin
 	big=$(peak_rss session land)
-	echo "peak RSS: 1 MiB file $small KiB, 200 MiB file $big KiB" >&3
+	echo "# peak RSS: 1 MiB file $small KiB, 200 MiB file $big KiB" >&3
 	[ "$big" -lt $((small + 16384)) ]
 	sum=$(sha256sum < big.bin)
 	[ "$(mic cat big.bin | sha256sum)" = "$sum" ]

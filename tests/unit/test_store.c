@@ -101,8 +101,26 @@ test_roundtrip(struct mic_store *s)
 	ok(fd != -1 && write(fd, big.data, big.len) == (ssize_t)big.len,
 	    "write big file");
 	lseek(fd, 0, SEEK_SET);
-	err = mic_store_put_fd(s, fd, big.len, path, &oid);
+	err = mic_store_put_fd(s, fd, big.len, path, &oid, NULL);
 	ok(err == NULL, "put_fd big file");
+	{
+		char lpath[] = "/tmp/mic-test-lines-XXXXXX";
+		int lfd = mkstemp(lpath);
+		int64_t lines = 0;
+
+		ok(write(lfd, "a\nb\nc", 5) == 5, "write a 3-line file");
+		lseek(lfd, 0, SEEK_SET);
+		err = mic_store_put_fd(s, lfd, 5, lpath, &oid2, &lines);
+		ok(err == NULL && lines == 3, "put_fd counts lines");
+		ftruncate(lfd, 0);
+		lseek(lfd, 0, SEEK_SET);
+		ok(write(lfd, "a\0b\n", 4) == 4, "write a binary file");
+		lseek(lfd, 0, SEEK_SET);
+		err = mic_store_put_fd(s, lfd, 4, lpath, &oid2, &lines);
+		ok(err == NULL && lines == -1, "put_fd says binary");
+		close(lfd);
+		unlink(lpath);
+	}
 	mic_hash_buf(MIC_OBJ_BLOB, big.data, big.len, &oid2);
 	ok(mic_oid_cmp(&oid, &oid2) == 0, "streamed id equals buffer id");
 	lseek(fd, 0, SEEK_SET);
