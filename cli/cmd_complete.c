@@ -9,7 +9,8 @@
  *	                                 (long forms, then "-x" short forms)
  *	mic __complete values <option>   the values an option accepts
  *	mic __complete sessions          positions @N (newest first), then
- *	                                 session ids, of the workspace here
+ *	                                 session ids (sorted), of the workspace
+ *	                                 here
  *
  * Everything comes from the command table in main.c, so completion can
  * never offer what mic does not accept. It never prints errors: outside

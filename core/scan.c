@@ -291,11 +291,12 @@ walk(const struct walker *wk, struct mic_buf *rel, int ignored,
 	if (err || nested)
 		return err;
 	for (i = 0; i < n && err == NULL; i++) {
+		/* a folder walked just before left its path in rel */
+		mic_buf_truncate(rel, rlen);
 		if (!d[i].is_dir) {
 			add_wfile(out, mic_buf_str(rel), &d[i]);
 			continue;
 		}
-		mic_buf_truncate(rel, rlen);
 		mic_buf_addstr(rel, d[i].name);
 		mic_buf_addch(rel, '/');
 		err = walk(wk, rel, ign[i], out);

@@ -629,8 +629,8 @@ const struct mic_error *
 mic_db_session_ids(struct mic_db *db, void (*fn)(void *ctx, const char *id),
     void *ctx)
 {
-	static const char sql[] = "SELECT id FROM sessions"
-	    " ORDER BY updated_ns DESC";
+	/* in id order: a walk of the primary key's index alone */
+	static const char sql[] = "SELECT id FROM sessions ORDER BY id";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 	int row;

@@ -87,7 +87,7 @@ const struct mic_error *mic_db_session_active(struct mic_db *db,
     struct mic_session_row *row, int *found);
 const struct mic_error *mic_db_session_at(struct mic_db *db,
     int64_t position, struct mic_session_row *row, int *found);
-/* Call fn with every session id, most recently updated first. */
+/* Call fn with every session id, in id order (fast: no table reads). */
 const struct mic_error *mic_db_session_ids(struct mic_db *db,
     void (*fn)(void *ctx, const char *id), void *ctx);
 /* Ids starting with prefix (lowercase hex); at most `max` of them. */

@@ -3,16 +3,6 @@
 
 load helper
 
-# Find the real interpreter once: a pyenv shim costs a second a call.
-setup_file() {
-	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
-	export PYTHON
-}
-
-python3() {
-	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
-}
-
 # Two positions: @1 has f ("one"), sub/g and bin; @2 changes f, deletes
 # sub/g and adds new.
 two_positions() {

@@ -4,16 +4,6 @@
 
 load helper
 
-# Find the real interpreter once: a pyenv shim costs a second a call.
-setup_file() {
-	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
-	export PYTHON
-}
-
-python3() {
-	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
-}
-
 # The first 12 hex digits of the blob id (git's blob format, SHA-256) of
 # file $1, as in a patch's index line.
 blob12() {
@@ -24,19 +14,6 @@ blob12() {
 blob12s() {
 	printf "$1" >"$BATS_TEST_TMPDIR/blob"
 	blob12 "$BATS_TEST_TMPDIR/blob"
-}
-
-# Copy the working tree (without .mic) to folder $1.
-snapshot() {
-	mkdir -p "$1"
-	tar -C "$WS" --exclude=./.mic -cf - . | tar -C "$1" -xf -
-}
-
-# Compare two trees: content byte for byte, symlinks, and modes.
-same_tree() {
-	diff -r --no-dereference "$1" "$2" || return 1
-	[ "$(cd "$1" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" = \
-	  "$(cd "$2" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" ]
 }
 
 # A workspace with one session landed at @1: a.txt and sub/b.txt.

@@ -4,6 +4,8 @@
 # fixed author, no color and no pager. $MIC is the binary under test (set by
 # meson; defaults to build/mic for running bats by hand).
 
+bats_require_minimum_version 1.5.0
+
 : "${MIC_SRC:=$(cd "$(dirname "$BATS_TEST_FILENAME")/../.." && pwd)}"
 : "${MIC:=$MIC_SRC/build/mic}"
 export MIC MIC_SRC
@@ -63,4 +65,81 @@ for t in ("sessions", "messages", "decisions", "alternatives", "changes",
     for row in db.execute("SELECT * FROM %s ORDER BY 1" % t):
         print(t, row)
 PY
+}
+
+# Find the real interpreter once: a pyenv shim costs a second a call.
+setup_file() {
+	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
+	export PYTHON
+}
+
+python3() {
+	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
+}
+
+# Copy the working tree (without .mic) to folder $1.
+snapshot() {
+	mkdir -p "$1"
+	tar -C "$WS" --exclude=./.mic -cf - . | tar -C "$1" -xf -
+}
+
+# Compare two trees: content byte for byte, symlinks, and modes.
+same_tree() {
+	diff -r --no-dereference "$1" "$2" || return 1
+	[ "$(cd "$1" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" = \
+	  "$(cd "$2" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" ]
+}
+
+# Run mic with stdout and stderr apart; assert exit $1, stderr exactly $2
+# and nothing on stdout.
+refused() {
+	local code="$1" msg="$2"
+	shift 2
+	run --separate-stderr mic "$@"
+	if [ "$status" -ne "$code" ] || [ "$stderr" != "$msg" ] ||
+	    [ -n "$output" ]; then
+		echo "expected exit $code, stderr: $msg" >&2
+		echo "got exit $status, stderr: $stderr" >&2
+		echo "stdout: $output" >&2
+		return 1
+	fi
+}
+
+# Rows of SQL queries on the workspace's database, one query after the
+# other, fields joined by '|'.
+sql() {
+	python3 -S - "$WS/.mic/mic.db" "$@" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for q in sys.argv[2:]:
+    for row in db.execute(q):
+        print("|".join("NULL" if v is None else
+                       v.decode() if isinstance(v, bytes) else str(v)
+                       for v in row))
+EOF
+}
+
+# Start a session with goal $1; set ID to its id, read from mic's output.
+start_id() {
+	local out
+	out=$(mic session start "$1")
+	ID=${out#Started session }
+	ID=${ID%% on @*}
+	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
+}
+
+# Run mic with stdout and stderr apart; assert exit 0, nothing on stderr
+# and stdout exactly $1.
+prints() {
+	local want="$1"
+	shift
+	run --separate-stderr mic "$@"
+	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
+		echo "expected exit 0 and stdout:" >&2
+		echo "$want" >&2
+		echo "got exit $status, stdout:" >&2
+		echo "$output" >&2
+		echo "stderr: $stderr" >&2
+		return 1
+	fi
 }

@@ -4,44 +4,6 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Run mic with stdout and stderr apart; assert exit $1, stderr exactly $2
-# and nothing on stdout.
-refused() {
-	local code="$1" msg="$2"
-	shift 2
-	run --separate-stderr mic "$@"
-	if [ "$status" -ne "$code" ] || [ "$stderr" != "$msg" ] ||
-	    [ -n "$output" ]; then
-		echo "expected exit $code, stderr: $msg" >&2
-		echo "got exit $status, stderr: $stderr" >&2
-		echo "stdout: $output" >&2
-		return 1
-	fi
-}
-
-# Rows of SQL queries on the workspace's database, one query after the
-# other, fields joined by '|'.
-sql() {
-	python3 -S - "$WS/.mic/mic.db" "$@" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for q in sys.argv[2:]:
-    for row in db.execute(q):
-        print("|".join("NULL" if v is None else
-                       v.decode() if isinstance(v, bytes) else str(v)
-                       for v in row))
-EOF
-}
-
-# Start a session with goal $1; set ID to its id, read from mic's output.
-start_id() {
-	local out
-	out=$(mic session start "$1")
-	ID=${out#Started session }
-	ID=${ID%% on @*}
-	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
-}
-
 # The working tree (without .mic) as lines "path mode type link-target".
 tree_listing() {
 	(cd "${1:-$WS}" && find . -path ./.mic -prune -o -printf '%P %m %y %l\n' |

@@ -4,46 +4,6 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Run mic with stdout and stderr apart; assert exit 0, nothing on stderr
-# and stdout exactly $1.
-prints() {
-	local want="$1"
-	shift
-	run --separate-stderr mic "$@"
-	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		echo "expected exit 0 and stdout:" >&2
-		echo "$want" >&2
-		echo "got exit $status, stdout:" >&2
-		echo "$output" >&2
-		echo "stderr: $stderr" >&2
-		return 1
-	fi
-}
-
-# Run mic with stdout and stderr apart; assert exit $1, stderr exactly $2
-# and nothing on stdout.
-refused() {
-	local code="$1" msg="$2"
-	shift 2
-	run --separate-stderr mic "$@"
-	if [ "$status" -ne "$code" ] || [ "$stderr" != "$msg" ] ||
-	    [ -n "$output" ]; then
-		echo "expected exit $code, stderr: $msg" >&2
-		echo "got exit $status, stderr: $stderr" >&2
-		echo "stdout: $output" >&2
-		return 1
-	fi
-}
-
-# Start a session with goal $1; set ID to its id, read from mic's output.
-start_id() {
-	local out
-	out=$(mic session start "$1")
-	ID=${out#Started session }
-	ID=${ID%% on @*}
-	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
-}
-
 # Four sessions:
 #   ONE   @1  adds src/a.c and README
 #   TWO   @2  modifies src/a.c

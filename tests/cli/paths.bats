@@ -4,16 +4,6 @@
 
 load helper
 
-# Find the real interpreter once: a pyenv shim costs a second a call.
-setup_file() {
-	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
-	export PYTHON
-}
-
-python3() {
-	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
-}
-
 # The odd names, one per line of $BATS_TEST_TMPDIR/names is impossible
 # (one has a newline), so they live in an array.
 odd_names() {
@@ -41,19 +31,6 @@ make_odd_files() {
 	for i in "${!NAMES[@]}"; do
 		printf '%s\n' "$i" >"${NAMES[$i]}"
 	done
-}
-
-# Copy the working tree (without .mic) to folder $1.
-snapshot() {
-	mkdir -p "$1"
-	tar -C "$WS" --exclude=./.mic -cf - . | tar -C "$1" -xf -
-}
-
-# Compare two trees: content byte for byte, symlinks, and modes.
-same_tree() {
-	diff -r --no-dereference "$1" "$2" || return 1
-	[ "$(cd "$1" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" = \
-	  "$(cd "$2" && find . -path ./.git -prune -o -printf '%y %m %p\n' | sort)" ]
 }
 
 # Print the session JSON of `mic show --json [args]` as "path<TAB>new_id"

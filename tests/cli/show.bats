@@ -4,16 +4,6 @@
 
 load helper
 
-# Find the real interpreter once: a pyenv shim costs a second a call.
-setup_file() {
-	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
-	export PYTHON
-}
-
-python3() {
-	if [ -n "${PYTHON:-}" ]; then "$PYTHON" "$@"; else command python3 "$@"; fi
-}
-
 # Start a session with the given goal and print its id.
 start_id() {
 	mic session start "$1" | sed -n 's/^Started session \([0-9a-f]*\) on @[0-9]*$/\1/p'

@@ -4,45 +4,6 @@
 load helper
 bats_require_minimum_version 1.5.0
 
-# Run mic with stdout and stderr apart; assert exit 0, nothing on stderr
-# and stdout exactly $1.
-prints() {
-	local want="$1"
-	shift
-	run --separate-stderr mic "$@"
-	if [ "$status" -ne 0 ] || [ -n "$stderr" ] || [ "$output" != "$want" ]; then
-		echo "expected exit 0 and stdout:" >&2
-		echo "$want" >&2
-		echo "got exit $status, stdout:" >&2
-		echo "$output" >&2
-		echo "stderr: $stderr" >&2
-		return 1
-	fi
-}
-
-# Rows of SQL queries on the workspace's database, one query after the
-# other, fields joined by '|'.
-sql() {
-	python3 -S - "$WS/.mic/mic.db" "$@" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for q in sys.argv[2:]:
-    for row in db.execute(q):
-        print("|".join("NULL" if v is None else
-                       v.decode() if isinstance(v, bytes) else str(v)
-                       for v in row))
-EOF
-}
-
-# Start a session with goal $1; set ID to its id, read from mic's output.
-start_id() {
-	local out
-	out=$(mic session start "$1")
-	ID=${out#Started session }
-	ID=${ID%% on @*}
-	[[ "$ID" =~ ^[0-9a-f]{32}$ ]]
-}
-
 @test "status in a new workspace: no session, head @0, no changes" {
 	init_ws
 	prints $'No active session\nHead: @0\nNo changes' status
@@ -318,4 +279,36 @@ A important.tmp" status
 	echo two >f
 	touch -d '2020-01-01' f
 	prints $'No active session\nHead: @1\nM f' status
+}
+
+@test "status lists exactly the tree's files, deep folders before files, any thread count" {
+	init_ws
+	python3 - <<'PY'
+import os, random
+random.seed(11)
+for i in range(400):
+    depth = random.randint(0, 6)
+    d = "/".join("d%d" % random.randint(0, 3) for _ in range(depth))
+    if d:
+        os.makedirs(d, exist_ok=True)
+    # a file next to folders of the same prefix: "x" after "x/", "x-1"
+    name = random.choice(["f%d" % i, "g", "x-%d" % i, "z%d.txt" % i])
+    p = os.path.join(d, name) if d else name
+    if not os.path.isdir(p):
+        with open(p, "w") as f:
+            f.write("%d\n" % i)
+PY
+	want=$(find . -path ./.mic -prune -o -type f -printf 'A %P\n' | LC_ALL=C sort)
+	for t in 1 2 3 8; do
+		run env MIC_THREADS=$t "$MIC" status
+		[ "$status" -eq 0 ]
+		got=$(printf '%s\n' "${lines[@]:2}")
+		[ "$got" = "$want" ] || { echo "MIC_THREADS=$t differs" >&2; diff <(echo "$want") <(echo "$got") >&2; return 1; }
+	done
+	mic session start "all" >/dev/null
+	MIC_THREADS=2 mic session land >/dev/null
+	run mic status
+	[ "${lines[2]}" = "No changes" ]
+	run mic fsck
+	[ "$status" -eq 0 ]
 }
