@@ -1348,9 +1348,21 @@ mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *msg = sqlite3_column_text(st, 0);
 
-		if (msg && strcmp((const char *)msg, "ok") != 0) {
-			snprintf(line, sizeof(line), "integrity: %s", msg);
-			report(ctx, line);
+		const char *p = (const char *)msg;
+
+		if (p == NULL || strcmp(p, "ok") == 0)
+			continue;
+		/* one row may hold several lines: report each alone */
+		while (*p) {
+			size_t len = strcspn(p, "\n");
+
+			if (len > 0 && strncmp(p, "*** in database", 15) != 0) {
+				snprintf(line, sizeof(line), "integrity: %.*s",
+				    (int)(len < 400 ? len : 400), p);
+				report(ctx, line);
+			}
+			p += len;
+			p += *p == '\n';
 		}
 	}
 	sqlite3_finalize(st);

@@ -131,3 +131,22 @@ d.execute('delete from stat_cache where path = cast(? as blob)', ('link',)); d.c
 	run mic fsck extra
 	assert_fail 2 "mic: 'mic fsck' takes no arguments (see 'mic fsck --help')"
 }
+
+@test "a corrupt database page is reported by name, by commands and by fsck" {
+	make_history
+	python3 -c "
+f = open('.mic/mic.db', 'r+b')
+for page in range(1, 40):
+    f.seek(4096 * page)
+    f.write(b'\xde\xad\xbe\xef' * 8)
+f.close()"
+	run --separate-stderr mic log
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: database $WS/.mic/mic.db is corrupt: database disk image is malformed" ]
+	run --separate-stderr mic fsck
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == "database: integrity: "* ]]
+	# every problem is one line naming its subject
+	for l in "${lines[@]}"; do [[ "$l" == "database: integrity: "* ]]; done
+	[[ "$stderr" == "mic: database $WS/.mic/mic.db is corrupt: "* || -z "$stderr" ]]
+}
