@@ -522,7 +522,8 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	size_t i;
 	int found;
 
-	*resumed = 0;
+	if (resumed)
+		*resumed = 0;
 	err = mic_db_session_active(ws->db, &s, &found);
 	if (err == NULL && !found)
 		err = mic_session_pending_restore(ws, pending);
@@ -530,7 +531,8 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 		return err;
 	if (!found && pending[0]) {
 		/* an earlier abandon stopped while restoring: finish it */
-		*resumed = 1;
+		if (resumed)
+			*resumed = 1;
 		err = finish_restore(ws, pending, nchanges);
 		if (err == NULL && out)
 			err = mic_db_session_get(ws->db, pending, out, &found);

@@ -65,7 +65,8 @@ const struct mic_error *mic_session_land(struct mic_ws *ws, int allow_empty,
  * in the same transaction that abandons the session, and the mark is
  * cleared when every file is back; if mic stops in between (a crash, a
  * kill, a full disk), calling this again with no active session finishes
- * the restore from the recorded changes and sets *resumed.
+ * the restore from the recorded changes and sets *resumed. out, nchanges
+ * and resumed may be NULL.
  */
 const struct mic_error *mic_session_abandon(struct mic_ws *ws,
     int keep_files, struct mic_session_row *out, size_t *nchanges,

@@ -74,6 +74,29 @@ tree_add(struct mic_tree *tree, unsigned mode, const char *name, size_t len,
 	e->oid = *oid;
 }
 
+static size_t find_entry(const struct mic_tree *tree, const char *name,
+    size_t len, int is_dir);
+
+/*
+ * 1 when a folder and a file share a name. They need not be neighbours in
+ * tree order ("a", "a-", "a.txt", then folder "a" as "a/"), so each
+ * folder's name is looked up among the files.
+ */
+static int
+file_and_folder_alike(const struct mic_tree *tree)
+{
+	size_t i;
+
+	for (i = 0; i < tree->n; i++) {
+		const struct mic_tree_entry *e = &tree->entries[i];
+
+		if (e->mode == MIC_MODE_DIR && find_entry(tree, e->name,
+		    strlen(e->name), 0) < tree->n)
+			return 1;
+	}
+	return 0;
+}
+
 const struct mic_error *
 mic_tree_parse(const char *data, size_t len, const char *what,
     struct mic_tree *tree)
@@ -113,6 +136,11 @@ mic_tree_parse(const char *data, size_t len, const char *what,
 		    tree->entries[tree->n - 1].name) == 0)
 			goto bad;
 		p = nul + 1 + MIC_OID_RAWSZ;
+	}
+	if (file_and_folder_alike(tree)) {
+		mic_tree_release(tree);
+		return mic_error_fmt(MIC_ERR_CORRUPT, "tree %s is corrupt: a "
+		    "file and a folder share a name", what);
 	}
 	return NULL;
 bad:
@@ -155,6 +183,9 @@ mic_tree_write(struct mic_store *store, struct mic_tree *tree,
 		    tree->entries[i].name) == 0)
 			return mic_error_fmt(MIC_ERR_INTERNAL, "two tree entries "
 			    "named %s", mic_error_quote(tree->entries[i].name));
+	if (file_and_folder_alike(tree))
+		return mic_error_fmt(MIC_ERR_INTERNAL, "a tree would hold a "
+		    "file and a folder of the same name");
 	for (i = 0; i < tree->n; i++) {
 		const struct mic_tree_entry *e = &tree->entries[i];
 

@@ -843,15 +843,19 @@ mic_store_read(struct mic_store *store, const struct mic_oid *oid,
 		    "(%" PRIu64 " bytes) to load", obj->hex, obj->size);
 		goto done;
 	}
-	mic_buf_grow(out, (size_t)obj->size);
-	err = mic_obj_read(obj, out->data, (size_t)obj->size, &n);
-	if (err)
-		goto done;
-	out->len = n;
-	out->data[n] = '\0';
-	if (obj->sha) {	/* empty content: verify explicitly */
-		err = mic_obj_read(obj, out->data, 0, &n);
-	}
+	/*
+	 * Grow with the data actually read, not the size the header
+	 * claims: a tiny damaged object must not make mic allocate much.
+	 */
+	mic_buf_grow(out, 0);
+	do {
+		mic_buf_grow(out, CHUNK);
+		err = mic_obj_read(obj, out->data + out->len, CHUNK, &n);
+		if (err)
+			goto done;
+		out->len += n;
+		out->data[out->len] = '\0';
+	} while (n > 0);
 	if (type)
 		*type = obj->type;
 done:

@@ -10,7 +10,7 @@
 load helper
 
 NFILES=2000	# in 20 folders
-NCHANGE=200	# files changed per trial
+NCHANGE=20	# files changed per trial (few: fsck after each kill reads every object)
 
 make_tree() {
 	python3 - <<'PY'
@@ -65,12 +65,18 @@ head_pos() {
 	init_ws
 	make_tree
 	land_all "initial"
-	# how long a land of this size takes, to spread the kills over it
-	mic session start "timing" >/dev/null
-	change_tree 0
-	t0=$(now_ns)
-	mic session land >/dev/null
-	dur=$(( $(now_ns) - t0 ))
+	# how long a land of this size takes (the fastest of three, after
+	# the initial land's data is on disk), to spread the kills over it
+	sync
+	dur=0
+	for k in 1 2 3; do
+		mic session start "timing $k" >/dev/null
+		change_tree "-$k"
+		t0=$(now_ns)
+		mic session land >/dev/null
+		d=$(( $(now_ns) - t0 ))
+		if [ "$dur" -eq 0 ] || [ "$d" -lt "$dur" ]; then dur=$d; fi
+	done
 	landed=0 untouched=0
 	for t in $(seq 1 "$trials"); do
 		mic session start "trial $t" >/dev/null
@@ -119,12 +125,17 @@ head_pos() {
 	make_tree
 	land_all "initial"
 	base=$(manifest)
-	mic session start "timing" >/dev/null
-	change_tree 0
-	t0=$(now_ns)
-	mic session abandon >/dev/null
-	dur=$(( $(now_ns) - t0 ))
-	[ "$(manifest)" = "$base" ]
+	sync
+	dur=0
+	for k in 1 2 3; do
+		mic session start "timing $k" >/dev/null
+		change_tree "-$k"
+		t0=$(now_ns)
+		mic session abandon >/dev/null
+		d=$(( $(now_ns) - t0 ))
+		if [ "$dur" -eq 0 ] || [ "$d" -lt "$dur" ]; then dur=$d; fi
+		[ "$(manifest)" = "$base" ]
+	done
 	active=0 pending=0 done_=0
 	for t in $(seq 1 "$trials"); do
 		mic session start "trial $t" >/dev/null

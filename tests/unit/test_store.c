@@ -247,6 +247,13 @@ test_tree_parse(void)
 	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL,
 	    "file and folder of one name rejected");
 	mic_buf_reset(&b);
+	add_entry(&b, "100644", "a", &oid);
+	add_entry(&b, "100644", "a-", &oid);
+	add_entry(&b, "40000", "a", &oid);
+	err = mic_tree_parse(b.data, b.len, "t", &t);
+	ok(err && strstr(err->msg, "a file and a folder share a name"),
+	    "file and folder of one name apart in order rejected");
+	mic_buf_reset(&b);
 	add_entry(&b, "100600", "a", &oid);
 	ok(mic_tree_parse(b.data, b.len, "t", &t) != NULL, "bad mode rejected");
 	mic_buf_reset(&b);
