@@ -83,10 +83,14 @@ head_pos() {
 		change_tree "$t"
 		before=$(manifest)
 		pos=$(head_pos)
-		delay_ns=$(( dur * (t % 50) / 45 ))
+		# f runs over 0..49 for any number of trials (37 is prime to
+		# 50); squared, it puts more kills early, where the phases are
+		# short, and some past the end (up to 1.1 times the run)
+		f=$(( (t * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
 		"$MIC" session land >/dev/null 2>&1 &
 		pid=$!
-		sleep "$(secs "$delay_ns")"
+		sleep "$pause"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" || true
 		run mic fsck
@@ -142,10 +146,14 @@ head_pos() {
 		change_tree "$t"
 		changed=$(manifest)
 		sid=$(mic session status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-		delay_ns=$(( dur * (t % 50) / 45 ))
+		# f runs over 0..49 for any number of trials (37 is prime to
+		# 50); squared, it puts more kills early, where the phases are
+		# short, and some past the end (up to 1.1 times the run)
+		f=$(( (t * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
 		"$MIC" session abandon >/dev/null 2>&1 &
 		pid=$!
-		sleep "$(secs "$delay_ns")"
+		sleep "$pause"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" || true
 		run mic fsck
