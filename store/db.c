@@ -512,6 +512,22 @@ mic_session_rows_free(struct mic_session_row *rows, size_t n)
 	" ON l.session_id = s.id"
 #define SESSION_NCOLS 12
 
+/*
+ * Make room for one more row in an array holding n rows in room for *cap,
+ * doubling it when full; returns the (maybe moved) array. The new row is
+ * zeroed.
+ */
+static void *
+grow_rows(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		v = mic_xrealloc(v, *cap * size);
+	}
+	memset((char *)v + n * size, 0, size);
+	return v;
+}
+
 static void
 read_session(sqlite3_stmt *st, struct mic_session_row *row)
 {
@@ -751,10 +767,7 @@ collect_sessions(struct mic_db *db, sqlite3_stmt *st,
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		r = &(*rows)[(*n)++];
 		read_session(st, r);
 		r->n_messages = sqlite3_column_int64(st, SESSION_NCOLS);
@@ -883,10 +896,7 @@ mic_db_messages(struct mic_db *db, const char *session_id,
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		m = &(*rows)[(*n)++];
 		m->id = sqlite3_column_int64(st, 0);
 		m->role = col_str0(st, 1);
@@ -985,10 +995,7 @@ mic_db_decisions(struct mic_db *db, const char *session_id,
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		d = &(*rows)[(*n)++];
 		memset(d, 0, sizeof(*d));
 		d->id = sqlite3_column_int64(st, 0);
@@ -1084,10 +1091,7 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		c = &(*rows)[(*n)++];
 		memset(c, 0, sizeof(*c));
 		c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
@@ -1209,10 +1213,7 @@ mic_db_cache_load(struct mic_db *db, struct mic_cache_row **rows, size_t *n)
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		c = &(*rows)[(*n)++];
 		c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
@@ -1319,10 +1320,7 @@ mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 		err = step_row(db, st, &row);
 		if (err || !row)
 			break;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*rows = mic_xrealloc(*rows, cap * sizeof(**rows));
-		}
+		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
 		l = &(*rows)[(*n)++];
 		l->position = sqlite3_column_int64(st, 0);
 		id = sqlite3_column_text(st, 1);
