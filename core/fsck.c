@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../store/cache.h"
 #include "tree.h"
 
 struct fsck {
@@ -255,40 +256,60 @@ static const struct mic_error *
 check_cache(struct fsck *f)
 {
 	const struct mic_error *err;
-	struct mic_cache_row *rows = NULL;
+	struct mic_cache *c = NULL;
 	struct mic_filelist files = MIC_FILELIST_INIT;
+	struct mic_cache_row r;
 	struct mic_oid root;
 	int64_t head;
-	size_t n = 0, i = 0, j = 0;
+	size_t n, i = 0, j = 0;
 	int has_root, reported = 0;
 
 	err = mic_db_head(f->ws->db, &head, &root, &has_root);
 	if (err == NULL)
-		err = mic_db_cache_load(f->ws->db, &rows, &n);
+		err = mic_cache_open(f->ws->micdir, &c);
 	if (err)
+		goto done;
+	/*
+	 * A missing cache, or one of another head (a land killed between
+	 * writing it and committing), is no problem: the next scan rebuilds
+	 * it from the head. A damaged one is worth knowing about.
+	 */
+	if (c->state == MIC_CACHE_DAMAGED) {
+		problem(f, "stat cache", "%s/cache is damaged: %s",
+		    mic_error_quote(f->ws->micdir), c->why);
+		goto done;
+	}
+	if (!has_root)
+		memset(&root, 0, sizeof(root));
+	if (c->state == MIC_CACHE_MISSING || c->position != head ||
+	    mic_oid_cmp(&c->root, &root) != 0)
 		goto done;
 	if (mic_tree_flatten(f->ws->store, has_root ? &root : NULL, &files)) {
 		goto done;	/* a damaged head is reported elsewhere */
 	}
+	n = c->n;
 	while ((i < n || j < files.n) && reported < 10) {
-		int c = i == n ? 1 : j == files.n ? -1 :
-		    strcmp(rows[i].path, files.v[j].path);
+		int cmp;
 
-		if (c < 0) {
+		if (i < n)
+			mic_cache_get(c, i, &r);
+		cmp = i == n ? 1 : j == files.n ? -1 :
+		    strcmp(r.path, files.v[j].path);
+		if (cmp < 0) {
 			problem(f, "stat cache", "%s is not in the head",
-			    mic_error_quote(rows[i].path));
+			    mic_error_quote(r.path));
 			reported++;
 			i++;
-		} else if (c > 0) {
+		} else if (cmp > 0) {
 			problem(f, "stat cache", "%s of the head is missing",
 			    mic_error_quote(files.v[j].path));
 			reported++;
 			j++;
 		} else {
-			if (rows[i].mode != files.v[j].mode ||
-			    mic_oid_cmp(&rows[i].oid, &files.v[j].oid) != 0) {
+			if (r.mode != files.v[j].mode ||
+			    mic_oid_cmp(&r.oid, &files.v[j].oid) != 0) {
 				problem(f, "stat cache", "%s disagrees with "
-				    "the head", mic_error_quote(rows[i].path));
+				    "the head", mic_error_quote(r.path));
 				reported++;
 			}
 			i++;
@@ -296,7 +317,7 @@ check_cache(struct fsck *f)
 		}
 	}
 done:
-	mic_cache_rows_free(rows, n);
+	mic_cache_close(c);
 	mic_filelist_release(&files);
 	return err;
 }

@@ -19,17 +19,60 @@
 #include "pool.h"
 #include "tree.h"
 
-/* A file found by the walk. */
+/* A file found by the walk: its path and what lstat() said. */
 struct wfile {
 	char *path;
 	unsigned mode;
 	int64_t size, mtime_ns, ctime_ns, ino;
 };
 
-struct wlist {
-	struct wfile *v;
+/*
+ * One step of the comparison of cache rows and working files, in path
+ * order: a deleted row (no file), an added file (no row), or a file in
+ * both whose stat data does not prove it unchanged. Unchanged files leave
+ * no event. Files that must be read are read in parallel (`hash`), then
+ * the events are turned into changes in order (settle()).
+ */
+struct event {
+	const struct mic_cache_row *row;	/* &row_copy or NULL */
+	const struct wfile *w;			/* &w_copy or NULL */
+	struct mic_cache_row row_copy;
+	struct wfile w_copy;
+	int hash;			/* read the file's content */
+	struct mic_oid oid;		/* its id, when hashed */
+	struct mic_cache_row now;	/* its stat data, when hashed */
+	int64_t lines;			/* its lines (-1 binary, -2 unknown) */
+};
+
+struct evlist {
+	struct event *v;
 	size_t n, cap;
 };
+
+static struct event *
+add_event(struct evlist *l)
+{
+	struct event *e;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = mic_xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void
+evlist_release(struct evlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].w_copy.path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
 
 static int64_t
 ts_ns(const struct timespec *ts)
@@ -45,119 +88,117 @@ mic_scan_row_racy(int64_t mtime_ns, int64_t ctime_ns, int64_t scan_ns)
 }
 
 static unsigned
-git_mode(const struct stat *st)
+git_mode(mode_t mode)
 {
-	if (S_ISLNK(st->st_mode))
+	if (S_ISLNK(mode))
 		return MIC_MODE_LINK;
-	return (st->st_mode & S_IXUSR) ? MIC_MODE_EXEC : MIC_MODE_FILE;
+	return (mode & S_IXUSR) ? MIC_MODE_EXEC : MIC_MODE_FILE;
 }
 
 static void
 fill_stat(struct mic_cache_row *row, const struct stat *st)
 {
-	row->mode = git_mode(st);
+	row->mode = git_mode(st->st_mode);
 	row->size = (int64_t)st->st_size;
 	row->mtime_ns = ts_ns(&st->st_mtim);
 	row->ctime_ns = ts_ns(&st->st_ctim);
 	row->ino = (int64_t)st->st_ino;
 }
 
-/* An entry of a folder being walked. */
+/*
+ * An entry of a folder being walked: its name (at names + name in the
+ * folder's name buffer) and, for files, the stat data the cache compares.
+ */
 struct dent {
-	char *name;
-	struct stat st;		/* lstat(); for folders only st_mode */
+	size_t name;
 	int is_dir;
+	unsigned mode;		/* git's mode; files only */
+	int64_t size, mtime_ns, ctime_ns, ino;
 };
+
+/* A folder's entries, sorted in tree order. */
+struct folder {
+	struct dent *d;
+	size_t n, cap;
+	struct mic_buf names;	/* the names, each NUL-terminated */
+	char *ign;		/* ign[i]: entry i is an ignored folder */
+};
+
+#define FOLDER_INIT { NULL, 0, 0, MIC_BUF_INIT, NULL }
+
+static void
+folder_release(struct folder *f)
+{
+	free(f->d);
+	mic_buf_release(&f->names);
+	free(f->ign);
+	memset(f, 0, sizeof(*f));
+}
+
+static const char *
+dent_name(const struct folder *f, const struct dent *d)
+{
+	return f->names.data + d->name;
+}
+
+/* qsort() has no context argument: the names being sorted */
+static _Thread_local const char *sort_names;
 
 static int
 dent_cmp(const void *pa, const void *pb)
 {
 	const struct dent *a = pa, *b = pb;
 
-	return mic_tree_name_cmp(a->name, a->is_dir, b->name, b->is_dir);
+	return mic_tree_name_cmp(sort_names + a->name, a->is_dir,
+	    sort_names + b->name, b->is_dir);
 }
 
-static void
-free_dents(struct dent *d, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(d[i].name);
-	free(d);
-}
-
-/* The head's paths (the cache rows, sorted), to tell tracked files. */
-struct tracked {
-	const struct mic_cache_row *rows;
-	size_t n;
+/* What every walker shares; read-only while threads run. */
+struct walker {
+	const struct mic_ignore *ig;
+	const struct mic_cache *cache;	/* the head's files */
+	const char *root;	/* "" for "/", else the root without '/' */
+	int hash_added;		/* added files are read */
 };
-
-/* Index of the first row whose path is >= key (bytewise). */
-static size_t
-lower_bound(const struct tracked *t, const char *key)
-{
-	size_t lo = 0, hi = t->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(t->rows[mid].path, key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
 
 /*
  * 1 when path is a tracked file (is_dir 0), or a folder holding one
  * (is_dir 1; path then ends in '/').
  */
 static int
-is_tracked(const struct tracked *t, const char *path, int is_dir)
+is_tracked(const struct mic_cache *c, const char *path, int is_dir)
 {
-	size_t i = lower_bound(t, path);
+	size_t i = mic_cache_lower_bound(c, path);
 
-	if (i == t->n)
+	if (i == c->n)
 		return 0;
 	if (is_dir)
-		return strncmp(t->rows[i].path, path, strlen(path)) == 0;
-	return strcmp(t->rows[i].path, path) == 0;
+		return strncmp(mic_cache_path(c, i), path, strlen(path)) == 0;
+	return strcmp(mic_cache_path(c, i), path) == 0;
 }
 
-/* What every walker shares; read-only while threads run. */
-struct walker {
-	const struct mic_ignore *ig;
-	struct tracked tr;
-	const char *root;	/* "" for "/", else the root without '/' */
-};
-
 /*
- * Read folder rel ("" for the root, else "a/b/") and return its entries
- * sorted in tree order, without "." and "..", the root's .mic, special
- * files (fifos, sockets, devices) and ignored entries (but a tracked file,
- * or a folder holding one, is kept even when ignored: .micignore hides
- * only untracked files, as .gitignore does). *ign[i] says entry i is an
- * ignored folder kept for its tracked files. *nested is set (and nothing
- * returned) when the folder holds a .mic of its own: another workspace.
- * Files get a full lstat(); folders known as such from readdir()'s d_type
- * are not stat'ed at all.
+ * Read folder rel ("" for the root, else "a/b/") into f, sorted in tree
+ * order, without "." and "..", the root's .mic, special files (fifos,
+ * sockets, devices) and ignored entries (but a tracked file, or a folder
+ * holding one, is kept even when ignored: .micignore hides only untracked
+ * files, as .gitignore does). f->ign[i] says entry i is an ignored folder
+ * kept for its tracked files. *nested is set (and nothing kept) when the
+ * folder holds a .mic of its own: another workspace. Files get an
+ * lstat(); folders known as such from readdir()'s d_type are not stat'ed.
  */
 static const struct mic_error *
 read_folder(const struct walker *wk, const char *rel, int ignored,
-    struct dent **out, char **ign, size_t *nout, int *nested)
+    struct folder *f, int *nested)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT, path = MIC_BUF_INIT;
-	struct dent *d = NULL;
-	size_t n = 0, cap = 0, i, k = 0;
+	size_t i, k = 0;
 	struct dirent *de;
 	DIR *dir;
 
-	*out = NULL;
-	*ign = NULL;
-	*nout = 0;
+	f->n = 0;
+	mic_buf_reset(&f->names);
 	*nested = 0;
 	mic_buf_addstr(&abs, wk->root);
 	mic_buf_addch(&abs, '/');
@@ -168,7 +209,8 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		goto done;
 	}
 	for (;;) {
-		int known = 0;
+		struct dent *d;
+		struct stat st;
 
 		errno = 0;
 		de = readdir(dir);
@@ -177,8 +219,8 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 				err = mic_error_errno("read folder", abs.data);
 			break;
 		}
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
 		if (strcmp(de->d_name, ".mic") == 0) {
 			if (*rel == '\0')
@@ -186,17 +228,12 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 			*nested = 1;		/* another workspace */
 			break;
 		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			d = mic_xrealloc(d, cap * sizeof(*d));
-		}
 #ifdef DT_DIR
-		if (de->d_type == DT_DIR) {
-			d[n].st.st_mode = S_IFDIR;
-			known = 1;
-		}
+		if (de->d_type == DT_DIR)
+			st.st_mode = S_IFDIR;
+		else
 #endif
-		if (!known && fstatat(dirfd(dir), de->d_name, &d[n].st,
+		if (fstatat(dirfd(dir), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue;	/* vanished meanwhile */
@@ -204,119 +241,163 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 			err = mic_error_errno("stat", abs.data);
 			break;
 		}
-		if (!S_ISDIR(d[n].st.st_mode) && !S_ISREG(d[n].st.st_mode) &&
-		    !S_ISLNK(d[n].st.st_mode))
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) &&
+		    !S_ISLNK(st.st_mode))
 			continue;	/* fifos, sockets, devices */
-		d[n].is_dir = S_ISDIR(d[n].st.st_mode);
-		d[n++].name = mic_xstrdup(de->d_name);
+		if (f->n == f->cap) {
+			f->cap = f->cap ? f->cap * 2 : 64;
+			f->d = mic_xrealloc(f->d, f->cap * sizeof(*f->d));
+		}
+		d = &f->d[f->n++];
+		d->name = f->names.len;
+		mic_buf_add(&f->names, de->d_name, strlen(de->d_name) + 1);
+		d->is_dir = S_ISDIR(st.st_mode);
+		if (!d->is_dir) {
+			d->mode = git_mode(st.st_mode);
+			d->size = (int64_t)st.st_size;
+			d->mtime_ns = ts_ns(&st.st_mtim);
+			d->ctime_ns = ts_ns(&st.st_ctim);
+			d->ino = (int64_t)st.st_ino;
+		}
 	}
 	closedir(dir);
-	if (err || *nested)
+	if (err || *nested) {
+		f->n = 0;
 		goto done;
-	if (n > 1)
-		qsort(d, n, sizeof(*d), dent_cmp);
-	*ign = mic_xcalloc(n + 1, 1);
-	for (i = 0; i < n; i++) {
+	}
+	if (f->n > 1) {
+		sort_names = f->names.data;
+		qsort(f->d, f->n, sizeof(*f->d), dent_cmp);
+	}
+	free(f->ign);
+	f->ign = mic_xcalloc(f->n + 1, 1);
+	for (i = 0; i < f->n; i++) {
 		int skip;
 
 		/* ignore rules see "a/b" for folders, tracking "a/b/" */
 		mic_buf_reset(&path);
 		mic_buf_addstr(&path, rel);
-		mic_buf_addstr(&path, d[i].name);
+		mic_buf_addstr(&path, dent_name(f, &f->d[i]));
 		skip = ignored || mic_ignore_match(wk->ig, path.data,
-		    d[i].is_dir);
-		if (!skip)
-			goto keep;
-		if (d[i].is_dir)
-			mic_buf_addch(&path, '/');
-		if (!is_tracked(&wk->tr, path.data, d[i].is_dir)) {
-			free(d[i].name);
-			continue;
+		    f->d[i].is_dir);
+		if (skip) {
+			if (f->d[i].is_dir)
+				mic_buf_addch(&path, '/');
+			if (!is_tracked(wk->cache, path.data, f->d[i].is_dir))
+				continue;
 		}
-keep:
-		(*ign)[k] = (char)skip;
-		d[k++] = d[i];
+		f->ign[k] = (char)skip;
+		f->d[k++] = f->d[i];
 	}
-	n = k;
+	f->n = k;
 done:
 	mic_buf_release(&abs);
 	mic_buf_release(&path);
-	if (err || *nested) {
-		free_dents(d, n);
-		free(*ign);
-		*ign = NULL;
-		return err;
-	}
-	*out = d;
-	*nout = n;
-	return NULL;
-}
-
-static void
-add_wfile(struct wlist *out, const char *rel, const struct dent *d)
-{
-	struct wfile *w;
-
-	if (out->n == out->cap) {
-		out->cap = out->cap ? out->cap * 2 : 1024;
-		out->v = mic_xrealloc(out->v, out->cap * sizeof(*out->v));
-	}
-	w = &out->v[out->n++];
-	w->path = mic_xmalloc(strlen(rel) + strlen(d->name) + 1);
-	strcpy(w->path, rel);
-	strcat(w->path, d->name);
-	w->mode = git_mode(&d->st);
-	w->size = (int64_t)d->st.st_size;
-	w->mtime_ns = ts_ns(&d->st.st_mtim);
-	w->ctime_ns = ts_ns(&d->st.st_ctim);
-	w->ino = (int64_t)d->st.st_ino;
+	return err;
 }
 
 /*
- * Walk folder rel depth-first in tree order, adding its files to out:
- * since a folder sorts as "name/", the paths come out sorted bytewise.
+ * Comparing one piece of the tree with its cache rows: the rows
+ * [cur, end) are those under the piece, in path order like the files the
+ * walk finds, so one cursor pairs them.
+ */
+struct cursor {
+	const struct walker *wk;
+	size_t cur, end;
+	struct evlist ev;
+};
+
+/* Rows before path (all of them when path is NULL) have no file. */
+static void
+deleted_before(struct cursor *cs, const char *path)
+{
+	const struct mic_cache *c = cs->wk->cache;
+
+	while (cs->cur < cs->end && (path == NULL ||
+	    strcmp(mic_cache_path(c, cs->cur), path) < 0)) {
+		struct event *e = add_event(&cs->ev);
+
+		mic_cache_get(c, cs->cur++, &e->row_copy);
+		e->row = &e->row_copy;
+	}
+}
+
+/* The walk found file d at path. */
+static void
+visit_file(struct cursor *cs, const char *path, const struct dent *d)
+{
+	const struct mic_cache *c = cs->wk->cache;
+	struct mic_cache_row r;
+	struct event *e;
+	int tracked = 0;
+
+	deleted_before(cs, path);
+	if (cs->cur < cs->end && strcmp(mic_cache_path(c, cs->cur),
+	    path) == 0) {
+		mic_cache_get(c, cs->cur++, &r);
+		if (!r.racy && r.mode == d->mode && r.size == d->size &&
+		    r.mtime_ns == d->mtime_ns && r.ctime_ns == d->ctime_ns &&
+		    r.ino == d->ino)
+			return;		/* unchanged, by stat data */
+		tracked = 1;
+	}
+	e = add_event(&cs->ev);
+	if (tracked) {
+		e->row_copy = r;
+		e->row = &e->row_copy;
+	}
+	e->w_copy.path = mic_xstrdup(path);
+	e->w_copy.mode = d->mode;
+	e->w_copy.size = d->size;
+	e->w_copy.mtime_ns = d->mtime_ns;
+	e->w_copy.ctime_ns = d->ctime_ns;
+	e->w_copy.ino = d->ino;
+	e->w = &e->w_copy;
+	e->hash = tracked || cs->wk->hash_added;
+}
+
+/*
+ * Walk folder rel depth-first in tree order, comparing its files with
+ * the cursor's rows: since a folder sorts as "name/", the paths come out
+ * sorted bytewise.
  */
 static const struct mic_error *
-walk(const struct walker *wk, struct mic_buf *rel, int ignored,
-    struct wlist *out)
+walk(struct cursor *cs, struct mic_buf *rel, int ignored)
 {
 	const struct mic_error *err;
-	struct dent *d;
-	char *ign;
-	size_t n, i, rlen = rel->len;
+	struct folder f = FOLDER_INIT;
+	size_t i, rlen = rel->len;
 	int nested;
 
-	err = read_folder(wk, mic_buf_str(rel), ignored, &d, &ign, &n,
-	    &nested);
-	if (err || nested)
-		return err;
-	for (i = 0; i < n && err == NULL; i++) {
+	err = read_folder(cs->wk, mic_buf_str(rel), ignored, &f, &nested);
+	for (i = 0; err == NULL && i < f.n; i++) {
 		/* a folder walked just before left its path in rel */
 		mic_buf_truncate(rel, rlen);
-		if (!d[i].is_dir) {
-			add_wfile(out, mic_buf_str(rel), &d[i]);
+		mic_buf_addstr(rel, dent_name(&f, &f.d[i]));
+		if (!f.d[i].is_dir) {
+			visit_file(cs, rel->data, &f.d[i]);
 			continue;
 		}
-		mic_buf_addstr(rel, d[i].name);
 		mic_buf_addch(rel, '/');
-		err = walk(wk, rel, ign[i], out);
+		err = walk(cs, rel, f.ign[i]);
 	}
 	mic_buf_truncate(rel, rlen);
-	free_dents(d, n);
-	free(ign);
+	folder_release(&f);
 	return err;
 }
 
 /*
  * A piece of the tree for the parallel walk: one file, or one folder to
- * walk whole. Units are kept in tree order, so their lists, concatenated,
- * give the same sorted list a single depth-first walk gives.
+ * walk whole. Units are kept in tree order, so their events, in order,
+ * give the events of a single depth-first walk.
  */
 struct unit {
-	char *rel;		/* folder: "a/b/"; file: its folder's rel */
-	struct dent file;	/* a file unit's entry (name NULL: folder) */
+	char *rel;		/* folder: "a/b/"; file: its path */
+	int is_file;
+	struct dent file;	/* a file unit's stat data */
 	int ignored;
-	struct wlist list;	/* a folder unit's files */
+	size_t lo;		/* its first row */
+	struct cursor cs;	/* its rows, then its events */
 };
 
 struct units {
@@ -339,10 +420,24 @@ add_unit(struct units *u, const char *rel, const struct dent *file,
 	memset(x, 0, sizeof(*x));
 	x->rel = mic_xstrdup(rel);
 	if (file) {
+		x->is_file = 1;
 		x->file = *file;
-		x->file.name = mic_xstrdup(file->name);
 	}
 	x->ignored = ignored;
+}
+
+static void
+units_release(struct units *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		free(u->v[i].rel);
+		evlist_release(&u->v[i].cs.ev);
+	}
+	free(u->v);
+	u->v = NULL;
+	u->n = u->cap = 0;
 }
 
 /* Replace each folder unit by the units of its entries, in order. */
@@ -351,44 +446,50 @@ expand(struct units *u)
 {
 	const struct mic_error *err = NULL;
 	struct units next = {NULL, 0, 0, u->wk};
+	struct folder f = FOLDER_INIT;
 	struct mic_buf rel = MIC_BUF_INIT;
 	size_t i, k;
 
 	for (i = 0; i < u->n && err == NULL; i++) {
 		struct unit *x = &u->v[i];
-		struct dent *d;
-		char *ign;
-		size_t n;
 		int nested;
 
-		if (x->file.name) {
+		if (x->is_file) {
 			add_unit(&next, x->rel, &x->file, x->ignored);
 			continue;
 		}
-		err = read_folder(u->wk, x->rel, x->ignored, &d, &ign, &n,
-		    &nested);
-		if (err || nested)
-			continue;
-		for (k = 0; k < n; k++) {
-			if (d[k].is_dir) {
-				mic_buf_reset(&rel);
-				mic_buf_addf(&rel, "%s%s/", x->rel, d[k].name);
-				add_unit(&next, rel.data, NULL, ign[k]);
-			} else {
-				add_unit(&next, x->rel, &d[k], 0);
-			}
+		err = read_folder(u->wk, x->rel, x->ignored, &f, &nested);
+		for (k = 0; err == NULL && k < f.n; k++) {
+			mic_buf_reset(&rel);
+			mic_buf_addf(&rel, "%s%s%s", x->rel,
+			    dent_name(&f, &f.d[k]), f.d[k].is_dir ? "/" : "");
+			add_unit(&next, rel.data, f.d[k].is_dir ? NULL :
+			    &f.d[k], f.ign[k]);
 		}
-		free_dents(d, n);
-		free(ign);
 	}
+	folder_release(&f);
 	mic_buf_release(&rel);
-	for (i = 0; i < u->n; i++) {
-		free(u->v[i].rel);
-		free(u->v[i].file.name);
-	}
-	free(u->v);
+	units_release(u);
 	*u = next;
 	return err;
+}
+
+/* The cache rows under unit x: its folder's files, or its file's row. */
+static void
+unit_rows(const struct mic_cache *c, struct unit *x)
+{
+	struct mic_buf past = MIC_BUF_INIT;
+
+	x->lo = x->cs.cur = mic_cache_lower_bound(c, x->rel);
+	if (x->is_file) {
+		x->cs.end = x->cs.cur;
+		return;		/* visit_file() looks at the row at cur */
+	}
+	/* "a/b0" is the first path past "a/b/...": '0' follows '/' */
+	mic_buf_addstr(&past, x->rel);
+	past.data[past.len - 1] = '0';
+	x->cs.end = mic_cache_lower_bound(c, past.data);
+	mic_buf_release(&past);
 }
 
 static const struct mic_error *
@@ -399,24 +500,30 @@ walk_unit(void *arg, size_t i)
 	struct mic_buf rel = MIC_BUF_INIT;
 	const struct mic_error *err;
 
-	if (x->file.name)
+	if (x->is_file)
 		return NULL;
 	mic_buf_addstr(&rel, x->rel);
-	err = walk(u->wk, &rel, x->ignored, &x->list);
+	err = walk(&x->cs, &rel, x->ignored);
+	if (err == NULL)
+		deleted_before(&x->cs, NULL);
 	mic_buf_release(&rel);
 	return err;
 }
 
 /*
- * The whole walk. The top folders are read first, two levels deep while
- * there are fewer folders than a few per thread, then the folders are
- * walked in parallel, each into its own list.
+ * The whole walk, compared with the cache: the events, in path order.
+ * The top folders are read first, two levels deep while there are fewer
+ * folders than a few per thread, then the folders are walked in parallel,
+ * each against its own range of rows. Rows outside every unit (files of
+ * folders that are gone) are deleted.
  */
 static const struct mic_error *
-walk_all(const struct walker *wk, struct wlist *out)
+walk_all(const struct walker *wk, struct evlist *out)
 {
 	const struct mic_error *err;
+	const struct mic_cache *c = wk->cache;
 	struct units u = {NULL, 0, 0, wk};
+	struct cursor gap = {wk, 0, 0, {NULL, 0, 0}};
 	size_t i, k, folders, want = 4 * (size_t)mic_threads();
 	int depth;
 
@@ -424,37 +531,51 @@ walk_all(const struct walker *wk, struct wlist *out)
 	err = expand(&u);
 	for (depth = 0; err == NULL && depth < 2 && want > 4; depth++) {
 		for (folders = 0, i = 0; i < u.n; i++)
-			folders += u.v[i].file.name == NULL;
+			folders += !u.v[i].is_file;
 		if (folders == 0 || folders >= want)
 			break;
 		err = expand(&u);
 	}
+	for (i = 0; err == NULL && i < u.n; i++) {
+		u.v[i].cs.wk = wk;
+		unit_rows(c, &u.v[i]);
+	}
 	if (err == NULL)
 		err = mic_parallel(u.n, walk_unit, &u);
-	for (i = 0; i < u.n; i++) {
+	for (i = 0; err == NULL && i < u.n; i++) {
 		struct unit *x = &u.v[i];
 
-		if (err == NULL && x->file.name)
-			add_wfile(out, x->rel, &x->file);
-		for (k = 0; k < x->list.n; k++) {
-			if (err == NULL) {
-				if (out->n == out->cap) {
-					out->cap = out->cap ? out->cap * 2 :
-					    1024;
-					out->v = mic_xrealloc(out->v, out->cap *
-					    sizeof(*out->v));
-				}
-				out->v[out->n++] = x->list.v[k];
-			} else {
-				free(x->list.v[k].path);
-			}
+		/* rows between the previous unit and this one */
+		gap.end = x->lo;
+		deleted_before(&gap, NULL);
+		if (x->is_file) {
+			x->cs.end = c->n;
+			visit_file(&x->cs, x->rel, &x->file);
+			x->cs.end = x->cs.cur;
 		}
-		free(x->list.v);
-		free(x->rel);
-		free(x->file.name);
+		for (k = 0; k < x->cs.ev.n; k++)
+			*add_event(&gap.ev) = x->cs.ev.v[k];
+		x->cs.ev.n = 0;		/* their paths moved to gap.ev */
+		gap.cur = x->cs.end;
 	}
-	free(u.v);
-	return err;
+	if (err == NULL) {
+		gap.end = c->n;
+		deleted_before(&gap, NULL);
+	}
+	units_release(&u);
+	if (err) {
+		evlist_release(&gap.ev);
+		return err;
+	}
+	/* the events moved: point them at their own copies again */
+	for (i = 0; i < gap.ev.n; i++) {
+		struct event *e = &gap.ev.v[i];
+
+		e->row = e->row ? &e->row_copy : NULL;
+		e->w = e->w ? &e->w_copy : NULL;
+	}
+	*out = gap.ev;
+	return NULL;
 }
 
 const struct mic_error *
@@ -566,22 +687,6 @@ add_refresh(struct mic_scan *scan, const struct mic_cache_row *row)
 	scan->nrefresh++;
 }
 
-/*
- * One step of the merge of cache rows and working files, in path order:
- * a deleted row (w NULL), an added file (row NULL), or a file in both
- * whose stat data does not prove it unchanged. Files that must be read
- * are read in parallel (`hash`), then the events are turned into
- * changes in order.
- */
-struct event {
-	const struct mic_cache_row *row;
-	const struct wfile *w;
-	int hash;			/* read the file's content */
-	struct mic_oid oid;		/* its id, when hashed */
-	struct mic_cache_row now;	/* its stat data, when hashed */
-	int64_t lines;			/* its lines (-1 binary, -2 unknown) */
-};
-
 struct hashing {
 	struct mic_ws *ws;
 	struct event *ev;
@@ -669,84 +774,128 @@ settle(struct event *ev, size_t nev, int64_t scan_ns, struct mic_scan *out)
 	}
 }
 
+/* 1 when a and b are the same root, null (no head) included. */
+static int
+same_root(const struct mic_oid *a, const struct mic_oid *b)
+{
+	return mic_oid_cmp(a, b) == 0;
+}
+
+const struct mic_error *
+mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out,
+    int64_t *head, struct mic_oid *root)
+{
+	const struct mic_error *err = NULL;
+	struct mic_filelist files = MIC_FILELIST_INIT;
+	struct mic_cache *c = NULL, *old, *fresh;
+	size_t i, k;
+	int has_root, tries;
+
+	*out = NULL;
+	for (tries = 0; tries < 50; tries++) {
+		err = mic_db_head(ws->db, head, root, &has_root);
+		if (err)
+			return err;
+		if (!has_root)
+			memset(root, 0, sizeof(*root));
+		err = mic_cache_open(ws->micdir, &c);
+		if (err)
+			return err;
+		if (c->state == MIC_CACHE_OK && c->position == *head &&
+		    same_root(&c->root, root)) {
+			*out = c;
+			return NULL;
+		}
+		if (c->state != MIC_CACHE_OK || c->position <= *head)
+			break;
+		/* a land renamed its cache and is committing: wait */
+		mic_cache_close(c);
+		c = NULL;
+		nanosleep(&(struct timespec){0, 2000000}, NULL);
+	}
+	/*
+	 * Rebuild from the head's tree. A row of a stale cache still holds
+	 * true of its file if the head has the same mode and id there (the
+	 * stat data say when the content was that id): keep those; every
+	 * other file gets no stat data, so it is read.
+	 */
+	old = c != NULL && c->state == MIC_CACHE_OK ? c : NULL;
+	err = mic_tree_flatten(ws->store, has_root ? root : NULL, &files);
+	if (err) {
+		mic_cache_close(c);
+		return err;
+	}
+	fresh = mic_cache_new();
+	for (i = 0, k = 0; i < files.n; i++) {
+		struct mic_cache_row r = {0};
+		int cmp = 1;
+
+		while (old && k < old->n && (cmp = strcmp(mic_cache_path(old,
+		    k), files.v[i].path)) < 0)
+			k++;
+		if (old && k < old->n && cmp == 0)
+			mic_cache_get(old, k, &r);
+		if (cmp != 0 || r.mode != files.v[i].mode ||
+		    mic_oid_cmp(&r.oid, &files.v[i].oid) != 0) {
+			memset(&r, 0, sizeof(r));
+			r.mode = files.v[i].mode;
+			r.oid = files.v[i].oid;
+			r.racy = 1;
+		}
+		r.path = files.v[i].path;
+		mic_cache_append(fresh, &r);
+	}
+	mic_filelist_release(&files);
+	mic_cache_close(c);
+	c = fresh;
+	c->position = *head;
+	c->root = *root;
+	*out = c;
+	return NULL;
+}
+
 const struct mic_error *
 mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
     struct mic_scan *out)
 {
 	const struct mic_error *err;
-	struct mic_cache_row *rows = NULL;
 	struct mic_ignore *ig = NULL;
 	struct mic_buf abs = MIC_BUF_INIT;
-	struct wlist wl = {0};
+	struct evlist ev = {NULL, 0, 0};
 	struct walker wk;
-	struct event *ev = NULL;
-	struct hashing h;
-	size_t nrows = 0, i = 0, j = 0, nev = 0, ntodo = 0;
+	struct hashing h = {0};
+	size_t i, ntodo = 0;
 	int64_t scan_ns = mic_now_ns();
 
+	mic_cache_close(out->cache);
+	out->cache = NULL;
 	mic_buf_addf(&abs, "%s/.micignore", ws->root);
 	err = mic_ignore_load(abs.data, &ig);
 	if (err)
 		goto done;
-	err = mic_db_cache_load(ws->db, &rows, &nrows);
+	err = mic_scan_load_cache(ws, &out->cache, &out->head, &out->root);
 	if (err)
 		goto done;
 	wk.ig = ig;
-	wk.tr.rows = rows;
-	wk.tr.n = nrows;
+	wk.cache = out->cache;
 	wk.root = strcmp(ws->root, "/") ? ws->root : "";
-	err = walk_all(&wk, &wl);
+	wk.hash_added = mode != MIC_SCAN_STATUS;
+	err = walk_all(&wk, &ev);
 	if (err)
 		goto done;
-
-	/* merge two lists sorted bytewise by path into events */
-	ev = mic_xcalloc(nrows + wl.n + 1, sizeof(*ev));
-	h.todo = mic_xcalloc(nrows + wl.n + 1, sizeof(*h.todo));
-	while (i < nrows || j < wl.n) {
-		int c;
-
-		if (i == nrows)
-			c = 1;
-		else if (j == wl.n)
-			c = -1;
-		else
-			c = strcmp(rows[i].path, wl.v[j].path);
-		if (c < 0) {
-			ev[nev++].row = &rows[i++];
-			continue;
-		}
-		if (c > 0) {
-			ev[nev].w = &wl.v[j++];
-			ev[nev].hash = mode != MIC_SCAN_STATUS;
-		} else {
-			const struct mic_cache_row *r = &rows[i++];
-			const struct wfile *w = &wl.v[j++];
-
-			if (!r->racy && r->mode == w->mode &&
-			    r->size == w->size && r->mtime_ns == w->mtime_ns &&
-			    r->ctime_ns == w->ctime_ns && r->ino == w->ino)
-				continue;	/* unchanged, by stat data */
-			ev[nev].row = r;
-			ev[nev].w = w;
-			ev[nev].hash = 1;
-		}
-		if (ev[nev].hash)
-			h.todo[ntodo++] = nev;
-		nev++;
-	}
+	h.todo = mic_xcalloc(ev.n + 1, sizeof(*h.todo));
+	for (i = 0; i < ev.n; i++)
+		if (ev.v[i].hash)
+			h.todo[ntodo++] = i;
 	h.ws = ws;
-	h.ev = ev;
+	h.ev = ev.v;
 	h.store = mode == MIC_SCAN_STORE;
 	err = mic_parallel(ntodo, hash_event, &h);
 	if (err == NULL)
-		settle(ev, nev, scan_ns, out);
-	free(h.todo);
+		settle(ev.v, ev.n, scan_ns, out);
 done:
-	free(ev);
-	for (i = 0; i < wl.n; i++)
-		free(wl.v[i].path);
-	free(wl.v);
-	mic_cache_rows_free(rows, nrows);
+	free(h.todo);
+	evlist_release(&ev);
 	mic_ignore_free(ig);
 	mic_buf_release(&abs);
 	return err;
@@ -763,25 +912,83 @@ mic_scan_release(struct mic_scan *scan)
 	for (i = 0; i < scan->nrefresh; i++)
 		free(scan->refresh[i].path);
 	free(scan->refresh);
+	mic_cache_close(scan->cache);
 	memset(scan, 0, sizeof(*scan));
+}
+
+const struct mic_error *
+mic_scan_write_cache(struct mic_ws *ws, const struct mic_scan *scan,
+    int with_changes, int64_t position, const struct mic_oid *root)
+{
+	const struct mic_error *err;
+	const struct mic_cache *c = scan->cache;
+	struct mic_cache_writer *w;
+	size_t i = 0, j = 0, k = 0, nch = with_changes ? scan->n : 0;
+	size_t n = c ? c->n : 0;
+
+	err = mic_cache_write_begin(ws->micdir, position,
+	    root && !mic_oid_is_null(root) ? root : NULL, &w);
+	while (err == NULL && (i < n || j < nch)) {
+		const struct mic_scan_change *ch = j < nch ?
+		    &scan->changes[j] : NULL;
+		struct mic_cache_row r;
+		int cmp;
+
+		if (i < n)
+			mic_cache_get(c, i, &r);
+		cmp = i == n ? 1 : ch == NULL ? -1 : strcmp(r.path,
+		    ch->c.path);
+		if (cmp >= 0) {
+			/* a change: the new file's row, or none */
+			if (ch->c.kind != 'D')
+				err = mic_cache_write_row(w, &ch->stat);
+			j++;
+			i += cmp == 0;
+			continue;
+		}
+		i++;
+		while (k < scan->nrefresh &&
+		    strcmp(scan->refresh[k].path, r.path) < 0)
+			k++;
+		if (k < scan->nrefresh &&
+		    strcmp(scan->refresh[k].path, r.path) == 0 &&
+		    mic_oid_cmp(&scan->refresh[k].oid, &r.oid) == 0) {
+			const struct mic_cache_row *f = &scan->refresh[k];
+
+			r.mode = f->mode;
+			r.size = f->size;
+			r.mtime_ns = f->mtime_ns;
+			r.ctime_ns = f->ctime_ns;
+			r.ino = f->ino;
+			r.racy = f->racy;
+		}
+		err = mic_cache_write_row(w, &r);
+	}
+	if (err == NULL)
+		return mic_cache_write_commit(w, 0);
+	mic_cache_write_abort(w);
+	return err;
 }
 
 const struct mic_error *
 mic_scan_save_refresh(struct mic_ws *ws, struct mic_scan *scan)
 {
 	const struct mic_error *err;
-	size_t i;
+	struct mic_oid root;
+	int64_t head;
+	int has_root;
 
-	if (scan->nrefresh == 0)
+	if (scan->nrefresh == 0 || scan->cache == NULL)
 		return NULL;
 	err = mic_db_begin(ws->db);
 	if (err)
 		return err;
-	for (i = 0; i < scan->nrefresh && err == NULL; i++)
-		err = mic_db_cache_refresh(ws->db, &scan->refresh[i]);
-	if (err == NULL)
-		err = mic_db_commit(ws->db);
-	if (err)
-		mic_db_rollback(ws->db);
+	err = mic_db_head(ws->db, &head, &root, &has_root);
+	if (!has_root)
+		memset(&root, 0, sizeof(root));
+	if (err == NULL && head == scan->head && same_root(&root, &scan->root))
+		err = mic_scan_write_cache(ws, scan, 0, head, &root);
+	/* nothing in the database changed */
+	mic_db_rollback(ws->db);
 	return err;
 }

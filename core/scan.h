@@ -28,6 +28,7 @@
 #ifndef MIC_SCAN_H
 #define MIC_SCAN_H
 
+#include "../store/cache.h"
 #include "../store/db.h"
 #include "workspace.h"
 
@@ -54,18 +55,43 @@ struct mic_scan {
 	size_t n, cap;
 	struct mic_cache_row *refresh;		/* owns its paths */
 	size_t nrefresh, caprefresh;
+	struct mic_cache *cache;	/* the rows scanned against */
+	int64_t head;			/* the head they describe */
+	struct mic_oid root;		/* its root (null: none) */
 };
 
-#define MIC_SCAN_INIT { NULL, 0, 0, NULL, 0, 0 }
+#define MIC_SCAN_INIT { NULL, 0, 0, NULL, 0, 0, NULL, 0, {{0}} }
+
+/*
+ * The stat cache of the head: the cache file when it describes the head.
+ * Else the rows are rebuilt from the head's tree, keeping the stat data of
+ * a stale cache's rows whose mode and id the head has too; the others get
+ * none, so their files are read, and the next saved cache is whole again.
+ * A cache one landing ahead of the database is a land between its rename
+ * and its commit: it is waited for a little. *head and *root get the head.
+ */
+const struct mic_error *mic_scan_load_cache(struct mic_ws *ws,
+    struct mic_cache **out, int64_t *head, struct mic_oid *root);
+
+/*
+ * Write a new cache file for the head position and root: the scan's rows,
+ * with its refresh rows applied and, when with_changes is set, its changes
+ * (deleted files dropped, added and modified ones from their stat data).
+ * The caller holds the database's write lock.
+ */
+const struct mic_error *mic_scan_write_cache(struct mic_ws *ws,
+    const struct mic_scan *scan, int with_changes, int64_t position,
+    const struct mic_oid *root);
 
 const struct mic_error *mic_scan_run(struct mic_ws *ws,
     enum mic_scan_mode mode, struct mic_scan *out);
 void mic_scan_release(struct mic_scan *scan);
 
 /*
- * Write the refresh rows of a finished scan to the cache, in a transaction
- * of its own. Best effort for read-only commands: the caller may ignore
- * the error (the cache is only an optimisation).
+ * Write the refresh rows of a finished scan to the cache, under the write
+ * lock, unless there are none or the head moved since the scan. Best
+ * effort for read-only commands: the caller may ignore the error (the
+ * cache is only an optimisation).
  */
 const struct mic_error *mic_scan_save_refresh(struct mic_ws *ws,
     struct mic_scan *scan);

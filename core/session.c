@@ -323,6 +323,9 @@ count_job(void *arg, size_t i)
  * they make on top of the head: the first half of land and abandon,
  * done before any database write. Fills scan and *root.
  */
+static const struct mic_error *recheck(struct mic_ws *ws,
+    const struct mic_session_row *s, int64_t head);
+
 static const struct mic_error *
 record_changes(struct mic_ws *ws, const struct mic_session_row *s,
     struct mic_scan *scan, struct mic_oid *root, int64_t *head)
@@ -342,6 +345,13 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 		    PRId64 " while session %.8s, started on @%" PRId64 ", was "
 		    "active", *head, s->id, s->base_position);
 	err = mic_scan_run(ws, MIC_SCAN_STORE, scan);
+	if (err == NULL && scan->head != *head) {
+		/* another process landed meanwhile: say what it changed */
+		err = recheck(ws, s, *head);
+		if (err == NULL)
+			err = mic_error_fmt(MIC_ERR_CONFLICT, "the head moved "
+			    "to @%" PRId64 " meanwhile", scan->head);
+	}
 	if (err)
 		return err;
 	edits = mic_xcalloc(scan->n + 1, sizeof(*edits));
@@ -422,24 +432,21 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 		goto done;
 	err = recheck(ws, &s, head);
 	now = mic_now_ns();
-	for (i = 0; i < scan.n && err == NULL; i++) {
-		struct mic_scan_change *c = &scan.changes[i];
-
-		err = mic_db_change_add(ws->db, s.id, &c->c);
-		if (err)
-			break;
-		if (c->c.kind == 'D')
-			err = mic_db_cache_delete(ws->db, c->c.path);
-		else
-			err = mic_db_cache_put(ws->db, &c->stat);
-	}
-	for (i = 0; i < scan.nrefresh && err == NULL; i++)
-		err = mic_db_cache_refresh(ws->db, &scan.refresh[i]);
+	for (i = 0; i < scan.n && err == NULL; i++)
+		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
 	if (err == NULL)
 		err = mic_db_landing_add(ws->db, head + 1, s.id, &root, now);
 	if (err == NULL)
 		err = mic_db_session_finish(ws->db, s.id, MIC_SESSION_LANDED,
 		    now, &root);
+	/*
+	 * The cache for the new head goes in place before the commit, under
+	 * the write lock: readers wait for the commit that makes it match
+	 * (see mic_scan_load_cache()); if the commit fails or never comes,
+	 * it is one landing ahead and is rebuilt.
+	 */
+	if (err == NULL)
+		err = mic_scan_write_cache(ws, &scan, 1, head + 1, &root);
 	if (err == NULL)
 		err = mic_db_commit(ws->db);
 	if (err) {

@@ -11,6 +11,9 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
+#include "cache.h"
+
 #define STMT_CACHE 48
 
 struct stmt_slot {
@@ -24,6 +27,8 @@ struct mic_db {
 	int in_tx;
 	struct stmt_slot cache[STMT_CACHE];
 };
+
+static const struct mic_error *migrate_cache_to_file(struct mic_db *db);
 
 static const struct mic_error *
 db_error(struct mic_db *db, const char *what)
@@ -176,10 +181,15 @@ bind_oid(sqlite3_stmt *st, int i, const struct mic_oid *oid)
 
 /*
  * Schema migrations: migrations[k] takes a database from user_version k to
- * k + 1. All of them that are due run in one write transaction on open.
+ * k + 1, by its function and then its SQL (either may be NULL). All of
+ * them that are due run in one write transaction on open.
  */
-static const char *const migrations[] = {
+static const struct migration {
+	const struct mic_error *(*fn)(struct mic_db *db);
+	const char *sql;
+} migrations[] = {
 	/* 0 -> 1: the first schema */
+	{NULL,
 	"CREATE TABLE meta("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);"
@@ -247,7 +257,24 @@ static const char *const migrations[] = {
 	"  mtime_ns INTEGER NOT NULL,"
 	"  ctime_ns INTEGER NOT NULL,"
 	"  ino INTEGER NOT NULL,"
-	"  racy INTEGER NOT NULL) WITHOUT ROWID;",
+	"  racy INTEGER NOT NULL) WITHOUT ROWID;"},
+	/*
+	 * 1 -> 2: the stat cache moves out of the database into the file
+	 * .mic/cache (store/cache.c), which a status maps instead of
+	 * stepping through a row per file.
+	 */
+	{migrate_cache_to_file, "DROP TABLE stat_cache;"
+	/* and sessions keep the counts of their changes, for log */
+	"ALTER TABLE sessions ADD COLUMN n_added INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_modified INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE sessions ADD COLUMN n_deleted INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE sessions AS s SET"
+	"  n_added = (SELECT count(*) FROM changes c"
+	"    WHERE c.session_id = s.id AND c.kind = 'A'),"
+	"  n_modified = (SELECT count(*) FROM changes c"
+	"    WHERE c.session_id = s.id AND c.kind = 'M'),"
+	"  n_deleted = (SELECT count(*) FROM changes c"
+	"    WHERE c.session_id = s.id AND c.kind = 'D');"},
 };
 
 static const struct mic_error *
@@ -295,7 +322,10 @@ migrate(struct mic_db *db)
 		goto done;
 	}
 	for (; version < nmig; version++) {
-		err = exec(db, migrations[version]);
+		if (migrations[version].fn)
+			err = migrations[version].fn(db);
+		if (err == NULL && migrations[version].sql)
+			err = exec(db, migrations[version].sql);
 		if (err)
 			goto done;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
@@ -697,14 +727,26 @@ mic_db_session_ids_with_prefix(struct mic_db *db, const char *prefix,
 	return err;
 }
 
+/*
+ * The counts of a session's changes by kind, kept in its row when it ends
+ * so that log need not count them every time (?4 is the session's id).
+ */
+#define SESSION_COUNTS \
+	" n_added = (SELECT count(*) FROM changes c" \
+	"   WHERE c.session_id = ?4 AND c.kind = 'A')," \
+	" n_modified = (SELECT count(*) FROM changes c" \
+	"   WHERE c.session_id = ?4 AND c.kind = 'M')," \
+	" n_deleted = (SELECT count(*) FROM changes c" \
+	"   WHERE c.session_id = ?4 AND c.kind = 'D')"
+
 const struct mic_error *
 mic_db_session_finish(struct mic_db *db, const char *id,
     enum mic_session_status status, int64_t when_ns,
     const struct mic_oid *result_root)
 {
 	static const char sql[] = "UPDATE sessions SET status = ?,"
-	    " ended_ns = ?2, updated_ns = ?2, result_root = ?"
-	    " WHERE id = ? AND status = 'active'";
+	    " ended_ns = ?2, updated_ns = ?2, result_root = ?," SESSION_COUNTS
+	    " WHERE id = ?4 AND status = 'active'";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -742,12 +784,7 @@ mic_db_session_touch(struct mic_db *db, const char *id, int64_t when_ns)
 #define SESSION_EXTRA \
 	", (SELECT count(*) FROM messages m WHERE m.session_id = s.id)" \
 	", (SELECT count(*) FROM decisions d WHERE d.session_id = s.id)" \
-	", (SELECT count(*) FROM changes c WHERE c.session_id = s.id" \
-	"   AND c.kind = 'A')" \
-	", (SELECT count(*) FROM changes c WHERE c.session_id = s.id" \
-	"   AND c.kind = 'M')" \
-	", (SELECT count(*) FROM changes c WHERE c.session_id = s.id" \
-	"   AND c.kind = 'D')" \
+	", s.n_added, s.n_modified, s.n_deleted" \
 	", (SELECT body FROM messages m WHERE m.session_id = s.id" \
 	"   ORDER BY m.id LIMIT 1)"
 
@@ -1182,120 +1219,66 @@ mic_db_landing_root(struct mic_db *db, int64_t position, struct mic_oid *root,
 	return err;
 }
 
-void
-mic_cache_rows_free(struct mic_cache_row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(rows[i].path);
-	free(rows);
-}
-
-const struct mic_error *
-mic_db_cache_load(struct mic_db *db, struct mic_cache_row **rows, size_t *n)
+/*
+ * 1 -> 2: write the rows of the stat_cache table to the cache file, for
+ * the head of the database; rows that do not fit the file (bad id, mode
+ * or path) are left out, so those files are read again.
+ */
+static const struct mic_error *
+migrate_cache_to_file(struct mic_db *db)
 {
 	static const char sql[] = "SELECT path, mode, oid, size, mtime_ns,"
 	    " ctime_ns, ino, racy FROM stat_cache ORDER BY path";
 	const struct mic_error *err;
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int row;
+	struct mic_cache_writer *w = NULL;
+	struct mic_buf micdir = MIC_BUF_INIT;
+	struct mic_oid root;
+	sqlite3_stmt *st = NULL;
+	const char *slash;
+	int64_t head;
+	int has_root, rc;
 
-	*rows = NULL;
-	*n = 0;
-	err = stmt(db, sql, &st);
+	err = mic_db_head(db, &head, &root, &has_root);
 	if (err)
 		return err;
-	for (;;) {
-		struct mic_cache_row *c;
+	slash = strrchr(db->path, '/');
+	mic_buf_add(&micdir, db->path, slash ? (size_t)(slash - db->path) : 0);
+	err = mic_cache_write_begin(slash ? micdir.data : ".", head,
+	    has_root ? &root : NULL, &w);
+	if (err)
+		goto done;
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		err = db_error(db, "migrate stat cache");
+		goto done;
+	}
+	while (err == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mic_cache_row r;
+		size_t len = (size_t)sqlite3_column_bytes(st, 0);
 
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		c = &(*rows)[(*n)++];
-		c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-		c->mode = (unsigned)sqlite3_column_int(st, 1);
-		if (!col_oid(st, 2, &c->oid)) {
-			err = mic_error_fmt(MIC_ERR_CORRUPT, "stat cache row "
-			    "for %s has a bad id", mic_error_quote(c->path));
-			break;
-		}
-		c->size = sqlite3_column_int64(st, 3);
-		c->mtime_ns = sqlite3_column_int64(st, 4);
-		c->ctime_ns = sqlite3_column_int64(st, 5);
-		c->ino = sqlite3_column_int64(st, 6);
-		c->racy = sqlite3_column_int(st, 7);
+		r.path = mic_xstrndup(sqlite3_column_blob(st, 0), len);
+		r.mode = (unsigned)sqlite3_column_int(st, 1);
+		r.size = sqlite3_column_int64(st, 3);
+		r.mtime_ns = sqlite3_column_int64(st, 4);
+		r.ctime_ns = sqlite3_column_int64(st, 5);
+		r.ino = sqlite3_column_int64(st, 6);
+		r.racy = sqlite3_column_int(st, 7) != 0;
+		if (col_oid(st, 2, &r.oid) && strlen(r.path) == len &&
+		    len > 0 && (r.mode == 0100644u || r.mode == 0100755u ||
+		    r.mode == 0120000u))
+			err = mic_cache_write_row(w, &r);
+		free(r.path);
 	}
-	sqlite3_reset(st);
-	if (err) {
-		mic_cache_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
+	if (err == NULL && rc != SQLITE_DONE)
+		err = db_error(db, "migrate stat cache");
+	if (err == NULL) {
+		err = mic_cache_write_commit(w, 1);
+		w = NULL;
 	}
+done:
+	sqlite3_finalize(st);
+	mic_cache_write_abort(w);
+	mic_buf_release(&micdir);
 	return err;
-}
-
-const struct mic_error *
-mic_db_cache_put(struct mic_db *db, const struct mic_cache_row *row)
-{
-	static const char sql[] = "INSERT OR REPLACE INTO stat_cache(path,"
-	    " mode, oid, size, mtime_ns, ctime_ns, ino, racy)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	const struct mic_error *err;
-	sqlite3_stmt *st;
-
-	err = stmt(db, sql, &st);
-	if (err)
-		return err;
-	bind_blob(st, 1, row->path);
-	sqlite3_bind_int(st, 2, (int)row->mode);
-	bind_oid(st, 3, &row->oid);
-	sqlite3_bind_int64(st, 4, row->size);
-	sqlite3_bind_int64(st, 5, row->mtime_ns);
-	sqlite3_bind_int64(st, 6, row->ctime_ns);
-	sqlite3_bind_int64(st, 7, row->ino);
-	sqlite3_bind_int(st, 8, row->racy);
-	return step_done(db, st);
-}
-
-const struct mic_error *
-mic_db_cache_delete(struct mic_db *db, const char *path)
-{
-	static const char sql[] = "DELETE FROM stat_cache WHERE path = ?";
-	const struct mic_error *err;
-	sqlite3_stmt *st;
-
-	err = stmt(db, sql, &st);
-	if (err)
-		return err;
-	bind_blob(st, 1, path);
-	return step_done(db, st);
-}
-
-const struct mic_error *
-mic_db_cache_refresh(struct mic_db *db, const struct mic_cache_row *row)
-{
-	static const char sql[] = "UPDATE stat_cache SET mode = ?, size = ?,"
-	    " mtime_ns = ?, ctime_ns = ?, ino = ?, racy = ?"
-	    " WHERE path = ? AND oid = ?";
-	const struct mic_error *err;
-	sqlite3_stmt *st;
-
-	err = stmt(db, sql, &st);
-	if (err)
-		return err;
-	sqlite3_bind_int(st, 1, (int)row->mode);
-	sqlite3_bind_int64(st, 2, row->size);
-	sqlite3_bind_int64(st, 3, row->mtime_ns);
-	sqlite3_bind_int64(st, 4, row->ctime_ns);
-	sqlite3_bind_int64(st, 5, row->ino);
-	sqlite3_bind_int(st, 6, row->racy);
-	bind_blob(st, 7, row->path);
-	bind_oid(st, 8, &row->oid);
-	return step_done(db, st);
 }
 
 const struct mic_error *

@@ -174,31 +174,6 @@ const struct mic_error *mic_db_landing_add(struct mic_db *db,
 const struct mic_error *mic_db_landing_root(struct mic_db *db,
     int64_t position, struct mic_oid *root, int *found);
 
-/*
- * The stat cache: one row per file of the head, with what lstat() said when
- * its content was last known to equal oid. `racy` marks rows whose mtime or
- * ctime was not older than the scan that wrote them; their content must be
- * re-read before it is trusted (see core/scan.c).
- */
-struct mic_cache_row {
-	char *path;
-	unsigned mode;
-	struct mic_oid oid;
-	int64_t size, mtime_ns, ctime_ns, ino;
-	int racy;
-};
-void mic_cache_rows_free(struct mic_cache_row *rows, size_t n);
-/* All rows sorted by path (bytewise). */
-const struct mic_error *mic_db_cache_load(struct mic_db *db,
-    struct mic_cache_row **rows, size_t *n);
-const struct mic_error *mic_db_cache_put(struct mic_db *db,
-    const struct mic_cache_row *row);
-/* Update a row's stat data only if its id is still row->oid. */
-const struct mic_error *mic_db_cache_refresh(struct mic_db *db,
-    const struct mic_cache_row *row);
-const struct mic_error *mic_db_cache_delete(struct mic_db *db,
-    const char *path);
-
 /* A landing: position, session and root. */
 struct mic_landing_row {
 	int64_t position;

@@ -93,9 +93,7 @@ d.execute(\"update changes set kind='A', old_oid=NULL, old_mode=0 where path=cas
 
 @test "a gap in positions and a stat cache out of step are reported" {
 	make_history
-	python3 -c "
-import sqlite3; d = sqlite3.connect('.mic/mic.db')
-d.execute('delete from stat_cache where path = cast(? as blob)', ('link',)); d.commit()"
+	cache_dump --drop link >/dev/null
 	run mic fsck
 	[ "$status" -eq 1 ]
 	[ "${lines[0]}" = "stat cache: link of the head is missing" ]
@@ -109,9 +107,7 @@ d.execute('pragma foreign_keys=off'); d.execute('update landings set position = 
 
 @test "fsck --json lists problems with subject and problem" {
 	make_history
-	python3 -c "
-import sqlite3; d = sqlite3.connect('.mic/mic.db')
-d.execute('delete from stat_cache where path = cast(? as blob)', ('link',)); d.commit()"
+	cache_dump --drop link >/dev/null
 	run mic fsck --json
 	[ "$status" -eq 1 ]
 	[ "$output" = '{"problems":[{"subject":"stat cache","problem":"link of the head is missing"}],"objects":10,"trees":5,"sessions":3,"landings":2}' ]

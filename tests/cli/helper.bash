@@ -119,6 +119,58 @@ for q in sys.argv[2:]:
 EOF
 }
 
+# The stat cache file .mic/cache (see store/cache.c) as one line per row:
+# path|mode (octal)|oid|size|mtime_ns|ctime_ns|ino|racy, after a first
+# line "head <position> <root>". cache_dump --drop PATH first removes
+# PATH's row from the file; cache_dump --v1 turns the store back into
+# schema version 1, where the cache was a table of the database.
+cache_dump() {
+	python3 -S - "$WS/.mic" "$@" <<'EOF'
+import os, sqlite3, struct, sys
+micdir, args = sys.argv[1], sys.argv[2:]
+data = open(micdir + "/cache", "rb").read()
+assert data[:4] == b"MICC"
+ver, pos = struct.unpack_from("<Iq", data, 4)
+root = data[16:48]
+n, = struct.unpack_from("<Q", data, 48)
+rows, off = [], 56
+for _ in range(n):
+    plen, mode, racy = struct.unpack_from("<IIB", data, off)
+    oid = data[off + 9:off + 41]
+    size, mt, ct, ino = struct.unpack_from("<qqqq", data, off + 41)
+    path = data[off + 73:off + 73 + plen]
+    rows.append((path, mode, racy, oid, size, mt, ct, ino))
+    off += 73 + plen + 1
+assert off == len(data)
+if args[:1] == ["--drop"]:
+    rows = [r for r in rows if r[0] != args[1].encode()]
+    out = data[:48] + struct.pack("<Q", len(rows))
+    for path, mode, racy, oid, size, mt, ct, ino in rows:
+        out += struct.pack("<IIB", len(path), mode, racy) + oid
+        out += struct.pack("<qqqq", size, mt, ct, ino) + path + b"\0"
+    open(micdir + "/cache", "wb").write(out)
+if args[:1] == ["--v1"]:
+    db = sqlite3.connect(micdir + "/mic.db")
+    db.executescript("CREATE TABLE stat_cache("
+        " path BLOB PRIMARY KEY, mode INTEGER NOT NULL, oid TEXT NOT NULL,"
+        " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+        " ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,"
+        " racy INTEGER NOT NULL) WITHOUT ROWID")
+    for path, mode, racy, oid, size, mt, ct, ino in rows:
+        db.execute("INSERT INTO stat_cache VALUES (?,?,?,?,?,?,?,?)",
+                   (path, mode, oid.hex(), size, mt, ct, ino, racy))
+    for c in ("n_added", "n_modified", "n_deleted"):
+        db.execute("ALTER TABLE sessions DROP COLUMN " + c)
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    os.unlink(micdir + "/cache")
+print("head %d %s" % (pos, root.hex()))
+for path, mode, racy, oid, size, mt, ct, ino in rows:
+    print("%s|%o|%s|%d|%d|%d|%d|%d" % (path.decode(errors="replace"), mode,
+          oid.hex(), size, mt, ct, ino, racy))
+EOF
+}
+
 # Start a session with goal $1; set ID to its id, read from mic's output.
 start_id() {
 	local out

@@ -12,6 +12,7 @@
 
 #include "../../core/tree.h"
 #include "../../store/buf.h"
+#include "../../store/cache.h"
 #include "../../store/db.h"
 #include "../../store/object.h"
 #include "tap.h"
@@ -387,6 +388,78 @@ test_db(void)
 	mic_buf_release(&path);
 }
 
+
+/* Write rows to the cache file, read them back, and damage it. */
+static void
+test_cache(void)
+{
+	const struct mic_error *err;
+	struct mic_cache_writer *w;
+	struct mic_cache *c;
+	struct mic_cache_row r = {0}, got;
+	struct mic_oid root;
+	struct mic_buf path = MIC_BUF_INIT;
+	const char *names[] = {"a", "a b/c", "a/b", "a\x80\nz", "b"};
+	struct mic_buf dir = MIC_BUF_INIT;
+	size_t i;
+	FILE *f;
+
+	/* a folder of its own: test_db() left a cache beside its database */
+	mic_buf_addf(&dir, "%s/cachetest", tmpdir);
+	ok(mkdir(dir.data, 0777) == 0, "make a folder for the cache");
+	err = mic_cache_open(dir.data, &c);
+	ok(err == NULL && c->state == MIC_CACHE_MISSING && c->n == 0,
+	    "no cache file: MISSING, no rows");
+	mic_cache_close(c);
+	memset(&root, 7, sizeof(root));
+	err = mic_cache_write_begin(dir.data, 3, &root, &w);
+	for (i = 0; err == NULL && i < 5; i++) {
+		r.path = (char *)names[i];
+		r.mode = i == 4 ? 0120000u : 0100644u;
+		memset(r.oid.hash, (int)i, sizeof(r.oid.hash));
+		r.size = (int64_t)i * 1000;
+		r.mtime_ns = INT64_MAX - (int64_t)i;
+		r.ctime_ns = -1;
+		r.ino = (int64_t)i + 1;
+		r.racy = (int)(i & 1);
+		err = mic_cache_write_row(w, &r);
+	}
+	if (err == NULL)
+		err = mic_cache_write_commit(w, 1);
+	ok(err == NULL, "write a cache of 5 rows");
+	err = mic_cache_open(dir.data, &c);
+	ok(err == NULL && c->state == MIC_CACHE_OK && c->n == 5 &&
+	    c->position == 3 && mic_oid_cmp(&c->root, &root) == 0,
+	    "read it back: head and count");
+	mic_cache_get(c, 3, &got);
+	ok(strcmp(got.path, "a\x80\nz") == 0 && got.mode == 0100644u &&
+	    got.oid.hash[0] == 3 && got.size == 3000 &&
+	    got.mtime_ns == INT64_MAX - 3 && got.ctime_ns == -1 &&
+	    got.ino == 4 && got.racy == 1, "row 3 comes back whole");
+	ok(mic_cache_lower_bound(c, "a/") == 2 &&
+	    mic_cache_lower_bound(c, "zz") == 5 &&
+	    strcmp(mic_cache_path(c, 4), "b") == 0, "lower bound and paths");
+	mic_cache_close(c);
+
+	/* cut the file inside its last row */
+	mic_buf_addf(&path, "%s/cache", dir.data);
+	/* header, 4 rows of 73 bytes and paths of 1, 5, 3 and 5 bytes + NUL */
+	ok(truncate(path.data, 56 + 4 * 73 + 2 + 6 + 4 + 6 + 40) == 0,
+	    "cut the cache file");
+	err = mic_cache_open(dir.data, &c);
+	ok(err == NULL && c->state == MIC_CACHE_DAMAGED && c->n == 0 &&
+	    c->why != NULL, "a cut file is DAMAGED, with no rows");
+	mic_cache_close(c);
+	f = fopen(path.data, "w");
+	ok(f && fwrite("MICX", 1, 4, f) == 4 && fclose(f) == 0,
+	    "write a file that is not a cache");
+	err = mic_cache_open(dir.data, &c);
+	ok(err == NULL && c->state == MIC_CACHE_DAMAGED, "bad magic: DAMAGED");
+	mic_cache_close(c);
+	mic_buf_release(&path);
+	mic_buf_release(&dir);
+}
+
 int
 main(void)
 {
@@ -406,6 +479,7 @@ main(void)
 	test_tree_apply(s);
 	test_buf_quote();
 	test_db();
+	test_cache();
 	mic_store_close(s);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
