@@ -122,7 +122,9 @@ PY
 import sqlite3, sys
 db = sqlite3.connect(".mic/mic.db")
 sid = "e" * 32
-db.execute("insert into sessions values (?, 'acme', 'web', 'evil', 'x',"
+db.execute("insert into sessions (id, org, project, goal, author, status,"
+           " base_position, result_root, created_ns, updated_ns, ended_ns)"
+           " values (?, 'acme', 'web', 'evil', 'x',"
            " 'landed', 0, ?, 1, 1, 1)", (sid, sys.argv[1]))
 db.execute("insert into landings values (1, ?, ?, 1)", (sid, sys.argv[1]))
 db.commit()
