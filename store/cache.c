@@ -111,6 +111,11 @@ index_rows(struct mic_cache *c)
 		set_damaged(c, "bad row count");
 		return;
 	}
+	/* position 0 has no tree: the format writes zeros as its root */
+	if (c->position == 0 && !mic_oid_is_null(&c->root)) {
+		set_damaged(c, "a root at position 0");
+		return;
+	}
 	c->off = mic_xcalloc(count ? (size_t)count : 1, sizeof(*c->off));
 	p += HDR_SIZE;
 	for (i = 0; i < count; i++) {
