@@ -10,6 +10,7 @@ name are overwritten; others (such as crash-* reproducers) are kept.
 """
 import hashlib
 import os
+import struct
 import sys
 import zlib
 
@@ -161,6 +162,65 @@ def diff_seeds():
     put("diff", "nul-in-b", b"\x00a\nb\n\0a\n\0b\n")
 
 
+def cache(position, root, rows, count=None):
+    """The stat cache file (store/cache.c). rows: (path, mode, racy, blob
+    bytes, size, mtime_ns, ctime_ns, ino) in strictly increasing order."""
+    out = b"MICC" + struct.pack("<Iq", 1, position) + root
+    out += struct.pack("<Q", len(rows) if count is None else count)
+    for path, mode, racy, blob, size, mtime, ctime, ino in rows:
+        out += struct.pack("<IIB", len(path), mode, racy) + oid(blob)
+        out += struct.pack("<qqqq", size, mtime, ctime, ino) + path + b"\0"
+    return out
+
+
+def cache_seeds():
+    root = oid(obj(b"tree", TREE))
+    t = 1700000000 * 10**9
+    one = [(b"README", 0o100644, 0, HELLO, 6, t, t, 1234)]
+    rows = [(b"README", 0o100644, 0, HELLO, 6, t, t + 1, 11),
+            (b"link", 0o120000, 0, obj(b"blob", b"src/cart.py"), 11, t, t, 12),
+            (b"run.sh", 0o100755, 1, SCRIPT, 18, t + 5, t + 5, 13),
+            (b"src/a", 0o100644, 1, obj(b"blob", b"x"), 1, t, t, 14),
+            (b"src/a-b", 0o100644, 0, obj(b"blob", b"y"), 1, t, t, 15)]
+    # bytewise, after "a": "\n" < " " < "-" < "/" < "0"; bytes >= 0x80 last
+    odd = [(b"\x01", 0o100644, 0, HELLO, 0, 0, 0, 0),
+           (b"a\nb", 0o100644, 0, HELLO, 6, -1, -1, -1),
+           (b"a b/c", 0o100755, 1, HELLO, 6, 2**63 - 1, 2**63 - 1, 2**63 - 1),
+           (b"a-b", 0o120000, 0, HELLO, 6, -2**63, -2**63, -2**63),
+           (b"a/b", 0o100644, 0, HELLO, 6, t, t, 1),
+           (b"a0", 0o100644, 0, HELLO, 6, t, t, 2),
+           (b"caf\xc3\xa9", 0o100644, 0, HELLO, 6, t, t, 3),
+           (b"z\x80", 0o100644, 0, HELLO, 6, t, t, 4),
+           (b"\xff" * 40, 0o100644, 1, HELLO, 6, t, t, 5)]
+    links = [(b"dangling", 0o120000, 0, obj(b"blob", b"nowhere"), 7, t, t, 1),
+             (b"to-dir", 0o120000, 1, obj(b"blob", b"../up"), 5, t, t, 2)]
+    put("cache", "empty", cache(0, bytes(32), []))
+    put("cache", "empty-at-3", cache(3, root, []))
+    put("cache", "empty-tree-at-2", cache(2, bytes(32), []))
+    put("cache", "one-row", cache(1, root, one))
+    put("cache", "rows", cache(7, root, rows))
+    put("cache", "odd-paths", cache(2**40, root, odd))
+    put("cache", "symlinks", cache(1, root, links))
+    good = cache(7, root, rows)
+    put("cache", "bad-magic", b"MICX" + good[4:])
+    put("cache", "bad-version", good[:4] + b"\x02" + good[5:])
+    put("cache", "bad-count", cache(7, root, rows, count=6))
+    put("cache", "bad-trailing", good + b"\0")
+    put("cache", "bad-truncated", good[:-3])
+    put("cache", "bad-short-header", good[:55])
+    put("cache", "bad-order", cache(1, root, rows[1:2] + rows[0:1]))
+    put("cache", "bad-duplicate", cache(1, root, rows[0:1] * 2))
+    put("cache", "bad-mode", cache(1, root, [(b"d", 0o40000, 0, HELLO, 0,
+                                              0, 0, 0)]))
+    put("cache", "bad-racy", cache(1, root, [(b"f", 0o100644, 2, HELLO, 0,
+                                              0, 0, 0)]))
+    put("cache", "bad-empty-path", cache(1, root, [(b"", 0o100644, 0, HELLO,
+                                                    0, 0, 0, 0)] + one))
+    put("cache", "bad-nul-in-path", cache(1, root, [(b"a\0b", 0o100644, 0,
+                                                     HELLO, 0, 0, 0, 0)]))
+    put("cache", "bad-position", cache(-1, root, []))
+
+
 def store_seeds(objdir):
     n = 0
     for sub in sorted(os.listdir(objdir)):
@@ -184,6 +244,7 @@ def main():
     ignore_seeds()
     resolve_seeds()
     diff_seeds()
+    cache_seeds()
     if len(sys.argv) == 3 and sys.argv[1] == "--store":
         print("%d objects from %s" % (store_seeds(sys.argv[2]), sys.argv[2]))
     elif len(sys.argv) != 1:

@@ -4,11 +4,12 @@
 #	tests/fuzz/run.sh [seconds] [target...]
 #
 # seconds defaults to 60 per target; targets default to all of them
-# (object tree ignore resolve diff; "fuzz_object" works too). Each runs
-# in one process over a copy of its seed corpus in a temporary folder, so
-# tests/fuzz/corpus/ is never changed. Prints one line per target and
-# exits 1 if any target found a crash, a leak, a timeout or ran out of
-# memory; the input and the log are then kept in build-fuzz/findings/.
+# (object tree ignore resolve diff cache; "fuzz_object" works too). Each
+# runs in one process over a copy of its seed corpus in a temporary
+# folder, so tests/fuzz/corpus/ is never changed. Prints one line per
+# target and exits 1 if any target found a crash, a leak, a timeout or
+# ran out of memory; the input and the log are then kept in
+# build-fuzz/findings/.
 #
 # Environment: MIC_FUZZ_BUILD (build folder, default build-fuzz at the top
 # of the repository), FUZZ_CC (compiler for a new build folder, default
@@ -28,7 +29,7 @@ case $seconds in
 	exit 2
 	;;
 esac
-all="object tree ignore resolve diff"
+all="object tree ignore resolve diff cache"
 targets=()
 for t in "${@:-$all}"; do
 	for u in $t; do
@@ -51,6 +52,7 @@ max_len() {
 	ignore) echo 4096 ;;
 	resolve) echo 1024 ;;
 	diff) echo 16384 ;;
+	cache) echo 4096 ;;
 	esac
 }
 
