@@ -978,7 +978,9 @@ mic_scan_save_refresh(struct mic_ws *ws, struct mic_scan *scan)
 	int64_t head;
 	int has_root;
 
-	if (scan->nrefresh == 0 || scan->cache == NULL)
+	/* a rebuilt cache is written even with nothing new to say */
+	if (scan->cache == NULL ||
+	    (scan->nrefresh == 0 && !scan->cache->in_memory))
 		return NULL;
 	err = mic_db_begin(ws->db);
 	if (err)

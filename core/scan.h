@@ -89,7 +89,8 @@ void mic_scan_release(struct mic_scan *scan);
 
 /*
  * Write the refresh rows of a finished scan to the cache, under the write
- * lock, unless there are none or the head moved since the scan. Best
+ * lock, unless there are none (and the cache was read from its file) or
+ * the head moved since the scan. Best
  * effort for read-only commands: the caller may ignore the error (the
  * cache is only an optimisation).
  */

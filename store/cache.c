@@ -165,6 +165,7 @@ mic_cache_open(const char *micdir, struct mic_cache **out)
 	int fd;
 
 	*out = NULL;
+	c->in_memory = 0;
 	mic_buf_addf(&path, "%s/cache", micdir);
 	fd = open(path.data, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1) {
@@ -207,6 +208,7 @@ mic_cache_new(void)
 	struct mic_cache *c = mic_xcalloc(1, sizeof(*c));
 
 	c->state = MIC_CACHE_OK;
+	c->in_memory = 1;
 	return c;
 }
 

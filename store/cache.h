@@ -53,6 +53,7 @@ struct mic_cache {
 	int64_t position;	/* the head the rows describe (OK only) */
 	struct mic_oid root;	/* its root (null when position is 0) */
 	size_t n;		/* rows */
+	int in_memory;		/* from mic_cache_new(), not from the file */
 
 	/* private */
 	const unsigned char *map;

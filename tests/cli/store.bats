@@ -183,4 +183,16 @@ PY
 	printf 'one\n' >a
 	touch -d @1600000000 a
 	prints $'No active session\nHead: @2\nM a' status
+	# a stale cache is rewritten even when no file needs reading
+	printf 'two\n' >a
+	sleep 2.1
+	prints $'No active session\nHead: @2\nNo changes' status
+	cp .mic/cache "$BATS_TEST_TMPDIR/old-cache"
+	rm s
+	land_all
+	mv "$BATS_TEST_TMPDIR/old-cache" .mic/cache
+	prints $'No active session\nHead: @3\nNo changes' status
+	run cache_dump
+	[[ "${lines[0]}" == "head 3 "* ]]
+	[ "${#lines[@]}" = "2" ]
 }
