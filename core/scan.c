@@ -19,13 +19,6 @@
 #include "pool.h"
 #include "tree.h"
 
-/* A file found by the walk: its path and what lstat() said. */
-struct wfile {
-	char *path;
-	unsigned mode;
-	int64_t size, mtime_ns, ctime_ns, ino;
-};
-
 /*
  * One step of the comparison of cache rows and working files, in path
  * order: a deleted row (no file), an added file (no row), or a file in
@@ -34,15 +27,16 @@ struct wfile {
  * the events are turned into changes in order (settle()).
  */
 struct event {
-	const struct mic_cache_row *row;	/* &row_copy or NULL */
-	const struct wfile *w;			/* &w_copy or NULL */
-	struct mic_cache_row row_copy;
-	struct wfile w_copy;
-	int hash;			/* read the file's content */
-	struct mic_oid oid;		/* its id, when hashed */
-	struct mic_cache_row now;	/* its stat data, when hashed */
-	int64_t lines;			/* its lines (-1 binary, -2 unknown) */
+	char *path;		/* the file's path (owned); NULL: no file */
+	size_t row;		/* its cache row, or NO_ROW */
+	int hash;		/* read the file's content */
+	struct mic_cache_row now;	/* the file's stat data (path unset);
+					 * once hashed, from that read and
+					 * with its id */
+	int64_t lines;		/* its lines (-1 binary, -2 unknown) */
 };
+
+#define NO_ROW SIZE_MAX
 
 struct evlist {
 	struct event *v;
@@ -69,7 +63,7 @@ evlist_release(struct evlist *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		free(l->v[i].w_copy.path);
+		free(l->v[i].path);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
@@ -314,12 +308,8 @@ deleted_before(struct cursor *cs, const char *path)
 	const struct mic_cache *c = cs->wk->cache;
 
 	while (cs->cur < cs->end && (path == NULL ||
-	    strcmp(mic_cache_path(c, cs->cur), path) < 0)) {
-		struct event *e = add_event(&cs->ev);
-
-		mic_cache_get(c, cs->cur++, &e->row_copy);
-		e->row = &e->row_copy;
-	}
+	    strcmp(mic_cache_path(c, cs->cur), path) < 0))
+		add_event(&cs->ev)->row = cs->cur++;
 }
 
 /* The walk found file d at path. */
@@ -329,31 +319,27 @@ visit_file(struct cursor *cs, const char *path, const struct dent *d)
 	const struct mic_cache *c = cs->wk->cache;
 	struct mic_cache_row r;
 	struct event *e;
-	int tracked = 0;
+	size_t row = NO_ROW;
 
 	deleted_before(cs, path);
 	if (cs->cur < cs->end && strcmp(mic_cache_path(c, cs->cur),
 	    path) == 0) {
-		mic_cache_get(c, cs->cur++, &r);
+		mic_cache_get(c, cs->cur, &r);
+		row = cs->cur++;
 		if (!r.racy && r.mode == d->mode && r.size == d->size &&
 		    r.mtime_ns == d->mtime_ns && r.ctime_ns == d->ctime_ns &&
 		    r.ino == d->ino)
 			return;		/* unchanged, by stat data */
-		tracked = 1;
 	}
 	e = add_event(&cs->ev);
-	if (tracked) {
-		e->row_copy = r;
-		e->row = &e->row_copy;
-	}
-	e->w_copy.path = mic_xstrdup(path);
-	e->w_copy.mode = d->mode;
-	e->w_copy.size = d->size;
-	e->w_copy.mtime_ns = d->mtime_ns;
-	e->w_copy.ctime_ns = d->ctime_ns;
-	e->w_copy.ino = d->ino;
-	e->w = &e->w_copy;
-	e->hash = tracked || cs->wk->hash_added;
+	e->row = row;
+	e->path = mic_xstrdup(path);
+	e->now.mode = d->mode;
+	e->now.size = d->size;
+	e->now.mtime_ns = d->mtime_ns;
+	e->now.ctime_ns = d->ctime_ns;
+	e->now.ino = d->ino;
+	e->hash = row != NO_ROW || cs->wk->hash_added;
 }
 
 /*
@@ -524,7 +510,7 @@ walk_all(const struct walker *wk, struct evlist *out)
 	const struct mic_cache *c = wk->cache;
 	struct units u = {NULL, 0, 0, wk};
 	struct cursor gap = {wk, 0, 0, {NULL, 0, 0}};
-	size_t i, k, folders, want = 4 * (size_t)mic_threads();
+	size_t i, k, total, folders, want = 4 * (size_t)mic_threads();
 	int depth;
 
 	add_unit(&u, "", NULL, 0);
@@ -542,6 +528,22 @@ walk_all(const struct walker *wk, struct evlist *out)
 	}
 	if (err == NULL)
 		err = mic_parallel(u.n, walk_unit, &u);
+	/*
+	 * Room for all events at once (the gaps' rows, at most one per file
+	 * unit, the folder units' events): a list grown by doubling while
+	 * the units still hold theirs would need twice the memory.
+	 */
+	for (i = 0, k = 0, total = 0; err == NULL && i < u.n; i++) {
+		struct unit *x = &u.v[i];
+
+		total += (x->lo > k ? x->lo - k : 0) + x->cs.ev.n + x->is_file;
+		k = x->is_file ? x->lo : x->cs.end;
+	}
+	total += c->n > k ? c->n - k : 0;
+	if (err == NULL && total > 0) {
+		gap.ev.v = mic_xcalloc(total, sizeof(*gap.ev.v));
+		gap.ev.cap = total;
+	}
 	for (i = 0; err == NULL && i < u.n; i++) {
 		struct unit *x = &u.v[i];
 
@@ -555,7 +557,9 @@ walk_all(const struct walker *wk, struct evlist *out)
 		}
 		for (k = 0; k < x->cs.ev.n; k++)
 			*add_event(&gap.ev) = x->cs.ev.v[k];
-		x->cs.ev.n = 0;		/* their paths moved to gap.ev */
+		/* their paths moved to gap.ev */
+		free(x->cs.ev.v);
+		memset(&x->cs.ev, 0, sizeof(x->cs.ev));
 		gap.cur = x->cs.end;
 	}
 	if (err == NULL) {
@@ -566,13 +570,6 @@ walk_all(const struct walker *wk, struct evlist *out)
 	if (err) {
 		evlist_release(&gap.ev);
 		return err;
-	}
-	/* the events moved: point them at their own copies again */
-	for (i = 0; i < gap.ev.n; i++) {
-		struct event *e = &gap.ev.v[i];
-
-		e->row = e->row ? &e->row_copy : NULL;
-		e->w = e->w ? &e->w_copy : NULL;
 	}
 	*out = gap.ev;
 	return NULL;
@@ -655,8 +652,9 @@ done:
 	return err;
 }
 
+/* A new change of path, which it takes over (a malloc'ed string). */
 static struct mic_scan_change *
-add_change(struct mic_scan *scan, char kind, const char *path)
+add_change(struct mic_scan *scan, char kind, char *path)
 {
 	struct mic_scan_change *c;
 
@@ -667,7 +665,7 @@ add_change(struct mic_scan *scan, char kind, const char *path)
 	}
 	c = &scan->changes[scan->n++];
 	memset(c, 0, sizeof(*c));
-	c->c.path = mic_xstrdup(path);
+	c->c.path = path;
 	c->c.kind = kind;
 	c->c.lines_added = c->c.lines_removed = -1;
 	c->stat.path = c->c.path;
@@ -700,37 +698,43 @@ hash_event(void *arg, size_t i)
 	struct hashing *h = arg;
 	struct event *e = &h->ev[h->todo[i]];
 
-	return mic_scan_file(h->ws, e->w->path, h->store, &e->oid, &e->now,
+	return mic_scan_file(h->ws, e->path, h->store, &e->now.oid, &e->now,
 	    &e->lines);
 }
 
-/* Turn the events into changes and refresh rows, in path order. */
+/*
+ * Turn the events into changes and refresh rows, in path order. The
+ * events' paths move to the changes.
+ */
 static void
-settle(struct event *ev, size_t nev, int64_t scan_ns, struct mic_scan *out)
+settle(const struct mic_cache *cache, struct event *ev, size_t nev,
+    int64_t scan_ns, struct mic_scan *out)
 {
 	size_t i;
 
 	for (i = 0; i < nev; i++) {
 		struct event *e = &ev[i];
 		struct mic_scan_change *c;
+		struct mic_cache_row row;
 
-		if (e->w == NULL) {
-			c = add_change(out, 'D', e->row->path);
-			c->c.old_mode = e->row->mode;
-			c->c.old_oid = e->row->oid;
-			c->c.size = e->row->size;
+		if (e->row != NO_ROW)
+			mic_cache_get(cache, e->row, &row);
+		if (e->path == NULL) {
+			c = add_change(out, 'D', mic_xstrdup(row.path));
+			c->c.old_mode = row.mode;
+			c->c.old_oid = row.oid;
+			c->c.size = row.size;
 			continue;
 		}
-		if (e->hash) {
-			e->now.oid = e->oid;
+		if (e->hash)
 			e->now.racy = mic_scan_row_racy(e->now.mtime_ns,
 			    e->now.ctime_ns, scan_ns);
-		}
-		if (e->row == NULL) {
-			c = add_change(out, 'A', e->w->path);
+		if (e->row == NO_ROW) {
+			c = add_change(out, 'A', e->path);
+			e->path = NULL;
+			c->stat = e->now;
 			if (e->hash) {
-				c->stat = e->now;
-				c->c.new_oid = e->oid;
+				c->c.new_oid = e->now.oid;
 				c->hashed = 1;
 				if (e->lines >= -1) {
 					c->lines_known = 1;
@@ -738,35 +742,30 @@ settle(struct event *ev, size_t nev, int64_t scan_ns, struct mic_scan *out)
 					c->c.lines_removed = e->lines < 0 ?
 					    -1 : 0;
 				}
-			} else {
-				c->stat.mode = e->w->mode;
-				c->stat.size = e->w->size;
-				c->stat.mtime_ns = e->w->mtime_ns;
-				c->stat.ctime_ns = e->w->ctime_ns;
-				c->stat.ino = e->w->ino;
 			}
 			c->stat.path = c->c.path;
 			c->c.new_mode = c->stat.mode;
 			c->c.size = c->stat.size;
 			continue;
 		}
-		if (mic_oid_cmp(&e->oid, &e->row->oid) == 0 &&
-		    e->now.mode == e->row->mode) {
+		if (mic_oid_cmp(&e->now.oid, &row.oid) == 0 &&
+		    e->now.mode == row.mode) {
 			/* same content: only the stat data is new */
-			e->now.path = e->row->path;
-			if (e->now.racy != e->row->racy ||
-			    e->now.size != e->row->size ||
-			    e->now.mtime_ns != e->row->mtime_ns ||
-			    e->now.ctime_ns != e->row->ctime_ns ||
-			    e->now.ino != e->row->ino)
+			e->now.path = row.path;
+			if (e->now.racy != row.racy ||
+			    e->now.size != row.size ||
+			    e->now.mtime_ns != row.mtime_ns ||
+			    e->now.ctime_ns != row.ctime_ns ||
+			    e->now.ino != row.ino)
 				add_refresh(out, &e->now);
 			continue;
 		}
-		c = add_change(out, 'M', e->w->path);
-		c->c.old_mode = e->row->mode;
-		c->c.old_oid = e->row->oid;
+		c = add_change(out, 'M', e->path);
+		e->path = NULL;
+		c->c.old_mode = row.mode;
+		c->c.old_oid = row.oid;
 		c->c.new_mode = e->now.mode;
-		c->c.new_oid = e->oid;
+		c->c.new_oid = e->now.oid;
 		c->c.size = e->now.size;
 		c->hashed = 1;
 		c->stat = e->now;
@@ -892,7 +891,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 	h.store = mode == MIC_SCAN_STORE;
 	err = mic_parallel(ntodo, hash_event, &h);
 	if (err == NULL)
-		settle(ev.v, ev.n, scan_ns, out);
+		settle(out->cache, ev.v, ev.n, scan_ns, out);
 done:
 	free(h.todo);
 	evlist_release(&ev);
