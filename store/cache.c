@@ -70,6 +70,42 @@ mode_ok(unsigned mode)
 	return mode == 0100644u || mode == 0100755u || mode == 0120000u;
 }
 
+/*
+ * 1 when the len bytes at path are a path mic can track: no NUL, no
+ * empty, "." or ".." component (so no '/' at either end and no "//"),
+ * and not .mic or under it.
+ */
+static int
+path_ok(const char *path, size_t len)
+{
+	size_t i, start = 0;
+
+	if (len >= 4 && memcmp(path, ".mic", 4) == 0 &&
+	    (len == 4 || path[4] == '/'))
+		return 0;
+	for (i = 0; i <= len; i++) {
+		size_t n;
+
+		if (i < len && path[i] != '/') {
+			if (path[i] == '\0')
+				return 0;
+			continue;
+		}
+		n = i - start;
+		if (n == 0 || (n == 1 && path[start] == '.') ||
+		    (n == 2 && path[start] == '.' && path[start + 1] == '.'))
+			return 0;
+		start = i + 1;
+	}
+	return 1;
+}
+
+int
+mic_cache_path_ok(const char *path)
+{
+	return path_ok(path, strlen(path));
+}
+
 static void
 set_damaged(struct mic_cache *c, const char *why)
 {
@@ -106,8 +142,11 @@ index_rows(struct mic_cache *c)
 	c->position = (int64_t)get_u64(p + 8);
 	memcpy(c->root.hash, p + 16, MIC_OID_RAWSZ);
 	count = get_u64(p + HDR_COUNT);
-	if (c->position < 0 ||
-	    count > (c->maplen - HDR_SIZE) / (ROW_FIXED + 2)) {
+	if (c->position < 0) {
+		set_damaged(c, "a negative position");
+		return;
+	}
+	if (count > (c->maplen - HDR_SIZE) / (ROW_FIXED + 2)) {
 		set_damaged(c, "bad row count");
 		return;
 	}
@@ -132,8 +171,8 @@ index_rows(struct mic_cache *c)
 			return;
 		}
 		path = (const char *)p + ROW_FIXED;
-		if (memchr(path, '\0', plen) || path[plen] != '\0') {
-			set_damaged(c, "a path is not one string");
+		if (path[plen] != '\0' || !path_ok(path, plen)) {
+			set_damaged(c, "a row has a bad path");
 			return;
 		}
 		if (!mode_ok(get_u32(p + 4)) || p[8] > 1) {
@@ -354,7 +393,8 @@ mic_cache_write_row(struct mic_cache_writer *w,
 	size_t len = strlen(row->path);
 
 	/* BUG: callers hand rows over in order, each path once */
-	if (len == 0 || len > UINT32_MAX || !mode_ok(row->mode) ||
+	if (len > UINT32_MAX || !path_ok(row->path, len) ||
+	    !mode_ok(row->mode) ||
 	    (w->n > 0 && strcmp(w->last.data, row->path) >= 0))
 		abort();
 	put_u32(fixed, (uint32_t)len);

@@ -85,6 +85,9 @@ void mic_cache_get(const struct mic_cache *c, size_t i,
 /* Row i's path. */
 const char *mic_cache_path(const struct mic_cache *c, size_t i);
 
+/* 1 when a row may have path (see path_ok() in cache.c). */
+int mic_cache_path_ok(const char *path);
+
 /* Index of the first row whose path is >= path (bytewise). */
 size_t mic_cache_lower_bound(const struct mic_cache *c, const char *path);
 

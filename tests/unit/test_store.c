@@ -456,6 +456,56 @@ test_cache(void)
 	err = mic_cache_open(dir.data, &c);
 	ok(err == NULL && c->state == MIC_CACHE_DAMAGED, "bad magic: DAMAGED");
 	mic_cache_close(c);
+	/* headers and paths the format forbids */
+	{
+		static const struct {
+			int64_t position;
+			int root;
+			const char *path, *why;
+		} bad[] = {
+			{0, 1, "a", "a root at position 0"},
+			{-1, 1, "a", "a negative position"},
+			{1, 1, "..", "a row has a bad path"},
+			{1, 1, "a//b", "a row has a bad path"},
+			{1, 1, "a/./b", "a row has a bad path"},
+			{1, 1, "/a", "a row has a bad path"},
+			{1, 1, "a/", "a row has a bad path"},
+			{1, 1, ".mic/x", "a row has a bad path"},
+			{1, 1, ".mic", "a row has a bad path"},
+			{1, 1, "a\0b", "a row has a bad path"},
+		};
+		unsigned char buf[256];
+		size_t k;
+
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			size_t plen = strlen(bad[k].path), len;
+
+			if (k == sizeof(bad) / sizeof(bad[0]) - 1)
+				plen = 3;	/* "a", NUL, "b" */
+			memset(buf, 0, sizeof(buf));
+			memcpy(buf, "MICC\1\0\0\0", 8);
+			for (i = 0; i < 8; i++)
+				buf[8 + i] = (unsigned char)((uint64_t)
+				    bad[k].position >> (8 * i));
+			memset(buf + 16, bad[k].root, 32);
+			buf[48] = 1;			/* one row */
+			buf[56] = (unsigned char)plen;
+			buf[60] = 0xa4;			/* 0100644 */
+			buf[61] = 0x81;
+			memcpy(buf + 56 + 73, bad[k].path, plen);
+			len = 56 + 73 + plen + 1;
+			f = fopen(path.data, "w");
+			ok(f && fwrite(buf, 1, len, f) == len && fclose(f) == 0,
+			    "write a cache the format forbids");
+			err = mic_cache_open(dir.data, &c);
+			ok(err == NULL && c->state == MIC_CACHE_DAMAGED &&
+			    strcmp(c->why, bad[k].why) == 0, bad[k].why);
+			mic_cache_close(c);
+		}
+		ok(mic_cache_path_ok("a/.mic") && mic_cache_path_ok(".micx") &&
+		    mic_cache_path_ok("...") && !mic_cache_path_ok(""),
+		    "path checks: .mic only at the top; ... is a name");
+	}
 	mic_buf_release(&path);
 	mic_buf_release(&dir);
 }
