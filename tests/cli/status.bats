@@ -314,3 +314,27 @@ PY
 	run mic fsck
 	[ "$status" -eq 0 ]
 }
+
+@test "the walk pairs files with cache rows at every level, for any thread count" {
+	init_ws
+	mkdir -p a/b/c d/e gone/deep/er x-y z
+	for f in a/1 a/b/2 a/b/c/3 a/b-c a/b0 d/e/4 gone/5 gone/deep/er/6 \
+	    x-y/7 z/8 top was-file; do
+		echo "$f" >"$f"
+	done
+	mkdir was-dir && echo 9 >was-dir/9
+	for i in 1 2 3 4 5 6 7 8; do mkdir "zz$i" && echo "$i" >"zz$i/f"; done
+	land_all
+	rm -r gone was-file was-dir
+	mkdir was-file && echo new >was-file/inner
+	echo now-a-file >was-dir
+	echo changed >>a/b/c/3
+	echo new >a/b/new
+	echo new >d/e/5
+	rm z/8
+	echo new >0-first
+	want=$'No active session\nHead: @1\nA 0-first\nM a/b/c/3\nA a/b/new\nA d/e/5\nD gone/5\nD gone/deep/er/6\nA was-dir\nD was-dir/9\nD was-file\nA was-file/inner\nD z/8'
+	for t in 1 2 3 8; do
+		MIC_THREADS=$t prints "$want" status
+	done
+}
