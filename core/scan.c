@@ -975,11 +975,22 @@ mic_scan_save_refresh(struct mic_ws *ws, struct mic_scan *scan)
 	const struct mic_error *err;
 	struct mic_oid root;
 	int64_t head;
+	uint64_t reread = 0;
+	size_t i;
 	int has_root;
 
-	/* a rebuilt cache is written even with nothing new to say */
-	if (scan->cache == NULL ||
-	    (scan->nrefresh == 0 && !scan->cache->in_memory))
+	if (scan->cache == NULL)
+		return NULL;
+	/*
+	 * Rewriting the cache costs about its size in writes; keeping it
+	 * costs reading the refreshed files again at each scan (their bytes
+	 * plus a few system calls, counted as 4 KiB a file). Do the cheaper.
+	 * A rebuilt cache is always written: it saves reading every file.
+	 */
+	for (i = 0; i < scan->nrefresh; i++)
+		reread += (uint64_t)scan->refresh[i].size + 4096;
+	if (!scan->cache->in_memory &&
+	    reread <= (uint64_t)mic_cache_file_size(scan->cache))
 		return NULL;
 	err = mic_db_begin(ws->db);
 	if (err)

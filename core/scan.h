@@ -89,8 +89,9 @@ void mic_scan_release(struct mic_scan *scan);
 
 /*
  * Write the refresh rows of a finished scan to the cache, under the write
- * lock, unless there are none (and the cache was read from its file) or
- * the head moved since the scan. Best
+ * lock, unless the head moved since the scan, or the cache came from its
+ * file and re-reading the refreshed files costs less than rewriting it
+ * (their sizes, plus 4 KiB each, are at most the file's size). Best
  * effort for read-only commands: the caller may ignore the error (the
  * cache is only an optimisation).
  */

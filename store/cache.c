@@ -282,6 +282,12 @@ mic_cache_close(struct mic_cache *c)
 	free(c);
 }
 
+size_t
+mic_cache_file_size(const struct mic_cache *c)
+{
+	return c->map ? c->maplen : 0;
+}
+
 const char *
 mic_cache_path(const struct mic_cache *c, size_t i)
 {

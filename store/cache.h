@@ -82,6 +82,9 @@ void mic_cache_close(struct mic_cache *c);
 void mic_cache_get(const struct mic_cache *c, size_t i,
     struct mic_cache_row *row);
 
+/* The size of the file the rows were read from (0: none). */
+size_t mic_cache_file_size(const struct mic_cache *c);
+
 /* Row i's path. */
 const char *mic_cache_path(const struct mic_cache *c, size_t i);
 

@@ -338,3 +338,24 @@ PY
 		MIC_THREADS=$t prints "$want" status
 	done
 }
+
+@test "status rewrites the stat cache only when that costs less than re-reading" {
+	init_ws
+	mkdir d
+	for i in $(seq 1 400); do echo "$i" >"d/a-rather-long-file-name-to-make-the-cache-bigger-$i"; done
+	land_all
+	sleep 2.1	# out of the racy window
+	mic status >/dev/null
+	before=$(cache_dump)
+	# two files touched: 2 x 4 KiB to read again is less than the cache
+	[ "$(stat -c %s .mic/cache)" -gt 8200 ]
+	touch -d '2020-01-01' d/*-1 d/*-2
+	prints $'No active session\nHead: @1\nNo changes' status
+	[ "$(cache_dump)" = "$before" ]
+	prints $'No active session\nHead: @1\nNo changes' status
+	# all of them: reading 400 files again costs more than the cache
+	touch -d '2020-01-01' d/*
+	prints $'No active session\nHead: @1\nNo changes' status
+	run cache_dump
+	[ "$(awk -F'|' '$5 == "1577836800000000000"' <<<"$output" | wc -l)" = "400" ]
+}
