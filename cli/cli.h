@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../core/workspace.h"
+#include "../core/record.h"
 #include "../store/error.h"
 
 enum {
@@ -136,8 +136,9 @@ int cmd_complete(int argc, char **argv);
 
 /* Shared by show and status: JSON of a session row. */
 void mic_json_session(struct mic_json *j, const struct mic_session_row *s);
-
-
+/* Shared by status and session status: [{status, path}] of changes. */
+struct mic_changes;
+void mic_json_change_list(struct mic_json *j, const struct mic_changes *ch);
 
 /* How mic_cli_patches() prints. */
 enum mic_patch_format {
@@ -147,16 +148,11 @@ enum mic_patch_format {
 };
 
 /*
- * Print the changes rows (sorted by path) in the given format. When
- * from_disk, the new side of A and M rows is the working tree's file.
- * Only rows under one of the n_paths paths (root-relative; "" is all)
- * are printed when paths is not NULL. Returns an exit code.
+ * Print the changes ch (sorted by path) in the given format. Only
+ * changes under one of the n_paths paths (root-relative; "" is all) are
+ * printed when paths is not NULL. Returns an exit code.
  */
-int mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
-    size_t n, int from_disk, enum mic_patch_format fmt, char **paths,
-    size_t n_paths);
-
-/* Change rows of a scan (borrowing its paths), for mic_cli_patches(). */
-struct mic_scan;
-struct mic_change_row *mic_cli_scan_rows(const struct mic_scan *scan);
+struct mic_changes;
+int mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
+    enum mic_patch_format fmt, char **paths, size_t n_paths);
 #endif

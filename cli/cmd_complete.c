@@ -47,30 +47,21 @@ find_cmd(int argc, char **argv)
 }
 
 static void
-print_id(void *ctx, const char *id)
+print_name(void *ctx, const char *name)
 {
 	(void)ctx;
-	puts(id);
+	puts(name);
 }
 
 static void
 list_sessions(void)
 {
-	const struct mic_error *err;
-	struct mic_oid root;
 	struct mic_ws *ws;
-	int64_t head = 0, p;
-	int has_root;
 
 	/* stderr is the user's terminal while they press tab: keep quiet */
-	err = mic_ws_open(&ws);
-	if (err)
+	if (mic_ws_open(&ws))
 		return;
-	err = mic_db_head(ws->db, &head, &root, &has_root);
-	for (p = head; err == NULL && p > 0; p--)
-		printf("@%" PRId64 "\n", p);
-	if (err == NULL)
-		mic_db_session_ids(ws->db, print_id, NULL);
+	mic_record_names(ws, print_name, NULL);
 	mic_ws_close(ws);
 }
 

@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/patch.h"
-#include "../core/scan.h"
+#include "../core/record.h"
 #include "../core/session.h"
-#include "../core/tree.h"
 #include "../store/buf.h"
 #include "cli.h"
 
@@ -131,10 +129,11 @@ print_stat_bar(const char *path, int binary, size_t add, size_t del,
 }
 
 int
-mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
-    size_t n, int from_disk, enum mic_patch_format fmt, char **paths,
-    size_t n_paths)
+mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
+    enum mic_patch_format fmt, char **paths, size_t n_paths)
 {
+	const struct mic_change_row *rows = ch->v;
+	size_t n = ch->n;
 	const struct mic_error *err = NULL;
 	struct color_out co = {1, 0};
 	struct mic_diff_stat *stats = NULL;
@@ -147,7 +146,6 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
 	}
 	for (i = 0; i < n && err == NULL; i++) {
 		const struct mic_change_row *r = &rows[i];
-		struct mic_patch_side a = {0}, b = {0};
 
 		if (!path_selected(r->path, paths, n_paths))
 			continue;
@@ -157,15 +155,8 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
 			putchar('\n');
 			continue;
 		}
-		a.present = r->kind != 'A';
-		a.mode = r->old_mode;
-		a.oid = r->old_oid;
-		b.present = r->kind != 'D';
-		b.mode = r->new_mode;
-		b.oid = r->new_oid;
-		b.from_disk = from_disk && b.present;
 		if (fmt == MIC_PATCH_STAT) {
-			err = mic_patch_write(ws, r->path, &a, &b, NULL, NULL,
+			err = mic_changes_patch(ws, ch, i, NULL, NULL,
 			    &stats[i], &bins[i]);
 			if (err)
 				break;
@@ -178,7 +169,7 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
 				scale = stats[i].added + stats[i].removed;
 			continue;
 		}
-		err = mic_patch_write(ws, r->path, &a, &b, mic_color_enabled() ?
+		err = mic_changes_patch(ws, ch, i, mic_color_enabled() ?
 		    emit_color : emit_plain, &co, NULL, NULL);
 	}
 	if (err == NULL && fmt == MIC_PATCH_STAT && files > 0) {
@@ -198,29 +189,17 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_change_row *rows,
 	return MIC_EXIT_OK;
 }
 
-struct mic_change_row *
-mic_cli_scan_rows(const struct mic_scan *scan)
-{
-	struct mic_change_row *rows = mic_xcalloc(scan->n + 1, sizeof(*rows));
-	size_t i;
-
-	for (i = 0; i < scan->n; i++)
-		rows[i] = scan->changes[i].c;
-	return rows;
-}
-
 int
 cmd_diff(struct mic_args *args)
 {
 	const struct mic_error *err = NULL;
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_change_row *rows = NULL;
+	struct mic_changes ch = MIC_CHANGES_INIT;
 	struct mic_session_row s = {0};
 	enum mic_patch_format fmt = MIC_PATCH_FULL;
 	struct mic_ws *ws;
 	char **paths = NULL;
-	size_t n = 0, npaths = 0, i;
-	int nrev, rc = MIC_EXIT_OK, from_disk = 0, owned = 0;
+	size_t npaths = 0, i;
+	int nrev, rc = MIC_EXIT_OK;
 
 	if (mic_opt_count(args, "stat") && mic_opt_count(args, "name-status"))
 		return mic_cli_usage(args, "--stat and --name-status cannot be "
@@ -247,60 +226,29 @@ cmd_diff(struct mic_args *args)
 	}
 	if (nrev == 0) {
 		/* the working tree against the head */
-		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
-		if (err)
-			goto fail;
-		rows = mic_cli_scan_rows(&scan);
-		n = scan.n;
-		from_disk = 1;
+		err = mic_changes_working(ws, MIC_CHANGES_NAMES, &ch);
 	} else if (nrev == 1) {
 		err = mic_session_resolve(ws, args->argv[0], &s);
-		if (err)
-			goto fail;
-		if (s.status == MIC_SESSION_ACTIVE) {
-			err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
-			if (err)
-				goto fail;
-			rows = mic_cli_scan_rows(&scan);
-			n = scan.n;
-			from_disk = 1;
-		} else {
-			err = mic_db_changes(ws->db, s.id, &rows, &n);
-			owned = 1;
-			if (err)
-				goto fail;
-		}
+		if (err == NULL)
+			err = mic_changes_of_session(ws, &s, MIC_CHANGES_NAMES,
+			    &ch);
 	} else {
-		struct mic_oid ra, rb;
-		int64_t pa, pb;
-		int ha, hb;
-
-		err = mic_position_resolve(ws, args->argv[0], &pa, &ra, &ha);
-		if (err == NULL)
-			err = mic_position_resolve(ws, args->argv[1], &pb, &rb,
-			    &hb);
-		if (err == NULL)
-			err = mic_tree_diff(ws->store, ha ? &ra : NULL,
-			    hb ? &rb : NULL, &rows, &n);
-		owned = 1;
-		if (err)
-			goto fail;
+		err = mic_changes_between(ws, args->argv[0], args->argv[1],
+		    &ch);
 	}
+	if (err)
+		goto fail;
 	if (fmt == MIC_PATCH_FULL)
 		mic_pager_start();
-	rc = mic_cli_patches(ws, rows, n, from_disk, fmt, paths, npaths);
+	rc = mic_cli_patches(ws, &ch, fmt, paths, npaths);
 	goto done;
 fail:
 	rc = mic_cli_err(args, err);
 done:
-	if (owned)
-		mic_change_rows_free(rows, n);
-	else
-		free(rows);
+	mic_changes_release(&ch);
 	for (i = 0; paths && i < npaths; i++)
 		free(paths[i]);
 	free(paths);
-	mic_scan_release(&scan);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);
 	return rc;

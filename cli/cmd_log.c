@@ -27,7 +27,7 @@ parse_count(const char *s)
 int
 cmd_log(struct mic_args *args)
 {
-	const struct mic_error *err;
+	const struct mic_error *err = NULL;
 	struct mic_session_row *rows = NULL;
 	const char *nval = mic_opt_val(args, "max-count");
 	const char *pval = mic_opt_val(args, "path");
@@ -57,8 +57,8 @@ cmd_log(struct mic_args *args)
 	}
 	/* -n 0 lists nothing, after the same checks as any other log */
 	if (nval == NULL || limit > 0)
-		err = mic_db_log(ws->db, mic_opt_count(args, "all") > 0,
-		    path && *path ? path : NULL, limit, &rows, &n);
+		err = mic_record_log(ws, mic_opt_count(args, "all") > 0,
+		    path, limit, &rows, &n);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/scan.h"
+#include "../core/record.h"
 #include "../core/session.h"
 #include "../store/buf.h"
 #include "cli.h"
@@ -145,13 +145,13 @@ cmd_session_decide(struct mic_args *args)
 }
 
 static void
-count_kinds(const struct mic_scan *scan, size_t *a, size_t *m, size_t *d)
+count_kinds(const struct mic_changes *ch, size_t *a, size_t *m, size_t *d)
 {
 	size_t i;
 
 	*a = *m = *d = 0;
-	for (i = 0; i < scan->n; i++) {
-		switch (scan->changes[i].c.kind) {
+	for (i = 0; i < ch->n; i++) {
+		switch (ch->v[i].kind) {
 		case 'A': (*a)++; break;
 		case 'M': (*m)++; break;
 		default: (*d)++; break;
@@ -159,15 +159,32 @@ count_kinds(const struct mic_scan *scan, size_t *a, size_t *m, size_t *d)
 	}
 }
 
+/* The changes as [{status, path}] (status --json and session status). */
+void
+mic_json_change_list(struct mic_json *j, const struct mic_changes *ch)
+{
+	size_t i;
+
+	mic_json_arr(j);
+	for (i = 0; i < ch->n; i++) {
+		char k[2] = {ch->v[i].kind, '\0'};
+
+		mic_json_obj(j);
+		mic_json_kstr(j, "status", k);
+		mic_json_kstr(j, "path", ch->v[i].path);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+}
+
 int
 cmd_session_status(struct mic_args *args)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_message_row *msgs = NULL;
-	struct mic_decision_row *decs = NULL;
-	size_t nmsgs = 0, ndecs = 0, na, nm, nd, i;
+	struct mic_changes ch = MIC_CHANGES_INIT;
+	int64_t nmsgs = 0, ndecs = 0;
+	size_t na, nm, nd, i;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK;
 
@@ -179,24 +196,21 @@ cmd_session_status(struct mic_args *args)
 		return rc;
 	err = mic_session_active(ws, &s);
 	if (err == NULL)
-		err = mic_db_messages(ws->db, s.id, &msgs, &nmsgs);
+		err = mic_record_counts(ws, s.id, &nmsgs, &ndecs);
 	if (err == NULL)
-		err = mic_db_decisions(ws->db, s.id, &decs, &ndecs);
-	if (err == NULL)
-		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+		err = mic_changes_working(ws, MIC_CHANGES_STATUS, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
 	}
-	mic_scan_save_refresh(ws, &scan);	/* best effort */
-	count_kinds(&scan, &na, &nm, &nd);
+	count_kinds(&ch, &na, &nm, &nd);
 	if (mic_opt_count(args, "json")) {
 		struct mic_json *j = mic_json_new(stdout);
 
 		mic_json_obj(j);
 		mic_json_session(j, &s);
-		mic_json_kint(j, "messages", (int64_t)nmsgs);
-		mic_json_kint(j, "decisions", (int64_t)ndecs);
+		mic_json_kint(j, "messages", nmsgs);
+		mic_json_kint(j, "decisions", ndecs);
 		mic_json_key(j, "changes");
 		mic_json_obj(j);
 		mic_json_kint(j, "added", (int64_t)na);
@@ -204,16 +218,7 @@ cmd_session_status(struct mic_args *args)
 		mic_json_kint(j, "deleted", (int64_t)nd);
 		mic_json_obj_end(j);
 		mic_json_key(j, "files");
-		mic_json_arr(j);
-		for (i = 0; i < scan.n; i++) {
-			char k[2] = {scan.changes[i].c.kind, '\0'};
-
-			mic_json_obj(j);
-			mic_json_kstr(j, "status", k);
-			mic_json_kstr(j, "path", scan.changes[i].c.path);
-			mic_json_obj_end(j);
-		}
-		mic_json_arr_end(j);
+		mic_json_change_list(j, &ch);
 		mic_json_obj_end(j);
 		mic_json_free(j);
 		goto done;
@@ -225,18 +230,16 @@ cmd_session_status(struct mic_args *args)
 	printf("author    %s\n", s.author);
 	printf("started   %s\n", mic_fmt_date(s.created_ns));
 	printf("base      @%" PRId64 "\n", s.base_position);
-	printf("messages  %zu\n", nmsgs);
-	printf("decisions %zu\n", ndecs);
+	printf("messages  %" PRId64 "\n", nmsgs);
+	printf("decisions %" PRId64 "\n", ndecs);
 	printf("changes   %zu added, %zu modified, %zu deleted\n", na, nm, nd);
-	for (i = 0; i < scan.n; i++) {
-		printf("%c ", scan.changes[i].c.kind);
-		mic_print_path(stdout, scan.changes[i].c.path);
+	for (i = 0; i < ch.n; i++) {
+		printf("%c ", ch.v[i].kind);
+		mic_print_path(stdout, ch.v[i].path);
 		putchar('\n');
 	}
 done:
-	mic_message_rows_free(msgs, nmsgs);
-	mic_decision_rows_free(decs, ndecs);
-	mic_scan_release(&scan);
+	mic_changes_release(&ch);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);
 	return rc;
@@ -330,7 +333,7 @@ cmd_session_list(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_db_session_list(ws->db, status, &rows, &n);
+	err = mic_record_sessions(ws, status, &rows, &n);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;

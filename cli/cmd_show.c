@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/patch.h"
-#include "../core/scan.h"
+#include "../core/record.h"
 #include "../core/session.h"
 #include "cli.h"
 
@@ -223,49 +222,17 @@ print_text(const struct mic_session_row *s,
 	}
 }
 
-/*
- * Line counts of working changes (the scan leaves them unknown): the
- * new side is read from the working tree, as `mic diff` reads it.
- */
-static const struct mic_error *
-count_working_lines(struct mic_ws *ws, struct mic_change_row *rows, size_t n)
-{
-	const struct mic_error *err = NULL;
-	size_t i;
-
-	for (i = 0; i < n && err == NULL; i++) {
-		struct mic_change_row *r = &rows[i];
-		struct mic_patch_side a = {0}, b = {0};
-		struct mic_diff_stat st;
-		int binary;
-
-		a.present = r->kind != 'A';
-		a.mode = r->old_mode;
-		a.oid = r->old_oid;
-		b.present = r->kind != 'D';
-		b.mode = r->new_mode;
-		b.oid = r->new_oid;
-		b.from_disk = b.present;
-		err = mic_patch_write(ws, r->path, &a, &b, NULL, NULL, &st,
-		    &binary);
-		r->lines_added = binary ? -1 : (int64_t)st.added;
-		r->lines_removed = binary ? -1 : (int64_t)st.removed;
-	}
-	return err;
-}
-
 int
 cmd_show(struct mic_args *args)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_change_row *rows = NULL;
+	struct mic_changes ch = MIC_CHANGES_INIT;
 	struct mic_message_row *msgs = NULL;
 	struct mic_decision_row *decs = NULL;
-	size_t n = 0, nmsgs = 0, ndecs = 0;
+	size_t nmsgs = 0, ndecs = 0;
 	struct mic_ws *ws;
-	int rc = MIC_EXIT_OK, found = 0, live = 0;
+	int rc = MIC_EXIT_OK;
 
 	if (args->argc > 1)
 		return mic_cli_usage(args, "'mic show' takes at most one "
@@ -280,59 +247,33 @@ cmd_show(struct mic_args *args)
 			goto done;
 		}
 	} else {
-		int64_t head;
-		struct mic_oid root;
-		int has_root;
-
-		err = mic_db_session_active(ws->db, &s, &found);
-		if (err == NULL && !found)
-			err = mic_db_head(ws->db, &head, &root, &has_root);
-		if (err == NULL && !found && head > 0)
-			err = mic_db_session_at(ws->db, head, &s, &found);
-		if (err == NULL && !found)
-			err = mic_error_fmt(MIC_ERR_NOT_FOUND, "nothing to show: "
-			    "no active session and nothing landed yet");
+		err = mic_record_default_session(ws, &s);
 		if (err) {
 			rc = mic_cli_fail(err);
 			goto done;
 		}
 	}
-	live = s.status == MIC_SESSION_ACTIVE;
-	err = mic_db_messages(ws->db, s.id, &msgs, &nmsgs);
+	err = mic_record_conversation(ws, s.id, &msgs, &nmsgs, &decs, &ndecs);
 	if (err == NULL)
-		err = mic_db_decisions(ws->db, s.id, &decs, &ndecs);
-	if (err == NULL && live) {
-		err = mic_scan_run(ws, MIC_SCAN_HASH, &scan);
-		if (err == NULL) {
-			rows = mic_cli_scan_rows(&scan);
-			n = scan.n;
-			err = count_working_lines(ws, rows, n);
-		}
-	} else if (err == NULL) {
-		err = mic_db_changes(ws->db, s.id, &rows, &n);
-	}
+		err = mic_changes_of_session(ws, &s, MIC_CHANGES_LINES, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
 	}
 	if (mic_opt_count(args, "json")) {
-		print_json(&s, msgs, nmsgs, decs, ndecs, rows, n);
+		print_json(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
 		goto done;
 	}
 	mic_pager_start();
-	print_text(&s, msgs, nmsgs, decs, ndecs, rows, n);
-	if (mic_opt_count(args, "patch") && n > 0) {
+	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
+	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
-		rc = mic_cli_patches(ws, rows, n, live, MIC_PATCH_FULL, NULL, 0);
+		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, NULL, 0);
 	}
 done:
-	if (live)
-		free(rows);
-	else
-		mic_change_rows_free(rows, n);
+	mic_changes_release(&ch);
 	mic_message_rows_free(msgs, nmsgs);
 	mic_decision_rows_free(decs, ndecs);
-	mic_scan_release(&scan);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);
 	return rc;

@@ -7,7 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../core/scan.h"
+#include "../core/record.h"
 #include "../core/session.h"
 #include "cli.h"
 
@@ -16,12 +16,11 @@ cmd_status(struct mic_args *args)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_oid root;
+	struct mic_changes ch = MIC_CHANGES_INIT;
 	struct mic_ws *ws;
 	int64_t head = 0;
 	char pending[33] = "";
-	int rc = MIC_EXIT_OK, found = 0, has_root;
+	int rc = MIC_EXIT_OK, found = 0;
 	size_t i;
 
 	if (args->argc != 0)
@@ -29,18 +28,17 @@ cmd_status(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_db_session_active(ws->db, &s, &found);
+	err = mic_record_active(ws, &s, &found);
 	if (err == NULL)
 		err = mic_session_pending_restore(ws, pending);
 	if (err == NULL)
-		err = mic_db_head(ws->db, &head, &root, &has_root);
+		err = mic_record_head(ws, &head);
 	if (err == NULL)
-		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+		err = mic_changes_working(ws, MIC_CHANGES_STATUS, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
 	}
-	mic_scan_save_refresh(ws, &scan);	/* best effort */
 	if (mic_opt_count(args, "json")) {
 		struct mic_json *j = mic_json_new(stdout);
 
@@ -60,16 +58,7 @@ cmd_status(struct mic_args *args)
 		else
 			mic_json_null(j);
 		mic_json_key(j, "changes");
-		mic_json_arr(j);
-		for (i = 0; i < scan.n; i++) {
-			char k[2] = {scan.changes[i].c.kind, '\0'};
-
-			mic_json_obj(j);
-			mic_json_kstr(j, "status", k);
-			mic_json_kstr(j, "path", scan.changes[i].c.path);
-			mic_json_obj_end(j);
-		}
-		mic_json_arr_end(j);
+		mic_json_change_list(j, &ch);
 		mic_json_obj_end(j);
 		mic_json_free(j);
 		goto done;
@@ -86,19 +75,19 @@ cmd_status(struct mic_args *args)
 		    "was restored: run 'mic session abandon' to finish\n",
 		    pending);
 	printf("Head: @%" PRId64 "\n", head);
-	if (scan.n == 0)
+	if (ch.n == 0)
 		printf("No changes\n");
-	for (i = 0; i < scan.n; i++) {
-		const char *color = scan.changes[i].c.kind == 'D' ?
+	for (i = 0; i < ch.n; i++) {
+		const char *color = ch.v[i].kind == 'D' ?
 		    "\033[31m" : "\033[32m";
 
-		printf("%s%c%s ", mic_color(color), scan.changes[i].c.kind,
+		printf("%s%c%s ", mic_color(color), ch.v[i].kind,
 		    mic_color("\033[m"));
-		mic_print_path(stdout, scan.changes[i].c.path);
+		mic_print_path(stdout, ch.v[i].path);
 		putchar('\n');
 	}
 done:
-	mic_scan_release(&scan);
+	mic_changes_release(&ch);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);
 	return rc;

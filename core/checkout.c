@@ -13,43 +13,10 @@
 #include <unistd.h>
 
 #include "tree.h"
+#include "workspace_internal.h"
 
 #define LINK_MAX_SIZE (1024 * 1024)
 #define TMP_PREFIX ".mic-tmp-"
-
-int
-mic_checkout_path_ok(const char *path)
-{
-	const char *p = path;
-
-	if (*p == '\0')
-		return 0;
-	if (strcmp(p, ".mic") == 0 || strncmp(p, ".mic/", 5) == 0)
-		return 0;
-	while (*p) {
-		const char *slash = strchr(p, '/');
-		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-
-		if (len == 0 || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		p += len;
-		if (*p == '/') {
-			p++;
-			if (*p == '\0')
-				return 0;
-		}
-	}
-	return 1;
-}
-
-static void
-abs_path(struct mic_ws *ws, const char *path, struct mic_buf *out)
-{
-	mic_buf_reset(out);
-	mic_buf_addf(out, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
-	    path);
-}
 
 /*
  * Check that every folder above path is a real folder (not a symlink),
@@ -65,7 +32,8 @@ check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
 	struct stat st;
 
 	*missing = 0;
-	mic_buf_addstr(&abs, strcmp(ws->root, "/") ? ws->root : "");
+	mic_ws_abspath(ws, "", &abs);
+	mic_buf_truncate(&abs, abs.len - 1);	/* no trailing slash */
 	while ((slash = strchr(p, '/')) != NULL) {
 		mic_buf_addch(&abs, '/');
 		mic_buf_add(&abs, p, (size_t)(slash - p));
@@ -102,7 +70,7 @@ prune_parents(struct mic_ws *ws, const char *path)
 	struct mic_buf abs = MIC_BUF_INIT;
 	char *slash;
 
-	abs_path(ws, path, &abs);
+	mic_ws_abspath(ws, path, &abs);
 	while ((slash = strrchr(abs.data, '/')) != NULL &&
 	    (size_t)(slash - abs.data) > strlen(ws->root)) {
 		*slash = '\0';
@@ -122,15 +90,14 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 	struct stat st;
 	char *slash;
 	int fd = -1, missing;
-	mode_t mask;
 
-	if (!mic_checkout_path_ok(path))
+	if (!mic_path_ok(path, strlen(path)))
 		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write "
 		    "unsafe path %s", mic_error_quote(path));
 	err = check_parents(ws, path, 1, &missing);
 	if (err)
 		return err;
-	abs_path(ws, path, &abs);
+	mic_ws_abspath(ws, path, &abs);
 	if (lstat(abs.data, &st) == 0 && S_ISDIR(st.st_mode)) {
 		/* a folder in the way: only an empty one may go */
 		if (rmdir(abs.data) == -1) {
@@ -164,10 +131,8 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 		err = mic_store_copy_to_fd(ws->store, oid, fd, tmp.data);
 		if (err)
 			goto fail;
-		mask = umask(0);
-		umask(mask);
 		if (fchmod(fd, (mode == MIC_MODE_EXEC ? 0777 : 0666) &
-		    ~mask) == -1) {
+		    ~mic_umask()) == -1) {
 			err = mic_error_errno("chmod", tmp.data);
 			goto fail;
 		}
@@ -206,8 +171,7 @@ remove_stale_temps(struct mic_ws *ws, const char *dir)
 	size_t len;
 	DIR *d;
 
-	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
-	    dir);
+	mic_ws_abspath(ws, dir, &abs);
 	d = opendir(abs.data);
 	if (d == NULL) {
 		mic_buf_release(&abs);
@@ -234,7 +198,8 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!mic_checkout_path_ok(changes[i].path)) {
+		if (!mic_path_ok(changes[i].path,
+		    strlen(changes[i].path))) {
 			err = mic_error_fmt(MIC_ERR_CORRUPT, "refusing to "
 			    "write unsafe path %s",
 			    mic_error_quote(changes[i].path));
@@ -271,7 +236,8 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 			goto done;
 		if (missing)
 			continue;
-		abs_path(ws, changes[i].path, &abs);
+		mic_buf_reset(&abs);
+		mic_ws_abspath(ws, changes[i].path, &abs);
 		if (lstat(abs.data, &st) == -1) {
 			if (errno == ENOENT)
 				continue;

@@ -27,7 +27,4 @@ const struct mic_error *mic_checkout_revert(struct mic_ws *ws,
 const struct mic_error *mic_checkout_file(struct mic_ws *ws, const char *path,
     unsigned mode, const struct mic_oid *oid);
 
-/* 1 when path is a safe relative path to write in a workspace. */
-int mic_checkout_path_ok(const char *path);
-
 #endif

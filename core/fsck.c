@@ -11,6 +11,7 @@
 
 #include "../store/cache.h"
 #include "tree.h"
+#include "workspace_internal.h"
 
 struct fsck {
 	struct mic_ws *ws;

@@ -12,6 +12,7 @@
 #include "scan.h"
 #include "session.h"
 #include "tree.h"
+#include "workspace_internal.h"
 
 #define ABBREV 12
 

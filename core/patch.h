@@ -18,6 +18,7 @@
 #ifndef MIC_PATCH_H
 #define MIC_PATCH_H
 
+#include "../store/object.h"
 #include "diff.h"
 #include "workspace.h"
 

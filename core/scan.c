@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ignore.h"
+#include "workspace_internal.h"
 #include "pool.h"
 #include "tree.h"
 
@@ -586,30 +587,19 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 
 	if (lines)
 		*lines = -2;
-	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
-	    path);
+	mic_ws_abspath(ws, path, &abs);
 	if (lstat(abs.data, &st) == -1) {
 		err = mic_error_errno("stat", abs.data);
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		size_t cap = (size_t)st.st_size + 1;
-		ssize_t n;
-
-		for (;;) {
-			mic_buf_grow(&target, cap);
-			n = readlink(abs.data, target.data, cap);
-			if (n == -1) {
-				err = mic_error_errno("readlink", abs.data);
-				goto done;
-			}
-			if ((size_t)n < cap)
-				break;
-			cap *= 2;
+		if (mic_buf_readlink(&target, abs.data,
+		    (size_t)st.st_size) == -1) {
+			err = mic_error_errno("readlink", abs.data);
+			goto done;
 		}
-		target.len = (size_t)n;
 		fill_stat(stat, &st);
-		stat->size = (int64_t)n;
+		stat->size = (int64_t)target.len;
 		if (store)
 			err = mic_store_put(ws->store, MIC_OBJ_BLOB,
 			    target.data, target.len, oid);
@@ -868,7 +858,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 
 	mic_cache_close(out->cache);
 	out->cache = NULL;
-	mic_buf_addf(&abs, "%s/.micignore", ws->root);
+	mic_ws_abspath(ws, ".micignore", &abs);
 	err = mic_ignore_load(abs.data, &ig);
 	if (err)
 		goto done;
@@ -877,7 +867,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
 		goto done;
 	wk.ig = ig;
 	wk.cache = out->cache;
-	wk.root = strcmp(ws->root, "/") ? ws->root : "";
+	wk.root = mic_ws_root_prefix(ws);
 	wk.hash_added = mode != MIC_SCAN_STATUS;
 	err = walk_all(&wk, &ev);
 	if (err)

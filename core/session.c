@@ -15,6 +15,7 @@
 #include "pool.h"
 #include "scan.h"
 #include "tree.h"
+#include "workspace_internal.h"
 
 #define BINARY_PROBE 8000
 

@@ -43,18 +43,11 @@ entry_cmp(const void *pa, const void *pb)
 	    b->mode == MIC_MODE_DIR);
 }
 
-int
-mic_tree_name_ok(const char *name)
-{
-	return name[0] != '\0' && strcmp(name, ".") != 0 &&
-	    strcmp(name, "..") != 0 && strchr(name, '/') == NULL;
-}
-
+/* A tree entry's mode: a file's or a folder's. */
 static int
 mode_ok(unsigned mode)
 {
-	return mode == MIC_MODE_FILE || mode == MIC_MODE_EXEC ||
-	    mode == MIC_MODE_LINK || mode == MIC_MODE_DIR;
+	return mic_mode_is_file(mode) || mode == MIC_MODE_DIR;
 }
 
 static void
@@ -126,7 +119,8 @@ mic_tree_parse(const char *data, size_t len, const char *what,
 		if (!mode_ok(mode))
 			goto bad;
 		tree_add(tree, mode, p, (size_t)(nul - p), &oid);
-		if (!mic_tree_name_ok(tree->entries[tree->n - 1].name))
+		if (!mic_path_name_ok(tree->entries[tree->n - 1].name,
+		    strlen(tree->entries[tree->n - 1].name)))
 			goto bad;
 		if (tree->n > 1 && entry_cmp(&tree->entries[tree->n - 2],
 		    &tree->entries[tree->n - 1]) >= 0)

@@ -17,11 +17,8 @@
 #include <stddef.h>
 
 #include "../store/object.h"
+#include "../store/path.h"
 
-#define MIC_MODE_FILE 0100644u
-#define MIC_MODE_EXEC 0100755u
-#define MIC_MODE_LINK 0120000u
-#define MIC_MODE_DIR 0040000u
 
 struct mic_tree_entry {
 	unsigned mode;
@@ -40,9 +37,6 @@ void mic_tree_release(struct mic_tree *tree);
 
 /* Compare names in git's tree order; dir_a/dir_b say which are folders. */
 int mic_tree_name_cmp(const char *a, int dir_a, const char *b, int dir_b);
-
-/* 1 when name may appear in a tree: not empty, ".", ".." or with '/'. */
-int mic_tree_name_ok(const char *name);
 
 /*
  * Parse a tree object's content, checking that every entry has a known

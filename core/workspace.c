@@ -2,7 +2,7 @@
  * workspace.c - create, find and open workspaces; settings; see
  * workspace.h.
  */
-#include "workspace.h"
+#include "workspace_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../store/buf.h"
+#include "../store/path.h"
 
 int64_t
 mic_now_ns(void)
@@ -137,7 +138,6 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 	    final = MIC_BUF_INIT;
 	struct mic_db *db = NULL;
 	struct stat st;
-	mode_t mask;
 
 	if (org && (err = mic_ws_check_names(org, project)) != NULL)
 		return err;
@@ -152,9 +152,7 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 		err = mic_error_errno("create", tmp.data);
 		goto out;
 	}
-	mask = umask(0);
-	umask(mask);
-	if (chmod(tmp.data, 0777 & ~mask) == -1) {
+	if (chmod(tmp.data, 0777 & ~mic_umask()) == -1) {
 		err = mic_error_errno("chmod", tmp.data);
 		goto fail;
 	}
@@ -268,6 +266,21 @@ done:
 	else
 		*out = ws;
 	return err;
+}
+
+const char *
+mic_ws_root_prefix(const struct mic_ws *ws)
+{
+	return strcmp(ws->root, "/") ? ws->root : "";
+}
+
+void
+mic_ws_abspath(const struct mic_ws *ws, const char *path,
+    struct mic_buf *out)
+{
+	mic_buf_addstr(out, mic_ws_root_prefix(ws));
+	mic_buf_addch(out, '/');
+	mic_buf_addstr(out, path);
 }
 
 void
@@ -425,8 +438,8 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 			p++;
 	}
 	mic_buf_release(&in);
-	if (strcmp(mic_buf_str(&res), ".mic") == 0 ||
-	    strncmp(mic_buf_str(&res), ".mic/", 5) == 0) {
+	/* normalised, it can only fail by naming .mic */
+	if (res.len && !mic_path_ok(res.data, res.len)) {
 		mic_buf_release(&res);
 		return mic_error_fmt(MIC_ERR_INPUT, "%s is inside .mic/, which "
 		    "mic does not track", mic_error_quote(arg));

@@ -4,7 +4,7 @@
  *
  *	struct mic_ws *ws;
  *	err = mic_ws_open(&ws);		// walks up from the current folder
- *	... ws->db, ws->store, ws->root ...
+ *	err = mic_session_start(ws, ...);	// or any other core call
  *	mic_ws_close(ws);
  *
  * Layout of .mic/: mic.db (SQLite index), objects/ (the object store),
@@ -15,16 +15,10 @@
 
 #include <stdint.h>
 
-#include "../store/db.h"
-#include "../store/object.h"
+#include "../store/error.h"
 
-struct mic_ws {
-	char *root;	/* absolute path of the workspace folder */
-	char *micdir;	/* root + "/.mic" */
-	char *prefix;	/* current folder relative to root: "" or "a/b/" */
-	struct mic_db *db;
-	struct mic_store *store;
-};
+/* An open workspace; its inside is core's (workspace_internal.h). */
+struct mic_ws;
 
 /*
  * Create .mic/ in folder dir (refusing when one exists there) with an

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 die_nomem(size_t n)
@@ -232,4 +233,30 @@ void
 mic_buf_add_quoted(struct mic_buf *b, const char *s)
 {
 	mic_buf_add_quoted_prefix(b, "", s);
+}
+
+int
+mic_buf_readlink(struct mic_buf *b, const char *path, size_t hint)
+{
+	size_t cap = hint < 63 ? 64 : hint + 1;
+
+	for (;;) {
+		ssize_t n;
+
+		mic_buf_reset(b);
+		mic_buf_grow(b, cap);
+		n = readlink(path, b->data, cap);
+		if (n == -1) {
+			b->data[0] = '\0';
+			return -1;
+		}
+		if ((size_t)n < cap) {
+			b->len = (size_t)n;
+			b->data[n] = '\0';
+			return 0;
+		}
+		if (cap > SIZE_MAX / 2)
+			die_nomem(SIZE_MAX);
+		cap *= 2;
+	}
 }

@@ -36,6 +36,15 @@ void mic_buf_addf(struct mic_buf *b, const char *fmt, ...)
 void mic_buf_vaddf(struct mic_buf *b, const char *fmt, va_list ap);
 void mic_buf_truncate(struct mic_buf *b, size_t len);
 
+/*
+ * Replace b's content with the target of symlink path, read with
+ * readlink() (never followed). hint is the expected length (lstat's
+ * st_size); the buffer grows until the target fits, so a target that
+ * changed length since the lstat is still read whole. Returns 0, or -1
+ * with errno set (b is then empty).
+ */
+int mic_buf_readlink(struct mic_buf *b, const char *path, size_t hint);
+
 /* Return data and hand ownership to the caller (free() it); b is reset. */
 char *mic_buf_detach(struct mic_buf *b);
 

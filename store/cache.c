@@ -63,49 +63,6 @@ get_u64(const unsigned char *p)
 	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-/* git's file modes, the only ones a row may have */
-static int
-mode_ok(unsigned mode)
-{
-	return mode == 0100644u || mode == 0100755u || mode == 0120000u;
-}
-
-/*
- * 1 when the len bytes at path are a path mic can track: no NUL, no
- * empty, "." or ".." component (so no '/' at either end and no "//"),
- * and not .mic or under it.
- */
-static int
-path_ok(const char *path, size_t len)
-{
-	size_t i, start = 0;
-
-	if (len >= 4 && memcmp(path, ".mic", 4) == 0 &&
-	    (len == 4 || path[4] == '/'))
-		return 0;
-	for (i = 0; i <= len; i++) {
-		size_t n;
-
-		if (i < len && path[i] != '/') {
-			if (path[i] == '\0')
-				return 0;
-			continue;
-		}
-		n = i - start;
-		if (n == 0 || (n == 1 && path[start] == '.') ||
-		    (n == 2 && path[start] == '.' && path[start + 1] == '.'))
-			return 0;
-		start = i + 1;
-	}
-	return 1;
-}
-
-int
-mic_cache_path_ok(const char *path)
-{
-	return path_ok(path, strlen(path));
-}
-
 static void
 set_damaged(struct mic_cache *c, const char *why)
 {
@@ -171,11 +128,11 @@ index_rows(struct mic_cache *c)
 			return;
 		}
 		path = (const char *)p + ROW_FIXED;
-		if (path[plen] != '\0' || !path_ok(path, plen)) {
+		if (path[plen] != '\0' || !mic_path_ok(path, plen)) {
 			set_damaged(c, "a row has a bad path");
 			return;
 		}
-		if (!mode_ok(get_u32(p + 4)) || p[8] > 1) {
+		if (!mic_mode_is_file(get_u32(p + 4)) || p[8] > 1) {
 			set_damaged(c, "a row has a bad mode or flag");
 			return;
 		}
@@ -399,8 +356,8 @@ mic_cache_write_row(struct mic_cache_writer *w,
 	size_t len = strlen(row->path);
 
 	/* BUG: callers hand rows over in order, each path once */
-	if (len > UINT32_MAX || !path_ok(row->path, len) ||
-	    !mode_ok(row->mode) ||
+	if (len > UINT32_MAX || !mic_path_ok(row->path, len) ||
+	    !mic_mode_is_file(row->mode) ||
 	    (w->n > 0 && strcmp(w->last.data, row->path) >= 0))
 		abort();
 	put_u32(fixed, (uint32_t)len);

@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "object.h"
+#include "path.h"
 
 /*
  * A row: a file of the head with what lstat() said when its content was
@@ -87,9 +88,6 @@ size_t mic_cache_file_size(const struct mic_cache *c);
 
 /* Row i's path. */
 const char *mic_cache_path(const struct mic_cache *c, size_t i);
-
-/* 1 when a row may have path (see path_ok() in cache.c). */
-int mic_cache_path_ok(const char *path);
 
 /* Index of the first row whose path is >= path (bytewise). */
 size_t mic_cache_lower_bound(const struct mic_cache *c, const char *path);

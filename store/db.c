@@ -1263,8 +1263,7 @@ migrate_cache_to_file(struct mic_db *db)
 		r.ino = sqlite3_column_int64(st, 6);
 		r.racy = sqlite3_column_int(st, 7) != 0;
 		if (col_oid(st, 2, &r.oid) && strlen(r.path) == len &&
-		    mic_cache_path_ok(r.path) && (r.mode == 0100644u ||
-		    r.mode == 0100755u || r.mode == 0120000u))
+		    mic_path_ok(r.path, len) && mic_mode_is_file(r.mode))
 			err = mic_cache_write_row(w, &r);
 		free(r.path);
 	}

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* syncfs() */
 #endif
 #include "object.h"
+#include "path.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -256,7 +257,6 @@ mic_store_open(const char *objdir, struct mic_store **out)
 {
 	struct mic_store *s;
 	struct stat st;
-	mode_t mask;
 
 	*out = NULL;
 	if (stat(objdir, &st) == -1)
@@ -266,9 +266,7 @@ mic_store_open(const char *objdir, struct mic_store **out)
 		    "object store %s is not a folder", mic_error_quote(objdir));
 	s = mic_xcalloc(1, sizeof(*s));
 	s->objdir = mic_xstrdup(objdir);
-	mask = umask(0);
-	umask(mask);
-	s->file_mode = 0444 & ~mask;
+	s->file_mode = 0444 & ~mic_umask();
 	*out = s;
 	return NULL;
 }

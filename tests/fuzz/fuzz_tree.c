@@ -2,7 +2,7 @@
  * fuzz_tree.c - the tree object parser, mic_tree_parse() (core/tree.c).
  *
  * The input is a tree object's content. When it parses, what must hold:
- *   - every entry has a known mode and a name mic_tree_name_ok() accepts;
+ *   - every entry has a known mode and a name mic_path_name_ok() accepts;
  *   - entries are strictly sorted by mic_tree_name_cmp() (git's order);
  *   - no two entries share a name (a file and a folder "a" cannot both be
  *     in one folder, even when "a-" sorts between them);
@@ -148,7 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_ASSERT(mode_ok(e->mode), "entry %zu has mode %o", i,
 		    e->mode);
-		FUZZ_ASSERT(mic_tree_name_ok(e->name), "entry %zu has a bad "
+		FUZZ_ASSERT(mic_path_name_ok(e->name, strlen(e->name)), "entry %zu has a bad "
 		    "name", i);
 		if (i > 0) {
 			const struct mic_tree_entry *p = &tree.entries[i - 1];

@@ -502,8 +502,8 @@ test_cache(void)
 			    strcmp(c->why, bad[k].why) == 0, bad[k].why);
 			mic_cache_close(c);
 		}
-		ok(mic_cache_path_ok("a/.mic") && mic_cache_path_ok(".micx") &&
-		    mic_cache_path_ok("...") && !mic_cache_path_ok(""),
+		ok(mic_path_ok("a/.mic", 6) && mic_path_ok(".micx", 5) &&
+		    mic_path_ok("...", 3) && !mic_path_ok("", 0),
 		    "path checks: .mic only at the top; ... is a name");
 	}
 	mic_buf_release(&path);

@@ -1,0 +1,286 @@
+/*
+ * record.c - reading the record for the commands; see record.h.
+ */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patch.h"
+#include "scan.h"
+#include "session.h"
+#include "tree.h"
+#include "workspace_internal.h"
+
+void
+mic_changes_release(struct mic_changes *ch)
+{
+	if (ch->scan) {
+		free(ch->v);	/* the paths are the scan's */
+		mic_scan_release(ch->scan);
+		free(ch->scan);
+	} else {
+		mic_change_rows_free(ch->v, ch->n);
+	}
+	ch->v = NULL;
+	ch->n = 0;
+	ch->from_disk = 0;
+	ch->scan = NULL;
+}
+
+/*
+ * Line counts of working changes (the scan leaves them unknown): the
+ * new side is read from the working tree, as mic diff reads it.
+ */
+static const struct mic_error *
+count_working_lines(struct mic_ws *ws, struct mic_changes *ch)
+{
+	const struct mic_error *err = NULL;
+	size_t i;
+
+	for (i = 0; i < ch->n && err == NULL; i++) {
+		struct mic_change_row *r = &ch->v[i];
+		struct mic_diff_stat st;
+		int binary;
+
+		err = mic_changes_patch(ws, ch, i, NULL, NULL, &st, &binary);
+		r->lines_added = binary ? -1 : (int64_t)st.added;
+		r->lines_removed = binary ? -1 : (int64_t)st.removed;
+	}
+	return err;
+}
+
+const struct mic_error *
+mic_changes_working(struct mic_ws *ws, enum mic_changes_detail detail,
+    struct mic_changes *ch)
+{
+	const struct mic_error *err;
+	struct mic_scan *scan = mic_xcalloc(1, sizeof(*scan));
+	size_t i;
+
+	*scan = (struct mic_scan)MIC_SCAN_INIT;
+	err = mic_scan_run(ws, detail == MIC_CHANGES_LINES ? MIC_SCAN_HASH :
+	    MIC_SCAN_STATUS, scan);
+	if (err) {
+		mic_scan_release(scan);
+		free(scan);
+		return err;
+	}
+	if (detail == MIC_CHANGES_STATUS)
+		mic_scan_save_refresh(ws, scan);	/* best effort */
+	ch->scan = scan;
+	ch->n = scan->n;
+	ch->from_disk = 1;
+	ch->v = mic_xcalloc(scan->n + 1, sizeof(*ch->v));
+	for (i = 0; i < scan->n; i++)
+		ch->v[i] = scan->changes[i].c;
+	if (detail == MIC_CHANGES_LINES) {
+		err = count_working_lines(ws, ch);
+		if (err)
+			mic_changes_release(ch);
+	}
+	return err;
+}
+
+const struct mic_error *
+mic_changes_of_session(struct mic_ws *ws, const struct mic_session_row *s,
+    enum mic_changes_detail detail, struct mic_changes *ch)
+{
+	if (s->status == MIC_SESSION_ACTIVE)
+		return mic_changes_working(ws, detail, ch);
+	return mic_db_changes(ws->db, s->id, &ch->v, &ch->n);
+}
+
+const struct mic_error *
+mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
+    struct mic_changes *ch)
+{
+	const struct mic_error *err;
+	struct mic_oid ra, rb;
+	int64_t pa, pb;
+	int ha, hb;
+
+	err = mic_position_resolve(ws, a, &pa, &ra, &ha);
+	if (err == NULL)
+		err = mic_position_resolve(ws, b, &pb, &rb, &hb);
+	if (err == NULL)
+		err = mic_tree_diff(ws->store, ha ? &ra : NULL, hb ? &rb : NULL,
+		    &ch->v, &ch->n);
+	return err;
+}
+
+const struct mic_error *
+mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
+    int *binary)
+{
+	const struct mic_change_row *r = &ch->v[i];
+	struct mic_patch_side a = {0}, b = {0};
+	struct mic_diff_stat st_unused;
+	int bin_unused;
+
+	a.present = r->kind != 'A';
+	a.mode = r->old_mode;
+	a.oid = r->old_oid;
+	b.present = r->kind != 'D';
+	b.mode = r->new_mode;
+	b.oid = r->new_oid;
+	b.from_disk = ch->from_disk && b.present;
+	return mic_patch_write(ws, r->path, &a, &b, emit, ctx,
+	    stat ? stat : &st_unused, binary ? binary : &bin_unused);
+}
+
+const struct mic_error *
+mic_record_head(struct mic_ws *ws, int64_t *position)
+{
+	struct mic_oid root;
+	int has_root;
+
+	return mic_db_head(ws->db, position, &root, &has_root);
+}
+
+const struct mic_error *
+mic_record_active(struct mic_ws *ws, struct mic_session_row *s, int *found)
+{
+	return mic_db_session_active(ws->db, s, found);
+}
+
+const struct mic_error *
+mic_record_default_session(struct mic_ws *ws, struct mic_session_row *s)
+{
+	const struct mic_error *err;
+	int64_t head = 0;
+	int found;
+
+	err = mic_db_session_active(ws->db, s, &found);
+	if (err == NULL && !found)
+		err = mic_record_head(ws, &head);
+	if (err == NULL && !found && head > 0)
+		err = mic_db_session_at(ws->db, head, s, &found);
+	if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "nothing to show: no "
+		    "active session and nothing landed yet");
+	return err;
+}
+
+const struct mic_error *
+mic_record_sessions(struct mic_ws *ws, enum mic_session_status status,
+    struct mic_session_row **rows, size_t *n)
+{
+	return mic_db_session_list(ws->db, status, rows, n);
+}
+
+const struct mic_error *
+mic_record_log(struct mic_ws *ws, int with_abandoned, const char *path,
+    int64_t limit, struct mic_session_row **rows, size_t *n)
+{
+	return mic_db_log(ws->db, with_abandoned, path && *path ? path : NULL,
+	    limit, rows, n);
+}
+
+const struct mic_error *
+mic_record_conversation(struct mic_ws *ws, const char *id,
+    struct mic_message_row **msgs, size_t *nmsgs,
+    struct mic_decision_row **decs, size_t *ndecs)
+{
+	const struct mic_error *err = NULL;
+
+	if (msgs)
+		err = mic_db_messages(ws->db, id, msgs, nmsgs);
+	if (err == NULL && decs)
+		err = mic_db_decisions(ws->db, id, decs, ndecs);
+	if (err && msgs) {
+		mic_message_rows_free(*msgs, *nmsgs);
+		*msgs = NULL;
+		*nmsgs = 0;
+	}
+	return err;
+}
+
+const struct mic_error *
+mic_record_counts(struct mic_ws *ws, const char *id, int64_t *nmsgs,
+    int64_t *ndecs)
+{
+	struct mic_message_row *m = NULL;
+	struct mic_decision_row *d = NULL;
+	size_t nm = 0, nd = 0;
+	const struct mic_error *err;
+
+	err = mic_record_conversation(ws, id, &m, &nm, &d, &nd);
+	*nmsgs = (int64_t)nm;
+	*ndecs = (int64_t)nd;
+	mic_message_rows_free(m, nm);
+	mic_decision_rows_free(d, nd);
+	return err;
+}
+
+struct names_ctx {
+	void (*fn)(void *ctx, const char *name);
+	void *ctx;
+};
+
+static void
+name_id(void *arg, const char *id)
+{
+	struct names_ctx *nc = arg;
+
+	nc->fn(nc->ctx, id);
+}
+
+const struct mic_error *
+mic_record_names(struct mic_ws *ws, void (*fn)(void *ctx, const char *name),
+    void *ctx)
+{
+	const struct mic_error *err;
+	struct names_ctx nc = {fn, ctx};
+	int64_t head = 0, p;
+	char pos[32];
+
+	err = mic_record_head(ws, &head);
+	for (p = head; err == NULL && p > 0; p--) {
+		snprintf(pos, sizeof(pos), "@%lld", (long long)p);
+		fn(ctx, pos);
+	}
+	if (err == NULL)
+		err = mic_db_session_ids(ws->db, name_id, &nc);
+	return err;
+}
+
+const struct mic_error *
+mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname,
+    int fd, const char *fdname)
+{
+	const struct mic_error *err;
+	struct mic_oid root, oid;
+	char *path = NULL;
+	unsigned mode = 0;
+	int64_t pos;
+	int has_root = 0, found = 0;
+
+	err = mic_ws_path(ws, arg, &path);
+	if (err == NULL && posname)
+		err = mic_position_resolve(ws, posname, &pos, &root, &has_root);
+	else if (err == NULL)
+		err = mic_db_head(ws->db, &pos, &root, &has_root);
+	if (err)
+		goto done;
+	if (*path == '\0') {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is the workspace "
+		    "root, not a file", mic_error_quote(arg));
+		goto done;
+	}
+	err = mic_tree_lookup(ws->store, has_root ? &root : NULL, path, &mode,
+	    &oid, &found);
+	if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "%s does not exist at "
+		    "@%lld", mic_error_quote(path), (long long)pos);
+	else if (err == NULL && mode == MIC_MODE_DIR)
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is a folder at @%lld",
+		    mic_error_quote(path), (long long)pos);
+	if (err == NULL)
+		err = mic_store_copy_to_fd(ws->store, &oid, fd, fdname);
+done:
+	free(path);
+	return err;
+}

@@ -1,0 +1,145 @@
+/*
+ * record.h - reading what a workspace recorded, for the commands that
+ * print it: the head, sessions with their conversation and decisions,
+ * the changes of the working tree, of a session or between two
+ * positions, their patches, and a file as it was at a position.
+ *
+ *	struct mic_changes ch = MIC_CHANGES_INIT;
+ *	err = mic_changes_of_session(ws, &s, 0, &ch);
+ *	for (i = 0; i < ch.n; i++)
+ *		err = mic_changes_patch(ws, &ch, i, emit, ctx, &st, &bin);
+ *	mic_changes_release(&ch);
+ *
+ * This is the one door through which cli/ reads the store: it decides
+ * what a command shows (which session is the default, where the new side
+ * of a change comes from, when the stat cache is refreshed), and cli/
+ * only formats the answer. Sessions come back as struct mic_session_row,
+ * changes as struct mic_change_row (store/db.h), sorted by path.
+ */
+#ifndef MIC_RECORD_H
+#define MIC_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../store/db.h"
+#include "diff.h"
+#include "workspace.h"
+
+struct mic_scan;
+
+/*
+ * Changes of a snapshot pair. When from_disk is set their new sides are
+ * the working tree's files (c.new_oid may then be null: not hashed) and
+ * the rows borrow their paths from a scan the set owns.
+ */
+struct mic_changes {
+	struct mic_change_row *v;
+	size_t n;
+	int from_disk;
+	struct mic_scan *scan;	/* private */
+};
+
+#define MIC_CHANGES_INIT { NULL, 0, 0, NULL }
+
+void mic_changes_release(struct mic_changes *ch);
+
+/* How much mic_changes_working() learns of each working change. */
+enum mic_changes_detail {
+	MIC_CHANGES_NAMES,	/* kind and path; added files not read */
+	MIC_CHANGES_STATUS,	/* the same, and refresh the stat cache */
+	MIC_CHANGES_LINES,	/* also ids and line counts (as mic show) */
+};
+
+/*
+ * The working tree's changes against the head. With MIC_CHANGES_STATUS
+ * the stat cache is refreshed as a status refreshes it (best effort: a
+ * store that cannot be written is no error). With MIC_CHANGES_LINES
+ * every changed file is hashed and its lines counted against the head,
+ * reading the working file as mic diff reads it. ch must be INIT; after
+ * an error it holds nothing.
+ */
+const struct mic_error *mic_changes_working(struct mic_ws *ws,
+    enum mic_changes_detail detail, struct mic_changes *ch);
+
+/*
+ * The changes of session s: the working changes while it is active (see
+ * mic_changes_working()), else the rows recorded when it ended.
+ */
+const struct mic_error *mic_changes_of_session(struct mic_ws *ws,
+    const struct mic_session_row *s, enum mic_changes_detail detail,
+    struct mic_changes *ch);
+
+/*
+ * The changes that take position @a to position @b, both named as "@N"
+ * (see mic_position_resolve()); line counts are not computed (-1).
+ */
+const struct mic_error *mic_changes_between(struct mic_ws *ws,
+    const char *a, const char *b, struct mic_changes *ch);
+
+/*
+ * Write the git-style patch of change i through emit (NULL: only count,
+ * see mic_patch_write()). *stat and *binary may be NULL.
+ */
+const struct mic_error *mic_changes_patch(struct mic_ws *ws,
+    const struct mic_changes *ch, size_t i, mic_diff_emit_fn emit,
+    void *ctx, struct mic_diff_stat *stat, int *binary);
+
+/* The head's position (0 before the first landing). */
+const struct mic_error *mic_record_head(struct mic_ws *ws, int64_t *position);
+
+/* The active session into *s; *found 0 (and no error) when there is none. */
+const struct mic_error *mic_record_active(struct mic_ws *ws,
+    struct mic_session_row *s, int *found);
+
+/*
+ * The session mic show shows without a name: the active one, else the
+ * one landed at the head. MIC_ERR_NOT_FOUND when there is neither.
+ */
+const struct mic_error *mic_record_default_session(struct mic_ws *ws,
+    struct mic_session_row *s);
+
+/* Sessions for mic session list; see mic_db_session_list(). */
+const struct mic_error *mic_record_sessions(struct mic_ws *ws,
+    enum mic_session_status status, struct mic_session_row **rows,
+    size_t *n);
+
+/*
+ * Sessions for mic log; see mic_db_log(). path is root-relative ("" or
+ * NULL: every session).
+ */
+const struct mic_error *mic_record_log(struct mic_ws *ws, int with_abandoned,
+    const char *path, int64_t limit, struct mic_session_row **rows,
+    size_t *n);
+
+/*
+ * The conversation and decisions of session id, oldest first. Either
+ * pair of out-parameters may be NULL to skip it. Free with
+ * mic_message_rows_free() and mic_decision_rows_free(); after an error
+ * every out-parameter is NULL or 0.
+ */
+const struct mic_error *mic_record_conversation(struct mic_ws *ws,
+    const char *id, struct mic_message_row **msgs, size_t *nmsgs,
+    struct mic_decision_row **decs, size_t *ndecs);
+
+/* How many messages and decisions session id has. */
+const struct mic_error *mic_record_counts(struct mic_ws *ws, const char *id,
+    int64_t *nmsgs, int64_t *ndecs);
+
+/*
+ * Call fn with every position from the head down to @1 ("@N"), then
+ * every session id in id order: what completion offers.
+ */
+const struct mic_error *mic_record_names(struct mic_ws *ws,
+    void (*fn)(void *ctx, const char *name), void *ctx);
+
+/*
+ * Copy the file at path (an argument relative to the current folder) as
+ * it was at position posname ("@N"; NULL: the head) to fd. A symlink
+ * gives its target. MIC_ERR_NOT_FOUND when the path does not exist
+ * there, MIC_ERR_CONFLICT when it is a folder or the root.
+ */
+const struct mic_error *mic_record_cat(struct mic_ws *ws, const char *path,
+    const char *posname, int fd, const char *fdname);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * workspace_internal.h - the inside of an open workspace, for core/ only.
+ *
+ * cli/ holds a struct mic_ws as an opaque handle and reaches the store
+ * through core's functions; core's modules use the fields below.
+ */
+#ifndef MIC_WORKSPACE_INTERNAL_H
+#define MIC_WORKSPACE_INTERNAL_H
+
+#include "../store/buf.h"
+#include "../store/db.h"
+#include "../store/object.h"
+#include "workspace.h"
+
+struct mic_ws {
+	char *root;	/* absolute path of the workspace folder */
+	char *micdir;	/* root + "/.mic" */
+	char *prefix;	/* current folder relative to root: "" or "a/b/" */
+	struct mic_db *db;
+	struct mic_store *store;
+};
+
+/*
+ * The root as the start of an absolute path: ws->root, or "" for a
+ * workspace at "/", so that root prefix + "/" + path never doubles a
+ * slash.
+ */
+const char *mic_ws_root_prefix(const struct mic_ws *ws);
+
+/*
+ * Append the absolute path of path (relative to the workspace root; ""
+ * is the root) to out: root + "/" + path, without doubling the slash of
+ * a workspace at "/".
+ */
+void mic_ws_abspath(const struct mic_ws *ws, const char *path,
+    struct mic_buf *out);
+
+#endif

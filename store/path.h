@@ -1,0 +1,42 @@
+/*
+ * path.h - what mic can track: paths, file modes, and the permissions of
+ * the files it creates. Every layer that checks a path or a mode read
+ * from a tree, the stat cache, the database or the command line calls
+ * these, so the rule has one home.
+ *
+ * A tracked path is relative to the workspace root, its components
+ * separated by single '/': no empty, "." or ".." component (so no '/' at
+ * either end and no "//"), no NUL byte, and not .mic or anything under
+ * it. Any other byte is allowed: names need not be UTF-8.
+ *
+ * Modes are git's: 100644 file, 100755 executable file, 120000 symlink
+ * (the blob is its target), 40000 folder (trees only).
+ */
+#ifndef MIC_PATH_H
+#define MIC_PATH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define MIC_MODE_FILE 0100644u
+#define MIC_MODE_EXEC 0100755u
+#define MIC_MODE_LINK 0120000u
+#define MIC_MODE_DIR 0040000u
+
+/* 1 when mode is a file's: MIC_MODE_FILE, MIC_MODE_EXEC or MIC_MODE_LINK. */
+int mic_mode_is_file(unsigned mode);
+
+/* 1 when name may be one component of a path: not "", "." or "..", no '/'. */
+int mic_path_name_ok(const char *name, size_t len);
+
+/* 1 when the len bytes at path are a tracked path (see above). */
+int mic_path_ok(const char *path, size_t len);
+
+/*
+ * The process's umask. It is read once, on the first call (umask() can
+ * only be read by setting it, which would race with threads creating
+ * files), so call this before starting threads: mic_ws_open() does.
+ */
+mode_t mic_umask(void);
+
+#endif
