@@ -211,12 +211,16 @@ cmd_session_status(struct mic_args *args)
 		mic_json_session(j, &s);
 		mic_json_kint(j, "messages", nmsgs);
 		mic_json_kint(j, "decisions", ndecs);
-		mic_json_key(j, "changes");
+		mic_json_key(j, "summary");
 		mic_json_obj(j);
+		mic_json_kint(j, "total", (int64_t)ch.n);
 		mic_json_kint(j, "added", (int64_t)na);
 		mic_json_kint(j, "modified", (int64_t)nm);
 		mic_json_kint(j, "deleted", (int64_t)nd);
 		mic_json_obj_end(j);
+		mic_json_key(j, "changes");
+		mic_json_change_list(j, &ch);
+		/* the list's name before 0.2; dropped in the release after */
 		mic_json_key(j, "files");
 		mic_json_change_list(j, &ch);
 		mic_json_obj_end(j);

@@ -387,7 +387,7 @@ A sub/e" ]
 	[ "${#lines[@]}" -eq 9 ]
 }
 
-@test "session status --json has the session's fields, counts and files" {
+@test "session status --json has the session's fields, summary and changes" {
 	status_fixture
 	run --separate-stderr mic session status --json
 	[ "$status" -eq 0 ]
@@ -400,7 +400,7 @@ raw = open(sys.argv[1]).read()
 d = json.loads(raw)
 keys = ["id", "status", "goal", "org", "project", "author", "created",
         "updated", "ended", "base_position", "landed_position", "root",
-        "messages", "decisions", "changes", "files"]
+        "messages", "decisions", "summary", "changes", "files"]
 assert [k for k in d if k in keys] == keys, list(d)
 assert d["id"] == sys.argv[2]
 assert (d["status"], d["goal"]) == ("active", "polish")
@@ -410,19 +410,21 @@ for k in ("created", "updated"):
 assert d["ended"] is None and d["landed_position"] is None and d["root"] is None
 assert d["base_position"] == 1
 assert d["messages"] == 2 and d["decisions"] == 1
-assert d["changes"] == {"added": 2, "modified": 1, "deleted": 1}, d["changes"]
-assert d["files"] == [{"status": "M", "path": "a"}, {"status": "D", "path": "b"},
-                      {"status": "A", "path": "d"}, {"status": "A", "path": "sub/e"}], d["files"]
+assert d["summary"] == {"total": 4, "added": 2, "modified": 1, "deleted": 1}, d["summary"]
+assert d["changes"] == [{"status": "M", "path": "a"}, {"status": "D", "path": "b"},
+                        {"status": "A", "path": "d"}, {"status": "A", "path": "sub/e"}], d["changes"]
+# the old name of the list, kept for one release
+assert d["files"] == d["changes"], d["files"]
 print("ok")
 EOF
 	[ "$output" = "ok" ]
 }
 
-@test "session status --json with no changes has empty files" {
+@test "session status --json with no changes has empty changes" {
 	start_session
 	run mic session status --json
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'"base_position":0,"landed_position":null,"root":null,"messages":0,"decisions":0,"changes":{"added":0,"modified":0,"deleted":0},"files":[]}' ]]
+	[[ "$output" == *'"base_position":0,"landed_position":null,"root":null,"messages":0,"decisions":0,"summary":{"total":0,"added":0,"modified":0,"deleted":0},"changes":[],"files":[]}' ]]
 }
 
 @test "session status without an active session fails" {
