@@ -78,16 +78,27 @@ void mic_pager_start(void);		/* only when stdout is a terminal */
 void mic_pager_finish(void);
 const char *mic_color(const char *code);	/* "" when color is off */
 
-/* "2026-11-22 17:00:00 +0000" (local time) into a static buffer. */
-const char *mic_fmt_date(int64_t ns);
-/* "2026-11-22T17:00:00Z" (UTC) into a static buffer. */
-const char *mic_fmt_date_iso(int64_t ns);
+/*
+ * Text made for one printf: returned by value, so that two in the same
+ * call never share a buffer. Use the .s member within the expression:
+ * printf("%s..%s", mic_fmt_date(a).s, mic_fmt_date(b).s).
+ */
+struct mic_date_str {
+	char s[64];
+};
+struct mic_word_str {
+	char s[1100];
+};
+/* "2026-11-22 17:00:00 +0000" (local time). */
+struct mic_date_str mic_fmt_date(int64_t ns);
+/* "2026-11-22T17:00:00Z" (UTC). */
+struct mic_date_str mic_fmt_date_iso(int64_t ns);
 /*
  * A command-line word for a message: 'like this', or in double quotes
  * with escapes when it holds bytes that would break the line. At most
- * len bytes of s (up to 1000); the result lives in a static buffer.
+ * len bytes of s (up to 1000).
  */
-const char *mic_cli_word(const char *s, size_t len);
+struct mic_word_str mic_cli_word(const char *s, size_t len);
 /* Print s quoted as git quotes paths. */
 void mic_print_path(FILE *f, const char *s);
 /* Print the first line of s, at most max bytes, with "..." if cut. */

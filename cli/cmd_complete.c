@@ -179,7 +179,7 @@ cmd_help(struct mic_args *args)
 		    args->argc > 1 ? " " : "", args->argc > 1 ?
 		    args->argv[1] : "");
 		return mic_cli_usage(args, "no such command: %s",
-		    mic_cli_word(name, strlen(name)));
+		    mic_cli_word(name, strlen(name)).s);
 	}
 	snprintf(page, sizeof(page), "mic-%s", args->argv[0]);
 	if (man_has_page(page)) {

@@ -43,7 +43,7 @@ cmd_log(struct mic_args *args)
 		limit = parse_count(nval);
 		if (limit < 0)
 			return mic_cli_usage(args, "-n needs a number, not "
-			    "%s", mic_cli_word(nval, strlen(nval)));
+			    "%s", mic_cli_word(nval, strlen(nval)).s);
 	}
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -107,7 +107,7 @@ cmd_log(struct mic_args *args)
 		mic_print_preview(stdout, r->goal, 4096);
 		printf("\nAuthor:  %s\n", r->author);
 		printf("Date:    %s\n", mic_fmt_date(r->ended_ns ?
-		    r->ended_ns : r->created_ns));
+		    r->ended_ns : r->created_ns).s);
 		printf("Files:   %" PRId64 " added, %" PRId64 " modified, %"
 		    PRId64 " deleted\n", r->n_added, r->n_modified,
 		    r->n_deleted);

@@ -73,25 +73,20 @@ read_stdin(struct mic_buf *b)
 int
 cmd_session_note(struct mic_args *args)
 {
-	static const char *const roles[] = {"human", "agent", "system", "tool",
-	    NULL};
 	const struct mic_error *err;
 	const char *role = mic_opt_val(args, "role");
 	struct mic_buf text = MIC_BUF_INIT;
 	struct mic_ws *ws;
-	int rc = MIC_EXIT_OK, i;
+	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 1)
 		return mic_cli_usage(args, "'mic session note' takes one "
 		    "<text>, or - to read it from standard input");
 	if (role == NULL)
 		role = "human";
-	for (i = 0; roles[i]; i++)
-		if (strcmp(role, roles[i]) == 0)
-			break;
-	if (roles[i] == NULL)
+	if (!mic_role_ok(role))
 		return mic_cli_usage(args, "unknown role %s: use human, "
-		    "agent, system or tool", mic_cli_word(role, strlen(role)));
+		    "agent, system or tool", mic_cli_word(role, strlen(role)).s);
 	if (mic_opt_val(args, "author") && *mic_opt_val(args, "author") ==
 	    '\0')
 		return mic_cli_usage(args, "--author must not be empty");
@@ -232,7 +227,7 @@ cmd_session_status(struct mic_args *args)
 	mic_print_preview(stdout, s.goal, 4096);
 	printf("\nproject   %s/%s\n", s.org, s.project);
 	printf("author    %s\n", s.author);
-	printf("started   %s\n", mic_fmt_date(s.created_ns));
+	printf("started   %s\n", mic_fmt_date(s.created_ns).s);
 	printf("base      @%" PRId64 "\n", s.base_position);
 	printf("messages  %" PRId64 "\n", nmsgs);
 	printf("decisions %" PRId64 "\n", ndecs);
@@ -333,7 +328,7 @@ cmd_session_list(struct mic_args *args)
 		    "arguments");
 	if (st && mic_session_status_parse(st, &status) == -1)
 		return mic_cli_usage(args, "unknown status %s: use active, "
-		    "landed or abandoned", mic_cli_word(st, strlen(st)));
+		    "landed or abandoned", mic_cli_word(st, strlen(st)).s);
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;

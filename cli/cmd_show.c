@@ -127,7 +127,7 @@ print_json(const struct mic_session_row *s,
 		mic_json_obj(j);
 		mic_json_kstr(j, "role", msgs[i].role);
 		mic_json_kstr(j, "author", msgs[i].author);
-		mic_json_kstr(j, "time", mic_fmt_date_iso(msgs[i].created_ns));
+		mic_json_kstr(j, "time", mic_fmt_date_iso(msgs[i].created_ns).s);
 		mic_json_key(j, "text");
 		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
 		mic_json_obj_end(j);
@@ -140,7 +140,7 @@ print_json(const struct mic_session_row *s,
 		mic_json_kstr(j, "decision", decs[i].decision);
 		mic_json_kstr(j, "why", decs[i].reasoning);
 		mic_json_kstr(j, "author", decs[i].author);
-		mic_json_kstr(j, "time", mic_fmt_date_iso(decs[i].created_ns));
+		mic_json_kstr(j, "time", mic_fmt_date_iso(decs[i].created_ns).s);
 		mic_json_key(j, "alternatives");
 		mic_json_arr(j);
 		for (k = 0; k < decs[i].n_alternatives; k++)
@@ -172,15 +172,15 @@ print_text(const struct mic_session_row *s,
 		printf(" at @%" PRId64, s->landed_position);
 	printf(" (base @%" PRId64 ")\n", s->base_position);
 	printf("Author:   %s\n", s->author);
-	printf("Started:  %s\n", mic_fmt_date(s->created_ns));
+	printf("Started:  %s\n", mic_fmt_date(s->created_ns).s);
 	if (s->ended_ns)
-		printf("Ended:    %s\n", mic_fmt_date(s->ended_ns));
+		printf("Ended:    %s\n", mic_fmt_date(s->ended_ns).s);
 
 	printf("\nConversation (%zu message%s)\n", nmsgs, nmsgs == 1 ? "" :
 	    "s");
 	for (i = 0; i < nmsgs; i++) {
 		printf("  [%s] %s, %s\n", msgs[i].role, msgs[i].author,
-		    mic_fmt_date(msgs[i].created_ns));
+		    mic_fmt_date(msgs[i].created_ns).s);
 		print_indented(msgs[i].body, msgs[i].body_len, "    ");
 	}
 	printf("\nDecisions (%zu)\n", ndecs);

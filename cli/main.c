@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/session.h"
 #include "cli.h"
 
 #define OPT_HELP {"help", 'h', NULL, "show this help and exit", NULL}
@@ -19,7 +20,7 @@ static const struct mic_opt init_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt start_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt note_opts[] = {
 	{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool",
-	    "human agent system tool"},
+	    MIC_ROLES},
 	{"author", 0, "NAME", "the speaker's name (default: the author)", NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt decide_opts[] = {
@@ -259,7 +260,7 @@ parse_args(struct mic_args *a, int argc, char **argv)
 					found = k;
 			if (found < 0)
 				return mic_cli_usage(a, "unknown option %s "
-				    "for 'mic %s'", mic_cli_word(s, len + 2),
+				    "for 'mic %s'", mic_cli_word(s, len + 2).s,
 				    a->cmd->name);
 			if (eq && !opts[found].arg)
 				return mic_cli_usage(a, "option '--%s' takes "
@@ -271,13 +272,13 @@ parse_args(struct mic_args *a, int argc, char **argv)
 					found = k;
 			if (found < 0)
 				return mic_cli_usage(a, "unknown option %s "
-				    "for 'mic %s'", mic_cli_word(s, 2),
+				    "for 'mic %s'", mic_cli_word(s, 2).s,
 				    a->cmd->name);
 			if (s[2] != '\0') {
 				if (!opts[found].arg)
 					return mic_cli_usage(a, "unknown "
 					    "option %s for 'mic %s'",
-					    mic_cli_word(s, strlen(s)), a->cmd->name);
+					    mic_cli_word(s, strlen(s)).s, a->cmd->name);
 				val = s + 2;
 			}
 		}
@@ -344,7 +345,7 @@ main(int argc, char **argv)
 				match = c;
 		if (match == NULL)
 			return mic_cli_usage(NULL, "unknown session subcommand "
-			    "%s", mic_cli_word(argv[2], strlen(argv[2])));
+			    "%s", mic_cli_word(argv[2], strlen(argv[2])).s);
 		words = 2;
 	} else {
 		for (c = mic_commands; c->name; c++)
@@ -352,7 +353,7 @@ main(int argc, char **argv)
 				match = c;
 		if (match == NULL)
 			return mic_cli_usage(NULL, "unknown command %s",
-			    mic_cli_word(argv[1], strlen(argv[1])));
+			    mic_cli_word(argv[1], strlen(argv[1])).s);
 	}
 	memset(&args, 0, sizeof(args));
 	args.cmd = match;

@@ -120,30 +120,30 @@ mic_pager_finish(void)
 	pager_pid = -1;
 }
 
-const char *
-mic_fmt_date(int64_t ns)
+/* ns as local time (or UTC when utc) in strftime format fmt. */
+static struct mic_date_str
+fmt_date(int64_t ns, int utc, const char *fmt)
 {
-	static char buf[64];
+	struct mic_date_str d;
 	time_t t = (time_t)(ns / 1000000000);
 	struct tm tm;
 
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
-		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
-	return buf;
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
+	    strftime(d.s, sizeof(d.s), fmt, &tm) == 0)
+		snprintf(d.s, sizeof(d.s), "@%lld", (long long)t);
+	return d;
 }
 
-const char *
+struct mic_date_str
+mic_fmt_date(int64_t ns)
+{
+	return fmt_date(ns, 0, "%Y-%m-%d %H:%M:%S %z");
+}
+
+struct mic_date_str
 mic_fmt_date_iso(int64_t ns)
 {
-	static char buf[64];
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, sizeof(buf), "@%lld", (long long)t);
-	return buf;
+	return fmt_date(ns, 1, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 void
@@ -199,11 +199,11 @@ mic_json_session(struct mic_json *j, const struct mic_session_row *s)
 	mic_json_kstr(j, "org", s->org);
 	mic_json_kstr(j, "project", s->project);
 	mic_json_kstr(j, "author", s->author);
-	mic_json_kstr(j, "created", mic_fmt_date_iso(s->created_ns));
-	mic_json_kstr(j, "updated", mic_fmt_date_iso(s->updated_ns));
+	mic_json_kstr(j, "created", mic_fmt_date_iso(s->created_ns).s);
+	mic_json_kstr(j, "updated", mic_fmt_date_iso(s->updated_ns).s);
 	mic_json_key(j, "ended");
 	if (s->ended_ns)
-		mic_json_str(j, mic_fmt_date_iso(s->ended_ns));
+		mic_json_str(j, mic_fmt_date_iso(s->ended_ns).s);
 	else
 		mic_json_null(j);
 	mic_json_kint(j, "base_position", s->base_position);
@@ -219,10 +219,10 @@ mic_json_session(struct mic_json *j, const struct mic_session_row *s)
 		mic_json_null(j);
 }
 
-const char *
+struct mic_word_str
 mic_cli_word(const char *s, size_t len)
 {
-	static char out[1100];
+	struct mic_word_str out;
 	char word[1024];
 	const char *q;
 
@@ -230,8 +230,8 @@ mic_cli_word(const char *s, size_t len)
 	    s);
 	q = mic_error_quote(word);
 	if (q[0] == '"')
-		snprintf(out, sizeof(out), "%s", q);
+		snprintf(out.s, sizeof(out.s), "%s", q);
 	else
-		snprintf(out, sizeof(out), "'%s'", q);
+		snprintf(out.s, sizeof(out.s), "'%s'", q);
 	return out;
 }

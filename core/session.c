@@ -135,6 +135,23 @@ done:
 	return err;
 }
 
+int
+mic_role_ok(const char *role)
+{
+	const char *p = MIC_ROLES;
+	size_t len = strlen(role);
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && len > 0 && strncmp(p, role, n) == 0)
+			return 1;
+		p += n;
+		p += *p == ' ';
+	}
+	return 0;
+}
+
 const struct mic_error *
 mic_session_note(struct mic_ws *ws, const char *role, const char *author,
     const char *text, size_t len)
@@ -144,6 +161,9 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 	char *who = NULL;
 	int64_t now = mic_now_ns();
 
+	if (!mic_role_ok(role))
+		return mic_error_fmt(MIC_ERR_INPUT, "unknown role %s: use "
+		    "human, agent, system or tool", mic_error_quote(role));
 	if (memchr(text, '\0', len))
 		return mic_error_fmt(MIC_ERR_DATA, "the message contains a "
 		    "NUL byte; messages are text");

@@ -43,7 +43,16 @@ const struct mic_error *mic_session_start(struct mic_ws *ws, const char *org,
 const struct mic_error *mic_session_active(struct mic_ws *ws,
     struct mic_session_row *out);
 
-/* Append a message to the active session's conversation. */
+/*
+ * Who may speak in a conversation, blank-separated; the first is the
+ * default. The schema's CHECK on messages.role holds the same list.
+ */
+#define MIC_ROLES "human agent system tool"
+
+/* 1 when role is one of MIC_ROLES (exactly, case and all). */
+int mic_role_ok(const char *role);
+
+/* Append a message to the active session's conversation (see MIC_ROLES). */
 const struct mic_error *mic_session_note(struct mic_ws *ws, const char *role,
     const char *author, const char *text, size_t len);
 

@@ -30,9 +30,8 @@ mic_now_ns(void)
 const struct mic_error *
 mic_random_id(char *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
-	size_t got = 0, i;
+	size_t got = 0;
 	int fd = open("/dev/urandom", O_RDONLY);
 
 	if (fd == -1)
@@ -49,11 +48,7 @@ mic_random_id(char *out)
 		got += (size_t)n;
 	}
 	close(fd);
-	for (i = 0; i < sizeof(raw); i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[32] = '\0';
+	mic_hex_encode(raw, sizeof(raw), out);
 	return NULL;
 }
 

@@ -179,46 +179,63 @@ mic_buf_str(const struct mic_buf *b)
 }
 
 static int
-needs_quote(const char *s)
+quote_byte_needed(unsigned char c)
+{
+	return c < 0x20 || c >= 0x7f || c == '"' || c == '\\';
+}
+
+int
+mic_quote_needed(const char *s)
 {
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+		if (quote_byte_needed(*p))
 			return 1;
 	return 0;
+}
+
+size_t
+mic_quote_byte(unsigned char c, char out[5])
+{
+	static const char from[] = "\a\b\f\n\r\t\v\"\\";
+	static const char to[] = "abfnrtv\"\\";
+	const char *hit = c ? strchr(from, c) : NULL;
+
+	if (hit) {
+		out[0] = '\\';
+		out[1] = to[hit - from];
+		out[2] = '\0';
+		return 2;
+	}
+	if (quote_byte_needed(c)) {
+		out[0] = '\\';
+		out[1] = (char)('0' + (c >> 6));
+		out[2] = (char)('0' + ((c >> 3) & 7));
+		out[3] = (char)('0' + (c & 7));
+		out[4] = '\0';
+		return 4;
+	}
+	out[0] = (char)c;
+	out[1] = '\0';
+	return 1;
 }
 
 static void
 add_escaped(struct mic_buf *b, const char *s)
 {
 	const unsigned char *p;
+	char esc[5];
 
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\a': mic_buf_addstr(b, "\\a"); break;
-		case '\b': mic_buf_addstr(b, "\\b"); break;
-		case '\f': mic_buf_addstr(b, "\\f"); break;
-		case '\n': mic_buf_addstr(b, "\\n"); break;
-		case '\r': mic_buf_addstr(b, "\\r"); break;
-		case '\t': mic_buf_addstr(b, "\\t"); break;
-		case '\v': mic_buf_addstr(b, "\\v"); break;
-		case '"': mic_buf_addstr(b, "\\\""); break;
-		case '\\': mic_buf_addstr(b, "\\\\"); break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
-				mic_buf_addf(b, "\\%03o", *p);
-			else
-				mic_buf_addch(b, (char)*p);
-		}
-	}
+	for (p = (const unsigned char *)s; *p; p++)
+		mic_buf_add(b, esc, mic_quote_byte(*p, esc));
 }
 
 void
 mic_buf_add_quoted_prefix(struct mic_buf *b, const char *prefix,
     const char *s)
 {
-	if (!needs_quote(s) && !needs_quote(prefix)) {
+	if (!mic_quote_needed(s) && !mic_quote_needed(prefix)) {
 		mic_buf_addstr(b, prefix);
 		mic_buf_addstr(b, s);
 		return;

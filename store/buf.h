@@ -52,6 +52,17 @@ char *mic_buf_detach(struct mic_buf *b);
 const char *mic_buf_str(const struct mic_buf *b);
 
 /*
+ * The one home of git's C-style quoting (quote_c_style()), used for
+ * paths in output and for subjects in error messages: a string needs
+ * quotes when a byte is below 0x20, 0x7f or above, '"' or '\\'. Inside
+ * the quotes \a \b \f \n \r \t \v \" \\ stand for themselves and any
+ * other such byte is \ooo (octal).
+ */
+int mic_quote_needed(const char *s);
+/* Write byte c as it appears inside the quotes to out; returns its length. */
+size_t mic_quote_byte(unsigned char c, char out[5]);
+
+/*
  * Append path s quoted as git quotes paths in its output: unchanged when
  * every byte is printable ASCII other than '"' and '\\'; otherwise wrapped
  * in double quotes, with \n \t \" \\ and \ooo (octal) for other bytes, so a

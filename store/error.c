@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
+
 #define NSLOTS 4
 #define MSGLEN 2048
 
@@ -42,16 +44,11 @@ mic_error_quote(const char *s)
 	char *out = quote_buf[next_quote++ % NSLOTS];
 	size_t cap = sizeof(quote_buf[0]) - 8, n = 0;
 	const unsigned char *p;
-	int need = 0;
+	int need;
 
 	if (s == NULL)
 		return "(null)";
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\') {
-			need = 1;
-			break;
-		}
-	}
+	need = mic_quote_needed(s);
 	if (!need && strlen(s) < cap)
 		return s;
 	if (!need) {
@@ -60,24 +57,8 @@ mic_error_quote(const char *s)
 		return out;
 	}
 	out[n++] = '"';
-	for (p = (const unsigned char *)s; *p && n < cap; p++) {
-		const char *esc = NULL;
-
-		switch (*p) {
-		case '\n': esc = "\\n"; break;
-		case '\t': esc = "\\t"; break;
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		}
-		if (esc) {
-			out[n++] = esc[0];
-			out[n++] = esc[1];
-		} else if (*p < 0x20 || *p >= 0x7f) {
-			n += (size_t)snprintf(out + n, 5, "\\%03o", *p);
-		} else {
-			out[n++] = (char)*p;
-		}
-	}
+	for (p = (const unsigned char *)s; *p && n < cap; p++)
+		n += mic_quote_byte(*p, out + n);
 	if (*p) {
 		memcpy(out + n, "...", 3);
 		n += 3;

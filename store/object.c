@@ -34,19 +34,24 @@ struct mic_store {
 				 * by threads storing files in parallel */
 };
 
-static const char hexdig[] = "0123456789abcdef";
+char *
+mic_hex_encode(const unsigned char *raw, size_t n, char *out)
+{
+	static const char hexdig[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hexdig[raw[i] >> 4];
+		out[2 * i + 1] = hexdig[raw[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
+}
 
 char *
 mic_oid_to_hex(const struct mic_oid *oid, char *out)
 {
-	size_t i;
-
-	for (i = 0; i < MIC_OID_RAWSZ; i++) {
-		out[2 * i] = hexdig[oid->hash[i] >> 4];
-		out[2 * i + 1] = hexdig[oid->hash[i] & 15];
-	}
-	out[MIC_OID_HEXSZ] = '\0';
-	return out;
+	return mic_hex_encode(oid->hash, MIC_OID_RAWSZ, out);
 }
 
 /* Value of each hex digit, -1 for other bytes; built on first use. */

@@ -42,6 +42,8 @@ enum mic_obj_type {
 	MIC_OBJ_TREE,
 };
 
+/* n bytes as lowercase hex, NUL-terminated, into out[2 * n + 1]; returns out. */
+char *mic_hex_encode(const unsigned char *raw, size_t n, char *out);
 /* Lowercase hex, NUL-terminated, into out[MIC_OID_HEXSZ + 1]; returns out. */
 char *mic_oid_to_hex(const struct mic_oid *oid, char *out);
 /* Parse exactly 64 hex digits (either case); -1 when s is not that. */

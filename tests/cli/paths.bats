@@ -129,6 +129,12 @@ assert paths == [" lead", "-dash", "a b", "caf\u00e9", "caf\ufffd", "dir\nx/in",
 	assert_fail 1 'mic: "dir\nx" is a folder at @1'
 	run mic cat 'q"x\y'
 	assert_fail 1 'mic: "q\"x\\y" does not exist at @1'
+	# messages quote as paths are quoted in output (git's quote_c_style)
+	run mic cat "$(printf 'cr\rbell\a\033')"
+	assert_fail 1 'mic: "cr\rbell\a\033" does not exist at @1'
+	printf 'x\n' >"$(printf 'cr\rfile')"
+	run mic status
+	[[ "$output" == *'A "cr\rfile"'* ]]
 	run mic cat "$(printf '../up\tx')"
 	assert_fail 2 "mic: \"../up\\tx\" is outside the workspace $WS (see 'mic cat --help')"
 	[ "${#lines[@]}" -eq 1 ]
