@@ -709,6 +709,8 @@ settle(const struct mic_cache *cache, struct event *ev, size_t nev,
 
 		if (e->row != NO_ROW)
 			mic_cache_get(cache, e->row, &row);
+		else if (e->path == NULL)
+			MIC_BUG("a deleted file without its cache row");
 		if (e->path == NULL) {
 			c = add_change(out, 'D', mic_xstrdup(row.path));
 			c->c.old_mode = row.mode;

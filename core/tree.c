@@ -467,6 +467,8 @@ diff_trees(struct mic_store *store, const struct mic_oid *a,
 		struct mic_tree_entry *eb = j < tb.n ? &tb.entries[j] : NULL;
 		int c;
 
+		if (ea == NULL && eb == NULL)
+			MIC_BUG("tree diff ran past both trees");
 		if (ea == NULL)
 			c = 1;
 		else if (eb == NULL)

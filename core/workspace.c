@@ -52,22 +52,20 @@ mic_random_id(char *out)
 	return NULL;
 }
 
-/* The current folder, physical, allocated. */
-static const struct mic_error *
-get_cwd(char **out)
+/* The current folder, physical, allocated; NULL with errno set. */
+static char *
+get_cwd(void)
 {
 	size_t cap = 256;
 
 	for (;;) {
 		char *buf = mic_xmalloc(cap);
 
-		if (getcwd(buf, cap)) {
-			*out = buf;
-			return NULL;
-		}
+		if (getcwd(buf, cap))
+			return buf;
 		free(buf);
 		if (errno != ERANGE)
-			return mic_error_errno("getcwd", NULL);
+			return NULL;
 		cap *= 2;
 	}
 }
@@ -204,9 +202,9 @@ mic_ws_open(struct mic_ws **out)
 	struct stat st;
 
 	*out = NULL;
-	err = get_cwd(&cwd);
-	if (err)
-		return err;
+	cwd = get_cwd();
+	if (cwd == NULL)
+		return mic_error_errno("getcwd", NULL);
 	/* walk up: /a/b/c, /a/b, /a, "" (the root folder) */
 	end = cwd + strlen(cwd);
 	for (;;) {

@@ -76,10 +76,10 @@ void mic_buf_add_quoted_prefix(struct mic_buf *b, const char *prefix,
     const char *s);
 
 /* Out-of-memory helpers that abort; for use where a NULL cannot be handled. */
-void *mic_xmalloc(size_t n);
-void *mic_xcalloc(size_t n, size_t size);
-void *mic_xrealloc(void *p, size_t n);
-char *mic_xstrdup(const char *s);
-char *mic_xstrndup(const char *s, size_t n);
+void *mic_xmalloc(size_t n) __attribute__((returns_nonnull));
+void *mic_xcalloc(size_t n, size_t size) __attribute__((returns_nonnull));
+void *mic_xrealloc(void *p, size_t n) __attribute__((returns_nonnull));
+char *mic_xstrdup(const char *s) __attribute__((returns_nonnull));
+char *mic_xstrndup(const char *s, size_t n) __attribute__((returns_nonnull));
 
 #endif

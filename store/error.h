@@ -39,18 +39,28 @@ struct mic_error {
 };
 
 /* "<op> <quoted subject>: <strerror(errno)>"; subject may be NULL. */
-const struct mic_error *mic_error_errno(const char *op, const char *subject);
+const struct mic_error *mic_error_errno(const char *op, const char *subject)
+    __attribute__((returns_nonnull));
 
 /* Like mic_error_errno() with an explicit errno value. */
 const struct mic_error *mic_error_errno_code(int errnum, const char *op,
-    const char *subject);
+    const char *subject) __attribute__((returns_nonnull));
 
 /* A message built with printf formatting. */
 const struct mic_error *mic_error_fmt(enum mic_err_code code, const char *fmt,
-    ...) __attribute__((format(printf, 2, 3)));
+    ...) __attribute__((format(printf, 2, 3), returns_nonnull));
+
+/*
+ * A broken invariant of mic's own code (never bad input, which gets an
+ * error value): print "mic: BUG: <file>:<line>: <message>" on stderr and
+ * abort, as git's BUG() does.
+ */
+#define MIC_BUG(...) mic_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void mic_bug(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The one static out-of-memory error; never fails. */
-const struct mic_error *mic_error_nomem(void);
+const struct mic_error *mic_error_nomem(void) __attribute__((returns_nonnull));
 
 /*
  * Quote a subject for a one-line message the way git quotes paths: returned
