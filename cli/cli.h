@@ -158,12 +158,8 @@ enum mic_patch_format {
 	MIC_PATCH_NAME_STATUS,	/* --name-status */
 };
 
-/*
- * Print the changes ch (sorted by path) in the given format. Only
- * changes under one of the n_paths paths (root-relative; "" is all) are
- * printed when paths is not NULL. Returns an exit code.
- */
+/* Print the changes ch (sorted by path) in the given format; an exit code. */
 struct mic_changes;
 int mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
-    enum mic_patch_format fmt, char **paths, size_t n_paths);
+    enum mic_patch_format fmt);
 #endif

@@ -70,22 +70,6 @@ emit_color(void *ctx, const char *data, size_t len)
 	return NULL;
 }
 
-static int
-path_selected(const char *path, char **paths, size_t n)
-{
-	size_t i, len;
-
-	if (paths == NULL)
-		return 1;
-	for (i = 0; i < n; i++) {
-		len = strlen(paths[i]);
-		if (len == 0 || (strncmp(path, paths[i], len) == 0 &&
-		    (path[len] == '\0' || path[len] == '/')))
-			return 1;
-	}
-	return 0;
-}
-
 /* Width of path as printed (quoted as git quotes it). */
 static size_t
 shown_width(const char *path)
@@ -130,7 +114,7 @@ print_stat_bar(const char *path, int binary, size_t add, size_t del,
 
 int
 mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
-    enum mic_patch_format fmt, char **paths, size_t n_paths)
+    enum mic_patch_format fmt)
 {
 	const struct mic_change_row *rows = ch->v;
 	size_t n = ch->n;
@@ -147,8 +131,6 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 	for (i = 0; i < n && err == NULL; i++) {
 		const struct mic_change_row *r = &rows[i];
 
-		if (!path_selected(r->path, paths, n_paths))
-			continue;
 		if (fmt == MIC_PATCH_NAME_STATUS) {
 			printf("%c\t", r->kind);
 			mic_print_path(stdout, r->path);
@@ -174,10 +156,8 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 	}
 	if (err == NULL && fmt == MIC_PATCH_STAT && files > 0) {
 		for (i = 0; i < n; i++)
-			if (path_selected(rows[i].path, paths, n_paths))
-				print_stat_bar(rows[i].path, bins[i],
-				    stats[i].added, stats[i].removed, width,
-				    scale);
+			print_stat_bar(rows[i].path, bins[i], stats[i].added,
+			    stats[i].removed, width, scale);
 		printf(" %zu file%s changed, %zu insertion%s(+), %zu "
 		    "deletion%s(-)\n", files, files == 1 ? "" : "s", adds,
 		    adds == 1 ? "" : "s", dels, dels == 1 ? "" : "s");
@@ -238,9 +218,11 @@ cmd_diff(struct mic_args *args)
 	}
 	if (err)
 		goto fail;
+	if (paths)
+		mic_changes_limit(&ch, paths, npaths);
 	if (fmt == MIC_PATCH_FULL)
 		mic_pager_start();
-	rc = mic_cli_patches(ws, &ch, fmt, paths, npaths);
+	rc = mic_cli_patches(ws, &ch, fmt);
 	goto done;
 fail:
 	rc = mic_cli_err(args, err);

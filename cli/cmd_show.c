@@ -268,7 +268,7 @@ cmd_show(struct mic_args *args)
 	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
 	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
-		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, NULL, 0);
+		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL);
 	}
 done:
 	mic_changes_release(&ch);

@@ -110,6 +110,33 @@ mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
 	return err;
 }
 
+/* 1 when path is prefix or under it ("" is above everything). */
+static int
+path_under(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return len == 0 || (strncmp(path, prefix, len) == 0 &&
+	    (path[len] == '\0' || path[len] == '/'));
+}
+
+void
+mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
+{
+	size_t i, k, kept = 0;
+
+	for (i = 0; i < ch->n; i++) {
+		for (k = 0; k < n; k++)
+			if (path_under(ch->v[i].path, paths[k]))
+				break;
+		if (k < n)
+			ch->v[kept++] = ch->v[i];
+		else if (ch->scan == NULL)
+			free(ch->v[i].path);	/* owned, not the scan's */
+	}
+	ch->n = kept;
+}
+
 const struct mic_error *
 mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
     mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,

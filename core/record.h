@@ -78,6 +78,12 @@ const struct mic_error *mic_changes_between(struct mic_ws *ws,
     const char *a, const char *b, struct mic_changes *ch);
 
 /*
+ * Keep only the changes at or under one of the n paths (root-relative,
+ * as mic_ws_path() makes them; "" selects everything).
+ */
+void mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n);
+
+/*
  * Write the git-style patch of change i through emit (NULL: only count,
  * see mic_patch_write()). *stat and *binary may be NULL.
  */
