@@ -27,10 +27,10 @@ static struct mic_store *store;
 static const char *
 hex(const struct mic_oid *oid)
 {
-	static char buf[4][MIC_OID_HEXSZ + 1];
+	static char buf[8][MIC_OID_HEXSZ + 1];
 	static int k;
 
-	k = (k + 1) % 4;
+	k = (k + 1) % 8;
 	return mic_oid_to_hex(oid, buf[k]);
 }
 
