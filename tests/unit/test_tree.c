@@ -374,10 +374,10 @@ static const struct spec edits2[] = {
 	{"a/d", MIC_MODE_FILE, "#!/bin/sh\n"},	/* exec bit off */
 	{"a-b", 0, NULL},			/* file becomes a folder */
 	{"a-b/x", MIC_MODE_FILE, "x\n"},
-	{"deep", MIC_MODE_FILE, "now a file\n"},	/* folder becomes a file */
+	{"deep", MIC_MODE_FILE, "now a file\n"},	/* folder to file */
 	{"deep/1/2/3/4/f", 0, NULL},
 	{"z link", MIC_MODE_LINK, "a.c"},	/* retarget */
-	{"sp ace", MIC_MODE_LINK, "a0"},		/* file becomes a symlink */
+	{"sp ace", MIC_MODE_LINK, "a0"},	/* file to symlink */
 	{"new/f", MIC_MODE_EXEC, "new\n"},
 	{"gone", 0, NULL},			/* never was: no-op */
 };

@@ -4,7 +4,7 @@
  *
  *	char dir[] = "/tmp/mic-test-x-XXXXXX";
  *	struct mic_ws *ws = t_ws_new(dir);	// mkdtemp, init, chdir, open
- *	t_write("a/b", "text\n");		// relative to the current folder
+ *	t_write("a/b", "text\n");	// relative to the current folder
  *	if (t_sh("git --version") == 0) ...	// exit status of sh -c
  *	t_ws_done(ws, dir);			// close, chdir /, rm -rf
  *
@@ -143,8 +143,9 @@ t_have_git(void)
 	static int have = -1;
 
 	if (have == -1)
-		have = t_sh("d=$(mktemp -d) && git init -q --object-format=sha256"
-		    " \"$d\" >/dev/null 2>&1; s=$?; rm -rf \"$d\"; exit $s") == 0;
+		have = t_sh("d=$(mktemp -d) && git init -q "
+		    "--object-format=sha256 \"$d\" >/dev/null 2>&1; s=$?; "
+		    "rm -rf \"$d\"; exit $s") == 0;
 	return have;
 }
 
