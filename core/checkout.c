@@ -20,8 +20,9 @@
 
 /*
  * Check that every folder above path is a real folder (not a symlink),
- * creating missing ones when `create`. *missing is set when a parent does
- * not exist and create is 0.
+ * creating missing ones when `create`. When create is 0, *missing is set
+ * when a parent does not exist or is not a folder: then nothing at path
+ * can exist, and nothing there must be touched.
  */
 static const struct mic_error *
 check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
@@ -41,6 +42,11 @@ check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
 		if (lstat(abs.data, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				continue;
+			if (!create) {
+				/* a file (or symlink) where a folder was: */
+				*missing = 1;	/* nothing can be under it */
+				break;
+			}
 			err = mic_error_fmt(MIC_ERR_CONFLICT, "cannot write "
 			    "%s: %s is not a folder", mic_error_quote(path),
 			    mic_error_quote(abs.data));
@@ -94,6 +100,10 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 	if (!mic_path_ok(path, strlen(path)))
 		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write "
 		    "unsafe path %s", mic_error_quote(path));
+	if (!mic_mode_is_file(mode))
+		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write %s "
+		    "with mode %o, which is not a file's",
+		    mic_error_quote(path), mode);
 	err = check_parents(ws, path, 1, &missing);
 	if (err)
 		return err;

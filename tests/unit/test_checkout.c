@@ -146,9 +146,8 @@ test_write(struct mic_ws *ws)
 				wrote++;
 			unlink("badmode");
 		}
-		todo(wrote == 0, "a mode that is not a file's is refused as "
-		    "corrupt", "bug: core/checkout.c mic_checkout_file writes "
-		    "any mode other than 120000 and 100755 as a plain file");
+		ok(wrote == 0, "a mode that is not a file's is refused as "
+		    "corrupt");
 		if (wrote)
 			printf("#   %zu of 4 bad modes were written\n", wrote);
 	}
@@ -268,10 +267,7 @@ test_revert(struct mic_ws *ws)
 		err = mic_checkout_revert(ws, ch, n);
 		snprintf(what, sizeof(what), "revert nine changes (%s)",
 		    i ? "again: idempotent" : "first run");
-		if (i == 0 ? !ok(err == NULL, what) : !todo(err == NULL, what,
-		    "bug: core/checkout.c mic_checkout_revert checks the "
-		    "parents of an added file that a restored file replaced "
-		    "and fails with a conflict"))
+		if (!ok(err == NULL, what))
 			printf("#   %s\n", err->msg);
 		ok(t_absent("new") && t_absent("keepdir/added") &&
 		    t_has("keepdir/untracked", "not mine\n"), "added files "
