@@ -543,19 +543,67 @@ mic_session_rows_free(struct mic_session_row *rows, size_t n)
 #define SESSION_NCOLS 12
 
 /*
- * Make room for one more row in an array holding n rows in room for *cap,
- * doubling it when full; returns the (maybe moved) array. The new row is
- * zeroed.
+ * Reads the current row of st into *row, which the collector has zeroed.
+ * On error the row may be partly filled; the collector releases it with
+ * the rows before it.
  */
-static void *
-grow_rows(void *v, size_t n, size_t *cap, size_t size)
+typedef const struct mic_error *(*row_read_fn)(struct mic_db *db,
+    sqlite3_stmt *st, void *row);
+/* Frees what a row owns, not the row itself; NULL when it owns nothing. */
+typedef void (*row_release_fn)(void *row);
+
+/*
+ * The one row collector behind every list (see "Lists" in db.h): step st,
+ * whose parameters are bound, to its end and read each row with read_row()
+ * into a new element of `size` bytes at the end of an array that doubles
+ * when full (16 elements first), each element zeroed before read_row() fills
+ * it.
+ *
+ * On success *rows is the array (malloc'd; NULL when there were no rows)
+ * and *n the number of rows in it; the caller owns both, and frees the
+ * rows' contents (release() on each) and then the array. On error (from
+ * SQLite, from read_row(), or a count that would overflow size_t) *rows is
+ * NULL and *n is 0: every row read so far, the partly read one too, has
+ * been passed to release() and the array freed. Either way st is reset.
+ */
+static const struct mic_error *
+collect_rows(struct mic_db *db, sqlite3_stmt *st, size_t size,
+    row_read_fn read_row, row_release_fn release, void **rows, size_t *n)
 {
-	if (n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		v = mic_xrealloc(v, *cap * size);
+	const struct mic_error *err;
+	char *v = NULL;
+	size_t cap = 0, k = 0, i;
+	int row;
+
+	for (;;) {
+		err = step_row(db, st, &row);
+		if (err || !row)
+			break;
+		if (k == cap) {
+			if (cap > SIZE_MAX / 2 / size) {
+				err = mic_error_nomem();
+				break;
+			}
+			cap = cap ? cap * 2 : 16;
+			v = mic_xrealloc(v, cap * size);
+		}
+		memset(v + k * size, 0, size);
+		/* counted before it is read, so that an error releases it */
+		err = read_row(db, st, v + k++ * size);
+		if (err)
+			break;
 	}
-	memset((char *)v + n * size, 0, size);
-	return v;
+	sqlite3_reset(st);
+	if (err) {
+		for (i = 0; release && i < k; i++)
+			release(v + i * size);
+		free(v);
+		v = NULL;
+		k = 0;
+	}
+	*rows = v;
+	*n = k;
+	return err;
 }
 
 static void
@@ -633,6 +681,7 @@ mic_db_session_get(struct mic_db *db, const char *id,
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
+	*found = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -649,6 +698,7 @@ mic_db_session_active(struct mic_db *db, struct mic_session_row *row,
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
+	*found = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -664,6 +714,7 @@ mic_db_session_at(struct mic_db *db, int64_t position,
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
+	*found = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -788,38 +839,40 @@ mic_db_session_touch(struct mic_db *db, const char *id, int64_t when_ns)
 	", (SELECT body FROM messages m WHERE m.session_id = s.id" \
 	"   ORDER BY m.id LIMIT 1)"
 
+static void
+release_session(void *row)
+{
+	mic_session_row_release(row);
+}
+
+/* A row of list or log: the session's columns, then SESSION_EXTRA's. */
+static const struct mic_error *
+read_session_extra(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_session_row *r = row;
+
+	(void)db;
+	read_session(st, r);
+	r->n_messages = sqlite3_column_int64(st, SESSION_NCOLS);
+	r->n_decisions = sqlite3_column_int64(st, SESSION_NCOLS + 1);
+	r->n_added = sqlite3_column_int64(st, SESSION_NCOLS + 2);
+	r->n_modified = sqlite3_column_int64(st, SESSION_NCOLS + 3);
+	r->n_deleted = sqlite3_column_int64(st, SESSION_NCOLS + 4);
+	r->preview = col_str(st, SESSION_NCOLS + 5);
+	return NULL;
+}
+
+/* collect_rows() of session rows from a list or log query. */
 static const struct mic_error *
 collect_sessions(struct mic_db *db, sqlite3_stmt *st,
     struct mic_session_row **rows, size_t *n)
 {
 	const struct mic_error *err;
-	size_t cap = 0;
-	int row;
+	void *v;
 
-	*rows = NULL;
-	*n = 0;
-	for (;;) {
-		struct mic_session_row *r;
-
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		r = &(*rows)[(*n)++];
-		read_session(st, r);
-		r->n_messages = sqlite3_column_int64(st, SESSION_NCOLS);
-		r->n_decisions = sqlite3_column_int64(st, SESSION_NCOLS + 1);
-		r->n_added = sqlite3_column_int64(st, SESSION_NCOLS + 2);
-		r->n_modified = sqlite3_column_int64(st, SESSION_NCOLS + 3);
-		r->n_deleted = sqlite3_column_int64(st, SESSION_NCOLS + 4);
-		r->preview = col_str(st, SESSION_NCOLS + 5);
-	}
-	sqlite3_reset(st);
-	if (err) {
-		mic_session_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-	}
+	err = collect_rows(db, st, sizeof(**rows), read_session_extra,
+	    release_session, &v, n);
+	*rows = v;
 	return err;
 }
 
@@ -833,6 +886,8 @@ mic_db_session_list(struct mic_db *db, enum mic_session_status status,
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
+	*rows = NULL;
+	*n = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -864,6 +919,8 @@ mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
+	*rows = NULL;
+	*n = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -874,16 +931,23 @@ mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
 	return collect_sessions(db, st, rows, n);
 }
 
+static void
+release_message(void *row)
+{
+	struct mic_message_row *m = row;
+
+	free(m->role);
+	free(m->author);
+	free(m->body);
+}
+
 void
 mic_message_rows_free(struct mic_message_row *rows, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].role);
-		free(rows[i].author);
-		free(rows[i].body);
-	}
+	for (i = 0; i < n; i++)
+		release_message(&rows[i]);
 	free(rows);
 }
 
@@ -910,6 +974,25 @@ mic_db_message_add(struct mic_db *db, const char *session_id,
 	return step_done(db, st);
 }
 
+/* The body is a BLOB: copied with a NUL after it, which it may hold too. */
+static const struct mic_error *
+read_message(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_message_row *m = row;
+
+	(void)db;
+	m->id = sqlite3_column_int64(st, 0);
+	m->role = col_str0(st, 1);
+	m->author = col_str0(st, 2);
+	m->created_ns = sqlite3_column_int64(st, 3);
+	m->body_len = (size_t)sqlite3_column_bytes(st, 4);
+	m->body = mic_xmalloc(m->body_len + 1);
+	if (m->body_len)
+		memcpy(m->body, sqlite3_column_blob(st, 4), m->body_len);
+	m->body[m->body_len] = '\0';
+	return NULL;
+}
+
 const struct mic_error *
 mic_db_messages(struct mic_db *db, const char *session_id,
     struct mic_message_row **rows, size_t *n)
@@ -918,8 +1001,7 @@ mic_db_messages(struct mic_db *db, const char *session_id,
 	    " FROM messages WHERE session_id = ? ORDER BY id";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int row;
+	void *v;
 
 	*rows = NULL;
 	*n = 0;
@@ -927,42 +1009,33 @@ mic_db_messages(struct mic_db *db, const char *session_id,
 	if (err)
 		return err;
 	bind_text(st, 1, session_id);
-	for (;;) {
-		struct mic_message_row *m;
-
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		m = &(*rows)[(*n)++];
-		m->id = sqlite3_column_int64(st, 0);
-		m->role = col_str0(st, 1);
-		m->author = col_str0(st, 2);
-		m->created_ns = sqlite3_column_int64(st, 3);
-		m->body_len = (size_t)sqlite3_column_bytes(st, 4);
-		m->body = mic_xmalloc(m->body_len + 1);
-		if (m->body_len)
-			memcpy(m->body, sqlite3_column_blob(st, 4),
-			    m->body_len);
-		m->body[m->body_len] = '\0';
-	}
-	sqlite3_reset(st);
+	err = collect_rows(db, st, sizeof(**rows), read_message,
+	    release_message, &v, n);
+	*rows = v;
 	return err;
+}
+
+static void
+release_decision(void *row)
+{
+	struct mic_decision_row *d = row;
+	size_t i;
+
+	free(d->author);
+	free(d->decision);
+	free(d->reasoning);
+	for (i = 0; i < d->n_alternatives; i++)
+		free(d->alternatives[i]);
+	free(d->alternatives);
 }
 
 void
 mic_decision_rows_free(struct mic_decision_row *rows, size_t n)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(rows[i].author);
-		free(rows[i].decision);
-		free(rows[i].reasoning);
-		for (j = 0; j < rows[i].n_alternatives; j++)
-			free(rows[i].alternatives[j]);
-		free(rows[i].alternatives);
-	}
+	for (i = 0; i < n; i++)
+		release_decision(&rows[i]);
 	free(rows);
 }
 
@@ -1007,18 +1080,60 @@ mic_db_decision_add(struct mic_db *db, const char *session_id,
 	return NULL;
 }
 
+/* An alternative is a string: the row is a char *. */
+static const struct mic_error *
+read_alternative(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	(void)db;
+	*(char **)row = col_str0(st, 0);
+	return NULL;
+}
+
+static void
+release_alternative(void *row)
+{
+	free(*(char **)row);
+}
+
+/*
+ * A decision and its alternatives, which a second statement reads while
+ * the decisions' one is still stepping (SQLite allows that on one
+ * connection, and both read the same snapshot).
+ */
+static const struct mic_error *
+read_decision(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	static const char sql[] = "SELECT text FROM alternatives"
+	    " WHERE decision_id = ? ORDER BY seq";
+	const struct mic_error *err;
+	struct mic_decision_row *d = row;
+	sqlite3_stmt *alt;
+	void *v;
+
+	d->id = sqlite3_column_int64(st, 0);
+	d->author = col_str0(st, 1);
+	d->created_ns = sqlite3_column_int64(st, 2);
+	d->decision = col_str0(st, 3);
+	d->reasoning = col_str0(st, 4);
+	err = stmt(db, sql, &alt);
+	if (err)
+		return err;
+	sqlite3_bind_int64(alt, 1, d->id);
+	err = collect_rows(db, alt, sizeof(char *), read_alternative,
+	    release_alternative, &v, &d->n_alternatives);
+	d->alternatives = v;
+	return err;
+}
+
 const struct mic_error *
 mic_db_decisions(struct mic_db *db, const char *session_id,
     struct mic_decision_row **rows, size_t *n)
 {
 	static const char sql[] = "SELECT id, author, created_ns, decision,"
 	    " reasoning FROM decisions WHERE session_id = ? ORDER BY id";
-	static const char alt_sql[] = "SELECT text FROM alternatives"
-	    " WHERE decision_id = ? ORDER BY seq";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	size_t cap = 0, i;
-	int row;
+	void *v;
 
 	*rows = NULL;
 	*n = 0;
@@ -1026,44 +1141,16 @@ mic_db_decisions(struct mic_db *db, const char *session_id,
 	if (err)
 		return err;
 	bind_text(st, 1, session_id);
-	for (;;) {
-		struct mic_decision_row *d;
-
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		d = &(*rows)[(*n)++];
-		memset(d, 0, sizeof(*d));
-		d->id = sqlite3_column_int64(st, 0);
-		d->author = col_str0(st, 1);
-		d->created_ns = sqlite3_column_int64(st, 2);
-		d->decision = col_str0(st, 3);
-		d->reasoning = col_str0(st, 4);
-	}
-	sqlite3_reset(st);
-	for (i = 0; err == NULL && i < *n; i++) {
-		struct mic_decision_row *d = &(*rows)[i];
-		size_t acap = 0;
-
-		err = stmt(db, alt_sql, &st);
-		if (err)
-			break;
-		sqlite3_bind_int64(st, 1, d->id);
-		for (;;) {
-			err = step_row(db, st, &row);
-			if (err || !row)
-				break;
-			if (d->n_alternatives == acap) {
-				acap = acap ? acap * 2 : 4;
-				d->alternatives = mic_xrealloc(
-				    d->alternatives, acap * sizeof(char *));
-			}
-			d->alternatives[d->n_alternatives++] = col_str0(st, 0);
-		}
-		sqlite3_reset(st);
-	}
+	err = collect_rows(db, st, sizeof(**rows), read_decision,
+	    release_decision, &v, n);
+	*rows = v;
 	return err;
+}
+
+static void
+release_change(void *row)
+{
+	free(((struct mic_change_row *)row)->path);
 }
 
 void
@@ -1072,7 +1159,7 @@ mic_change_rows_free(struct mic_change_row *rows, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		free(rows[i].path);
+		release_change(&rows[i]);
 	free(rows);
 }
 
@@ -1103,6 +1190,27 @@ mic_db_change_add(struct mic_db *db, const char *session_id,
 	return step_done(db, st);
 }
 
+static const struct mic_error *
+read_change(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_change_row *c = row;
+	const unsigned char *kind;
+
+	(void)db;
+	c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0));
+	kind = sqlite3_column_text(st, 1);
+	c->kind = kind ? (char)kind[0] : '?';
+	c->old_mode = (unsigned)sqlite3_column_int(st, 2);
+	c->new_mode = (unsigned)sqlite3_column_int(st, 3);
+	col_oid(st, 4, &c->old_oid);
+	col_oid(st, 5, &c->new_oid);
+	c->size = sqlite3_column_int64(st, 6);
+	c->lines_added = sqlite3_column_int64(st, 7);
+	c->lines_removed = sqlite3_column_int64(st, 8);
+	return NULL;
+}
+
 const struct mic_error *
 mic_db_changes(struct mic_db *db, const char *session_id,
     struct mic_change_row **rows, size_t *n)
@@ -1112,8 +1220,7 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 	    " FROM changes WHERE session_id = ? ORDER BY path";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int row;
+	void *v;
 
 	*rows = NULL;
 	*n = 0;
@@ -1121,29 +1228,9 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 	if (err)
 		return err;
 	bind_text(st, 1, session_id);
-	for (;;) {
-		struct mic_change_row *c;
-		const unsigned char *kind;
-
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		c = &(*rows)[(*n)++];
-		memset(c, 0, sizeof(*c));
-		c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-		kind = sqlite3_column_text(st, 1);
-		c->kind = kind ? (char)kind[0] : '?';
-		c->old_mode = (unsigned)sqlite3_column_int(st, 2);
-		c->new_mode = (unsigned)sqlite3_column_int(st, 3);
-		col_oid(st, 4, &c->old_oid);
-		col_oid(st, 5, &c->new_oid);
-		c->size = sqlite3_column_int64(st, 6);
-		c->lines_added = sqlite3_column_int64(st, 7);
-		c->lines_removed = sqlite3_column_int64(st, 8);
-	}
-	sqlite3_reset(st);
+	err = collect_rows(db, st, sizeof(**rows), read_change,
+	    release_change, &v, n);
+	*rows = v;
 	return err;
 }
 
@@ -1281,6 +1368,21 @@ done:
 	return err;
 }
 
+static const struct mic_error *
+read_landing(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_landing_row *l = row;
+	const unsigned char *id;
+
+	(void)db;
+	l->position = sqlite3_column_int64(st, 0);
+	id = sqlite3_column_text(st, 1);
+	snprintf(l->session_id, sizeof(l->session_id), "%s",
+	    id ? (const char *)id : "");
+	l->root_ok = col_oid(st, 2, &l->root);
+	return NULL;
+}
+
 const struct mic_error *
 mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 {
@@ -1288,30 +1390,16 @@ mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 	    " FROM landings ORDER BY position";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int row;
+	void *v;
 
 	*rows = NULL;
 	*n = 0;
 	err = stmt(db, sql, &st);
 	if (err)
 		return err;
-	for (;;) {
-		struct mic_landing_row *l;
-		const unsigned char *id;
-
-		err = step_row(db, st, &row);
-		if (err || !row)
-			break;
-		*rows = grow_rows(*rows, *n, &cap, sizeof(**rows));
-		l = &(*rows)[(*n)++];
-		l->position = sqlite3_column_int64(st, 0);
-		id = sqlite3_column_text(st, 1);
-		snprintf(l->session_id, sizeof(l->session_id), "%s",
-		    id ? (const char *)id : "");
-		l->root_ok = col_oid(st, 2, &l->root);
-	}
-	sqlite3_reset(st);
+	/* a landing owns no memory: release is NULL, free() the array */
+	err = collect_rows(db, st, sizeof(**rows), read_landing, NULL, &v, n);
+	*rows = v;
 	return err;
 }
 

@@ -17,7 +17,23 @@
  * statement uses bound parameters. The schema is versioned with
  * PRAGMA user_version and migrated by numbered steps on open.
  *
- * Row structs own their strings (heap); mic_db_*_release() frees them.
+ * Row structs own their strings (heap); mic_*_row_release() and
+ * mic_*_rows_free() free them.
+ *
+ * Lists. mic_db_session_list(), mic_db_log(), mic_db_messages(),
+ * mic_db_decisions(), mic_db_changes() and mic_db_landings() return an
+ * array of rows through (rows, n), all under one contract:
+ *
+ *	on success	*rows is a malloc'd array of *n rows (NULL when *n
+ *			is 0); the caller owns it and frees it with the
+ *			matching mic_*_rows_free(rows, n) (landings own no
+ *			strings: free(rows));
+ *	on error	*rows is NULL and *n is 0; whatever was read before
+ *			the error has been freed. Freeing them anyway, as a
+ *			cleanup label does, is harmless.
+ *
+ * A single row (mic_db_session_get() and the like) is filled only when
+ * *found is 1; after an error *found is 0 and the row is as it was.
  * Object ids are stored as 64 lowercase hex digits; paths as BLOBs, since
  * they are bytes that need not be UTF-8; times as nanoseconds since the
  * epoch.
@@ -102,7 +118,7 @@ const struct mic_error *mic_db_session_touch(struct mic_db *db,
 
 /*
  * Sessions (all, or only `status` when it is non-zero), most recently
- * updated first, with counts and preview filled in.
+ * updated first, with counts and preview filled in; see Lists above.
  */
 const struct mic_error *mic_db_session_list(struct mic_db *db,
     enum mic_session_status status, struct mic_session_row **rows,
@@ -112,7 +128,7 @@ const struct mic_error *mic_db_session_list(struct mic_db *db,
  * Landed sessions (and abandoned ones when with_abandoned), newest first:
  * landed by position, abandoned by their end time among them. At most
  * limit rows (0: no limit). When path is not NULL only sessions that
- * changed path or anything below it are listed.
+ * changed path or anything below it are listed. See Lists above.
  */
 const struct mic_error *mic_db_log(struct mic_db *db, int with_abandoned,
     const char *path, int64_t limit, struct mic_session_row **rows,
@@ -129,6 +145,7 @@ void mic_message_rows_free(struct mic_message_row *rows, size_t n);
 const struct mic_error *mic_db_message_add(struct mic_db *db,
     const char *session_id, const char *role, const char *author,
     int64_t created_ns, const char *body, size_t body_len);
+/* A session's messages in the order they were added; see Lists above. */
 const struct mic_error *mic_db_messages(struct mic_db *db,
     const char *session_id, struct mic_message_row **rows, size_t *n);
 
@@ -145,6 +162,10 @@ const struct mic_error *mic_db_decision_add(struct mic_db *db,
     const char *session_id, const char *author, int64_t created_ns,
     const char *decision, const char *reasoning,
     const char *const *alternatives, size_t n_alternatives);
+/*
+ * A session's decisions in the order they were made, each with its
+ * alternatives in the order given; see Lists above.
+ */
 const struct mic_error *mic_db_decisions(struct mic_db *db,
     const char *session_id, struct mic_decision_row **rows, size_t *n);
 
@@ -160,7 +181,7 @@ struct mic_change_row {
 void mic_change_rows_free(struct mic_change_row *rows, size_t n);
 const struct mic_error *mic_db_change_add(struct mic_db *db,
     const char *session_id, const struct mic_change_row *row);
-/* A session's changes sorted by path. */
+/* A session's changes sorted by path; see Lists above. */
 const struct mic_error *mic_db_changes(struct mic_db *db,
     const char *session_id, struct mic_change_row **rows, size_t *n);
 
@@ -181,7 +202,7 @@ struct mic_landing_row {
 	struct mic_oid root;
 	int root_ok;		/* root parsed as an id */
 };
-/* All landings by position. Caller frees *rows with free(). */
+/* All landings by position; see Lists above (free *rows with free()). */
 const struct mic_error *mic_db_landings(struct mic_db *db,
     struct mic_landing_row **rows, size_t *n);
 
