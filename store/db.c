@@ -49,26 +49,33 @@ mic_db_error(struct mic_db *db, const char *what)
 const struct mic_error *
 mic_db_stmt(struct mic_db *db, const char *sql, sqlite3_stmt **out)
 {
+	sqlite3_stmt *st;
 	size_t i;
 
-	for (i = 0; i < STMT_CACHE && db->cache[i].sql; i++) {
-		if (db->cache[i].sql == sql) {
-			sqlite3_reset(db->cache[i].stmt);
-			sqlite3_clear_bindings(db->cache[i].stmt);
-			*out = db->cache[i].stmt;
+	/* a linear search: a connection uses a few dozen statements */
+	for (i = 0; i < db->n_stmts; i++) {
+		if (db->stmts[i].sql == sql) {
+			sqlite3_reset(db->stmts[i].stmt);
+			sqlite3_clear_bindings(db->stmts[i].stmt);
+			*out = db->stmts[i].stmt;
 			return NULL;
 		}
 	}
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	if (db->n_stmts == db->cap_stmts &&
+	    db->cap_stmts > SIZE_MAX / 2 / sizeof(*db->stmts))
+		return mic_error_nomem();
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
 	    NULL) != SQLITE_OK)
 		return mic_db_error(db, "prepare");
-	if (i < STMT_CACHE) {
-		db->cache[i].sql = sql;
-		db->cache[i].stmt = *out;
-	} else {
-		/* BUG: more distinct statements than slots */
-		abort();
+	if (db->n_stmts == db->cap_stmts) {
+		db->cap_stmts = db->cap_stmts ? db->cap_stmts * 2 : 32;
+		db->stmts = mic_xrealloc(db->stmts, db->cap_stmts *
+		    sizeof(*db->stmts));
 	}
+	db->stmts[db->n_stmts].sql = sql;
+	db->stmts[db->n_stmts].stmt = st;
+	db->n_stmts++;
+	*out = st;
 	return NULL;
 }
 
@@ -261,8 +268,9 @@ mic_db_close(struct mic_db *db)
 
 	if (db == NULL)
 		return;
-	for (i = 0; i < STMT_CACHE && db->cache[i].sql; i++)
-		sqlite3_finalize(db->cache[i].stmt);
+	for (i = 0; i < db->n_stmts; i++)
+		sqlite3_finalize(db->stmts[i].stmt);
+	free(db->stmts);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);

@@ -37,8 +37,7 @@
 
 #include "db.h"
 
-#define STMT_CACHE 48
-
+/* One prepared statement of the cache, known by its SQL's address. */
 struct mic_db_stmt_slot {
 	const char *sql;	/* static string; identity is the pointer */
 	sqlite3_stmt *stmt;
@@ -48,7 +47,12 @@ struct mic_db {
 	sqlite3 *h;
 	char *path;		/* as given to mic_db_open(), for messages */
 	int in_tx;		/* a BEGIN of ours is open */
-	struct mic_db_stmt_slot cache[STMT_CACHE];
+	/*
+	 * The statement cache: n_stmts slots used of cap_stmts, grown by
+	 * doubling (malloc'd; mic_db_close() finalizes and frees them).
+	 */
+	struct mic_db_stmt_slot *stmts;
+	size_t n_stmts, cap_stmts;
 };
 
 /*
@@ -63,8 +67,10 @@ const struct mic_error *mic_db_error(struct mic_db *db, const char *what);
  * The prepared statement for sql, which must be a string that lives as
  * long as db (a static one): the cache knows it by its address. A cached
  * statement is reset and its bindings cleared; a new one is prepared
- * (SQLITE_PREPARE_PERSISTENT) and kept. *out belongs to the cache and is
- * finalized by mic_db_close(); after an error *out is not set.
+ * (SQLITE_PREPARE_PERSISTENT) and kept, the cache growing as needed, so
+ * there is no limit on how many distinct statements a connection uses.
+ * *out belongs to the cache and is finalized by mic_db_close(); after an
+ * error *out is not set and the cache is as it was.
  */
 const struct mic_error *mic_db_stmt(struct mic_db *db, const char *sql,
     sqlite3_stmt **out);

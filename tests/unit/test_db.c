@@ -1,7 +1,8 @@
 /*
  * test_db.c - unit tests of the SQLite index (store/db*.c): the row
- * collector's contract on error, the lists built on it, and a list that
- * fails part-way on a damaged database. Some tests reach into
+ * collector's contract on error, the lists built on it, a list that
+ * fails part-way on a damaged database, and the statement cache's
+ * growth. Some tests reach into
  * store/db_internal.h, which only store/ and these tests include.
  */
 #include <stdio.h>
@@ -272,6 +273,57 @@ test_lists(void)
 }
 
 /*
+ * The statement cache grows past any fixed size (it had 48 slots and
+ * aborted beyond them): 200 distinct statements prepare, run, and come
+ * back from the cache on the second use, and the connection's own
+ * statements still work among them.
+ */
+static void
+test_stmt_cache_grows(void)
+{
+	enum { NSQL = 200 };
+	struct mic_buf path = MIC_BUF_INIT;
+	struct mic_db *db = open_db("cache.db", &path);
+	sqlite3_stmt *first[NSQL], *st;
+	char *sql[NSQL], *v = NULL;
+	int i, prepared = 1, cached = 1;
+
+	ok(db != NULL, "stmt cache: open a database");
+	if (db == NULL)
+		return;
+	/* the cache knows statements by address: these outlive db */
+	for (i = 0; i < NSQL; i++) {
+		struct mic_buf b = MIC_BUF_INIT;
+
+		mic_buf_addf(&b, "SELECT %d", i);
+		sql[i] = mic_buf_detach(&b);
+	}
+	for (i = 0; i < NSQL; i++) {
+		if (mic_db_stmt(db, sql[i], &first[i]) != NULL ||
+		    sqlite3_step(first[i]) != SQLITE_ROW ||
+		    sqlite3_column_int(first[i], 0) != i)
+			prepared = 0;
+	}
+	ok(prepared && db->n_stmts >= NSQL && db->cap_stmts >= db->n_stmts,
+	    "stmt cache: 200 distinct statements prepare and run");
+	for (i = NSQL - 1; i >= 0; i--) {
+		if (mic_db_stmt(db, sql[i], &st) != NULL || st != first[i] ||
+		    sqlite3_step(st) != SQLITE_ROW ||
+		    sqlite3_column_int(st, 0) != i)
+			cached = 0;
+	}
+	ok(cached, "stmt cache: each comes back reset from the cache");
+	ok(mic_db_meta_set(db, "k", "v") == NULL &&
+	    mic_db_meta_get(db, "k", &v) == NULL && v && strcmp(v, "v") == 0,
+	    "stmt cache: the connection's statements work among them");
+	free(v);
+	mic_db_close(db);
+	for (i = 0; i < NSQL; i++)
+		free(sql[i]);
+	mic_buf_release(&path);
+}
+
+/*
  * Give the last change row of the database at path a last column
  * (lines_removed) that claims 57 bytes of text the row does not hold, as
  * tests/cli/fsck.bats does: reading that row fails, the rows before it
@@ -385,6 +437,7 @@ main(void)
 	test_collect();
 	test_lists();
 	test_list_fails_part_way();
+	test_stmt_cache_grows();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
