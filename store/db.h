@@ -169,6 +169,16 @@ const struct mic_error *mic_db_decision_add(struct mic_db *db,
 const struct mic_error *mic_db_decisions(struct mic_db *db,
     const char *session_id, struct mic_decision_row **rows, size_t *n);
 
+/*
+ * How many messages and decisions session session_id has, counted on
+ * their indexes without reading a message body or a decision: for those
+ * that need only the numbers (mic session status). Both are 0 for a
+ * session with none and for an id that names no session, and both are 0
+ * after an error. Allocates nothing.
+ */
+const struct mic_error *mic_db_session_counts(struct mic_db *db,
+    const char *session_id, int64_t *n_messages, int64_t *n_decisions);
+
 /* One file a session changed. Modes are git's (0100644, 0100755, 0120000). */
 struct mic_change_row {
 	char *path;

@@ -1,6 +1,7 @@
 /*
  * db_message.c - a session's conversation in the SQLite index: its
- * messages, and its decisions with their alternatives; see db.h.
+ * messages, and its decisions with their alternatives, and how many of
+ * each it has; see db.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -246,3 +247,30 @@ mic_db_decisions(struct mic_db *db, const char *session_id,
 	return err;
 }
 
+
+const struct mic_error *
+mic_db_session_counts(struct mic_db *db, const char *session_id,
+    int64_t *n_messages, int64_t *n_decisions)
+{
+	/* both counts walk a covering index: (session_id, id) */
+	static const char sql[] = "SELECT"
+	    " (SELECT count(*) FROM messages WHERE session_id = ?1),"
+	    " (SELECT count(*) FROM decisions WHERE session_id = ?1)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int row;
+
+	*n_messages = 0;
+	*n_decisions = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	err = mic_db_step_row(db, st, &row);
+	if (err == NULL && row) {
+		*n_messages = sqlite3_column_int64(st, 0);
+		*n_decisions = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return err;
+}

@@ -1,8 +1,8 @@
 /*
  * test_db.c - unit tests of the SQLite index (store/db*.c): the row
  * collector's contract on error, the lists built on it, a list that
- * fails part-way on a damaged database, and the statement cache's
- * growth. Some tests reach into
+ * fails part-way on a damaged database, the statement cache's growth,
+ * and the counts of a session's messages and decisions. Some tests reach into
  * store/db_internal.h, which only store/ and these tests include.
  */
 #include <stdio.h>
@@ -177,6 +177,34 @@ test_collect(void)
 	mic_buf_release(&path);
 }
 
+/*
+ * mic_db_session_counts() on the sessions of test_lists(): the counts
+ * that mic_db_session_list() gives, without reading the rows.
+ */
+static void
+test_session_counts(struct mic_db *db)
+{
+	int64_t nm = -1, nd = -1;
+
+	ok(mic_db_session_counts(db, "aaaa0000000000000000000000000001", &nm,
+	    &nd) == NULL && nm == 2 && nd == 3,
+	    "counts: 2 messages and 3 decisions");
+	nm = nd = -1;
+	ok(mic_db_session_counts(db, "bbbb0000000000000000000000000002", &nm,
+	    &nd) == NULL && nm == 1 && nd == 0,
+	    "counts: 1 message, no decisions");
+	nm = nd = -1;
+	ok(mic_db_session_counts(db, "ffff0000000000000000000000000009", &nm,
+	    &nd) == NULL && nm == 0 && nd == 0,
+	    "counts: an id of no session has none");
+	ok(mic_db_begin(db) == NULL && mic_db_message_add(db,
+	    "bbbb0000000000000000000000000002", "tool", "ci", 9, "", 0) ==
+	    NULL && mic_db_commit(db) == NULL &&
+	    mic_db_session_counts(db, "bbbb0000000000000000000000000002", &nm,
+	    &nd) == NULL && nm == 2 && nd == 0,
+	    "counts: a message added, with an empty body, is counted");
+}
+
 /* Lists read back what was written, in their documented orders. */
 static void
 test_lists(void)
@@ -268,6 +296,7 @@ test_lists(void)
 	ok(mic_db_log(db, 0, "a", 0, &s, &ns) == NULL && ns == 1 &&
 	    s[0].landed_position == 1, "lists: log of a folder");
 	mic_session_rows_free(s, ns);
+	test_session_counts(db);
 	mic_db_close(db);
 	mic_buf_release(&path);
 }
