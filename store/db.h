@@ -47,7 +47,8 @@
 #include "error.h"
 #include "object.h"
 
-#define MIC_DB_SCHEMA_VERSION 1
+/* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
+#define MIC_DB_SCHEMA_VERSION 2
 
 struct mic_db;
 

@@ -112,6 +112,10 @@ static const struct migration {
 	"    WHERE c.session_id = s.id AND c.kind = 'D');"},
 };
 
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+    MIC_DB_SCHEMA_VERSION, "MIC_DB_SCHEMA_VERSION is the number of "
+    "migrations: bump it with each one added");
+
 /* The schema's version (PRAGMA user_version); left as is after an error. */
 static const struct mic_error *
 read_version(struct mic_db *db, int *version)
@@ -138,8 +142,7 @@ const struct mic_error *
 mic_db_migrate(struct mic_db *db)
 {
 	const struct mic_error *err;
-	int version = 0, nmig = (int)(sizeof(migrations) /
-	    sizeof(migrations[0]));
+	int version = 0, nmig = MIC_DB_SCHEMA_VERSION;
 	char sql[64];
 
 	err = read_version(db, &version);
