@@ -52,6 +52,7 @@ mic_db_stmt(struct mic_db *db, const char *sql, sqlite3_stmt **out)
 	sqlite3_stmt *st;
 	size_t i;
 
+	*out = NULL;
 	/* a linear search: a connection uses a few dozen statements */
 	for (i = 0; i < db->n_stmts; i++) {
 		if (db->stmts[i].sql == sql) {

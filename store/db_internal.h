@@ -70,7 +70,7 @@ const struct mic_error *mic_db_error(struct mic_db *db, const char *what);
  * (SQLITE_PREPARE_PERSISTENT) and kept, the cache growing as needed, so
  * there is no limit on how many distinct statements a connection uses.
  * *out belongs to the cache and is finalized by mic_db_close(); after an
- * error *out is not set and the cache is as it was.
+ * error *out is NULL and the cache is as it was.
  */
 const struct mic_error *mic_db_stmt(struct mic_db *db, const char *sql,
     sqlite3_stmt **out);

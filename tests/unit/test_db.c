@@ -95,8 +95,10 @@ collect_count(struct mic_db *db, int n, int bad, struct xrow **rows,
 {
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	void *v = (void *)1;
+	void *v = (void *)1;	/* what mic_db_collect() must overwrite */
 
+	*rows = NULL;
+	*nrows = 0;
 	err = mic_db_stmt(db, count_sql, &st);
 	if (err)
 		return err;
