@@ -1,8 +1,8 @@
 /*
  * db_internal.h - what the files of the SQLite index share, and nothing
- * outside store/db*.c may use: the connection struct, its statement
- * cache, SQLite's errors as mic errors, binding and reading columns, and
- * the one row collector behind every list.
+ * outside store/db*.c (and their unit tests) may use: the connection
+ * struct, its statement cache, SQLite's errors as mic errors, binding
+ * and reading columns, and the one row collector behind every list.
  *
  * The index is kept in five files, each by what it keeps:
  *
@@ -15,12 +15,12 @@
  *
  * A query in any of them follows one pattern:
  *
- *	static const char sql[] = "SELECT ... WHERE session_id = ?";
+ *	static const char sql[] = "DELETE FROM meta WHERE key = ?";
  *	err = mic_db_stmt(db, sql, &st);	// cached, reset, unbound
  *	if (err)
  *		return err;
- *	mic_db_bind_text(st, 1, id);
- *	return mic_db_step_done(db, st);	// or mic_db_step_row(),
+ *	mic_db_bind_text(st, 1, key);
+ *	return mic_db_step_done(db, st);	// a SELECT: mic_db_step_row()
  *						// or mic_db_collect()
  *
  * Statements come from the cache and stay owned by it: never finalize
@@ -57,7 +57,7 @@ struct mic_db {
 
 /*
  * The mic error for SQLite's last error on db, naming the database and
- * `what` was being done: MIC_ERR_BUSY for a lock held too long,
+ * what was being done (`what`): MIC_ERR_BUSY for a lock held too long,
  * MIC_ERR_CORRUPT for a damaged file, MIC_ERR_IO for a read-only one,
  * MIC_ERR_CONFLICT for a constraint, MIC_ERR_DB for anything else.
  */
@@ -132,9 +132,9 @@ typedef void (*mic_db_row_release_fn)(void *row);
 /*
  * The one row collector, behind every list (see "Lists" in db.h): step
  * st, whose parameters are bound, to its end, and read each row with
- * read_row() into a new element of `size` bytes at the end of an array
- * that doubles when full (16 elements first); each element is zeroed
- * before read_row() fills it.
+ * read_row() into a new element of `size` bytes (not 0) at the end of an
+ * array that doubles when full (16 elements first); each element is
+ * zeroed before read_row() fills it.
  *
  * On success *rows is the array (malloc'd; NULL when there were no rows)
  * and *n the number of rows in it; the caller owns them, and frees each
