@@ -130,7 +130,7 @@ check_changes(struct fsck *f, const struct mic_session_row *s,
 	snprintf(subject, sizeof(subject), "session %s", s->id);
 	err = mic_db_changes(f->ws->db, s->id, &rows, &n);
 	if (err)
-		return err;
+		goto done;
 	err = mic_tree_diff(f->ws->store, base, result, &want, &nwant);
 	if (err) {
 		/* damaged trees are reported by the object pass */

@@ -229,17 +229,7 @@ const struct mic_error *
 mic_record_counts(struct mic_ws *ws, const char *id, int64_t *nmsgs,
     int64_t *ndecs)
 {
-	struct mic_message_row *m = NULL;
-	struct mic_decision_row *d = NULL;
-	size_t nm = 0, nd = 0;
-	const struct mic_error *err;
-
-	err = mic_record_conversation(ws, id, &m, &nm, &d, &nd);
-	*nmsgs = (int64_t)nm;
-	*ndecs = (int64_t)nd;
-	mic_message_rows_free(m, nm);
-	mic_decision_rows_free(d, nd);
-	return err;
+	return mic_db_session_counts(ws->db, id, nmsgs, ndecs);
 }
 
 struct names_ctx {

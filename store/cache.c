@@ -382,12 +382,19 @@ mic_cache_write_commit(struct mic_cache_writer *w, int durable)
 	const struct mic_error *err = NULL;
 	unsigned char count[8];
 	int fd = fileno(w->f);
+	ssize_t nw;
 
 	put_u64(count, w->n);
-	if (fflush(w->f) == EOF || ferror(w->f) ||
-	    pwrite(fd, count, sizeof(count), HDR_COUNT) != sizeof(count) ||
-	    (durable && fsync(fd) == -1))
+	if (fflush(w->f) == EOF || ferror(w->f)) {
 		err = mic_error_errno("write", w->tmp);
+	} else if ((nw = pwrite(fd, count, sizeof(count), HDR_COUNT)) !=
+	    (ssize_t)sizeof(count)) {
+		/* a short write sets no errno: what errno holds is stale */
+		err = mic_error_errno_code(nw == -1 ? errno : ENOSPC, "write",
+		    w->tmp);
+	} else if (durable && fsync(fd) == -1) {
+		err = mic_error_errno("write", w->tmp);
+	}
 	if (fclose(w->f) == EOF && err == NULL)
 		err = mic_error_errno("close", w->tmp);
 	w->f = NULL;

@@ -17,7 +17,23 @@
  * statement uses bound parameters. The schema is versioned with
  * PRAGMA user_version and migrated by numbered steps on open.
  *
- * Row structs own their strings (heap); mic_db_*_release() frees them.
+ * Row structs own their strings (heap); mic_*_row_release() and
+ * mic_*_rows_free() free them.
+ *
+ * Lists. mic_db_session_list(), mic_db_log(), mic_db_messages(),
+ * mic_db_decisions(), mic_db_changes() and mic_db_landings() return an
+ * array of rows through (rows, n), all under one contract:
+ *
+ *	on success	*rows is a malloc'd array of *n rows (NULL when *n
+ *			is 0); the caller owns it and frees it with the
+ *			matching mic_*_rows_free(rows, n) (landings own no
+ *			strings: free(rows));
+ *	on error	*rows is NULL and *n is 0; whatever was read before
+ *			the error has been freed. Freeing them anyway, as a
+ *			cleanup label does, is harmless.
+ *
+ * A single row (mic_db_session_get() and the like) is filled only when
+ * *found is 1; after an error *found is 0 and the row is as it was.
  * Object ids are stored as 64 lowercase hex digits; paths as BLOBs, since
  * they are bytes that need not be UTF-8; times as nanoseconds since the
  * epoch.
@@ -31,7 +47,8 @@
 #include "error.h"
 #include "object.h"
 
-#define MIC_DB_SCHEMA_VERSION 1
+/* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
+#define MIC_DB_SCHEMA_VERSION 2
 
 struct mic_db;
 
@@ -43,7 +60,8 @@ void mic_db_close(struct mic_db *db);
 const struct mic_error *mic_db_begin(struct mic_db *db);	/* write */
 const struct mic_error *mic_db_begin_read(struct mic_db *db);	/* snapshot */
 const struct mic_error *mic_db_commit(struct mic_db *db);
-void mic_db_rollback(struct mic_db *db);	/* no-op outside a transaction */
+/* Roll back our open transaction; a no-op outside one. Never fails. */
+void mic_db_rollback(struct mic_db *db);
 
 /* meta(key, value): workspace settings such as org and project. */
 const struct mic_error *mic_db_meta_get(struct mic_db *db, const char *key,
@@ -70,7 +88,10 @@ struct mic_session_row {
 	int has_result;		/* result_root set (landed or abandoned) */
 	struct mic_oid result_root;
 	int64_t created_ns, updated_ns, ended_ns;	/* ended 0 if active */
-	/* filled by mic_db_session_list() and mic_db_log() only */
+	/*
+	 * filled by mic_db_session_list() and mic_db_log() only (for one
+	 * session, mic_db_session_counts() counts the first two)
+	 */
 	int64_t n_messages, n_decisions;
 	int64_t n_added, n_modified, n_deleted;
 	char *preview;		/* first message, or NULL */
@@ -78,9 +99,19 @@ struct mic_session_row {
 void mic_session_row_release(struct mic_session_row *row);
 void mic_session_rows_free(struct mic_session_row *rows, size_t n);
 
+/*
+ * Insert row as a new active session, from its id, org, project, goal,
+ * author, base_position, created_ns and updated_ns (the rest is ignored).
+ * MIC_ERR_CONFLICT when the id exists or another session is active.
+ */
 const struct mic_error *mic_db_session_insert(struct mic_db *db,
     const struct mic_session_row *row);
-/* *found 0 when there is none. */
+/*
+ * The session with that id, the active one, or the one landed at
+ * position: *found 1 and *row filled (its strings malloc'd; free them with
+ * mic_session_row_release()), or *found 0 when there is none, and after
+ * an error, with *row as it was.
+ */
 const struct mic_error *mic_db_session_get(struct mic_db *db, const char *id,
     struct mic_session_row *row, int *found);
 const struct mic_error *mic_db_session_active(struct mic_db *db,
@@ -93,16 +124,21 @@ const struct mic_error *mic_db_session_ids(struct mic_db *db,
 /* Ids starting with prefix (lowercase hex); at most `max` of them. */
 const struct mic_error *mic_db_session_ids_with_prefix(struct mic_db *db,
     const char *prefix, char (*ids)[33], size_t max, size_t *n);
-/* Set status, ended/updated time and result root (may be NULL). */
+/*
+ * End active session id: set its status, its ended and updated time and
+ * its result root (may be NULL), and keep the counts of its change rows
+ * by kind in it (for log). MIC_ERR_CONFLICT when id is not active.
+ */
 const struct mic_error *mic_db_session_finish(struct mic_db *db,
     const char *id, enum mic_session_status status, int64_t when_ns,
     const struct mic_oid *result_root);
+/* Raise session id's updated time to when_ns; never lowers it. */
 const struct mic_error *mic_db_session_touch(struct mic_db *db,
     const char *id, int64_t when_ns);
 
 /*
  * Sessions (all, or only `status` when it is non-zero), most recently
- * updated first, with counts and preview filled in.
+ * updated first, with counts and preview filled in; see Lists above.
  */
 const struct mic_error *mic_db_session_list(struct mic_db *db,
     enum mic_session_status status, struct mic_session_row **rows,
@@ -112,7 +148,7 @@ const struct mic_error *mic_db_session_list(struct mic_db *db,
  * Landed sessions (and abandoned ones when with_abandoned), newest first:
  * landed by position, abandoned by their end time among them. At most
  * limit rows (0: no limit). When path is not NULL only sessions that
- * changed path or anything below it are listed.
+ * changed path or anything below it are listed. See Lists above.
  */
 const struct mic_error *mic_db_log(struct mic_db *db, int with_abandoned,
     const char *path, int64_t limit, struct mic_session_row **rows,
@@ -126,9 +162,15 @@ struct mic_message_row {
 	size_t body_len;
 };
 void mic_message_rows_free(struct mic_message_row *rows, size_t n);
+/*
+ * Append a message of body_len bytes (any bytes; at most 2^31 - 1, else
+ * MIC_ERR_INPUT) to session session_id. role is one of human, agent,
+ * system and tool: the schema refuses others (MIC_ERR_CONFLICT).
+ */
 const struct mic_error *mic_db_message_add(struct mic_db *db,
     const char *session_id, const char *role, const char *author,
     int64_t created_ns, const char *body, size_t body_len);
+/* A session's messages in the order they were added; see Lists above. */
 const struct mic_error *mic_db_messages(struct mic_db *db,
     const char *session_id, struct mic_message_row **rows, size_t *n);
 
@@ -141,12 +183,31 @@ struct mic_decision_row {
 	size_t n_alternatives;
 };
 void mic_decision_rows_free(struct mic_decision_row *rows, size_t n);
+/*
+ * Add a decision with its n_alternatives alternatives, kept in the order
+ * given. Several statements: call it inside a transaction, so that a
+ * failure leaves none of them.
+ */
 const struct mic_error *mic_db_decision_add(struct mic_db *db,
     const char *session_id, const char *author, int64_t created_ns,
     const char *decision, const char *reasoning,
     const char *const *alternatives, size_t n_alternatives);
+/*
+ * A session's decisions in the order they were made, each with its
+ * alternatives in the order given; see Lists above.
+ */
 const struct mic_error *mic_db_decisions(struct mic_db *db,
     const char *session_id, struct mic_decision_row **rows, size_t *n);
+
+/*
+ * How many messages and decisions session session_id has, counted on
+ * their indexes without reading a message body or a decision: for those
+ * that need only the numbers (mic session status). Both are 0 for a
+ * session with none and for an id that names no session, and both are 0
+ * after an error. Allocates nothing.
+ */
+const struct mic_error *mic_db_session_counts(struct mic_db *db,
+    const char *session_id, int64_t *n_messages, int64_t *n_decisions);
 
 /* One file a session changed. Modes are git's (0100644, 0100755, 0120000). */
 struct mic_change_row {
@@ -158,15 +219,21 @@ struct mic_change_row {
 	int64_t lines_added, lines_removed;	/* -1: binary or too large */
 };
 void mic_change_rows_free(struct mic_change_row *rows, size_t n);
+/*
+ * Add a change row of session session_id; the old id is stored as NULL
+ * for 'A' and the new one for 'D'. MIC_ERR_CONFLICT when the session has
+ * a row for that path already.
+ */
 const struct mic_error *mic_db_change_add(struct mic_db *db,
     const char *session_id, const struct mic_change_row *row);
-/* A session's changes sorted by path. */
+/* A session's changes sorted by path; see Lists above. */
 const struct mic_error *mic_db_changes(struct mic_db *db,
     const char *session_id, struct mic_change_row **rows, size_t *n);
 
 /* The head: last position (0 when none) and its root (has_root 0 then). */
 const struct mic_error *mic_db_head(struct mic_db *db, int64_t *position,
     struct mic_oid *root, int *has_root);
+/* Record that session_id landed at position with root. */
 const struct mic_error *mic_db_landing_add(struct mic_db *db,
     int64_t position, const char *session_id, const struct mic_oid *root,
     int64_t landed_ns);
@@ -181,7 +248,7 @@ struct mic_landing_row {
 	struct mic_oid root;
 	int root_ok;		/* root parsed as an id */
 };
-/* All landings by position. Caller frees *rows with free(). */
+/* All landings by position; see Lists above (free *rows with free()). */
 const struct mic_error *mic_db_landings(struct mic_db *db,
     struct mic_landing_row **rows, size_t *n);
 

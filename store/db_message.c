@@ -1,0 +1,276 @@
+/*
+ * db_message.c - a session's conversation in the SQLite index: its
+ * messages, and its decisions with their alternatives, and how many of
+ * each it has; see db.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "db_internal.h"
+
+/*
+ * The mic_db_row_release_fn of message rows: frees role, author and body,
+ * not the row.
+ */
+static void
+release_message(void *row)
+{
+	struct mic_message_row *m = row;
+
+	free(m->role);
+	free(m->author);
+	free(m->body);
+}
+
+void
+mic_message_rows_free(struct mic_message_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		release_message(&rows[i]);
+	free(rows);
+}
+
+const struct mic_error *
+mic_db_message_add(struct mic_db *db, const char *session_id,
+    const char *role, const char *author, int64_t created_ns,
+    const char *body, size_t body_len)
+{
+	static const char sql[] = "INSERT INTO messages(session_id, role,"
+	    " author, created_ns, body) VALUES (?, ?, ?, ?, ?)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	if (body_len > 0x7fffffff)
+		return mic_error_fmt(MIC_ERR_INPUT, "message is too long");
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	mic_db_bind_text(st, 2, role);
+	mic_db_bind_text(st, 3, author);
+	sqlite3_bind_int64(st, 4, created_ns);
+	sqlite3_bind_blob(st, 5, body, (int)body_len, SQLITE_STATIC);
+	return mic_db_step_done(db, st);
+}
+
+/*
+ * The mic_db_row_read_fn of messages. Role, author and body are malloc'd
+ * (release_message() frees them); the body is a BLOB, copied with a NUL
+ * after its body_len bytes, which may hold NULs too. Never fails.
+ */
+static const struct mic_error *
+read_message(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_message_row *m = row;
+
+	(void)db;
+	m->id = sqlite3_column_int64(st, 0);
+	m->role = mic_db_col_str0(st, 1);
+	m->author = mic_db_col_str0(st, 2);
+	m->created_ns = sqlite3_column_int64(st, 3);
+	m->body_len = (size_t)sqlite3_column_bytes(st, 4);
+	m->body = mic_xmalloc(m->body_len + 1);
+	if (m->body_len)
+		memcpy(m->body, sqlite3_column_blob(st, 4), m->body_len);
+	m->body[m->body_len] = '\0';
+	return NULL;
+}
+
+const struct mic_error *
+mic_db_messages(struct mic_db *db, const char *session_id,
+    struct mic_message_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT id, role, author, created_ns, body"
+	    " FROM messages WHERE session_id = ? ORDER BY id";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	void *v;
+
+	*rows = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	err = mic_db_collect(db, st, sizeof(**rows), read_message,
+	    release_message, &v, n);
+	*rows = v;
+	return err;
+}
+
+/*
+ * The mic_db_row_release_fn of decision rows: frees the strings and the
+ * alternatives (each, then their array), not the row.
+ */
+static void
+release_decision(void *row)
+{
+	struct mic_decision_row *d = row;
+	size_t i;
+
+	free(d->author);
+	free(d->decision);
+	free(d->reasoning);
+	for (i = 0; i < d->n_alternatives; i++)
+		free(d->alternatives[i]);
+	free(d->alternatives);
+}
+
+void
+mic_decision_rows_free(struct mic_decision_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		release_decision(&rows[i]);
+	free(rows);
+}
+
+const struct mic_error *
+mic_db_decision_add(struct mic_db *db, const char *session_id,
+    const char *author, int64_t created_ns, const char *decision,
+    const char *reasoning, const char *const *alternatives,
+    size_t n_alternatives)
+{
+	static const char sql[] = "INSERT INTO decisions(session_id, author,"
+	    " created_ns, decision, reasoning) VALUES (?, ?, ?, ?, ?)";
+	static const char alt_sql[] = "INSERT INTO alternatives(decision_id,"
+	    " seq, text) VALUES (?, ?, ?)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int64_t id;
+	size_t i;
+
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	mic_db_bind_text(st, 2, author);
+	sqlite3_bind_int64(st, 3, created_ns);
+	mic_db_bind_text(st, 4, decision);
+	mic_db_bind_text(st, 5, reasoning);
+	err = mic_db_step_done(db, st);
+	if (err)
+		return err;
+	id = sqlite3_last_insert_rowid(db->h);
+	for (i = 0; i < n_alternatives; i++) {
+		err = mic_db_stmt(db, alt_sql, &st);
+		if (err)
+			return err;
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)i);
+		mic_db_bind_text(st, 3, alternatives[i]);
+		err = mic_db_step_done(db, st);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+/*
+ * The mic_db_row_read_fn of alternatives, whose rows are char *: a
+ * malloc'd copy of the text, freed by release_alternative(). Never fails.
+ */
+static const struct mic_error *
+read_alternative(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	(void)db;
+	*(char **)row = mic_db_col_str0(st, 0);
+	return NULL;
+}
+
+/* The mic_db_row_release_fn of alternatives: frees the string. */
+static void
+release_alternative(void *row)
+{
+	free(*(char **)row);
+}
+
+/*
+ * The mic_db_row_read_fn of decisions: the decision's strings (malloc'd)
+ * and then its alternatives, in seq order, collected by mic_db_collect()
+ * into d->alternatives (NULL when there are none). A second statement
+ * reads them while the decisions' one is still stepping, which SQLite
+ * allows on one connection; both read the same snapshot. After an error
+ * the row holds what was read, for release_decision() to free, and no
+ * alternatives.
+ */
+static const struct mic_error *
+read_decision(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	static const char sql[] = "SELECT text FROM alternatives"
+	    " WHERE decision_id = ? ORDER BY seq";
+	const struct mic_error *err;
+	struct mic_decision_row *d = row;
+	sqlite3_stmt *alt;
+	void *v;
+
+	d->id = sqlite3_column_int64(st, 0);
+	d->author = mic_db_col_str0(st, 1);
+	d->created_ns = sqlite3_column_int64(st, 2);
+	d->decision = mic_db_col_str0(st, 3);
+	d->reasoning = mic_db_col_str0(st, 4);
+	err = mic_db_stmt(db, sql, &alt);
+	if (err)
+		return err;
+	sqlite3_bind_int64(alt, 1, d->id);
+	err = mic_db_collect(db, alt, sizeof(char *), read_alternative,
+	    release_alternative, &v, &d->n_alternatives);
+	d->alternatives = v;
+	return err;
+}
+
+const struct mic_error *
+mic_db_decisions(struct mic_db *db, const char *session_id,
+    struct mic_decision_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT id, author, created_ns, decision,"
+	    " reasoning FROM decisions WHERE session_id = ? ORDER BY id";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	void *v;
+
+	*rows = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	err = mic_db_collect(db, st, sizeof(**rows), read_decision,
+	    release_decision, &v, n);
+	*rows = v;
+	return err;
+}
+
+
+const struct mic_error *
+mic_db_session_counts(struct mic_db *db, const char *session_id,
+    int64_t *n_messages, int64_t *n_decisions)
+{
+	/* both counts walk a covering index: (session_id, id) */
+	static const char sql[] = "SELECT"
+	    " (SELECT count(*) FROM messages WHERE session_id = ?1),"
+	    " (SELECT count(*) FROM decisions WHERE session_id = ?1)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int row;
+
+	*n_messages = 0;
+	*n_decisions = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, session_id);
+	err = mic_db_step_row(db, st, &row);
+	if (err == NULL && row) {
+		*n_messages = sqlite3_column_int64(st, 0);
+		*n_decisions = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return err;
+}
