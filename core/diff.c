@@ -36,9 +36,6 @@
 /* Cost limit floor for the Myers search, as git's XDL_MAX_COST_MIN. */
 #define MIN_TOO_EXPENSIVE 256
 
-/* git's rule for "binary": a NUL byte in the first this many bytes. */
-#define BINARY_PROBE 8000
-
 static const char no_newline[] = "\n\\ No newline at end of file\n";
 
 /* One input side, split into lines. */
@@ -825,9 +822,5 @@ mic_diff_count(const char *a, size_t alen, const char *b, size_t blen,
 int
 mic_diff_is_binary(const char *data, size_t len)
 {
-	if (len == 0) {
-		return 0;
-	}
-	return memchr(data, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) !=
-	    NULL;
+	return mic_lines_is_binary(data, len);
 }

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "../store/error.h"
+#include "../store/lines.h"
 
 struct mic_diff_stat {
 	size_t added;	/* lines only in b */
@@ -49,7 +50,7 @@ const struct mic_error *mic_diff_unified(const char *a, size_t alen,
 const struct mic_error *mic_diff_count(const char *a, size_t alen,
     const char *b, size_t blen, struct mic_diff_stat *stat);
 
-/* 1 when data looks binary: a NUL byte in its first 8000 bytes (git's rule). */
+/* 1 when data is binary: mic_lines_is_binary() (store/lines.h) says so. */
 int mic_diff_is_binary(const char *data, size_t len);
 
 #endif

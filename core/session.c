@@ -16,8 +16,6 @@
 #include "scan.h"
 #include "tree.h"
 
-#define BINARY_PROBE 8000
-
 const struct mic_error *
 mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
 {
@@ -215,41 +213,7 @@ const struct mic_error *
 mic_blob_lines(struct mic_store *store, const struct mic_oid *oid,
     int64_t *lines)
 {
-	const struct mic_error *err;
-	struct mic_obj *obj;
-	char *buf = mic_xmalloc(64 * 1024);
-	uint64_t seen = 0;
-	int64_t count = 0;
-	char last = '\n';
-	size_t n;
-
-	*lines = 0;
-	err = mic_obj_open(store, oid, &obj);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	for (;;) {
-		err = mic_obj_read(obj, buf, 64 * 1024, &n);
-		if (err || n == 0)
-			break;
-		if (seen < BINARY_PROBE && memchr(buf, '\0',
-		    n < BINARY_PROBE - seen ? n : (size_t)(BINARY_PROBE -
-		    seen))) {
-			count = -1;
-			break;
-		}
-		seen += n;
-		for (size_t i = 0; i < n; i++)
-			count += buf[i] == '\n';
-		last = buf[n - 1];
-	}
-	if (count >= 0 && last != '\n')
-		count++;
-	*lines = count;
-	mic_obj_close(obj);
-	free(buf);
-	return err;
+	return mic_store_lines(store, oid, NULL, NULL, lines);
 }
 
 /* Fill lines_added / lines_removed of one change (-1 when binary). */
