@@ -105,3 +105,44 @@ mic_parallel(size_t n, mic_job_fn job, void *ctx)
 		return mic_error_fmt(p.err_code, "%s", p.err_msg);
 	return NULL;
 }
+
+void
+mic_budget_init(struct mic_budget *b, uint64_t limit)
+{
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->freed, NULL);
+	b->limit = limit;
+	b->used = 0;
+	b->peak = 0;
+}
+
+void
+mic_budget_take(struct mic_budget *b, uint64_t bytes)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->used > 0 && (bytes > b->limit - b->used ||
+	    b->used > b->limit))
+		pthread_cond_wait(&b->freed, &b->lock);
+	b->used += bytes;
+	if (b->used > b->peak)
+		b->peak = b->used;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void
+mic_budget_give(struct mic_budget *b, uint64_t bytes)
+{
+	pthread_mutex_lock(&b->lock);
+	if (bytes > b->used)
+		abort();	/* gave back more than was taken: a bug */
+	b->used -= bytes;
+	pthread_cond_broadcast(&b->freed);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void
+mic_budget_release(struct mic_budget *b)
+{
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->freed);
+}

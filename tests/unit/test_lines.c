@@ -3,10 +3,13 @@
  * streaming line counter and its line hashes), of the diff over line
  * hashes (core/diff.c) and of the byte budget (core/pool.c).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "../../core/pool.h"
 #include "../../store/buf.h"
 #include "../../store/lines.h"
 #include "tap.h"
@@ -226,11 +229,77 @@ test_counter(void)
 	mic_buf_release(&b);
 }
 
+/* Jobs that hold bytes of a shared budget for a moment each. */
+struct holding {
+	struct mic_budget budget;
+	const unsigned *sizes;
+	atomic_ullong held;	/* the test's own account */
+	atomic_ullong most;	/* the most it saw held at once */
+	atomic_int alone_broken;	/* a job over the limit had company */
+};
+
+static const struct mic_error *
+hold_job(void *arg, size_t i)
+{
+	struct holding *h = arg;
+	unsigned long long now, most;
+	struct timespec ts = {0, 200000};
+
+	mic_budget_take(&h->budget, h->sizes[i]);
+	now = atomic_fetch_add(&h->held, h->sizes[i]) + h->sizes[i];
+	most = atomic_load(&h->most);
+	while (now > most && !atomic_compare_exchange_weak(&h->most, &most,
+	    now))
+		continue;
+	if (h->sizes[i] > h->budget.limit && now != h->sizes[i])
+		atomic_store(&h->alone_broken, 1);
+	nanosleep(&ts, NULL);
+	atomic_fetch_sub(&h->held, h->sizes[i]);
+	mic_budget_give(&h->budget, h->sizes[i]);
+	return NULL;
+}
+
+static void
+test_budget(void)
+{
+	unsigned sizes[300];
+	struct holding h;
+	size_t i;
+
+	for (i = 0; i < 300; i++)
+		sizes[i] = 1 + rnd(60);
+	sizes[100] = sizes[200] = 150;	/* over the limit: run alone */
+	setenv("MIC_THREADS", "8", 1);
+	mic_budget_init(&h.budget, 100);
+	h.sizes = sizes;
+	atomic_init(&h.held, 0);
+	atomic_init(&h.most, 0);
+	atomic_init(&h.alone_broken, 0);
+	ok(mic_parallel(300, hold_job, &h) == NULL, "budget: jobs ran");
+	printf("# most held at once: %llu of 100 (peak %llu)\n",
+	    (unsigned long long)atomic_load(&h.most),
+	    (unsigned long long)h.budget.peak);
+	ok(!atomic_load(&h.alone_broken), "budget: a job over the limit runs "
+	    "alone");
+	ok(h.budget.used == 0, "budget: all given back");
+	for (i = 0; i < 300; i++)
+		sizes[i] = 1 + rnd(60);
+	mic_budget_release(&h.budget);
+	mic_budget_init(&h.budget, 100);
+	atomic_store(&h.most, 0);
+	ok(mic_parallel(300, hold_job, &h) == NULL &&
+	    atomic_load(&h.most) <= 100 && h.budget.peak <= 100,
+	    "budget: 8 threads never hold more than the limit");
+	mic_budget_release(&h.budget);
+	unsetenv("MIC_THREADS");
+}
+
 int
 main(void)
 {
 	test_siphash();
 	test_rule();
 	test_counter();
+	test_budget();
 	return tap_done();
 }
