@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#ifdef __GLIBC__
+#include <malloc.h>	/* mallopt() */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,9 +109,30 @@ mic_parallel(size_t n, mic_job_fn job, void *ctx)
 	return NULL;
 }
 
+/*
+ * The memory a job frees must go back to the system, or the next job, on
+ * another thread, adds to it: glibc gives each thread its own arena and
+ * keeps freed memory there, and from the first free of a big (mapped)
+ * block on it maps only blocks larger than that (up to 32 MiB), so each
+ * thread would keep the memory of its biggest job and the budget would
+ * bound nothing. A fixed threshold keeps blocks of 1 MiB and more mapped,
+ * unmapped as soon as they are freed (malloc_trim() would not help: it
+ * leaves the top of the threads' arenas alone).
+ */
+static void
+fix_mmap_threshold(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
+}
+
 void
 mic_budget_init(struct mic_budget *b, uint64_t limit)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fix_mmap_threshold);
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->freed, NULL);
 	b->limit = limit;

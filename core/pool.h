@@ -42,7 +42,10 @@ int mic_threads(void);
  * plus its own, are at most the limit; a job larger than the limit waits
  * until nothing is taken, then runs alone. A job takes once and gives the
  * same amount back before it takes again (or the jobs could wait for each
- * other for ever). `peak` is the most that was taken at once.
+ * other for ever). `peak` is the most that was taken at once. The first
+ * mic_budget_init() also makes the C library return big freed blocks to
+ * the system at once (see pool.c), so that the limit bounds the memory of
+ * the jobs, not only their accounts.
  */
 struct mic_budget {
 	pthread_mutex_t lock;
