@@ -16,6 +16,16 @@
 #include "scan.h"
 #include "tree.h"
 
+/*
+ * The most blob content whose lines are diffed at once, over all threads.
+ * The diff of a modified file holds at most about 64 bytes per line of
+ * its two sides (core/diff.h), never their bytes: for text with lines of
+ * 40 bytes or more, the diffs of a land hold at most about 100 MiB,
+ * whatever the number of threads. Files of more than half of it are
+ * diffed one at a time.
+ */
+#define LINES_BUDGET (64u * 1024 * 1024)
+
 const struct mic_error *
 mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
 {
@@ -216,19 +226,89 @@ mic_blob_lines(struct mic_store *store, const struct mic_oid *oid,
 	return mic_store_lines(store, oid, NULL, NULL, lines);
 }
 
-/* Fill lines_added / lines_removed of one change (-1 when binary). */
+struct line_counting {
+	struct mic_store *store;
+	struct mic_scan *scan;
+	struct mic_budget budget;	/* bytes of the sides being diffed */
+};
+
+/* The size of blob oid, from its header. */
 static const struct mic_error *
-count_lines(struct mic_store *store, struct mic_change_row *c)
+blob_size(struct mic_store *store, const struct mic_oid *oid, uint64_t *size)
 {
-	const struct mic_error *err = NULL;
-	struct mic_buf a = MIC_BUF_INIT, b = MIC_BUF_INIT;
+	const struct mic_error *err;
+	struct mic_obj *obj;
+
+	err = mic_obj_open(store, oid, &obj);
+	if (err)
+		return err;
+	*size = mic_obj_size(obj);
+	mic_obj_close(obj);
+	return NULL;
+}
+
+/*
+ * The lines added and removed between blobs a and b, -1 when either is
+ * binary. Both are streamed through line counters into the diff of line
+ * hashes (core/diff.h), after taking their sizes from lc's budget, so
+ * that the diffs in flight hold a bounded amount of memory.
+ */
+static const struct mic_error *
+diff_lines(struct line_counting *lc, const struct mic_oid *a,
+    const struct mic_oid *b, int64_t *added, int64_t *removed)
+{
+	const struct mic_error *err;
+	struct mic_diff_lines dl;
 	struct mic_diff_stat st;
+	uint64_t asize, bsize;
+	int64_t na = -1, nb = -1;
+
+	*added = *removed = -1;
+	err = blob_size(lc->store, a, &asize);
+	if (err == NULL)
+		err = blob_size(lc->store, b, &bsize);
+	if (err || mic_lines_too_big(asize) || mic_lines_too_big(bsize))
+		return err;
+	mic_budget_take(&lc->budget, asize + bsize);
+	mic_diff_lines_init(&dl);
+	err = mic_store_lines(lc->store, a, mic_diff_lines_add, &dl, &na);
+	if (err == NULL && na >= 0) {
+		mic_diff_lines_next(&dl);
+		err = mic_store_lines(lc->store, b, mic_diff_lines_add, &dl,
+		    &nb);
+	}
+	if (err == NULL && na >= 0 && nb >= 0) {
+		err = mic_diff_lines_count(&dl, &st);
+		if (err == NULL) {
+			*added = (int64_t)st.added;
+			*removed = (int64_t)st.removed;
+		}
+	}
+	mic_diff_lines_release(&dl);
+	mic_budget_give(&lc->budget, asize + bsize);
+	return err;
+}
+
+/*
+ * Fill lines_added / lines_removed of change i (-1 when binary), unless
+ * the scan counted them while storing the file. An added or deleted file
+ * is counted by streaming it once, in constant memory.
+ */
+static const struct mic_error *
+count_job(void *arg, size_t i)
+{
+	struct line_counting *lc = arg;
+	struct mic_scan_change *sc = &lc->scan->changes[i];
+	struct mic_change_row *c = &sc->c;
+	const struct mic_error *err;
 	int64_t n;
 
+	if (sc->lines_known)
+		return NULL;
 	c->lines_added = c->lines_removed = -1;
 	if (c->kind == 'A' || c->kind == 'D') {
-		err = mic_blob_lines(store, c->kind == 'A' ? &c->new_oid :
-		    &c->old_oid, &n);
+		err = mic_store_lines(lc->store, c->kind == 'A' ? &c->new_oid :
+		    &c->old_oid, NULL, NULL, &n);
 		if (err || n < 0)
 			return err;
 		c->lines_added = c->kind == 'A' ? n : 0;
@@ -239,47 +319,8 @@ count_lines(struct mic_store *store, struct mic_change_row *c)
 		c->lines_added = c->lines_removed = 0;	/* mode change */
 		return NULL;
 	}
-	err = mic_store_read(store, &c->old_oid, MIC_OBJ_BLOB,
-	    MIC_LINES_MAX_SIZE, &a, NULL);
-	if (err == NULL)
-		err = mic_store_read(store, &c->new_oid, MIC_OBJ_BLOB,
-		    MIC_LINES_MAX_SIZE, &b, NULL);
-	if (err && err->code == MIC_ERR_INPUT) {
-		err = NULL;	/* too large to load: lines unknown */
-		goto done;
-	}
-	if (err)
-		goto done;
-	if (mic_diff_is_binary(mic_buf_str(&a), a.len) ||
-	    mic_diff_is_binary(mic_buf_str(&b), b.len))
-		goto done;
-	err = mic_diff_count(mic_buf_str(&a), a.len, mic_buf_str(&b), b.len,
-	    &st);
-	if (err == NULL) {
-		c->lines_added = (int64_t)st.added;
-		c->lines_removed = (int64_t)st.removed;
-	}
-done:
-	mic_buf_release(&a);
-	mic_buf_release(&b);
-	return err;
-}
-
-struct line_counting {
-	struct mic_store *store;
-	struct mic_scan *scan;
-};
-
-/* One change's line counts, unless the scan counted them already. */
-static const struct mic_error *
-count_job(void *arg, size_t i)
-{
-	struct line_counting *lc = arg;
-	struct mic_scan_change *c = &lc->scan->changes[i];
-
-	if (c->lines_known)
-		return NULL;
-	return count_lines(lc->store, &c->c);
+	return diff_lines(lc, &c->old_oid, &c->new_oid, &c->lines_added,
+	    &c->lines_removed);
 }
 
 /*
@@ -329,7 +370,9 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	}
 	lc.store = ws->store;
 	lc.scan = scan;
+	mic_budget_init(&lc.budget, LINES_BUDGET);
 	err = mic_parallel(scan->n, count_job, &lc);
+	mic_budget_release(&lc.budget);
 	if (err == NULL)
 		err = mic_tree_apply(ws->store, has_base ? &base : NULL,
 		    edits, scan->n, root);
