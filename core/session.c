@@ -324,9 +324,10 @@ count_job(void *arg, size_t i)
 }
 
 /*
- * Store the working changes of the active session s and build the tree
- * they make on top of the head: the first half of land and abandon,
- * done before any database write. Fills scan and *root.
+ * Store the working changes of the active session s, count their lines
+ * and build the tree they make on top of the head: the first half of
+ * end_session(), done before any database write. Fills scan, *root and
+ * *head.
  */
 static const struct mic_error *recheck(struct mic_ws *ws,
     const struct mic_session_row *s, int64_t head);
@@ -410,50 +411,77 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
 	return err;
 }
 
-const struct mic_error *
-mic_session_land(struct mic_ws *ws, int allow_empty,
-    struct mic_session_row *out, size_t *nchanges)
+/*
+ * How a session ends, for end_session(): the status it gets and what it
+ * does besides the steps every ending shares. Each hook may be NULL; it
+ * sees the fields end_session() fills in.
+ */
+struct ending {
+	enum mic_session_status status;	/* what the session becomes */
+	int flag;	/* the caller's option: allow_empty, keep_files */
+	/* after the changes are stored, before the transaction: may refuse */
+	const struct mic_error *(*check)(struct mic_ws *ws, struct ending *e);
+	/*
+	 * in the transaction, after the change rows and the new status,
+	 * before the commit: the ending's own rows (and files that must be
+	 * in place before the commit)
+	 */
+	const struct mic_error *(*record)(struct mic_ws *ws, struct ending *e);
+	/* after the commit */
+	const struct mic_error *(*after)(struct mic_ws *ws, struct ending *e);
+
+	/* filled in by end_session() */
+	const struct mic_session_row *s;	/* the session */
+	struct mic_scan scan;	/* its changes */
+	struct mic_oid root;	/* the tree they make on the base */
+	int64_t head;		/* the base, which is still the head */
+	int64_t now;		/* when the session ends */
+};
+
+/*
+ * End the active session s as e says. The sequence, which landing and
+ * abandoning share (and any other way to end a session should):
+ *
+ *  1. record_changes(): store the changed files and the tree they make,
+ *     durably, without a database write (a crash leaves unused objects
+ *     and s active); then e->check;
+ *  2. begin the write transaction and recheck() that s is still active
+ *     and the head has not moved;
+ *  3. add a change row per changed file, mark s ended with e->status and
+ *     the tree as its result, then e->record;
+ *  4. commit; on any error of 2-4 roll back, so s stays active and
+ *     nothing of the ending is recorded;
+ *  5. set *nchanges, run e->after, then fill *out (both may be NULL).
+ *
+ * The scan is released before return, whatever happens.
+ */
+static const struct mic_error *
+end_session(struct mic_ws *ws, const struct mic_session_row *s,
+    struct ending *e, struct mic_session_row *out, size_t *nchanges)
 {
 	const struct mic_error *err;
-	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_oid root;
-	int64_t head, now;
 	size_t i;
 	int found;
 
-	err = mic_session_active(ws, &s);
-	if (err)
-		return err;
-	err = record_changes(ws, &s, &scan, &root, &head);
+	e->s = s;
+	e->scan = (struct mic_scan)MIC_SCAN_INIT;
+	err = record_changes(ws, s, &e->scan, &e->root, &e->head);
+	if (err == NULL && e->check)
+		err = e->check(ws, e);
 	if (err)
 		goto done;
-	if (scan.n == 0 && !allow_empty) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
-		    "file changed since @%" PRId64 "; use --allow-empty to "
-		    "land a session without file changes", head);
-		goto done;
-	}
 	err = mic_db_begin(ws->db);
 	if (err)
 		goto done;
-	err = recheck(ws, &s, head);
-	now = mic_now_ns();
-	for (i = 0; i < scan.n && err == NULL; i++)
-		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
+	err = recheck(ws, s, e->head);
+	e->now = mic_now_ns();
+	for (i = 0; i < e->scan.n && err == NULL; i++)
+		err = mic_db_change_add(ws->db, s->id, &e->scan.changes[i].c);
 	if (err == NULL)
-		err = mic_db_landing_add(ws->db, head + 1, s.id, &root, now);
-	if (err == NULL)
-		err = mic_db_session_finish(ws->db, s.id, MIC_SESSION_LANDED,
-		    now, &root);
-	/*
-	 * The cache for the new head goes in place before the commit, under
-	 * the write lock: readers wait for the commit that makes it match
-	 * (see mic_scan_load_cache()); if the commit fails or never comes,
-	 * it is one landing ahead and is rebuilt.
-	 */
-	if (err == NULL)
-		err = mic_scan_write_cache(ws, &scan, 1, head + 1, &root);
+		err = mic_db_session_finish(ws->db, s->id, e->status, e->now,
+		    &e->root);
+	if (err == NULL && e->record)
+		err = e->record(ws, e);
 	if (err == NULL)
 		err = mic_db_commit(ws->db);
 	if (err) {
@@ -461,11 +489,64 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 		goto done;
 	}
 	if (nchanges)
-		*nchanges = scan.n;
-	if (out)
-		err = mic_db_session_get(ws->db, s.id, out, &found);
+		*nchanges = e->scan.n;
+	if (e->after)
+		err = e->after(ws, e);
+	if (err == NULL && out)
+		err = mic_db_session_get(ws->db, s->id, out, &found);
 done:
-	mic_scan_release(&scan);
+	mic_scan_release(&e->scan);
+	return err;
+}
+
+/* Landing refuses a session without file changes unless allow_empty. */
+static const struct mic_error *
+refuse_empty(struct mic_ws *ws, struct ending *e)
+{
+	(void)ws;
+	if (e->scan.n == 0 && !e->flag)
+		return mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
+		    "file changed since @%" PRId64 "; use --allow-empty to "
+		    "land a session without file changes", e->head);
+	return NULL;
+}
+
+/* The landing at the next position, and the stat cache of that head. */
+static const struct mic_error *
+add_landing(struct mic_ws *ws, struct ending *e)
+{
+	const struct mic_error *err;
+
+	err = mic_db_landing_add(ws->db, e->head + 1, e->s->id, &e->root,
+	    e->now);
+	/*
+	 * The cache for the new head goes in place before the commit, under
+	 * the write lock: readers wait for the commit that makes it match
+	 * (see mic_scan_load_cache()); if the commit fails or never comes,
+	 * it is one landing ahead and is rebuilt.
+	 */
+	if (err == NULL)
+		err = mic_scan_write_cache(ws, &e->scan, 1, e->head + 1,
+		    &e->root);
+	return err;
+}
+
+const struct mic_error *
+mic_session_land(struct mic_ws *ws, int allow_empty,
+    struct mic_session_row *out, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct ending e = {
+		.status = MIC_SESSION_LANDED,
+		.flag = allow_empty,
+		.check = refuse_empty,
+		.record = add_landing,
+	};
+
+	err = mic_session_active(ws, &s);
+	if (err == NULL)
+		err = end_session(ws, &s, &e, out, nchanges);
 	mic_session_row_release(&s);
 	return err;
 }
@@ -523,17 +604,40 @@ done:
 	return err;
 }
 
+/*
+ * Unless it keeps the files (flag: keep_files), an abandon marks the
+ * restore pending in its transaction...
+ */
+static const struct mic_error *
+mark_restore(struct mic_ws *ws, struct ending *e)
+{
+	if (e->flag || e->scan.n == 0)
+		return NULL;
+	return mic_db_meta_set(ws->db, PENDING_RESTORE, e->s->id);
+}
+
+/* ... and restores it after the commit, which clears the mark. */
+static const struct mic_error *
+restore(struct mic_ws *ws, struct ending *e)
+{
+	if (e->flag || e->scan.n == 0)
+		return NULL;
+	return finish_restore(ws, e->s->id, NULL);
+}
+
 const struct mic_error *
 mic_session_abandon(struct mic_ws *ws, int keep_files,
     struct mic_session_row *out, size_t *nchanges, int *resumed)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_oid root;
+	struct ending e = {
+		.status = MIC_SESSION_ABANDONED,
+		.flag = keep_files,
+		.record = mark_restore,
+		.after = restore,
+	};
 	char pending[33];
-	int64_t head, now;
-	size_t i;
 	int found;
 
 	if (resumed)
@@ -554,38 +658,7 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	}
 	if (!found)
 		return mic_session_active(ws, &s);
-	err = record_changes(ws, &s, &scan, &root, &head);
-	if (err)
-		goto done;
-	err = mic_db_begin(ws->db);
-	if (err)
-		goto done;
-	err = recheck(ws, &s, head);
-	now = mic_now_ns();
-	for (i = 0; i < scan.n && err == NULL; i++)
-		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
-	if (err == NULL)
-		err = mic_db_session_finish(ws->db, s.id,
-		    MIC_SESSION_ABANDONED, now, &root);
-	if (err == NULL && !keep_files && scan.n > 0)
-		err = mic_db_meta_set(ws->db, PENDING_RESTORE, s.id);
-	if (err == NULL)
-		err = mic_db_commit(ws->db);
-	if (err) {
-		mic_db_rollback(ws->db);
-		goto done;
-	}
-	if (nchanges)
-		*nchanges = scan.n;
-	if (!keep_files && scan.n > 0) {
-		err = finish_restore(ws, s.id, NULL);
-		if (err)
-			goto done;
-	}
-	if (out)
-		err = mic_db_session_get(ws->db, s.id, out, &found);
-done:
-	mic_scan_release(&scan);
+	err = end_session(ws, &s, &e, out, nchanges);
 	mic_session_row_release(&s);
 	return err;
 }
