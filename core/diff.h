@@ -73,10 +73,10 @@ int mic_diff_is_binary(const char *data, size_t len);
  * mic_diff_lines_add() is a mic_line_fn, so a line counter can feed it:
  * mic_lines_init(&l, mic_diff_lines_add, &dl). Each line is interned as
  * it comes: an open-addressing table of 4-byte slots, at most half full,
- * maps hashes to classes numbered in order of first appearance; a side
- * keeps one class (8 bytes) per line, the table 16 bytes per distinct
- * line. The table is freed before the diff runs, which then takes about
- * 50 bytes per line of the part of the files between their common prefix
+ * maps hashes to classes numbered in order of first appearance. Memory:
+ * a side keeps a class (8 bytes) per line; the table and the hashes take
+ * 24 to 32 bytes per distinct line and are freed before the diff runs,
+ * which takes 1 byte per line, 33 per line between the common prefix
  * and suffix, and 16 per distinct line.
  */
 struct mic_diff_lines {

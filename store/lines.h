@@ -17,10 +17,10 @@
  *
  *	struct mic_lines l;
  *
- *	mic_lines_init(&l, fn, ctx);		// fn may be NULL: count only
+ *	mic_lines_init(&l, fn, ctx);	// fn may be NULL: count only
  *	while (reading)
- *		mic_lines_add(&l, chunk, len);	// l.binary: may stop early
- *	n = mic_lines_finish(&l);		// lines, or -1 when binary
+ *		mic_lines_add(&l, buf, len);	// l.binary: can stop
+ *	n = mic_lines_finish(&l);	// lines, or -1 when binary
  *
  * There is nothing to release. With fn, the hash of each line goes to
  * fn(ctx, &hash) as soon as the line is complete, in order: a line diff
@@ -60,7 +60,7 @@ typedef void (*mic_line_fn)(void *ctx, const struct mic_line_hash *hash);
 /* A SipHash computation in progress (private to lines.c). */
 struct mic_sip {
 	uint64_t v[4];
-	uint64_t tail;		/* bytes of the part word, little-endian */
+	uint64_t tail;		/* the part word's bytes, little-endian */
 	uint64_t len;		/* bytes taken so far */
 };
 
