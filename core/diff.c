@@ -21,6 +21,11 @@
  *     which gives the same hunks as GNU diff in the usual cases;
  *  5. walk the changed-line flags of both sides into hunks with `context`
  *     lines around them and print them through a buffer.
+ *
+ * mic_diff_lines_count() enters at step 2: its caller streamed the sides
+ * and gave each line's hash, which step 1 interns the same way (equal
+ * hashes, one class); steps 2 to 4 see only classes, so they give the
+ * same changes as for the bytes.
  */
 #include "diff.h"
 
@@ -36,16 +41,14 @@
 /* Cost limit floor for the Myers search, as git's XDL_MAX_COST_MIN. */
 #define MIN_TOO_EXPENSIVE 256
 
-/* git's rule for "binary": a NUL byte in the first this many bytes. */
-#define BINARY_PROBE 8000
-
 static const char no_newline[] = "\n\\ No newline at end of file\n";
 
 /* One input side, split into lines. */
 struct diff_file {
-	const char *data;
+	const char *data;	/* NULL when only classes are known */
 	size_t nlines;
-	size_t *off;	/* nlines + 1 line starts; off[nlines] == length */
+	size_t *off;	/* nlines + 1 line starts; off[nlines] == length;
+			 * NULL when only classes are known */
 	size_t *cls;	/* class (interned id) of each line */
 	char *flags;	/* nlines + 2 bytes, zero at both ends */
 	char *changed;	/* flags + 1: changed[i] != 0 when line i changed */
@@ -758,6 +761,20 @@ emit_hunks(struct out *o, const struct diff_file *files,
 }
 
 /*
+ * Steps 2 to 4 for two files whose classes are set: fill in their changed[]
+ * flags and return the runs of changes, a new array (caller frees) of
+ * *nchanges entries.
+ */
+static struct change *
+diff_classes(struct diff_file *files, size_t nclasses, size_t *nchanges)
+{
+	find_changes(files, nclasses);
+	shift_boundaries(files, 0);
+	shift_boundaries(files, 1);
+	return build_script(files, nchanges);
+}
+
+/*
  * The common body of mic_diff_unified() and mic_diff_count(): diff a and b
  * and fill in *stat when not NULL; with emit not NULL, also print the hunks
  * through it. All memory is temporary.
@@ -784,10 +801,7 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen,
 	file_init(&files[0], a, alen);
 	file_init(&files[1], b, blen);
 	nclasses = intern_lines(files);
-	find_changes(files, nclasses);
-	shift_boundaries(files, 0);
-	shift_boundaries(files, 1);
-	ch = build_script(files, &nchanges);
+	ch = diff_classes(files, nclasses, &nchanges);
 	if (stat) {
 		for (k = 0; k < nchanges; k++) {
 			stat->removed += ch[k].del;
@@ -825,9 +839,143 @@ mic_diff_count(const char *a, size_t alen, const char *b, size_t blen,
 int
 mic_diff_is_binary(const char *data, size_t len)
 {
-	if (len == 0) {
-		return 0;
+	return mic_lines_is_binary(data, len);
+}
+
+void
+mic_diff_lines_init(struct mic_diff_lines *dl)
+{
+	memset(dl, 0, sizeof(*dl));
+}
+
+/*
+ * Double the table of dl (1,024 slots at first) and put every class back
+ * in, at the slot its hash's low bits name or the next free one after.
+ */
+static void
+grow_slots(struct mic_diff_lines *dl)
+{
+	size_t n = dl->nslots ? 2 * dl->nslots : 1024, mask = n - 1, i, s;
+	uint32_t *slots = mic_xcalloc(n, sizeof(*slots));
+
+	for (i = 0; i < dl->nclasses; i++) {
+		s = (size_t)dl->hashes[i].h[0] & mask;
+		while (slots[s] != 0) {
+			s = (s + 1) & mask;
+		}
+		slots[s] = (uint32_t)(i + 1);
 	}
-	return memchr(data, '\0', len < BINARY_PROBE ? len : BINARY_PROBE) !=
-	    NULL;
+	free(dl->slots);
+	dl->slots = slots;
+	dl->nslots = n;
+}
+
+/*
+ * Intern one line (see diff.h): look its hash up by linear probing from
+ * the slot its low bits name; a hash not found gets the next class in the
+ * free slot the probe ended at. The table grows before it would be more
+ * than half full. Appends the class to the current side.
+ */
+void
+mic_diff_lines_add(void *arg, const struct mic_line_hash *hash)
+{
+	struct mic_diff_lines *dl = arg;
+	int k = dl->side;
+	size_t mask, s, cls;
+
+	if (dl->overflow) {
+		return;
+	}
+	if (2 * (dl->nclasses + 1) > dl->nslots) {
+		grow_slots(dl);
+	}
+	mask = dl->nslots - 1;
+	for (s = (size_t)hash->h[0] & mask; dl->slots[s] != 0;
+	    s = (s + 1) & mask) {
+		const struct mic_line_hash *h = &dl->hashes[dl->slots[s] - 1];
+
+		if (h->h[0] == hash->h[0] && h->h[1] == hash->h[1]) {
+			break;
+		}
+	}
+	if (dl->slots[s] == 0) {
+		if (dl->nclasses >= UINT32_MAX - 1) {
+			dl->overflow = 1;
+			return;
+		}
+		if (dl->nclasses == dl->caphashes) {
+			dl->caphashes = dl->caphashes ? 2 * dl->caphashes :
+			    1024;
+			dl->hashes = mic_xrealloc(dl->hashes, dl->caphashes *
+			    sizeof(*dl->hashes));
+		}
+		dl->hashes[dl->nclasses++] = *hash;
+		dl->slots[s] = (uint32_t)dl->nclasses;
+	}
+	cls = dl->slots[s] - 1;
+	if (dl->n[k] == dl->cap[k]) {
+		dl->cap[k] = dl->cap[k] ? 2 * dl->cap[k] : 1024;
+		dl->cls[k] = mic_xrealloc(dl->cls[k], dl->cap[k] *
+		    sizeof(*dl->cls[k]));
+	}
+	dl->cls[k][dl->n[k]++] = cls;
+}
+
+void
+mic_diff_lines_next(struct mic_diff_lines *dl)
+{
+	dl->side = 1;
+}
+
+/*
+ * Free the table, then run steps 2 to 4 on the two sides' classes (which
+ * pass to the diff_files and are freed with them) and add up the runs.
+ */
+const struct mic_error *
+mic_diff_lines_count(struct mic_diff_lines *dl, struct mic_diff_stat *stat)
+{
+	struct diff_file files[2];
+	struct change *ch;
+	size_t nchanges, k;
+
+	stat->added = 0;
+	stat->removed = 0;
+	if (dl->overflow) {
+		return mic_error_fmt(MIC_ERR_INPUT, "too many different lines "
+		    "to diff (more than %u)", UINT32_MAX - 2);
+	}
+	free(dl->slots);
+	free(dl->hashes);
+	dl->slots = NULL;
+	dl->hashes = NULL;
+	dl->nslots = dl->caphashes = 0;
+	for (k = 0; k < 2; k++) {
+		files[k].data = NULL;
+		files[k].off = NULL;
+		files[k].nlines = dl->n[k];
+		files[k].cls = dl->cls[k];
+		files[k].flags = mic_xcalloc(dl->n[k] + 2, 1);
+		files[k].changed = files[k].flags + 1;
+		dl->cls[k] = NULL;
+		dl->n[k] = dl->cap[k] = 0;
+	}
+	ch = diff_classes(files, dl->nclasses, &nchanges);
+	for (k = 0; k < nchanges; k++) {
+		stat->removed += ch[k].del;
+		stat->added += ch[k].ins;
+	}
+	free(ch);
+	file_release(&files[0]);
+	file_release(&files[1]);
+	return NULL;
+}
+
+void
+mic_diff_lines_release(struct mic_diff_lines *dl)
+{
+	free(dl->cls[0]);
+	free(dl->cls[1]);
+	free(dl->hashes);
+	free(dl->slots);
+	memset(dl, 0, sizeof(*dl));
 }

@@ -22,8 +22,10 @@
 #define MIC_DIFF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../store/error.h"
+#include "../store/lines.h"
 
 struct mic_diff_stat {
 	size_t added;	/* lines only in b */
@@ -49,7 +51,55 @@ const struct mic_error *mic_diff_unified(const char *a, size_t alen,
 const struct mic_error *mic_diff_count(const char *a, size_t alen,
     const char *b, size_t blen, struct mic_diff_stat *stat);
 
-/* 1 when data looks binary: a NUL byte in its first 8000 bytes (git's rule). */
+/* 1 when data is binary: mic_lines_is_binary() (store/lines.h) says so. */
 int mic_diff_is_binary(const char *data, size_t len);
+
+/*
+ * Counting from line hashes, for sides streamed rather than loaded: the
+ * lines of a, then those of b, are given as their hashes (store/lines.h),
+ * and equal hashes are taken as equal lines. The counts are the ones
+ * mic_diff_count() gives for the same bytes (the same diff runs on the
+ * same line classes), but memory is per line, not per byte.
+ *
+ *	struct mic_diff_lines dl;
+ *
+ *	mic_diff_lines_init(&dl);
+ *	... mic_diff_lines_add(&dl, &hash) for each line of a ...
+ *	mic_diff_lines_next(&dl);
+ *	... mic_diff_lines_add(&dl, &hash) for each line of b ...
+ *	err = mic_diff_lines_count(&dl, &stat);
+ *	mic_diff_lines_release(&dl);
+ *
+ * mic_diff_lines_add() is a mic_line_fn, so a line counter can feed it:
+ * mic_lines_init(&l, mic_diff_lines_add, &dl). Each line is interned as
+ * it comes: an open-addressing table of 4-byte slots, at most half full,
+ * maps hashes to classes numbered in order of first appearance. Memory:
+ * a side keeps a class (8 bytes) per line; the table and the hashes take
+ * 24 to 32 bytes per distinct line and are freed before the diff runs,
+ * which takes 1 byte per line, 33 per line between the common prefix
+ * and suffix, and 16 per distinct line.
+ */
+struct mic_diff_lines {
+	size_t *cls[2];		/* each side's classes, one per line */
+	size_t n[2], cap[2];
+	int side;		/* the side lines are added to */
+	struct mic_line_hash *hashes;	/* of each class */
+	size_t nclasses, caphashes;
+	uint32_t *slots;	/* class + 1, or 0 for a free slot */
+	size_t nslots;		/* a power of 2 */
+	int overflow;		/* more classes than a slot can number */
+};
+
+void mic_diff_lines_init(struct mic_diff_lines *dl);
+void mic_diff_lines_add(void *dl, const struct mic_line_hash *hash);
+void mic_diff_lines_next(struct mic_diff_lines *dl);
+
+/*
+ * Diff the two sides and put the line counts in *stat. Fails (with
+ * MIC_ERR_INPUT) only past 2^32 - 2 distinct lines.
+ */
+const struct mic_error *mic_diff_lines_count(struct mic_diff_lines *dl,
+    struct mic_diff_stat *stat);
+void mic_diff_lines_release(struct mic_diff_lines *dl);
 
 #endif

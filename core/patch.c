@@ -9,16 +9,57 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scan.h"
-#include "session.h"
+#include "../store/lines.h"
 #include "tree.h"
 #include "workspace_internal.h"
 
 #define ABBREV 12
 
-/* Load one side's content; *too_big when it is over the size limit. */
+/*
+ * Read the regular file at abs (open on fd, st its fstat()) into out:
+ * exactly st->st_size bytes, then the end; a file that is shorter or
+ * longer by then changed while it was read.
+ */
 static const struct mic_error *
-load_side(struct mic_ws *ws, const char *path, const struct mic_patch_side *s,
+read_file(int fd, const struct stat *st, const char *abs, struct mic_buf *out)
+{
+	size_t size = (size_t)st->st_size;
+	char probe;
+	ssize_t n;
+
+	mic_buf_grow(out, size);
+	while (out->len < size) {
+		n = read(fd, out->data + out->len, size - out->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return mic_error_errno("read", abs);
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+	}
+	out->data[out->len] = '\0';
+	do {
+		n = read(fd, &probe, 1);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return mic_error_errno("read", abs);
+	if (n != 0 || out->len != size)
+		return mic_error_fmt(MIC_ERR_CONFLICT, "%s changed while it "
+		    "was read", mic_error_quote(abs));
+	return NULL;
+}
+
+/*
+ * Load one side's content into out; *too_big when it is over the size
+ * limit (store/lines.h), and then out is empty. A side from the disk is
+ * read once: its symlink's target or its file's bytes are loaded and
+ * s->oid becomes their id, so the index line names what the hunks show;
+ * a file over the limit is not loaded, and is hashed in one streaming
+ * read when s->oid is not known yet (null).
+ */
+static const struct mic_error *
+load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
     struct mic_buf *out, int *too_big)
 {
 	const struct mic_error *err = NULL;
@@ -40,60 +81,44 @@ load_side(struct mic_ws *ws, const char *path, const struct mic_patch_side *s,
 		}
 		return err;
 	}
-	mic_buf_addf(&abs, "%s/%s", strcmp(ws->root, "/") ? ws->root : "",
-	    path);
+	mic_ws_abspath(ws, path, &abs);
 	if (lstat(abs.data, &st) == -1) {
 		err = mic_error_errno("stat", abs.data);
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		size_t cap = (size_t)st.st_size + 64;
-		ssize_t n;
-
-		for (;;) {
-			mic_buf_grow(out, cap);
-			n = readlink(abs.data, out->data, cap);
-			if (n == -1) {
-				err = mic_error_errno("readlink", abs.data);
-				goto done;
-			}
-			if ((size_t)n < cap)
-				break;
-			cap *= 2;
+		if (mic_buf_readlink(out, abs.data, (size_t)st.st_size) == -1) {
+			err = mic_error_errno("readlink", abs.data);
+			goto done;
 		}
-		out->len = (size_t)n;
-		out->data[n] = '\0';
+		err = mic_hash_buf(MIC_OBJ_BLOB, out->data, out->len, &s->oid);
 		goto done;
 	}
-	if ((uint64_t)st.st_size > MIC_LINES_MAX_SIZE) {
-		*too_big = 1;
-		goto done;
-	}
-	fd = open(abs.data, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	/* O_NONBLOCK: never hang on a fifo swapped in since the lstat */
+	fd = open(abs.data, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd == -1) {
 		err = mic_error_errno("open", abs.data);
 		goto done;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (out->len > MIC_LINES_MAX_SIZE) {
-			*too_big = 1;
-			break;
-		}
-		mic_buf_grow(out, 64 * 1024);
-		n = read(fd, out->data + out->len, 64 * 1024);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			err = mic_error_errno("read", abs.data);
-			break;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-		out->data[out->len] = '\0';
+	if (fstat(fd, &st) == -1) {
+		err = mic_error_errno("stat", abs.data);
+		goto done;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is no longer a "
+		    "regular file", mic_error_quote(abs.data));
+		goto done;
+	}
+	if (mic_lines_too_big((uint64_t)st.st_size)) {
+		*too_big = 1;
+		if (mic_oid_is_null(&s->oid))
+			err = mic_hash_fd(fd, (uint64_t)st.st_size, abs.data,
+			    &s->oid);
+		goto done;
+	}
+	err = read_file(fd, &st, abs.data, out);
+	if (err == NULL)
+		err = mic_hash_buf(MIC_OBJ_BLOB, out->data, out->len, &s->oid);
 done:
 	if (fd != -1)
 		close(fd);
@@ -125,10 +150,13 @@ add_abbrev(struct mic_buf *b, const struct mic_patch_side *s)
 	mic_buf_add(b, hex, ABBREV);
 }
 
-/* One patch, for sides that are both present or one absent. */
+/*
+ * One patch, for sides that are both present or one absent. Loading a
+ * disk side fills in its id (see load_side()), for the index line.
+ */
 static const struct mic_error *
-patch_one(struct mic_ws *ws, const char *path, const struct mic_patch_side *a,
-    const struct mic_patch_side *b, mic_diff_emit_fn emit, void *ctx,
+patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
+    struct mic_patch_side *b, mic_diff_emit_fn emit, void *ctx,
     struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_error *err;
@@ -142,8 +170,8 @@ patch_one(struct mic_ws *ws, const char *path, const struct mic_patch_side *a,
 		err = load_side(ws, path, b, &db, &big_b);
 	if (err)
 		goto done;
-	is_bin = big_a || big_b || mic_diff_is_binary(da.data, da.len) ||
-	    mic_diff_is_binary(db.data, db.len);
+	is_bin = big_a || big_b || mic_lines_is_binary(da.data, da.len) ||
+	    mic_lines_is_binary(db.data, db.len);
 	same_content = a->present && b->present && !big_a && !big_b &&
 	    da.len == db.len && memcmp(da.data, db.data, da.len) == 0;
 	if (binary)
@@ -227,17 +255,6 @@ done:
 	return err;
 }
 
-/* Fill in a disk side's id (for the index line) when it is not known. */
-static const struct mic_error *
-hash_disk_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s)
-{
-	struct mic_cache_row st;
-
-	if (!s->present || !s->from_disk || !mic_oid_is_null(&s->oid))
-		return NULL;
-	return mic_scan_file(ws, path, 0, &s->oid, &st, NULL);
-}
-
 const struct mic_error *
 mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
@@ -253,11 +270,6 @@ mic_patch_write(struct mic_ws *ws, const char *path,
 		stat->added = stat->removed = 0;
 	if (binary)
 		*binary = 0;
-	err = hash_disk_side(ws, path, &ca);
-	if (err == NULL)
-		err = hash_disk_side(ws, path, &cb);
-	if (err)
-		return err;
 	if (ca.present && cb.present && link_a != link_b) {
 		err = patch_one(ws, path, &ca, &none, emit, ctx, stat, binary);
 		if (err == NULL)

@@ -9,11 +9,11 @@
  *	@@ ... hunks (core/diff.h) ...
  *
  * Paths with special bytes are quoted as git quotes them, so `git apply`
- * reads them back. A file is binary when either side has a NUL byte in
- * its first 8000 bytes or is larger than MIC_LINES_MAX_SIZE; then
- * "Binary files a/path and b/path differ" replaces the hunks. A change
- * between a symlink and a file is shown as a deletion and an addition,
- * as git does.
+ * reads them back. A file is binary when either side is (store/lines.h:
+ * a NUL byte in its first 8000 bytes, or more than MIC_LINES_MAX_SIZE);
+ * then "Binary files a/path and b/path differ" replaces the hunks. A
+ * change between a symlink and a file is shown as a deletion and an
+ * addition, as git does.
  */
 #ifndef MIC_PATCH_H
 #define MIC_PATCH_H
@@ -33,6 +33,11 @@ struct mic_patch_side {
  * Write the patch of path from side a to side b through emit (NULL: only
  * count). *stat receives the line counts; *binary is set for binary
  * files (stat is then zero). Equal sides produce nothing.
+ *
+ * A side from the disk is read once: the index line names the id of the
+ * very bytes the hunks show (not an id the caller got from an earlier
+ * read), and a file too big for hunks is only hashed, in one streaming
+ * read, when its id is not given.
  */
 const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,

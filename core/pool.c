@@ -5,6 +5,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#ifdef __GLIBC__
+#include <malloc.h>	/* mallopt() */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +107,66 @@ mic_parallel(size_t n, mic_job_fn job, void *ctx)
 	if (p.err_index < n)
 		return mic_error_fmt(p.err_code, "%s", p.err_msg);
 	return NULL;
+}
+
+/*
+ * The memory a job frees must go back to the system, or the next job, on
+ * another thread, adds to it: glibc gives each thread its own arena and
+ * keeps freed memory there, and from the first free of a big (mapped)
+ * block on it maps only blocks larger than that (up to 32 MiB), so each
+ * thread would keep the memory of its biggest job and the budget would
+ * bound nothing. A fixed threshold keeps blocks of 1 MiB and more mapped,
+ * unmapped as soon as they are freed (malloc_trim() would not help: it
+ * leaves the top of the threads' arenas alone).
+ */
+static void
+fix_mmap_threshold(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
+#endif
+}
+
+void
+mic_budget_init(struct mic_budget *b, uint64_t limit)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, fix_mmap_threshold);
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->freed, NULL);
+	b->limit = limit;
+	b->used = 0;
+	b->peak = 0;
+}
+
+void
+mic_budget_take(struct mic_budget *b, uint64_t bytes)
+{
+	pthread_mutex_lock(&b->lock);
+	while (b->used > 0 && (bytes > b->limit - b->used ||
+	    b->used > b->limit))
+		pthread_cond_wait(&b->freed, &b->lock);
+	b->used += bytes;
+	if (b->used > b->peak)
+		b->peak = b->used;
+	pthread_mutex_unlock(&b->lock);
+}
+
+void
+mic_budget_give(struct mic_budget *b, uint64_t bytes)
+{
+	pthread_mutex_lock(&b->lock);
+	if (bytes > b->used)
+		abort();	/* gave back more than was taken: a bug */
+	b->used -= bytes;
+	pthread_cond_broadcast(&b->freed);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void
+mic_budget_release(struct mic_budget *b)
+{
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->freed);
 }

@@ -12,7 +12,9 @@
 #ifndef MIC_POOL_H
 #define MIC_POOL_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../store/error.h"
 
@@ -22,5 +24,40 @@ const struct mic_error *mic_parallel(size_t n, mic_job_fn job, void *ctx);
 
 /* Threads to use: $MIC_THREADS if set (1..64), else the online CPUs. */
 int mic_threads(void);
+
+/*
+ * A budget of bytes that parallel jobs share, so that what they hold at
+ * once is bounded by bytes, not by the number of threads:
+ *
+ *	struct mic_budget b;
+ *
+ *	mic_budget_init(&b, 64 << 20);
+ *	err = mic_parallel(n, job, &ctx);	// each job:
+ *		mic_budget_take(&b, bytes);	//   waits until they fit
+ *		... hold about that much ...
+ *		mic_budget_give(&b, bytes);	//   on every path out
+ *	mic_budget_release(&b);
+ *
+ * mic_budget_take() waits until the bytes taken and not yet given back,
+ * plus its own, are at most the limit; a job larger than the limit waits
+ * until nothing is taken, then runs alone. A job takes once and gives the
+ * same amount back before it takes again (or the jobs could wait for each
+ * other for ever). `peak` is the most that was taken at once. The first
+ * mic_budget_init() also makes the C library return big freed blocks to
+ * the system at once (see pool.c), so that the limit bounds the memory of
+ * the jobs, not only their accounts.
+ */
+struct mic_budget {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	uint64_t limit;
+	uint64_t used;
+	uint64_t peak;
+};
+
+void mic_budget_init(struct mic_budget *b, uint64_t limit);
+void mic_budget_take(struct mic_budget *b, uint64_t bytes);
+void mic_budget_give(struct mic_budget *b, uint64_t bytes);
+void mic_budget_release(struct mic_budget *b);
 
 #endif

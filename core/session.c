@@ -17,7 +17,15 @@
 #include "tree.h"
 #include "workspace_internal.h"
 
-#define BINARY_PROBE 8000
+/*
+ * The most blob content whose lines are diffed at once, over all threads.
+ * The diff of a modified file holds at most about 64 bytes per line of
+ * its two sides (core/diff.h), never their bytes: for text with lines of
+ * 40 bytes or more, the diffs of a land hold at most about 100 MiB,
+ * whatever the number of threads. Files of more than half of it are
+ * diffed one at a time.
+ */
+#define LINES_BUDGET (64u * 1024 * 1024)
 
 const struct mic_error *
 mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
@@ -236,56 +244,92 @@ const struct mic_error *
 mic_blob_lines(struct mic_store *store, const struct mic_oid *oid,
     int64_t *lines)
 {
+	return mic_store_lines(store, oid, NULL, NULL, lines);
+}
+
+struct line_counting {
+	struct mic_store *store;
+	struct mic_scan *scan;
+	struct mic_budget budget;	/* bytes of the sides being diffed */
+};
+
+/* The size of blob oid, from its header. */
+static const struct mic_error *
+blob_size(struct mic_store *store, const struct mic_oid *oid, uint64_t *size)
+{
 	const struct mic_error *err;
 	struct mic_obj *obj;
-	char *buf = mic_xmalloc(64 * 1024);
-	uint64_t seen = 0;
-	int64_t count = 0;
-	char last = '\n';
-	size_t n;
 
-	*lines = 0;
 	err = mic_obj_open(store, oid, &obj);
-	if (err) {
-		free(buf);
+	if (err)
 		return err;
-	}
-	for (;;) {
-		err = mic_obj_read(obj, buf, 64 * 1024, &n);
-		if (err || n == 0)
-			break;
-		if (seen < BINARY_PROBE && memchr(buf, '\0',
-		    n < BINARY_PROBE - seen ? n : (size_t)(BINARY_PROBE -
-		    seen))) {
-			count = -1;
-			break;
-		}
-		seen += n;
-		for (size_t i = 0; i < n; i++)
-			count += buf[i] == '\n';
-		last = buf[n - 1];
-	}
-	if (count >= 0 && last != '\n')
-		count++;
-	*lines = count;
+	*size = mic_obj_size(obj);
 	mic_obj_close(obj);
-	free(buf);
+	return NULL;
+}
+
+/*
+ * The lines added and removed between blobs a and b, -1 when either is
+ * binary. Both are streamed through line counters into the diff of line
+ * hashes (core/diff.h), after taking their sizes from lc's budget, so
+ * that the diffs in flight hold a bounded amount of memory.
+ */
+static const struct mic_error *
+diff_lines(struct line_counting *lc, const struct mic_oid *a,
+    const struct mic_oid *b, int64_t *added, int64_t *removed)
+{
+	const struct mic_error *err;
+	struct mic_diff_lines dl;
+	struct mic_diff_stat st;
+	uint64_t asize, bsize;
+	int64_t na = -1, nb = -1;
+
+	*added = *removed = -1;
+	err = blob_size(lc->store, a, &asize);
+	if (err == NULL)
+		err = blob_size(lc->store, b, &bsize);
+	if (err || mic_lines_too_big(asize) || mic_lines_too_big(bsize))
+		return err;
+	mic_budget_take(&lc->budget, asize + bsize);
+	mic_diff_lines_init(&dl);
+	err = mic_store_lines(lc->store, a, mic_diff_lines_add, &dl, &na);
+	if (err == NULL && na >= 0) {
+		mic_diff_lines_next(&dl);
+		err = mic_store_lines(lc->store, b, mic_diff_lines_add, &dl,
+		    &nb);
+	}
+	if (err == NULL && na >= 0 && nb >= 0) {
+		err = mic_diff_lines_count(&dl, &st);
+		if (err == NULL) {
+			*added = (int64_t)st.added;
+			*removed = (int64_t)st.removed;
+		}
+	}
+	mic_diff_lines_release(&dl);
+	mic_budget_give(&lc->budget, asize + bsize);
 	return err;
 }
 
-/* Fill lines_added / lines_removed of one change (-1 when binary). */
+/*
+ * Fill lines_added / lines_removed of change i (-1 when binary), unless
+ * the scan counted them while storing the file. An added or deleted file
+ * is counted by streaming it once, in constant memory.
+ */
 static const struct mic_error *
-count_lines(struct mic_store *store, struct mic_change_row *c)
+count_job(void *arg, size_t i)
 {
-	const struct mic_error *err = NULL;
-	struct mic_buf a = MIC_BUF_INIT, b = MIC_BUF_INIT;
-	struct mic_diff_stat st;
+	struct line_counting *lc = arg;
+	struct mic_scan_change *sc = &lc->scan->changes[i];
+	struct mic_change_row *c = &sc->c;
+	const struct mic_error *err;
 	int64_t n;
 
+	if (sc->lines_known)
+		return NULL;
 	c->lines_added = c->lines_removed = -1;
 	if (c->kind == 'A' || c->kind == 'D') {
-		err = mic_blob_lines(store, c->kind == 'A' ? &c->new_oid :
-		    &c->old_oid, &n);
+		err = mic_store_lines(lc->store, c->kind == 'A' ? &c->new_oid :
+		    &c->old_oid, NULL, NULL, &n);
 		if (err || n < 0)
 			return err;
 		c->lines_added = c->kind == 'A' ? n : 0;
@@ -296,53 +340,15 @@ count_lines(struct mic_store *store, struct mic_change_row *c)
 		c->lines_added = c->lines_removed = 0;	/* mode change */
 		return NULL;
 	}
-	err = mic_store_read(store, &c->old_oid, MIC_OBJ_BLOB,
-	    MIC_LINES_MAX_SIZE, &a, NULL);
-	if (err == NULL)
-		err = mic_store_read(store, &c->new_oid, MIC_OBJ_BLOB,
-		    MIC_LINES_MAX_SIZE, &b, NULL);
-	if (err && err->code == MIC_ERR_INPUT) {
-		err = NULL;	/* too large to load: lines unknown */
-		goto done;
-	}
-	if (err)
-		goto done;
-	if (mic_diff_is_binary(mic_buf_str(&a), a.len) ||
-	    mic_diff_is_binary(mic_buf_str(&b), b.len))
-		goto done;
-	err = mic_diff_count(mic_buf_str(&a), a.len, mic_buf_str(&b), b.len,
-	    &st);
-	if (err == NULL) {
-		c->lines_added = (int64_t)st.added;
-		c->lines_removed = (int64_t)st.removed;
-	}
-done:
-	mic_buf_release(&a);
-	mic_buf_release(&b);
-	return err;
-}
-
-struct line_counting {
-	struct mic_store *store;
-	struct mic_scan *scan;
-};
-
-/* One change's line counts, unless the scan counted them already. */
-static const struct mic_error *
-count_job(void *arg, size_t i)
-{
-	struct line_counting *lc = arg;
-	struct mic_scan_change *c = &lc->scan->changes[i];
-
-	if (c->lines_known)
-		return NULL;
-	return count_lines(lc->store, &c->c);
+	return diff_lines(lc, &c->old_oid, &c->new_oid, &c->lines_added,
+	    &c->lines_removed);
 }
 
 /*
- * Store the working changes of the active session s and build the tree
- * they make on top of the head: the first half of land and abandon,
- * done before any database write. Fills scan and *root.
+ * Store the working changes of the active session s, count their lines
+ * and build the tree they make on top of the head: the first half of
+ * end_session(), done before any database write. Fills scan, *root and
+ * *head.
  */
 static const struct mic_error *recheck(struct mic_ws *ws,
     const struct mic_session_row *s, int64_t head);
@@ -386,7 +392,9 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	}
 	lc.store = ws->store;
 	lc.scan = scan;
+	mic_budget_init(&lc.budget, LINES_BUDGET);
 	err = mic_parallel(scan->n, count_job, &lc);
+	mic_budget_release(&lc.budget);
 	if (err == NULL)
 		err = mic_tree_apply(ws->store, has_base ? &base : NULL,
 		    edits, scan->n, root);
@@ -424,50 +432,77 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
 	return err;
 }
 
-const struct mic_error *
-mic_session_land(struct mic_ws *ws, int allow_empty,
-    struct mic_session_row *out, size_t *nchanges)
+/*
+ * How a session ends, for end_session(): the status it gets and what it
+ * does besides the steps every ending shares. Each hook may be NULL; it
+ * sees the fields end_session() fills in.
+ */
+struct ending {
+	enum mic_session_status status;	/* what the session becomes */
+	int flag;	/* the caller's option: allow_empty, keep_files */
+	/* after the changes are stored, before the transaction: may refuse */
+	const struct mic_error *(*check)(struct mic_ws *ws, struct ending *e);
+	/*
+	 * in the transaction, after the change rows and the new status,
+	 * before the commit: the ending's own rows (and files that must be
+	 * in place before the commit)
+	 */
+	const struct mic_error *(*record)(struct mic_ws *ws, struct ending *e);
+	/* after the commit */
+	const struct mic_error *(*after)(struct mic_ws *ws, struct ending *e);
+
+	/* filled in by end_session() */
+	const struct mic_session_row *s;	/* the session */
+	struct mic_scan scan;	/* its changes */
+	struct mic_oid root;	/* the tree they make on the base */
+	int64_t head;		/* the base, which is still the head */
+	int64_t now;		/* when the session ends */
+};
+
+/*
+ * End the active session s as e says. The sequence, which landing and
+ * abandoning share (and any other way to end a session should):
+ *
+ *  1. record_changes(): store the changed files and the tree they make,
+ *     durably, without a database write (a crash leaves unused objects
+ *     and s active); then e->check;
+ *  2. begin the write transaction and recheck() that s is still active
+ *     and the head has not moved;
+ *  3. add a change row per changed file, mark s ended with e->status and
+ *     the tree as its result, then e->record;
+ *  4. commit; on any error of 2-4 roll back, so s stays active and
+ *     nothing of the ending is recorded;
+ *  5. set *nchanges, run e->after, then fill *out (both may be NULL).
+ *
+ * The scan is released before return, whatever happens.
+ */
+static const struct mic_error *
+end_session(struct mic_ws *ws, const struct mic_session_row *s,
+    struct ending *e, struct mic_session_row *out, size_t *nchanges)
 {
 	const struct mic_error *err;
-	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_oid root;
-	int64_t head, now;
 	size_t i;
 	int found;
 
-	err = mic_session_active(ws, &s);
-	if (err)
-		return err;
-	err = record_changes(ws, &s, &scan, &root, &head);
+	e->s = s;
+	e->scan = (struct mic_scan)MIC_SCAN_INIT;
+	err = record_changes(ws, s, &e->scan, &e->root, &e->head);
+	if (err == NULL && e->check)
+		err = e->check(ws, e);
 	if (err)
 		goto done;
-	if (scan.n == 0 && !allow_empty) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
-		    "file changed since @%" PRId64 "; use --allow-empty to "
-		    "land a session without file changes", head);
-		goto done;
-	}
 	err = mic_db_begin(ws->db);
 	if (err)
 		goto done;
-	err = recheck(ws, &s, head);
-	now = mic_now_ns();
-	for (i = 0; i < scan.n && err == NULL; i++)
-		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
+	err = recheck(ws, s, e->head);
+	e->now = mic_now_ns();
+	for (i = 0; i < e->scan.n && err == NULL; i++)
+		err = mic_db_change_add(ws->db, s->id, &e->scan.changes[i].c);
 	if (err == NULL)
-		err = mic_db_landing_add(ws->db, head + 1, s.id, &root, now);
-	if (err == NULL)
-		err = mic_db_session_finish(ws->db, s.id, MIC_SESSION_LANDED,
-		    now, &root);
-	/*
-	 * The cache for the new head goes in place before the commit, under
-	 * the write lock: readers wait for the commit that makes it match
-	 * (see mic_scan_load_cache()); if the commit fails or never comes,
-	 * it is one landing ahead and is rebuilt.
-	 */
-	if (err == NULL)
-		err = mic_scan_write_cache(ws, &scan, 1, head + 1, &root);
+		err = mic_db_session_finish(ws->db, s->id, e->status, e->now,
+		    &e->root);
+	if (err == NULL && e->record)
+		err = e->record(ws, e);
 	if (err == NULL)
 		err = mic_db_commit(ws->db);
 	if (err) {
@@ -475,11 +510,64 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 		goto done;
 	}
 	if (nchanges)
-		*nchanges = scan.n;
-	if (out)
-		err = mic_db_session_get(ws->db, s.id, out, &found);
+		*nchanges = e->scan.n;
+	if (e->after)
+		err = e->after(ws, e);
+	if (err == NULL && out)
+		err = mic_db_session_get(ws->db, s->id, out, &found);
 done:
-	mic_scan_release(&scan);
+	mic_scan_release(&e->scan);
+	return err;
+}
+
+/* Landing refuses a session without file changes unless allow_empty. */
+static const struct mic_error *
+refuse_empty(struct mic_ws *ws, struct ending *e)
+{
+	(void)ws;
+	if (e->scan.n == 0 && !e->flag)
+		return mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
+		    "file changed since @%" PRId64 "; use --allow-empty to "
+		    "land a session without file changes", e->head);
+	return NULL;
+}
+
+/* The landing at the next position, and the stat cache of that head. */
+static const struct mic_error *
+add_landing(struct mic_ws *ws, struct ending *e)
+{
+	const struct mic_error *err;
+
+	err = mic_db_landing_add(ws->db, e->head + 1, e->s->id, &e->root,
+	    e->now);
+	/*
+	 * The cache for the new head goes in place before the commit, under
+	 * the write lock: readers wait for the commit that makes it match
+	 * (see mic_scan_load_cache()); if the commit fails or never comes,
+	 * it is one landing ahead and is rebuilt.
+	 */
+	if (err == NULL)
+		err = mic_scan_write_cache(ws, &e->scan, 1, e->head + 1,
+		    &e->root);
+	return err;
+}
+
+const struct mic_error *
+mic_session_land(struct mic_ws *ws, int allow_empty,
+    struct mic_session_row *out, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	struct ending e = {
+		.status = MIC_SESSION_LANDED,
+		.flag = allow_empty,
+		.check = refuse_empty,
+		.record = add_landing,
+	};
+
+	err = mic_session_active(ws, &s);
+	if (err == NULL)
+		err = end_session(ws, &s, &e, out, nchanges);
 	mic_session_row_release(&s);
 	return err;
 }
@@ -537,17 +625,40 @@ done:
 	return err;
 }
 
+/*
+ * Unless it keeps the files (flag: keep_files), an abandon marks the
+ * restore pending in its transaction...
+ */
+static const struct mic_error *
+mark_restore(struct mic_ws *ws, struct ending *e)
+{
+	if (e->flag || e->scan.n == 0)
+		return NULL;
+	return mic_db_meta_set(ws->db, PENDING_RESTORE, e->s->id);
+}
+
+/* ... and restores it after the commit, which clears the mark. */
+static const struct mic_error *
+restore(struct mic_ws *ws, struct ending *e)
+{
+	if (e->flag || e->scan.n == 0)
+		return NULL;
+	return finish_restore(ws, e->s->id, NULL);
+}
+
 const struct mic_error *
 mic_session_abandon(struct mic_ws *ws, int keep_files,
     struct mic_session_row *out, size_t *nchanges, int *resumed)
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	struct mic_scan scan = MIC_SCAN_INIT;
-	struct mic_oid root;
+	struct ending e = {
+		.status = MIC_SESSION_ABANDONED,
+		.flag = keep_files,
+		.record = mark_restore,
+		.after = restore,
+	};
 	char pending[33];
-	int64_t head, now;
-	size_t i;
 	int found;
 
 	if (resumed)
@@ -568,38 +679,7 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	}
 	if (!found)
 		return mic_session_active(ws, &s);
-	err = record_changes(ws, &s, &scan, &root, &head);
-	if (err)
-		goto done;
-	err = mic_db_begin(ws->db);
-	if (err)
-		goto done;
-	err = recheck(ws, &s, head);
-	now = mic_now_ns();
-	for (i = 0; i < scan.n && err == NULL; i++)
-		err = mic_db_change_add(ws->db, s.id, &scan.changes[i].c);
-	if (err == NULL)
-		err = mic_db_session_finish(ws->db, s.id,
-		    MIC_SESSION_ABANDONED, now, &root);
-	if (err == NULL && !keep_files && scan.n > 0)
-		err = mic_db_meta_set(ws->db, PENDING_RESTORE, s.id);
-	if (err == NULL)
-		err = mic_db_commit(ws->db);
-	if (err) {
-		mic_db_rollback(ws->db);
-		goto done;
-	}
-	if (nchanges)
-		*nchanges = scan.n;
-	if (!keep_files && scan.n > 0) {
-		err = finish_restore(ws, s.id, NULL);
-		if (err)
-			goto done;
-	}
-	if (out)
-		err = mic_db_session_get(ws->db, s.id, out, &found);
-done:
-	mic_scan_release(&scan);
+	err = end_session(ws, &s, &e, out, nchanges);
 	mic_session_row_release(&s);
 	return err;
 }

@@ -19,6 +19,7 @@
 #define MIC_SESSION_H
 
 #include "../store/db.h"
+#include "../store/lines.h"
 #include "workspace.h"
 
 /* The longest goal, in bytes: a goal is a line, not a document. */
@@ -26,9 +27,6 @@
 
 /* The longest message, in bytes (a long agent transcript fits). */
 #define MIC_MESSAGE_MAX (64u * 1024 * 1024)
-
-/* Blobs larger than this are not loaded to count changed lines. */
-#define MIC_LINES_MAX_SIZE (32u * 1024 * 1024)
 
 /*
  * Start a session on the head. org and project may both be NULL when the
@@ -102,7 +100,7 @@ const struct mic_error *mic_position_resolve(struct mic_ws *ws,
 
 /*
  * Lines of a stored blob (a last line without '\n' counts), streamed in
- * constant memory; -1 when it is binary (see mic_diff_is_binary()).
+ * constant memory; -1 when it is binary (store/lines.h).
  */
 const struct mic_error *mic_blob_lines(struct mic_store *store,
     const struct mic_oid *oid, int64_t *lines);

@@ -305,10 +305,7 @@ struct writer {
 	struct mic_buf tmp;	/* temporary file's path */
 	unsigned char *out;	/* deflate output buffer, CHUNK bytes */
 	int count;		/* count lines of the content */
-	uint64_t seen;		/* content bytes seen */
-	int64_t newlines;
-	int binary;
-	unsigned char last;	/* the last content byte */
+	struct mic_lines lines;
 };
 
 static const struct mic_error *
@@ -354,25 +351,6 @@ deflate_some(struct writer *w, const void *data, size_t len, int flush)
 	return NULL;
 }
 
-/* Line statistics of content bytes, for mic_store_put_fd(). */
-static void
-count_lines(struct writer *w, const unsigned char *data, size_t len)
-{
-	const unsigned char *p = data, *end = data + len;
-
-	if (len == 0)
-		return;
-	if (w->seen < 8000 && memchr(data, '\0', len < 8000 - w->seen ?
-	    len : (size_t)(8000 - w->seen)))
-		w->binary = 1;
-	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		w->newlines++;
-		p++;
-	}
-	w->seen += len;
-	w->last = data[len - 1];
-}
-
 static const struct mic_error *
 writer_add(void *arg, const unsigned char *data, size_t len)
 {
@@ -380,7 +358,7 @@ writer_add(void *arg, const unsigned char *data, size_t len)
 	const struct mic_error *err;
 
 	if (w->count)
-		count_lines(w, data, len);
+		mic_lines_add(&w->lines, data, len);
 	err = sha_update(w->sha, data, len);
 	if (err)
 		return err;
@@ -524,14 +502,14 @@ mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
 	err = writer_begin(store, &w, MIC_OBJ_BLOB, size);
 	if (err == NULL) {
 		/* after the header, which writer_begin() passed through */
+		mic_lines_init(&w.lines, NULL, NULL);
 		w.count = lines != NULL;
 		err = stream_fd(fd, size, name, writer_add, &w);
 	}
 	if (err == NULL)
 		err = writer_finish(store, &w, out);
 	if (err == NULL && lines)
-		*lines = w.binary ? -1 : w.newlines + (w.seen > 0 &&
-		    w.last != '\n');
+		*lines = mic_lines_finish(&w.lines);
 	writer_cleanup(&w, err != NULL);
 	return err;
 }
@@ -822,6 +800,17 @@ mic_obj_close(struct mic_obj *obj)
 	free(obj);
 }
 
+/* obj must be of type want (MIC_OBJ_NONE: either). */
+static const struct mic_error *
+check_type(struct mic_obj *obj, enum mic_obj_type want)
+{
+	if (want != MIC_OBJ_NONE && obj->type != want)
+		return mic_error_fmt(MIC_ERR_CORRUPT, "object %s is a %s, not "
+		    "a %s", obj->hex, mic_obj_type_name(obj->type),
+		    mic_obj_type_name(want));
+	return NULL;
+}
+
 const struct mic_error *
 mic_store_read(struct mic_store *store, const struct mic_oid *oid,
     enum mic_obj_type want, uint64_t max_size, struct mic_buf *out,
@@ -835,12 +824,9 @@ mic_store_read(struct mic_store *store, const struct mic_oid *oid,
 	err = mic_obj_open(store, oid, &obj);
 	if (err)
 		return err;
-	if (want != MIC_OBJ_NONE && obj->type != want) {
-		err = mic_error_fmt(MIC_ERR_CORRUPT, "object %s is a %s, not "
-		    "a %s", obj->hex, mic_obj_type_name(obj->type),
-		    mic_obj_type_name(want));
+	err = check_type(obj, want);
+	if (err)
 		goto done;
-	}
 	if (obj->size > max_size || obj->size > SIZE_MAX - 1) {
 		err = mic_error_fmt(MIC_ERR_INPUT, "object %s is too large "
 		    "(%" PRIu64 " bytes) to load", obj->hex, obj->size);
@@ -862,6 +848,38 @@ mic_store_read(struct mic_store *store, const struct mic_oid *oid,
 	if (type)
 		*type = obj->type;
 done:
+	mic_obj_close(obj);
+	return err;
+}
+
+const struct mic_error *
+mic_store_lines(struct mic_store *store, const struct mic_oid *oid,
+    mic_line_fn fn, void *ctx, int64_t *lines)
+{
+	const struct mic_error *err;
+	struct mic_lines l;
+	struct mic_obj *obj;
+	char *buf = NULL;
+	size_t n;
+
+	*lines = -1;
+	err = mic_obj_open(store, oid, &obj);
+	if (err)
+		return err;
+	err = check_type(obj, MIC_OBJ_BLOB);
+	if (err || mic_lines_too_big(obj->size))
+		goto done;
+	mic_lines_init(&l, fn, ctx);
+	buf = mic_xmalloc(CHUNK);
+	do {
+		err = mic_obj_read(obj, buf, CHUNK, &n);
+		if (err)
+			goto done;
+		mic_lines_add(&l, buf, n);
+	} while (n > 0 && !l.binary);
+	*lines = mic_lines_finish(&l);
+done:
+	free(buf);
 	mic_obj_close(obj);
 	return err;
 }

@@ -28,6 +28,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "lines.h"
 
 #define MIC_OID_RAWSZ 32
 #define MIC_OID_HEXSZ 64
@@ -78,9 +79,9 @@ const struct mic_error *mic_store_put(struct mic_store *store,
 
 /*
  * Store a blob from the next `size` bytes of fd (see mic_hash_fd()).
- * When lines is not NULL it receives the content's number of lines (a
- * last line without '\n' counts), or -1 when a NUL byte in the first
- * 8000 bytes makes it binary: counted on the way, without a second read.
+ * When lines is not NULL it receives the content's number of lines, or
+ * -1 when it is binary (lines.h): counted on the way, without a second
+ * read.
  */
 const struct mic_error *mic_store_put_fd(struct mic_store *store, int fd,
     uint64_t size, const char *name, struct mic_oid *out, int64_t *lines);
@@ -115,6 +116,17 @@ void mic_obj_close(struct mic_obj *obj);
 const struct mic_error *mic_store_read(struct mic_store *store,
     const struct mic_oid *oid, enum mic_obj_type want, uint64_t max_size,
     struct mic_buf *out, enum mic_obj_type *type);
+
+/*
+ * Stream blob oid through a line counter (lines.h) that passes the hash
+ * of each line to fn (NULL: count only). *lines receives the number of
+ * lines, or -1 when the blob is binary. A blob too big to count is not
+ * read, and reading stops as soon as a NUL byte shows the blob binary
+ * (its id is then not verified: what was read is not used); otherwise
+ * the whole blob is verified. Memory: two chunks, whatever the size.
+ */
+const struct mic_error *mic_store_lines(struct mic_store *store,
+    const struct mic_oid *oid, mic_line_fn fn, void *ctx, int64_t *lines);
 
 /* Copy a blob's content to fd, verifying it; the fd is not synced. */
 const struct mic_error *mic_store_copy_to_fd(struct mic_store *store,

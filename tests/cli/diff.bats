@@ -603,6 +603,46 @@ Binary files /dev/null and b/new.bin differ" ]
  2 files changed, 2 insertions(+), 0 deletions(-)" ]
 }
 
+# How many times the last traced mic call opened the working file $1.
+opens_of() {
+	grep -c "open.*\"$WS/$1\"" "$BATS_TEST_TMPDIR/trace"
+}
+
+@test "diff reads a working file once for its index line and its hunks" {
+	command -v strace >/dev/null || skip "needs strace"
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	init_ws
+	printf 'old\n' >mod
+	land_all "base"
+	printf 'new\n' >added
+	printf 'newer\n' >mod
+	head -c 33554433 /dev/zero | tr '\0' 'a' >big
+	strace -f -qq -e trace=open,openat -o "$BATS_TEST_TMPDIR/trace" \
+	    "$MIC" diff >"$BATS_TEST_TMPDIR/out"
+	[ "$(opens_of added)" -eq 1 ]
+	[ "$(opens_of big)" -eq 1 ]
+	# the scan reads a modified file to know it is; the diff once more
+	[ "$(opens_of mod)" -eq 2 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "diff --git a/added b/added
+new file mode 100644
+index 000000000000..$(blob12 added)
+--- /dev/null
++++ b/added
+@@ -0,0 +1 @@
++new
+diff --git a/big b/big
+new file mode 100644
+index 000000000000..$(blob12 big)
+Binary files /dev/null and b/big differ
+diff --git a/mod b/mod
+index $(blob12s 'old\n')..$(blob12 mod) 100644
+--- a/mod
++++ b/mod
+@@ -1 +1 @@
+-old
++newer" ]
+}
+
 @test "diff of mode changes, with and without content changes" {
 	init_ws
 	printf 'same\n' >exe

@@ -179,6 +179,103 @@ empty|A|0|0" ]
 	[ "${lines[2]}" = "No changes" ]
 }
 
+# Line counts of the session's changes as `git diff --numstat` prints them:
+# "added<TAB>removed<TAB>path", "-" for both when binary; sorted by path.
+numstat_of() {
+	sql "select case when lines_added < 0 then '-' else lines_added end,
+	    case when lines_removed < 0 then '-' else lines_removed end, path
+	    from changes where session_id = '$1'" | tr '|' '\t' | LC_ALL=C sort
+}
+
+# Write files of text whose sizes straddle the 32 MiB limit: argument
+# pairs of a name and a size in bytes (or "big+N", "big-N"). Each is
+# numbered lines of text cut to its size, its first line its own name.
+text_files() {
+	python3 - "$@" <<'PY'
+import sys
+big = 32 * 1024 * 1024
+body = b"".join(b"%07d a line of text, long enough to be a line\n" % i
+                for i in range(big // 40))
+args = sys.argv[1:]
+for name, size in zip(args[::2], args[1::2]):
+    n = big + int(size[3:]) if size.startswith("big") else int(size)
+    data = (name.encode() + b"\n" + body)[:n]
+    assert len(data) == n
+    open(name, "wb").write(data)
+PY
+}
+
+@test "session land counts lines as git diff --numstat does, at and past 32 MiB" {
+	command -v git >/dev/null || skip "needs git"
+	init_ws
+	export GIT_DIR="$BATS_TEST_TMPDIR/git" GIT_WORK_TREE="$WS"
+	export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com
+	export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+	git init -q
+	echo /.mic/ >>"$GIT_DIR/info/exclude"
+	# git's rule for binary is mic's once its big-file threshold is 32 MiB
+	numstat() {
+		git -c core.bigFileThreshold=32m diff --cached --numstat \
+		    --no-renames | LC_ALL=C sort
+	}
+	has() {
+		grep -qx -e "$1" <<<"$want"
+	}
+	text_files at big+0 grows big+0 shrinks big+1 del-at big+0 \
+	    del-over big+1 small 5000
+	printf 'a\r\nb\r\nno newline' >crlf
+	python3 -c 'import sys; sys.stdout.buffer.write(b"x" * 7999 + b"\0\n")' >nul8000
+	python3 -c 'import sys; sys.stdout.buffer.write(b"x" * 8000 + b"\0\n")' >nul8001
+	git add -A
+	want=$(numstat)
+	start_id "base"
+	mic session land >/dev/null
+	[ "$(numstat_of "$ID")" = "$want" ]
+	has $'1\t0\tnul8001'
+	has $'-\t-\tnul8000'
+	has $'[0-9]*\t0\tat'
+	has $'-\t-\tshrinks'
+	git commit -qm base
+
+	# every kind of change, on both sides of the limit
+	python3 - <<'PY'
+def edit(name, f):
+    data = open(name, "rb").read()
+    open(name, "wb").write(f(data))
+edit("at", lambda d: d.replace(b"0000100 a line", b"0000100 A LINE", 1))
+edit("grows", lambda d: d + b"x")
+edit("shrinks", lambda d: d[:-1])
+edit("small", lambda d: d.replace(b"0000007", b"seven\nand more"))
+edit("crlf", lambda d: d.replace(b"b\r\n", b"B\r\n") + b"\n")
+edit("nul8001", lambda d: d.replace(b"\0", b"\n"))
+PY
+	rm del-at del-over
+	text_files new-over big+1
+	git add -A
+	want=$(numstat)
+	start_id "edits"
+	run mic show
+	active=$(printf '%s\n' "${lines[@]}" | grep '^  [-+~] ')
+	mic session land >/dev/null
+	got=$(numstat_of "$ID")
+	if [ "$got" != "$want" ]; then
+		diff <(echo "$want") <(echo "$got") >&2
+		false
+	fi
+	# the cases that matter are there
+	has $'1\t1\tat'
+	has $'-\t-\tgrows'
+	has $'-\t-\tshrinks'
+	has $'0\t[0-9]*\tdel-at'
+	has $'-\t-\tdel-over'
+	has $'-\t-\tnew-over'
+	has $'2\t2\tcrlf'
+	# the active session's show said what the land recorded
+	run mic show
+	[ "$(printf '%s\n' "${lines[@]}" | grep '^  [-+~] ')" = "$active" ]
+}
+
 @test "session land respects .micignore and never includes .mic" {
 	init_ws
 	printf '*.log\nbuild/\n' >.micignore

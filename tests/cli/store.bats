@@ -60,6 +60,42 @@ PY
 	[ "$(sha256sum < big.bin)" = "$sum" ]
 }
 
+# Write text files of about 20 MiB (numbered lines), or edit them: a
+# changed line near the top and one more at the end.
+twenty_mib() {
+	python3 - "$@" <<'PY'
+import sys
+body = b"".join(b"%07d a line of text, long enough to be a line\n" % i
+                for i in range(20 * 1024 * 1024 // 48))
+for name in sys.argv[2:]:
+    if sys.argv[1] == "write":
+        open(name, "wb").write(name.encode() + b"\n" + body)
+    else:
+        d = open(name, "rb").read().replace(b"0000100 a", b"0000100 A", 1)
+        open(name, "wb").write(d + b"one more line\n")
+PY
+}
+
+@test "a land diffs modified files within a byte budget, not one per thread" {
+	# without a quarantine, freed memory leaves an ASan build's RSS too
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0"
+	start_session
+	twenty_mib write a b c d e f
+	mic session land >/dev/null
+	mic session start "one" >/dev/null
+	twenty_mib edit a
+	one=$(MIC_THREADS=5 peak_rss session land)
+	mic session start "five" >/dev/null
+	twenty_mib edit b c d e f
+	five=$(MIC_THREADS=5 peak_rss session land)
+	echo "# peak RSS: 1 modified 20 MiB file $one KiB, 5 files $five KiB" >&3
+	# two sides of 20 MiB: one diff at a time fits the budget (64 MiB)
+	[ "$five" -lt $((one * 3 / 2)) ]
+	run mic show
+	[ "${lines[-5]}" = "  ~ b  ($(stat -c %s b) bytes, +2 -1)" ]
+	[ "${lines[-1]}" = "  ~ f  ($(stat -c %s f) bytes, +2 -1)" ]
+}
+
 @test "two racing session starts: exactly one wins" {
 	init_ws
 	for i in 1 2 3 4; do

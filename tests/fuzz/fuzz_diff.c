@@ -1,6 +1,6 @@
 /*
- * fuzz_diff.c - the line diff, mic_diff_unified() and mic_diff_count()
- * (core/diff.c).
+ * fuzz_diff.c - the line diff, mic_diff_unified(), mic_diff_count() and
+ * mic_diff_lines_count() (core/diff.c).
  *
  * Input: one control byte, then the two sides. Control bits:
  *   0-1	context lines: 3, 0, 1 or 7
@@ -20,8 +20,10 @@
  *     (fewer only at the file's edges), no run of more than 2 * context
  *     unchanged lines inside, and more than 2 * context unchanged lines
  *     between hunks (else they would have been merged);
- *   - the +/- lines counted agree with the stat of mic_diff_unified() and
- *     of mic_diff_count();
+ *   - the +/- lines counted agree with the stat of mic_diff_unified(), of
+ *     mic_diff_count() and of the diff of line hashes (mic_diff_lines,
+ *     each line hashed with mic_line_hash() as the streaming counter
+ *     hashes it);
  *   - for small inputs (at most 400 lines in all, below the cost limit),
  *     the diff is minimal: removed = |a| - LCS and added = |b| - LCS.
  */
@@ -308,6 +310,32 @@ apply(const struct lines *a, const char *patch, size_t plen, size_t context,
 		mic_buf_add(out, a->data + a->off[cur], line_len(a, cur));
 }
 
+/* The counts of the diff of line hashes, each line hashed whole. */
+static void
+count_by_hashes(const struct lines *a, const struct lines *b,
+    struct mic_diff_stat *st)
+{
+	const struct lines *side[2] = {a, b};
+	struct mic_diff_lines dl;
+	struct mic_line_hash h;
+	size_t i;
+	int k;
+
+	mic_diff_lines_init(&dl);
+	for (k = 0; k < 2; k++) {
+		if (k == 1)
+			mic_diff_lines_next(&dl);
+		for (i = 0; i < side[k]->n; i++) {
+			mic_line_hash(side[k]->data + side[k]->off[i],
+			    line_len(side[k], i), &h);
+			mic_diff_lines_add(&dl, &h);
+		}
+	}
+	FUZZ_ASSERT(mic_diff_lines_count(&dl, st) == NULL,
+	    "mic_diff_lines_count failed");
+	mic_diff_lines_release(&dl);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -315,7 +343,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct mic_error *err;
 	struct sink sink = {MIC_BUF_INIT, 0, NULL, 0};
 	struct mic_buf result = MIC_BUF_INIT;
-	struct mic_diff_stat st, st2;
+	struct mic_diff_stat st, st2, st3;
 	struct lines la, lb;
 	const char *a, *b, *nul;
 	size_t alen, blen, added, removed;
@@ -368,6 +396,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(st2.added == st.added && st2.removed == st.removed,
 	    "mic_diff_count +%zu -%zu, unified +%zu -%zu", st2.added,
 	    st2.removed, st.added, st.removed);
+	count_by_hashes(&la, &lb, &st3);
+	FUZZ_ASSERT(st3.added == st.added && st3.removed == st.removed,
+	    "mic_diff_lines_count +%zu -%zu, unified +%zu -%zu", st3.added,
+	    st3.removed, st.added, st.removed);
 	if (la.n + lb.n <= LCS_MAX_LINES) {
 		size_t common = lcs(&la, &lb);
 

@@ -1,7 +1,7 @@
 /*
  * test_diff.c - unit tests for core/diff.c: exact hunks for small cases,
  * a property test (applying our diff to a gives b, the diff is minimal, the
- * counts agree), a comparison with GNU diff -u when /usr/bin/diff exists,
+ * counts agree, also when counted from streamed line hashes), a comparison with GNU diff -u when /usr/bin/diff exists,
  * and large inputs that must finish and still apply.
  */
 #include <stdint.h>
@@ -408,8 +408,58 @@ random_pair(struct mic_buf *a, struct mic_buf *b, int weird)
 }
 
 /*
+ * Count a against b through the diff of line hashes, as a land does:
+ * each side goes through the streaming line counter in chunks of random
+ * sizes, or, when the counter would call it binary (a NUL byte), each of
+ * its lines is hashed whole.
+ */
+static const struct mic_error *
+count_by_hashes(const char *a, size_t alen, const char *b, size_t blen,
+    struct mic_diff_stat *st)
+{
+	const struct mic_error *err;
+	const char *data[2] = {a, b};
+	size_t len[2] = {alen, blen}, pos, n;
+	struct mic_diff_lines dl;
+	struct mic_lines l;
+	int k;
+
+	mic_diff_lines_init(&dl);
+	for (k = 0; k < 2; k++) {
+		if (k == 1) {
+			mic_diff_lines_next(&dl);
+		}
+		if (mic_lines_is_binary(data[k], len[k])) {
+			const char *p = data[k], *end = p + len[k], *nl;
+			struct mic_line_hash h;
+
+			for (; p < end; p += n) {
+				nl = memchr(p, '\n', (size_t)(end - p));
+				n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+				mic_line_hash(p, n, &h);
+				mic_diff_lines_add(&dl, &h);
+			}
+			continue;
+		}
+		mic_lines_init(&l, mic_diff_lines_add, &dl);
+		for (pos = 0; pos < len[k]; pos += n) {
+			n = 1 + rnd() % 100;
+			if (n > len[k] - pos) {
+				n = len[k] - pos;
+			}
+			mic_lines_add(&l, data[k] + pos, n);
+		}
+		mic_lines_finish(&l);
+	}
+	err = mic_diff_lines_count(&dl, st);
+	mic_diff_lines_release(&dl);
+	return err;
+}
+
+/*
  * Diff a and b, apply the result to a and check it gives b, that the
- * stats match the +/- lines, and that mic_diff_count agrees. Returns 0 when
+ * stats match the +/- lines, and that mic_diff_count and the diff of
+ * line hashes agree. Returns 0 when
  * all is well, else prints the case and returns -1. *out_stat gets the
  * counts.
  */
@@ -417,7 +467,7 @@ static int
 check_pair(const char *a, size_t alen, const char *b, size_t blen,
     unsigned context, struct mic_diff_stat *out_stat, struct sink *s)
 {
-	struct mic_diff_stat st, st2;
+	struct mic_diff_stat st, st2, st3;
 	struct mic_buf res = MIC_BUF_INIT;
 	size_t plus, minus;
 	const char *why = NULL;
@@ -429,6 +479,8 @@ check_pair(const char *a, size_t alen, const char *b, size_t blen,
 		why = "mic_diff_unified failed";
 	} else if (mic_diff_count(a, alen, b, blen, &st2)) {
 		why = "mic_diff_count failed";
+	} else if (count_by_hashes(a, alen, b, blen, &st3)) {
+		why = "mic_diff_lines_count failed";
 	} else if (apply_patch(a, alen, mic_buf_str(&s->buf), s->buf.len,
 	    context, &res, &plus, &minus, &why)) {
 		/* why is set */
@@ -438,6 +490,8 @@ check_pair(const char *a, size_t alen, const char *b, size_t blen,
 		why = "stat does not match the +/- lines";
 	} else if (st2.added != plus || st2.removed != minus) {
 		why = "mic_diff_count does not match the +/- lines";
+	} else if (st3.added != plus || st3.removed != minus) {
+		why = "the diff of line hashes does not match the +/- lines";
 	} else {
 		rc = 0;
 	}
