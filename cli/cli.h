@@ -17,27 +17,27 @@
 
 enum {
 	MIC_EXIT_OK = 0,
-	MIC_EXIT_FAIL = 1,	/* the command could not do its job */
-	MIC_EXIT_USAGE = 2,	/* the command line is wrong */
+	MIC_EXIT_FAIL = 1, /* the command could not do its job */
+	MIC_EXIT_USAGE = 2, /* the command line is wrong */
 };
 
 /* One option a command accepts. */
 struct mic_opt {
-	const char *name;	/* long name without "--" */
-	char short_name;	/* 0 when none */
-	const char *arg;	/* name of its value ("N"), NULL: a flag */
+	const char *name; /* long name without "--" */
+	char short_name; /* 0 when none */
+	const char *arg; /* name of its value ("N"), NULL: a flag */
 	const char *help;
-	const char *values;	/* the values it accepts, blank-separated */
+	const char *values; /* the values it accepts, blank-separated */
 };
 
 struct mic_args;
 
 struct mic_cmd {
-	const char *name;	/* "log", or "session start" */
+	const char *name; /* "log", or "session start" */
 	int (*fn)(struct mic_args *args);
-	const char *usage;	/* after "usage: mic " */
-	const char *summary;	/* one line for 'mic --help' */
-	const struct mic_opt *opts;	/* ends with {NULL} */
+	const char *usage; /* after "usage: mic " */
+	const char *summary; /* one line for 'mic --help' */
+	const struct mic_opt *opts; /* ends with {NULL} */
 };
 
 #define MIC_MAX_OPTS 16
@@ -45,11 +45,11 @@ struct mic_cmd {
 /* A parsed command line. */
 struct mic_args {
 	const struct mic_cmd *cmd;
-	int argc;		/* positional arguments */
+	int argc; /* positional arguments */
 	char **argv;
-	int dashdash;		/* positionals before "--", or -1 */
-	int count[MIC_MAX_OPTS];	/* times each option was given */
-	char **vals[MIC_MAX_OPTS];	/* their values, in order */
+	int dashdash; /* positionals before "--", or -1 */
+	int count[MIC_MAX_OPTS]; /* times each option was given */
+	char **vals[MIC_MAX_OPTS]; /* their values, in order */
 };
 
 /* Number of times option `name` was given; its last value or NULL. */
@@ -73,10 +73,10 @@ int mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
 struct mic_ws *mic_cli_open_ws(int *rc);
 
 /* Output. */
-int mic_color_enabled(void);		/* stdout is a terminal, no NO_COLOR */
-void mic_pager_start(void);		/* only when stdout is a terminal */
+int mic_color_enabled(void); /* stdout is a terminal, no NO_COLOR */
+void mic_pager_start(void); /* only when stdout is a terminal */
 void mic_pager_finish(void);
-const char *mic_color(const char *code);	/* "" when color is off */
+const char *mic_color(const char *code); /* "" when color is off */
 
 /*
  * Text made for one printf: returned by value, so that two in the same
@@ -107,7 +107,7 @@ void mic_print_preview(FILE *f, const char *s, size_t max);
 /* JSON output to stdout: one document per command. */
 struct mic_json;
 struct mic_json *mic_json_new(FILE *f);
-void mic_json_free(struct mic_json *j);	/* ends with a newline */
+void mic_json_free(struct mic_json *j); /* ends with a newline */
 void mic_json_obj(struct mic_json *j);
 void mic_json_obj_end(struct mic_json *j);
 void mic_json_arr(struct mic_json *j);
@@ -153,9 +153,9 @@ void mic_json_change_list(struct mic_json *j, const struct mic_changes *ch);
 
 /* How mic_cli_patches() prints. */
 enum mic_patch_format {
-	MIC_PATCH_FULL,		/* unified diff */
-	MIC_PATCH_STAT,		/* --stat */
-	MIC_PATCH_NAME_STATUS,	/* --name-status */
+	MIC_PATCH_FULL, /* unified diff */
+	MIC_PATCH_STAT, /* --stat */
+	MIC_PATCH_NAME_STATUS, /* --name-status */
 };
 
 /* Print the changes ch (sorted by path) in the given format; an exit code. */

@@ -15,14 +15,16 @@ cmd_cat(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc < 1 || args->argc > 2)
-		return mic_cli_usage(args, "'mic cat' takes <path> and an "
+		return mic_cli_usage(args,
+		    "'mic cat' takes <path> and an "
 		    "optional position @N");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
 	fflush(stdout);
-	err = mic_record_cat(ws, args->argv[0], args->argc == 2 ?
-	    args->argv[1] : NULL, STDOUT_FILENO, "standard output");
+	err = mic_record_cat(ws, args->argv[0],
+	    args->argc == 2 ? args->argv[1] : NULL, STDOUT_FILENO,
+	    "standard output");
 	if (err)
 		rc = mic_cli_err(args, err);
 	mic_ws_close(ws);

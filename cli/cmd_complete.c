@@ -78,11 +78,10 @@ cmd_complete(int argc, char **argv)
 	if (strcmp(argv[0], "commands") == 0) {
 		for (c = mic_commands; c->name; c++) {
 			const char *sp = strchr(c->name, ' ');
-			size_t len = sp ? (size_t)(sp - c->name) :
-			    strlen(c->name);
+			size_t len =
+			    sp ? (size_t)(sp - c->name) : strlen(c->name);
 
-			if (last_len == len && strncmp(last, c->name,
-			    len) == 0)
+			if (last_len == len && strncmp(last, c->name, len) == 0)
 				continue;
 			printf("%.*s\n", (int)len, c->name);
 			last = c->name;
@@ -171,13 +170,13 @@ cmd_help(struct mic_args *args)
 		return MIC_EXIT_OK;
 	}
 	c = find_cmd(args->argc, args->argv);
-	if (c == NULL && !(args->argc == 1 && strcmp(args->argv[0],
-	    "session") == 0)) {
+	if (c == NULL &&
+	    !(args->argc == 1 && strcmp(args->argv[0], "session") == 0)) {
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s%s%s", args->argv[0],
-		    args->argc > 1 ? " " : "", args->argc > 1 ?
-		    args->argv[1] : "");
+		    args->argc > 1 ? " " : "",
+		    args->argc > 1 ? args->argv[1] : "");
 		return mic_cli_usage(args, "no such command: %s",
 		    mic_cli_word(name, strlen(name)).s);
 	}

@@ -14,7 +14,7 @@
 /* The colorizer's state: colors whole lines by their first byte. */
 struct color_out {
 	int at_bol;
-	int colored;	/* a color is open on this line */
+	int colored; /* a color is open on this line */
 };
 
 static const struct mic_error *
@@ -33,8 +33,11 @@ line_color(char c)
 	case '+': return "\033[32m";
 	case '-': return "\033[31m";
 	case '@': return "\033[36m";
-	case 'd': case 'i': case 'n': case 'o': case 'B':
-		return "\033[1m";
+	case 'd':
+	case 'i':
+	case 'n':
+	case 'o':
+	case 'B': return "\033[1m";
 	default: return NULL;
 	}
 }
@@ -151,16 +154,18 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 				scale = stats[i].added + stats[i].removed;
 			continue;
 		}
-		err = mic_changes_patch(ws, ch, i, mic_color_enabled() ?
-		    emit_color : emit_plain, &co, NULL, NULL);
+		err = mic_changes_patch(ws, ch, i,
+		    mic_color_enabled() ? emit_color : emit_plain, &co, NULL,
+		    NULL);
 	}
 	if (err == NULL && fmt == MIC_PATCH_STAT && files > 0) {
 		for (i = 0; i < n; i++)
 			print_stat_bar(rows[i].path, bins[i], stats[i].added,
 			    stats[i].removed, width, scale);
 		printf(" %zu file%s changed, %zu insertion%s(+), %zu "
-		    "deletion%s(-)\n", files, files == 1 ? "" : "s", adds,
-		    adds == 1 ? "" : "s", dels, dels == 1 ? "" : "s");
+		       "deletion%s(-)\n",
+		    files, files == 1 ? "" : "s", adds, adds == 1 ? "" : "s",
+		    dels, dels == 1 ? "" : "s");
 	}
 	free(stats);
 	free(bins);
@@ -182,7 +187,8 @@ cmd_diff(struct mic_args *args)
 	int nrev, rc = MIC_EXIT_OK;
 
 	if (mic_opt_count(args, "stat") && mic_opt_count(args, "name-status"))
-		return mic_cli_usage(args, "--stat and --name-status cannot be "
+		return mic_cli_usage(args,
+		    "--stat and --name-status cannot be "
 		    "used together");
 	if (mic_opt_count(args, "stat"))
 		fmt = MIC_PATCH_STAT;
@@ -190,7 +196,8 @@ cmd_diff(struct mic_args *args)
 		fmt = MIC_PATCH_NAME_STATUS;
 	nrev = args->dashdash >= 0 ? args->dashdash : args->argc;
 	if (nrev > 2)
-		return mic_cli_usage(args, "'mic diff' takes at most two "
+		return mic_cli_usage(args,
+		    "'mic diff' takes at most two "
 		    "positions (put paths after --)");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -199,8 +206,8 @@ cmd_diff(struct mic_args *args)
 		npaths = (size_t)(args->argc - args->dashdash);
 		paths = mic_xcalloc(npaths + 1, sizeof(*paths));
 		for (i = 0; i < npaths && err == NULL; i++)
-			err = mic_ws_path(ws, args->argv[args->dashdash + (int)i],
-			    &paths[i]);
+			err = mic_ws_path(ws,
+			    args->argv[args->dashdash + (int)i], &paths[i]);
 		if (err)
 			goto fail;
 	}
@@ -213,8 +220,8 @@ cmd_diff(struct mic_args *args)
 			err = mic_changes_of_session(ws, &s, MIC_CHANGES_NAMES,
 			    &ch);
 	} else {
-		err = mic_changes_between(ws, args->argv[0], args->argv[1],
-		    &ch);
+		err =
+		    mic_changes_between(ws, args->argv[0], args->argv[1], &ch);
 	}
 	if (err)
 		goto fail;

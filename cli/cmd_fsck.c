@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct found {
-	struct mic_json *json;	/* NULL: text */
+	struct mic_json *json; /* NULL: text */
 };
 
 static void
@@ -63,9 +63,9 @@ cmd_fsck(struct mic_args *args)
 	} else {
 		if (!f.json)
 			printf("checked %zu objects (%zu trees), %zu sessions, "
-			    "%zu landings: %zu problem%s\n", st.objects,
-			    st.trees, st.sessions, st.landings, st.problems,
-			    st.problems == 1 ? "" : "s");
+			       "%zu landings: %zu problem%s\n",
+			    st.objects, st.trees, st.sessions, st.landings,
+			    st.problems, st.problems == 1 ? "" : "s");
 		if (st.problems)
 			rc = MIC_EXIT_FAIL;
 	}

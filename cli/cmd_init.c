@@ -14,7 +14,8 @@ cmd_init(struct mic_args *args)
 	char cwd[4096];
 
 	if (args->argc != 0 && args->argc != 2)
-		return mic_cli_usage(args, "'mic init' takes no arguments or "
+		return mic_cli_usage(args,
+		    "'mic init' takes no arguments or "
 		    "both <org> and <project>");
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return mic_cli_fail(mic_error_errno("getcwd", NULL));

@@ -42,8 +42,10 @@ cmd_log(struct mic_args *args)
 	if (nval) {
 		limit = parse_count(nval);
 		if (limit < 0)
-			return mic_cli_usage(args, "-n needs a number, not "
-			    "%s", mic_cli_word(nval, strlen(nval)).s);
+			return mic_cli_usage(args,
+			    "-n needs a number, not "
+			    "%s",
+			    mic_cli_word(nval, strlen(nval)).s);
 	}
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -57,8 +59,8 @@ cmd_log(struct mic_args *args)
 	}
 	/* -n 0 lists nothing, after the same checks as any other log */
 	if (nval == NULL || limit > 0)
-		err = mic_record_log(ws, mic_opt_count(args, "all") > 0,
-		    path, limit, &rows, &n);
+		err = mic_record_log(ws, mic_opt_count(args, "all") > 0, path,
+		    limit, &rows, &n);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
@@ -101,16 +103,16 @@ cmd_log(struct mic_args *args)
 		}
 		if (i > 0)
 			putchar('\n');
-		printf("%s%s session %s%s\n", mic_color("\033[33m"), pos,
-		    r->id, mic_color("\033[m"));
+		printf("%s%s session %s%s\n", mic_color("\033[33m"), pos, r->id,
+		    mic_color("\033[m"));
 		printf("Goal:    ");
 		mic_print_preview(stdout, r->goal, 4096);
 		printf("\nAuthor:  %s\n", r->author);
-		printf("Date:    %s\n", mic_fmt_date(r->ended_ns ?
-		    r->ended_ns : r->created_ns).s);
-		printf("Files:   %" PRId64 " added, %" PRId64 " modified, %"
-		    PRId64 " deleted\n", r->n_added, r->n_modified,
-		    r->n_deleted);
+		printf("Date:    %s\n",
+		    mic_fmt_date(r->ended_ns ? r->ended_ns : r->created_ns).s);
+		printf("Files:   %" PRId64 " added, %" PRId64
+		       " modified, %" PRId64 " deleted\n",
+		    r->n_added, r->n_modified, r->n_deleted);
 	}
 done:
 	free(path);

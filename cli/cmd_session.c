@@ -22,7 +22,8 @@ cmd_session_start(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 1 && args->argc != 3)
-		return mic_cli_usage(args, "'mic session start' takes <goal>, "
+		return mic_cli_usage(args,
+		    "'mic session start' takes <goal>, "
 		    "or <org> <project> <goal>");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -80,15 +81,17 @@ cmd_session_note(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 1)
-		return mic_cli_usage(args, "'mic session note' takes one "
+		return mic_cli_usage(args,
+		    "'mic session note' takes one "
 		    "<text>, or - to read it from standard input");
 	if (role == NULL)
 		role = "human";
 	if (!mic_role_ok(role))
-		return mic_cli_usage(args, "unknown role %s: use human, "
-		    "agent, system or tool", mic_cli_word(role, strlen(role)).s);
-	if (mic_opt_val(args, "author") && *mic_opt_val(args, "author") ==
-	    '\0')
+		return mic_cli_usage(args,
+		    "unknown role %s: use human, "
+		    "agent, system or tool",
+		    mic_cli_word(role, strlen(role)).s);
+	if (mic_opt_val(args, "author") && *mic_opt_val(args, "author") == '\0')
 		return mic_cli_usage(args, "--author must not be empty");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -122,10 +125,12 @@ cmd_session_decide(struct mic_args *args)
 	int rc = MIC_EXIT_OK, nalts;
 
 	if (args->argc != 1)
-		return mic_cli_usage(args, "'mic session decide' takes one "
+		return mic_cli_usage(args,
+		    "'mic session decide' takes one "
 		    "<decision>");
 	if (why == NULL)
-		return mic_cli_usage(args, "a decision needs its reasoning: "
+		return mic_cli_usage(args,
+		    "a decision needs its reasoning: "
 		    "--why <reasoning>");
 	alts = mic_opt_vals(args, "alternative", &nalts);
 	ws = mic_cli_open_ws(&rc);
@@ -184,7 +189,8 @@ cmd_session_status(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 0)
-		return mic_cli_usage(args, "'mic session status' takes no "
+		return mic_cli_usage(args,
+		    "'mic session status' takes no "
 		    "arguments");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -254,7 +260,8 @@ cmd_session_land(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 0)
-		return mic_cli_usage(args, "'mic session land' takes no "
+		return mic_cli_usage(args,
+		    "'mic session land' takes no "
 		    "arguments");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -285,7 +292,8 @@ cmd_session_abandon(struct mic_args *args)
 	int rc = MIC_EXIT_OK, resumed = 0;
 
 	if (args->argc != 0)
-		return mic_cli_usage(args, "'mic session abandon' takes no "
+		return mic_cli_usage(args,
+		    "'mic session abandon' takes no "
 		    "arguments");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
@@ -295,12 +303,12 @@ cmd_session_abandon(struct mic_args *args)
 		rc = mic_cli_fail(err);
 	} else if (resumed) {
 		printf("Finished restoring the working tree to @%" PRId64
-		    " for abandoned session %.8s\n", s.base_position, s.id);
+		       " for abandoned session %.8s\n",
+		    s.base_position, s.id);
 	} else {
 		printf("Abandoned session %.8s: ", s.id);
 		mic_print_preview(stdout, s.goal, 200);
-		printf("\n%zu changed file%s recorded; ", n, n == 1 ? "" :
-		    "s");
+		printf("\n%zu changed file%s recorded; ", n, n == 1 ? "" : "s");
 		if (keep)
 			printf("the working tree was left as it is\n");
 		else
@@ -324,11 +332,14 @@ cmd_session_list(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 0)
-		return mic_cli_usage(args, "'mic session list' takes no "
+		return mic_cli_usage(args,
+		    "'mic session list' takes no "
 		    "arguments");
 	if (st && mic_session_status_parse(st, &status) == -1)
-		return mic_cli_usage(args, "unknown status %s: use active, "
-		    "landed or abandoned", mic_cli_word(st, strlen(st)).s);
+		return mic_cli_usage(args,
+		    "unknown status %s: use active, "
+		    "landed or abandoned",
+		    mic_cli_word(st, strlen(st)).s);
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;

@@ -111,9 +111,8 @@ json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
 }
 
 static void
-print_json(const struct mic_session_row *s,
-    const struct mic_message_row *msgs, size_t nmsgs,
-    const struct mic_decision_row *decs, size_t ndecs,
+print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
+    size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
     const struct mic_change_row *rows, size_t n)
 {
 	struct mic_json *j = mic_json_new(stdout);
@@ -127,7 +126,8 @@ print_json(const struct mic_session_row *s,
 		mic_json_obj(j);
 		mic_json_kstr(j, "role", msgs[i].role);
 		mic_json_kstr(j, "author", msgs[i].author);
-		mic_json_kstr(j, "time", mic_fmt_date_iso(msgs[i].created_ns).s);
+		mic_json_kstr(j, "time",
+		    mic_fmt_date_iso(msgs[i].created_ns).s);
 		mic_json_key(j, "text");
 		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
 		mic_json_obj_end(j);
@@ -140,7 +140,8 @@ print_json(const struct mic_session_row *s,
 		mic_json_kstr(j, "decision", decs[i].decision);
 		mic_json_kstr(j, "why", decs[i].reasoning);
 		mic_json_kstr(j, "author", decs[i].author);
-		mic_json_kstr(j, "time", mic_fmt_date_iso(decs[i].created_ns).s);
+		mic_json_kstr(j, "time",
+		    mic_fmt_date_iso(decs[i].created_ns).s);
 		mic_json_key(j, "alternatives");
 		mic_json_arr(j);
 		for (k = 0; k < decs[i].n_alternatives; k++)
@@ -155,9 +156,8 @@ print_json(const struct mic_session_row *s,
 }
 
 static void
-print_text(const struct mic_session_row *s,
-    const struct mic_message_row *msgs, size_t nmsgs,
-    const struct mic_decision_row *decs, size_t ndecs,
+print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
+    size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
     const struct mic_change_row *rows, size_t n)
 {
 	size_t i, k, a = 0, m = 0, d = 0;
@@ -176,8 +176,8 @@ print_text(const struct mic_session_row *s,
 	if (s->ended_ns)
 		printf("Ended:    %s\n", mic_fmt_date(s->ended_ns).s);
 
-	printf("\nConversation (%zu message%s)\n", nmsgs, nmsgs == 1 ? "" :
-	    "s");
+	printf("\nConversation (%zu message%s)\n", nmsgs,
+	    nmsgs == 1 ? "" : "s");
 	for (i = 0; i < nmsgs; i++) {
 		printf("  [%s] %s, %s\n", msgs[i].role, msgs[i].author,
 		    mic_fmt_date(msgs[i].created_ns).s);
@@ -235,7 +235,8 @@ cmd_show(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc > 1)
-		return mic_cli_usage(args, "'mic show' takes at most one "
+		return mic_cli_usage(args,
+		    "'mic show' takes at most one "
 		    "session");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)

@@ -71,15 +71,16 @@ cmd_status(struct mic_args *args)
 		printf("No active session\n");
 	}
 	if (pending[0])
-		printf("Abandoning session %.8s stopped before the working tree "
-		    "was restored: run 'mic session abandon' to finish\n",
+		printf("Abandoning session %.8s stopped before the working "
+		       "tree "
+		       "was restored: run 'mic session abandon' to finish\n",
 		    pending);
 	printf("Head: @%" PRId64 "\n", head);
 	if (ch.n == 0)
 		printf("No changes\n");
 	for (i = 0; i < ch.n; i++) {
-		const char *color = ch.v[i].kind == 'D' ?
-		    "\033[31m" : "\033[32m";
+		const char *color =
+		    ch.v[i].kind == 'D' ? "\033[31m" : "\033[32m";
 
 		printf("%s%c%s ", mic_color(color), ch.v[i].kind,
 		    mic_color("\033[m"));

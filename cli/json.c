@@ -141,11 +141,26 @@ mic_json_strn(struct mic_json *j, const char *str, size_t n)
 		size_t len;
 
 		switch (c) {
-		case '"': fputs("\\\"", j->f); i++; continue;
-		case '\\': fputs("\\\\", j->f); i++; continue;
-		case '\n': fputs("\\n", j->f); i++; continue;
-		case '\r': fputs("\\r", j->f); i++; continue;
-		case '\t': fputs("\\t", j->f); i++; continue;
+		case '"':
+			fputs("\\\"", j->f);
+			i++;
+			continue;
+		case '\\':
+			fputs("\\\\", j->f);
+			i++;
+			continue;
+		case '\n':
+			fputs("\\n", j->f);
+			i++;
+			continue;
+		case '\r':
+			fputs("\\r", j->f);
+			i++;
+			continue;
+		case '\t':
+			fputs("\\t", j->f);
+			i++;
+			continue;
 		}
 		if (c < 0x20 || c == 0x7f) {
 			fprintf(j->f, "\\u%04x", c);

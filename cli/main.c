@@ -12,46 +12,58 @@
 #include "../core/session.h"
 #include "cli.h"
 
-#define OPT_HELP {"help", 'h', NULL, "show this help and exit", NULL}
-#define OPT_JSON {"json", 0, NULL, "print JSON instead of text", NULL}
-#define OPT_END {NULL, 0, NULL, NULL, NULL}
+#define OPT_HELP \
+	{ \
+		"help", 'h', NULL, "show this help and exit", NULL \
+	}
+#define OPT_JSON \
+	{ \
+		"json", 0, NULL, "print JSON instead of text", NULL \
+	}
+#define OPT_END \
+	{ \
+		NULL, 0, NULL, NULL, NULL \
+	}
 
 static const struct mic_opt init_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt start_opts[] = {OPT_HELP, OPT_END};
-static const struct mic_opt note_opts[] = {
-	{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool",
-	    MIC_ROLES},
+static const struct mic_opt note_opts[] =
+    {{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool",
+	 MIC_ROLES},
 	{"author", 0, "NAME", "the speaker's name (default: the author)", NULL},
 	OPT_HELP, OPT_END};
-static const struct mic_opt decide_opts[] = {
-	{"why", 0, "REASONING", "why this was chosen (required)", NULL},
-	{"alternative", 0, "TEXT", "an option considered and not chosen "
-	    "(repeatable)", NULL},
+static const struct mic_opt decide_opts[] =
+    {{"why", 0, "REASONING", "why this was chosen (required)", NULL},
+	{"alternative", 0, "TEXT",
+	    "an option considered and not chosen "
+	    "(repeatable)",
+	    NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt land_opts[] = {
-	{"allow-empty", 0, NULL, "land even when no file changed", NULL},
-	OPT_HELP, OPT_END};
-static const struct mic_opt abandon_opts[] = {
-	{"keep-files", 0, NULL, "leave the working tree as it is", NULL},
-	OPT_HELP, OPT_END};
-static const struct mic_opt list_opts[] = {
-	{"status", 0, "STATUS", "only active, landed or abandoned sessions",
-	    "active landed abandoned"},
+static const struct mic_opt land_opts[] = {{"allow-empty", 0, NULL,
+					       "land even when no file changed",
+					       NULL},
+    OPT_HELP, OPT_END};
+static const struct mic_opt abandon_opts[] =
+    {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
+	OPT_END};
+static const struct mic_opt list_opts[] =
+    {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
+	 "active landed abandoned"},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt status_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt log_opts[] = {
-	{"max-count", 'n', "N", "show at most N sessions", NULL},
-	{"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
-	    NULL},
-	{"all", 0, NULL, "include abandoned sessions", NULL},
-	{"oneline", 0, NULL, "one line per session", NULL},
+static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
+					      "show at most N sessions", NULL},
+    {"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
+	NULL},
+    {"all", 0, NULL, "include abandoned sessions", NULL},
+    {"oneline", 0, NULL, "one line per session", NULL}, OPT_JSON, OPT_HELP,
+    OPT_END};
+static const struct mic_opt show_opts[] =
+    {{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt show_opts[] = {
-	{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
-	OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt diff_opts[] = {
-	{"stat", 0, NULL, "summarise changed lines per file", NULL},
+static const struct mic_opt diff_opts[] =
+    {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
@@ -59,48 +71,44 @@ static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 
 const struct mic_cmd mic_commands[] = {
-	{"init", cmd_init, "init [<org> <project>]",
-	    "create a workspace (.mic/) in the current folder", init_opts},
-	{"session start", cmd_session_start,
-	    "session start [<org> <project>] <goal>",
-	    "start a session on the head", start_opts},
-	{"session note", cmd_session_note,
-	    "session note [--role ROLE] [--author NAME] (<text> | -)",
-	    "add a message to the active session's conversation", note_opts},
-	{"session decide", cmd_session_decide,
-	    "session decide <decision> --why <reasoning> "
-	    "[--alternative <text>]...",
-	    "record a decision of the active session", decide_opts},
-	{"session status", cmd_session_status, "session status [--json]",
-	    "show the active session", sstatus_opts},
-	{"session land", cmd_session_land, "session land [--allow-empty]",
-	    "land the active session's changes at the next position",
-	    land_opts},
-	{"session abandon", cmd_session_abandon,
-	    "session abandon [--keep-files]",
-	    "abandon the active session, keeping its record", abandon_opts},
-	{"session list", cmd_session_list,
-	    "session list [--status STATUS] [--json]",
-	    "list sessions, most recently updated first", list_opts},
-	{"status", cmd_status, "status [--json]",
-	    "show the active session and the working changes", status_opts},
-	{"log", cmd_log,
-	    "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
-	    "list landed sessions, newest first", log_opts},
-	{"show", cmd_show, "show [--patch] [--json] [<session>]",
-	    "show a session: goal, conversation, decisions, changes",
-	    show_opts},
-	{"diff", cmd_diff,
-	    "diff [--stat | --name-status] [<session> | @A [@B]] "
-	    "[-- <path>...]",
-	    "show changes as a unified diff", diff_opts},
-	{"cat", cmd_cat, "cat <path> [@N]",
-	    "print a file as it was at a position", cat_opts},
-	{"fsck", cmd_fsck, "fsck [--json]",
-	    "check the store for damage, one line per problem", fsck_opts},
-	{"help", cmd_help, "help [<command>]",
-	    "show a command's manual page (or its --help)", help_opts},
-	{NULL, NULL, NULL, NULL, NULL},
+    {"init", cmd_init, "init [<org> <project>]",
+	"create a workspace (.mic/) in the current folder", init_opts},
+    {"session start", cmd_session_start,
+	"session start [<org> <project>] <goal>", "start a session on the head",
+	start_opts},
+    {"session note", cmd_session_note,
+	"session note [--role ROLE] [--author NAME] (<text> | -)",
+	"add a message to the active session's conversation", note_opts},
+    {"session decide", cmd_session_decide,
+	"session decide <decision> --why <reasoning> "
+	"[--alternative <text>]...",
+	"record a decision of the active session", decide_opts},
+    {"session status", cmd_session_status, "session status [--json]",
+	"show the active session", sstatus_opts},
+    {"session land", cmd_session_land, "session land [--allow-empty]",
+	"land the active session's changes at the next position", land_opts},
+    {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
+	"abandon the active session, keeping its record", abandon_opts},
+    {"session list", cmd_session_list,
+	"session list [--status STATUS] [--json]",
+	"list sessions, most recently updated first", list_opts},
+    {"status", cmd_status, "status [--json]",
+	"show the active session and the working changes", status_opts},
+    {"log", cmd_log, "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
+	"list landed sessions, newest first", log_opts},
+    {"show", cmd_show, "show [--patch] [--json] [<session>]",
+	"show a session: goal, conversation, decisions, changes", show_opts},
+    {"diff", cmd_diff,
+	"diff [--stat | --name-status] [<session> | @A [@B]] "
+	"[-- <path>...]",
+	"show changes as a unified diff", diff_opts},
+    {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",
+	cat_opts},
+    {"fsck", cmd_fsck, "fsck [--json]",
+	"check the store for damage, one line per problem", fsck_opts},
+    {"help", cmd_help, "help [<command>]",
+	"show a command's manual page (or its --help)", help_opts},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 void
@@ -108,13 +116,15 @@ mic_print_help(FILE *f)
 {
 	const struct mic_cmd *c;
 
-	fprintf(f, "usage: mic <command> [<args>]\n"
+	fprintf(f,
+	    "usage: mic <command> [<args>]\n"
 	    "       mic --help | --version\n\n"
 	    "mic records work as sessions: a goal, a conversation, decisions "
 	    "and the\nfile changes they made.\n\ncommands:\n");
 	for (c = mic_commands; c->name; c++)
 		fprintf(f, "  %-16s %s\n", c->name, c->summary);
-	fprintf(f, "\nsessions are named by id, a unique id prefix (4+ hex "
+	fprintf(f,
+	    "\nsessions are named by id, a unique id prefix (4+ hex "
 	    "digits) or @N.\n'mic <command> --help' describes a command.\n");
 }
 
@@ -213,8 +223,8 @@ mic_cli_usage(const struct mic_args *a, const char *fmt, ...)
 static void
 add_val(struct mic_args *a, int i, char *v)
 {
-	a->vals[i] = realloc(a->vals[i], sizeof(char *) *
-	    (size_t)(a->count[i] + 1));
+	a->vals[i] =
+	    realloc(a->vals[i], sizeof(char *) * (size_t)(a->count[i] + 1));
 	if (a->vals[i] == NULL) {
 		fprintf(stderr, "mic: out of memory\n");
 		exit(MIC_EXIT_FAIL);
@@ -259,34 +269,41 @@ parse_args(struct mic_args *a, int argc, char **argv)
 				    strncmp(opts[k].name, s + 2, len) == 0)
 					found = k;
 			if (found < 0)
-				return mic_cli_usage(a, "unknown option %s "
-				    "for 'mic %s'", mic_cli_word(s, len + 2).s,
-				    a->cmd->name);
+				return mic_cli_usage(a,
+				    "unknown option %s "
+				    "for 'mic %s'",
+				    mic_cli_word(s, len + 2).s, a->cmd->name);
 			if (eq && !opts[found].arg)
-				return mic_cli_usage(a, "option '--%s' takes "
-				    "no value", opts[found].name);
+				return mic_cli_usage(a,
+				    "option '--%s' takes "
+				    "no value",
+				    opts[found].name);
 			val = eq ? eq + 1 : NULL;
 		} else {
 			for (k = 0; opts[k].name; k++)
 				if (opts[k].short_name == s[1])
 					found = k;
 			if (found < 0)
-				return mic_cli_usage(a, "unknown option %s "
-				    "for 'mic %s'", mic_cli_word(s, 2).s,
-				    a->cmd->name);
+				return mic_cli_usage(a,
+				    "unknown option %s "
+				    "for 'mic %s'",
+				    mic_cli_word(s, 2).s, a->cmd->name);
 			if (s[2] != '\0') {
 				if (!opts[found].arg)
-					return mic_cli_usage(a, "unknown "
+					return mic_cli_usage(a,
+					    "unknown "
 					    "option %s for 'mic %s'",
-					    mic_cli_word(s, strlen(s)).s, a->cmd->name);
+					    mic_cli_word(s, strlen(s)).s,
+					    a->cmd->name);
 				val = s + 2;
 			}
 		}
 		if (opts[found].arg && val == NULL) {
 			if (i + 1 >= argc)
-				return mic_cli_usage(a, "option '--%s' needs "
-				    "a value (%s)", opts[found].name,
-				    opts[found].arg);
+				return mic_cli_usage(a,
+				    "option '--%s' needs "
+				    "a value (%s)",
+				    opts[found].name, opts[found].arg);
 			val = argv[++i];
 		}
 		add_val(a, found, val);
@@ -327,15 +344,18 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "session") == 0) {
 		if (argc < 3 || argv[2][0] == '-') {
-			if (argc >= 3 && (strcmp(argv[2], "--help") == 0 ||
-			    strcmp(argv[2], "-h") == 0)) {
+			if (argc >= 3 &&
+			    (strcmp(argv[2], "--help") == 0 ||
+				strcmp(argv[2], "-h") == 0)) {
 				for (c = mic_commands; c->name; c++)
-					if (strncmp(c->name, "session ", 8) == 0)
+					if (strncmp(c->name, "session ", 8) ==
+					    0)
 						printf("usage: mic %s\n",
 						    c->usage);
 				return MIC_EXIT_OK;
 			}
-			return mic_cli_usage(NULL, "'mic session' needs a "
+			return mic_cli_usage(NULL,
+			    "'mic session' needs a "
 			    "subcommand: start, note, decide, status, land, "
 			    "abandon or list");
 		}
@@ -344,8 +364,10 @@ main(int argc, char **argv)
 			    strcmp(c->name + 8, argv[2]) == 0)
 				match = c;
 		if (match == NULL)
-			return mic_cli_usage(NULL, "unknown session subcommand "
-			    "%s", mic_cli_word(argv[2], strlen(argv[2])).s);
+			return mic_cli_usage(NULL,
+			    "unknown session subcommand "
+			    "%s",
+			    mic_cli_word(argv[2], strlen(argv[2])).s);
 		words = 2;
 	} else {
 		for (c = mic_commands; c->name; c++)

@@ -48,7 +48,7 @@ split_words(char *s)
 	char *tok, *save = NULL;
 
 	for (tok = strtok_r(s, " \t", &save); tok;
-	    tok = strtok_r(NULL, " \t", &save)) {
+	     tok = strtok_r(NULL, " \t", &save)) {
 		v = mic_xrealloc(v, (n + 2) * sizeof(*v));
 		v[n++] = tok;
 	}
@@ -72,7 +72,7 @@ mic_pager_start(void)
 		cmd = "less -FRX";
 	if (*cmd == '\0' || strcmp(cmd, "cat") == 0)
 		return;
-	mic_color_enabled();	/* decide while stdout is the terminal */
+	mic_color_enabled(); /* decide while stdout is the terminal */
 	copy = mic_xstrdup(cmd);
 	argv = split_words(copy);
 	if (argv == NULL || pipe(fds) == -1) {
@@ -226,8 +226,7 @@ mic_cli_word(const char *s, size_t len)
 	char word[1024];
 	const char *q;
 
-	snprintf(word, sizeof(word), "%.*s", (int)(len < 1000 ? len : 1000),
-	    s);
+	snprintf(word, sizeof(word), "%.*s", (int)(len < 1000 ? len : 1000), s);
 	q = mic_error_quote(word);
 	if (q[0] == '"')
 		snprintf(out.s, sizeof(out.s), "%s", q);

@@ -34,7 +34,7 @@ check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
 
 	*missing = 0;
 	mic_ws_abspath(ws, "", &abs);
-	mic_buf_truncate(&abs, abs.len - 1);	/* no trailing slash */
+	mic_buf_truncate(&abs, abs.len - 1); /* no trailing slash */
 	while ((slash = strchr(p, '/')) != NULL) {
 		mic_buf_addch(&abs, '/');
 		mic_buf_add(&abs, p, (size_t)(slash - p));
@@ -44,12 +44,13 @@ check_parents(struct mic_ws *ws, const char *path, int create, int *missing)
 				continue;
 			if (!create) {
 				/* a file (or symlink) where a folder was: */
-				*missing = 1;	/* nothing can be under it */
+				*missing = 1; /* nothing can be under it */
 				break;
 			}
-			err = mic_error_fmt(MIC_ERR_CONFLICT, "cannot write "
-			    "%s: %s is not a folder", mic_error_quote(path),
-			    mic_error_quote(abs.data));
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "cannot write "
+			    "%s: %s is not a folder",
+			    mic_error_quote(path), mic_error_quote(abs.data));
 			break;
 		}
 		if (errno != ENOENT) {
@@ -92,16 +93,19 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 {
 	const struct mic_error *err;
 	struct mic_buf abs = MIC_BUF_INIT, tmp = MIC_BUF_INIT,
-	    target = MIC_BUF_INIT;
+		       target = MIC_BUF_INIT;
 	struct stat st;
 	char *slash;
 	int fd = -1, missing;
 
 	if (!mic_path_ok(path, strlen(path)))
-		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write "
-		    "unsafe path %s", mic_error_quote(path));
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "refusing to write "
+		    "unsafe path %s",
+		    mic_error_quote(path));
 	if (!mic_mode_is_file(mode))
-		return mic_error_fmt(MIC_ERR_CORRUPT, "refusing to write %s "
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "refusing to write %s "
 		    "with mode %o, which is not a file's",
 		    mic_error_quote(path), mode);
 	err = check_parents(ws, path, 1, &missing);
@@ -111,7 +115,8 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 	if (lstat(abs.data, &st) == 0 && S_ISDIR(st.st_mode)) {
 		/* a folder in the way: only an empty one may go */
 		if (rmdir(abs.data) == -1) {
-			err = mic_error_fmt(MIC_ERR_CONFLICT, "cannot write "
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "cannot write "
 			    "%s: a folder is in the way",
 			    mic_error_quote(abs.data));
 			goto done;
@@ -141,8 +146,9 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 		err = mic_store_copy_to_fd(ws->store, oid, fd, tmp.data);
 		if (err)
 			goto fail;
-		if (fchmod(fd, (mode == MIC_MODE_EXEC ? 0777 : 0666) &
-		    ~mic_umask()) == -1) {
+		if (fchmod(fd,
+			(mode == MIC_MODE_EXEC ? 0777 : 0666) & ~mic_umask()) ==
+		    -1) {
 			err = mic_error_errno("chmod", tmp.data);
 			goto fail;
 		}
@@ -208,9 +214,9 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!mic_path_ok(changes[i].path,
-		    strlen(changes[i].path))) {
-			err = mic_error_fmt(MIC_ERR_CORRUPT, "refusing to "
+		if (!mic_path_ok(changes[i].path, strlen(changes[i].path))) {
+			err = mic_error_fmt(MIC_ERR_CORRUPT,
+			    "refusing to "
 			    "write unsafe path %s",
 			    mic_error_quote(changes[i].path));
 			goto done;
@@ -223,11 +229,12 @@ mic_checkout_revert(struct mic_ws *ws, const struct mic_change_row *changes,
 
 		if (i > 0) {
 			const char *ps = strrchr(changes[i - 1].path, '/');
-			size_t plen = ps ? (size_t)(ps - changes[i - 1].path) :
-			    0;
+			size_t plen =
+			    ps ? (size_t)(ps - changes[i - 1].path) : 0;
 
-			if (plen == dlen && strncmp(changes[i].path,
-			    changes[i - 1].path, dlen) == 0)
+			if (plen == dlen &&
+			    strncmp(changes[i].path, changes[i - 1].path,
+				dlen) == 0)
 				continue;
 		}
 		mic_buf_reset(&abs);

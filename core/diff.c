@@ -45,22 +45,22 @@ static const char no_newline[] = "\n\\ No newline at end of file\n";
 
 /* One input side, split into lines. */
 struct diff_file {
-	const char *data;	/* NULL when only classes are known */
+	const char *data; /* NULL when only classes are known */
 	size_t nlines;
-	size_t *off;	/* nlines + 1 line starts; off[nlines] == length;
-			 * NULL when only classes are known */
-	size_t *cls;	/* class (interned id) of each line */
-	char *flags;	/* nlines + 2 bytes, zero at both ends */
-	char *changed;	/* flags + 1: changed[i] != 0 when line i changed */
+	size_t *off; /* nlines + 1 line starts; off[nlines] == length;
+		      * NULL when only classes are known */
+	size_t *cls; /* class (interned id) of each line */
+	char *flags; /* nlines + 2 bytes, zero at both ends */
+	char *changed; /* flags + 1: changed[i] != 0 when line i changed */
 };
 
 /* The state of one Myers search over the lines left after step 2. */
 struct myers {
-	const size_t *xv, *yv;	/* classes of the lines searched */
-	const size_t *xmap;	/* index in xv -> line number in a */
-	const size_t *ymap;	/* index in yv -> line number in b */
-	char *xchanged, *ychanged;	/* the files' changed[] to fill in */
-	ptrdiff_t *fd, *bd;	/* furthest x per diagonal, index -ny-1.. */
+	const size_t *xv, *yv; /* classes of the lines searched */
+	const size_t *xmap; /* index in xv -> line number in a */
+	const size_t *ymap; /* index in yv -> line number in b */
+	char *xchanged, *ychanged; /* the files' changed[] to fill in */
+	ptrdiff_t *fd, *bd; /* furthest x per diagonal, index -ny-1.. */
 	ptrdiff_t too_expensive;
 };
 
@@ -176,8 +176,8 @@ intern_lines(struct diff_file *files)
 		uint64_t hash;
 		const char *p;
 		size_t len;
-		size_t cls;	/* class + 1; 0 marks an empty slot */
-	} *tab;
+		size_t cls; /* class + 1; 0 marks an empty slot */
+	} * tab;
 	size_t total = files[0].nlines + files[1].nlines;
 	size_t size = 16, mask, nclasses = 0, i;
 	int k;
@@ -196,8 +196,9 @@ intern_lines(struct diff_file *files)
 			uint64_t h = hash_line(p, len);
 			size_t s = (size_t)h & mask;
 
-			while (tab[s].cls != 0 && (tab[s].hash != h ||
-			    tab[s].len != len || memcmp(tab[s].p, p, len))) {
+			while (tab[s].cls != 0 &&
+			    (tab[s].hash != h || tab[s].len != len ||
+				memcmp(tab[s].p, p, len))) {
 				s = (s + 1) & mask;
 			}
 			if (tab[s].cls == 0) {
@@ -238,10 +239,10 @@ diag(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff,
 	ptrdiff_t *const fd = m->fd;
 	ptrdiff_t *const bd = m->bd;
 	const size_t *xv = m->xv, *yv = m->yv;
-	const ptrdiff_t dmin = xoff - ylim;	/* lowest valid diagonal */
-	const ptrdiff_t dmax = xlim - yoff;	/* highest valid diagonal */
-	const ptrdiff_t fmid = xoff - yoff;	/* forward search's centre */
-	const ptrdiff_t bmid = xlim - ylim;	/* backward search's centre */
+	const ptrdiff_t dmin = xoff - ylim; /* lowest valid diagonal */
+	const ptrdiff_t dmax = xlim - yoff; /* highest valid diagonal */
+	const ptrdiff_t fmid = xoff - yoff; /* forward search's centre */
+	const ptrdiff_t bmid = xlim - ylim; /* backward search's centre */
 	ptrdiff_t fmin = fmid, fmax = fmid;
 	ptrdiff_t bmin = bmid, bmax = bmid;
 	ptrdiff_t c, d;
@@ -744,7 +745,7 @@ emit_hunks(struct out *o, const struct diff_file *files,
 				}
 			}
 			for (size_t j = ch[k].line1;
-			    j < ch[k].line1 + ch[k].ins; j++) {
+			     j < ch[k].line1 + ch[k].ins; j++) {
 				if ((err = out_line(o, '+', fb, j))) {
 					return err;
 				}
@@ -780,9 +781,8 @@ diff_classes(struct diff_file *files, size_t nclasses, size_t *nchanges)
  * through it. All memory is temporary.
  */
 static const struct mic_error *
-run_diff(const char *a, size_t alen, const char *b, size_t blen,
-    size_t context, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat)
+run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat)
 {
 	const struct mic_error *err = NULL;
 	struct diff_file files[2];
@@ -891,7 +891,7 @@ mic_diff_lines_add(void *arg, const struct mic_line_hash *hash)
 	}
 	mask = dl->nslots - 1;
 	for (s = (size_t)hash->h[0] & mask; dl->slots[s] != 0;
-	    s = (s + 1) & mask) {
+	     s = (s + 1) & mask) {
 		const struct mic_line_hash *h = &dl->hashes[dl->slots[s] - 1];
 
 		if (h->h[0] == hash->h[0] && h->h[1] == hash->h[1]) {
@@ -904,10 +904,10 @@ mic_diff_lines_add(void *arg, const struct mic_line_hash *hash)
 			return;
 		}
 		if (dl->nclasses == dl->caphashes) {
-			dl->caphashes = dl->caphashes ? 2 * dl->caphashes :
-			    1024;
-			dl->hashes = mic_xrealloc(dl->hashes, dl->caphashes *
-			    sizeof(*dl->hashes));
+			dl->caphashes =
+			    dl->caphashes ? 2 * dl->caphashes : 1024;
+			dl->hashes = mic_xrealloc(dl->hashes,
+			    dl->caphashes * sizeof(*dl->hashes));
 		}
 		dl->hashes[dl->nclasses++] = *hash;
 		dl->slots[s] = (uint32_t)dl->nclasses;
@@ -915,8 +915,8 @@ mic_diff_lines_add(void *arg, const struct mic_line_hash *hash)
 	cls = dl->slots[s] - 1;
 	if (dl->n[k] == dl->cap[k]) {
 		dl->cap[k] = dl->cap[k] ? 2 * dl->cap[k] : 1024;
-		dl->cls[k] = mic_xrealloc(dl->cls[k], dl->cap[k] *
-		    sizeof(*dl->cls[k]));
+		dl->cls[k] =
+		    mic_xrealloc(dl->cls[k], dl->cap[k] * sizeof(*dl->cls[k]));
 	}
 	dl->cls[k][dl->n[k]++] = cls;
 }
@@ -941,8 +941,10 @@ mic_diff_lines_count(struct mic_diff_lines *dl, struct mic_diff_stat *stat)
 	stat->added = 0;
 	stat->removed = 0;
 	if (dl->overflow) {
-		return mic_error_fmt(MIC_ERR_INPUT, "too many different lines "
-		    "to diff (more than %u)", UINT32_MAX - 2);
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "too many different lines "
+		    "to diff (more than %u)",
+		    UINT32_MAX - 2);
 	}
 	free(dl->slots);
 	free(dl->hashes);

@@ -28,13 +28,13 @@
 #include "../store/lines.h"
 
 struct mic_diff_stat {
-	size_t added;	/* lines only in b */
-	size_t removed;	/* lines only in a */
+	size_t added; /* lines only in b */
+	size_t removed; /* lines only in a */
 };
 
 /* Receives output bytes; a non-NULL return stops the diff with that error. */
-typedef const struct mic_error *(*mic_diff_emit_fn)(void *ctx,
-    const char *data, size_t len);
+typedef const struct mic_error *(
+    *mic_diff_emit_fn)(void *ctx, const char *data, size_t len);
 
 /*
  * Diff a[0..alen) against b[0..blen) and pass the hunks, with `context`
@@ -80,14 +80,14 @@ int mic_diff_is_binary(const char *data, size_t len);
  * and suffix, and 16 per distinct line.
  */
 struct mic_diff_lines {
-	size_t *cls[2];		/* each side's classes, one per line */
+	size_t *cls[2]; /* each side's classes, one per line */
 	size_t n[2], cap[2];
-	int side;		/* the side lines are added to */
-	struct mic_line_hash *hashes;	/* of each class */
+	int side; /* the side lines are added to */
+	struct mic_line_hash *hashes; /* of each class */
 	size_t nclasses, caphashes;
-	uint32_t *slots;	/* class + 1, or 0 for a free slot */
-	size_t nslots;		/* a power of 2 */
-	int overflow;		/* more classes than a slot can number */
+	uint32_t *slots; /* class + 1, or 0 for a free slot */
+	size_t nslots; /* a power of 2 */
+	int overflow; /* more classes than a slot can number */
 };
 
 void mic_diff_lines_init(struct mic_diff_lines *dl);

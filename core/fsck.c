@@ -20,8 +20,7 @@ struct fsck {
 	struct mic_fsck_stats *stats;
 };
 
-static void
-problem(struct fsck *f, const char *subject, const char *fmt, ...)
+static void problem(struct fsck *f, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -111,10 +110,12 @@ static int
 same_change(const struct mic_change_row *a, const struct mic_change_row *b)
 {
 	return strcmp(a->path, b->path) == 0 && a->kind == b->kind &&
-	    (a->kind == 'A' || (a->old_mode == b->old_mode &&
-	    mic_oid_cmp(&a->old_oid, &b->old_oid) == 0)) &&
-	    (a->kind == 'D' || (a->new_mode == b->new_mode &&
-	    mic_oid_cmp(&a->new_oid, &b->new_oid) == 0));
+	    (a->kind == 'A' ||
+		(a->old_mode == b->old_mode &&
+		    mic_oid_cmp(&a->old_oid, &b->old_oid) == 0)) &&
+	    (a->kind == 'D' ||
+		(a->new_mode == b->new_mode &&
+		    mic_oid_cmp(&a->new_oid, &b->new_oid) == 0));
 }
 
 /* A session's change rows against the trees it sits between. */
@@ -134,8 +135,7 @@ check_changes(struct fsck *f, const struct mic_session_row *s,
 	err = mic_tree_diff(f->ws->store, base, result, &want, &nwant);
 	if (err) {
 		/* damaged trees are reported by the object pass */
-		problem(f, subject, "cannot compare its changes: %s",
-		    err->msg);
+		problem(f, subject, "cannot compare its changes: %s", err->msg);
 		err = NULL;
 		goto done;
 	}
@@ -146,13 +146,17 @@ check_changes(struct fsck *f, const struct mic_session_row *s,
 			break;
 		}
 		if (i >= nwant) {
-			problem(f, subject, "change row for %s is not in its "
-			    "trees", mic_error_quote(rows[i].path));
+			problem(f, subject,
+			    "change row for %s is not in its "
+			    "trees",
+			    mic_error_quote(rows[i].path));
 			break;
 		}
 		if (!same_change(&rows[i], &want[i])) {
-			problem(f, subject, "change row for %s disagrees with "
-			    "its trees", mic_error_quote(rows[i].path));
+			problem(f, subject,
+			    "change row for %s disagrees with "
+			    "its trees",
+			    mic_error_quote(rows[i].path));
 			break;
 		}
 	}
@@ -184,8 +188,10 @@ check_history(struct fsck *f)
 		snprintf(subject, sizeof(subject), "landing @%" PRId64,
 		    land[i].position);
 		if (land[i].position != (int64_t)i + 1)
-			problem(f, subject, "positions are not contiguous "
-			    "(expected @%zu)", i + 1);
+			problem(f, subject,
+			    "positions are not contiguous "
+			    "(expected @%zu)",
+			    i + 1);
 		if (!land[i].root_ok) {
 			problem(f, subject, "root is not an object id");
 			continue;
@@ -204,7 +210,8 @@ check_history(struct fsck *f)
 			active++;
 			continue;
 		}
-		if (s->status == MIC_SESSION_LANDED && s->landed_position == 0) {
+		if (s->status == MIC_SESSION_LANDED &&
+		    s->landed_position == 0) {
 			problem(f, subject, "is landed but has no landing");
 			continue;
 		}
@@ -218,18 +225,21 @@ check_history(struct fsck *f)
 			if (err)
 				break;
 			if (!found) {
-				problem(f, subject, "base @%" PRId64 " does not "
-				    "exist", s->base_position);
+				problem(f, subject,
+				    "base @%" PRId64 " does not "
+				    "exist",
+				    s->base_position);
 				continue;
 			}
 		}
 		if (s->status == MIC_SESSION_LANDED &&
 		    s->landed_position != s->base_position + 1)
-			problem(f, subject, "landed at @%" PRId64 " but based "
-			    "on @%" PRId64, s->landed_position,
-			    s->base_position);
-		err = check_changes(f, s, found ? &base : NULL,
-		    &s->result_root);
+			problem(f, subject,
+			    "landed at @%" PRId64 " but based "
+			    "on @%" PRId64,
+			    s->landed_position, s->base_position);
+		err =
+		    check_changes(f, s, found ? &base : NULL, &s->result_root);
 	}
 	for (i = 0; i < nland && err == NULL; i++) {
 		size_t k;
@@ -244,8 +254,10 @@ check_history(struct fsck *f)
 			    land[i].session_id);
 	}
 	if (err == NULL && active > 1)
-		problem(f, "sessions", "%zu sessions are active; at most one "
-		    "may be", active);
+		problem(f, "sessions",
+		    "%zu sessions are active; at most one "
+		    "may be",
+		    active);
 done:
 	free(land);
 	mic_session_rows_free(ss, ns);
@@ -286,7 +298,7 @@ check_cache(struct fsck *f)
 	    mic_oid_cmp(&c->root, &root) != 0)
 		goto done;
 	if (mic_tree_flatten(f->ws->store, has_root ? &root : NULL, &files)) {
-		goto done;	/* a damaged head is reported elsewhere */
+		goto done; /* a damaged head is reported elsewhere */
 	}
 	n = c->n;
 	while ((i < n || j < files.n) && reported < 10) {
@@ -294,8 +306,9 @@ check_cache(struct fsck *f)
 
 		if (i < n)
 			mic_cache_get(c, i, &r);
-		cmp = i == n ? 1 : j == files.n ? -1 :
-		    strcmp(r.path, files.v[j].path);
+		cmp = i == n	   ? 1
+		    : j == files.n ? -1
+				   : strcmp(r.path, files.v[j].path);
 		if (cmp < 0) {
 			problem(f, "stat cache", "%s is not in the head",
 			    mic_error_quote(r.path));
@@ -309,8 +322,10 @@ check_cache(struct fsck *f)
 		} else {
 			if (r.mode != files.v[j].mode ||
 			    mic_oid_cmp(&r.oid, &files.v[j].oid) != 0) {
-				problem(f, "stat cache", "%s disagrees with "
-				    "the head", mic_error_quote(r.path));
+				problem(f, "stat cache",
+				    "%s disagrees with "
+				    "the head",
+				    mic_error_quote(r.path));
 				reported++;
 			}
 			i++;

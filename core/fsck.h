@@ -29,8 +29,8 @@ struct mic_fsck_stats {
 	size_t objects, trees, sessions, landings, problems;
 };
 
-typedef void (*mic_fsck_report_fn)(void *ctx, const char *subject,
-    const char *problem);
+typedef void (
+    *mic_fsck_report_fn)(void *ctx, const char *subject, const char *problem);
 
 const struct mic_error *mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report,
     void *ctx, struct mic_fsck_stats *stats);

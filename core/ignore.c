@@ -34,38 +34,38 @@
 
 #include "../store/buf.h"
 
-#define READ_CHUNK 65536	/* bytes asked of each read() of the file */
-#define DP_STACK 256		/* longest text matched with stack space */
+#define READ_CHUNK 65536 /* bytes asked of each read() of the file */
+#define DP_STACK 256 /* longest text matched with stack space */
 
 /* Rule flags, as git's PATTERN_FLAG_NEGATIVE, _MUSTBEDIR and _NODIR. */
-#define R_NEG 1u	/* "!pattern": a match re-includes */
-#define R_DIRONLY 2u	/* "pattern/": applies to folders only */
-#define R_BASE 4u	/* no '/' in the pattern: match the last component */
-#define R_GLOB 8u	/* the key is not enough: run glob_match() */
+#define R_NEG 1u /* "!pattern": a match re-includes */
+#define R_DIRONLY 2u /* "pattern/": applies to folders only */
+#define R_BASE 4u /* no '/' in the pattern: match the last component */
+#define R_GLOB 8u /* the key is not enough: run glob_match() */
 
 /* The tables a rule can be filed in, by what its key must equal. */
 enum table_id {
-	TAB_NAME,	/* the whole name */
-	TAB_PATH,	/* the whole path */
-	TAB_PREFIX,	/* the first key_len bytes of the name */
-	TAB_SUFFIX,	/* the last key_len bytes of the name */
+	TAB_NAME, /* the whole name */
+	TAB_PATH, /* the whole path */
+	TAB_PREFIX, /* the first key_len bytes of the name */
+	TAB_SUFFIX, /* the last key_len bytes of the name */
 	NTABLES,
-	TAB_NONE = NTABLES,	/* no key: in the list of unkeyed globs */
+	TAB_NONE = NTABLES, /* no key: in the list of unkeyed globs */
 };
 
 enum tok_type {
-	T_LIT,		/* the byte ch */
-	T_ANY,		/* '?': one byte but '/' */
-	T_CLASS,	/* "[...]": one byte in classes[cls] (never '/') */
-	T_STAR,		/* '*': any run of bytes without '/' */
-	T_STARSTAR,	/* trailing whole-component "**": any run of bytes */
-	T_DIRS,		/* "**" + "/" as a component: "" or any run + "/" */
+	T_LIT, /* the byte ch */
+	T_ANY, /* '?': one byte but '/' */
+	T_CLASS, /* "[...]": one byte in classes[cls] (never '/') */
+	T_STAR, /* '*': any run of bytes without '/' */
+	T_STARSTAR, /* trailing whole-component "**": any run of bytes */
+	T_DIRS, /* "**" + "/" as a component: "" or any run + "/" */
 };
 
 struct tok {
-	unsigned char type;	/* enum tok_type */
-	unsigned char ch;	/* T_LIT */
-	uint32_t cls;		/* T_CLASS: index into classes */
+	unsigned char type; /* enum tok_type */
+	unsigned char ch; /* T_LIT */
+	uint32_t cls; /* T_CLASS: index into classes */
 };
 
 /* A byte set: bit c of bits[c / 32] is set when byte c belongs. */
@@ -74,32 +74,32 @@ struct byteset {
 };
 
 struct rule {
-	unsigned flags;		/* R_* */
+	unsigned flags; /* R_* */
 	enum table_id tab;
-	size_t key_off;		/* key bytes in str */
+	size_t key_off; /* key bytes in str */
 	size_t key_len;
-	size_t next;		/* older rule with this key, + 1; 0: none */
-	size_t lit_off;		/* R_GLOB: lead, trail bytes in str */
-	size_t lead;		/* R_GLOB: bytes of literal prefix */
-	size_t trail;		/* R_GLOB: bytes of literal suffix */
-	size_t tok_off;		/* R_GLOB: the tokens between, in toks */
+	size_t next; /* older rule with this key, + 1; 0: none */
+	size_t lit_off; /* R_GLOB: lead, trail bytes in str */
+	size_t lead; /* R_GLOB: bytes of literal prefix */
+	size_t trail; /* R_GLOB: bytes of literal suffix */
+	size_t tok_off; /* R_GLOB: the tokens between, in toks */
 	size_t ntok;
-	size_t minlen;		/* R_GLOB: shortest text that can match */
+	size_t minlen; /* R_GLOB: shortest text that can match */
 };
 
 /* A hash table entry: the newest rule (index + 1) with a key. */
 struct entry {
 	uint64_t hash;
-	size_t off;		/* key bytes in str */
+	size_t off; /* key bytes in str */
 	size_t len;
-	size_t last;		/* 0: free slot */
+	size_t last; /* 0: free slot */
 };
 
 struct table {
-	struct entry *slots;	/* NULL when empty */
-	size_t mask;		/* number of slots - 1 (a power of two) */
-	size_t *lens;		/* TAB_PREFIX, TAB_SUFFIX: distinct key */
-	size_t nlens;		/* lengths, ascending */
+	struct entry *slots; /* NULL when empty */
+	size_t mask; /* number of slots - 1 (a power of two) */
+	size_t *lens; /* TAB_PREFIX, TAB_SUFFIX: distinct key */
+	size_t nlens; /* lengths, ascending */
 };
 
 struct mic_ignore {
@@ -109,9 +109,9 @@ struct mic_ignore {
 	size_t ntoks, toks_cap;
 	struct byteset *classes;
 	size_t nclasses, classes_cap;
-	struct mic_buf str;		/* literal bytes of all rules */
+	struct mic_buf str; /* literal bytes of all rules */
 	struct table tabs[NTABLES];
-	size_t *globs;			/* unkeyed rules, ascending */
+	size_t *globs; /* unkeyed rules, ascending */
 	size_t nglobs;
 };
 
@@ -127,7 +127,7 @@ array_grow(void **p, size_t n, size_t *cap, size_t size)
 		return;
 	}
 	if (*cap > SIZE_MAX / 2 / size) {
-		abort();	/* more elements than addressable memory */
+		abort(); /* more elements than addressable memory */
 	}
 	*cap = *cap ? *cap * 2 : 16;
 	*p = mic_xrealloc(*p, *cap * size);
@@ -160,11 +160,18 @@ add_posix_class(struct byteset *set, const char *name, size_t len)
 		const char *name;
 		const char *ranges;
 	} classes[] = {
-		{"alnum", "09AZaz"}, {"alpha", "AZaz"}, {"blank", "  \t\t"},
-		{"cntrl", "\x01\x1f\x7f\x7f"}, {"digit", "09"},
-		{"graph", "!~"}, {"lower", "az"}, {"print", " ~"},
-		{"punct", "!/:@[`{~"}, {"space", "\t\r  "}, {"upper", "AZ"},
-		{"xdigit", "09AFaf"},
+	    {"alnum", "09AZaz"},
+	    {"alpha", "AZaz"},
+	    {"blank", "  \t\t"},
+	    {"cntrl", "\x01\x1f\x7f\x7f"},
+	    {"digit", "09"},
+	    {"graph", "!~"},
+	    {"lower", "az"},
+	    {"print", " ~"},
+	    {"punct", "!/:@[`{~"},
+	    {"space", "\t\r  "},
+	    {"upper", "AZ"},
+	    {"xdigit", "09AFaf"},
 	};
 	const char *r;
 	size_t k;
@@ -177,7 +184,7 @@ add_posix_class(struct byteset *set, const char *name, size_t len)
 		}
 		for (r = classes[k].ranges; r[0]; r += 2) {
 			for (c = (unsigned char)r[0]; c <= (unsigned char)r[1];
-			    c++) {
+			     c++) {
 				set_bit(set, c);
 			}
 		}
@@ -203,7 +210,7 @@ parse_class(struct mic_ignore *ig, const char *p, size_t n, size_t i,
     uint32_t *cls)
 {
 	struct byteset set;
-	unsigned prev = 0;	/* range start; 0 = none */
+	unsigned prev = 0; /* range start; 0 = none */
 	int negated = 0, first = 1;
 	size_t k;
 
@@ -337,8 +344,9 @@ tokenize(struct mic_ignore *ig, const char *p, size_t n, struct tok **t,
 				continue;
 			}
 			if (j - i >= 2 && (i == 0 || p[i - 1] == '/')) {
-				if (j == n || (p[j] == '\\' && j + 1 < n &&
-				    p[j + 1] == '/')) {
+				if (j == n ||
+				    (p[j] == '\\' && j + 1 < n &&
+					p[j + 1] == '/')) {
 					push_tok(t, nt, cap, T_STARSTAR, 0, 0);
 					i = j;
 					break;
@@ -393,8 +401,8 @@ choose_glob_key(struct mic_ignore *ig, struct rule *r, const struct tok *t,
 	size_t start = 0, pre, suf, k;
 
 	for (k = 0; k < nt; k++) {
-		if (t[k].type == T_DIRS || (t[k].type == T_LIT &&
-		    t[k].ch == '/')) {
+		if (t[k].type == T_DIRS ||
+		    (t[k].type == T_LIT && t[k].ch == '/')) {
 			start = k + 1;
 		}
 	}
@@ -411,7 +419,7 @@ choose_glob_key(struct mic_ignore *ig, struct rule *r, const struct tok *t,
 		continue;
 	}
 	for (suf = 0; suf < nt - start && t[nt - 1 - suf].type == T_LIT;
-	    suf++) {
+	     suf++) {
 		continue;
 	}
 	if (start + pre == nt) {
@@ -650,7 +658,7 @@ build_index(struct mic_ignore *ig)
 static size_t
 trim_trailing_spaces(const char *s, size_t n)
 {
-	size_t k, cut = n;	/* cut == n: no run of spaces seen */
+	size_t k, cut = n; /* cut == n: no run of spaces seen */
 
 	for (k = 0; k < n; k++) {
 		if (s[k] == ' ') {
@@ -683,7 +691,7 @@ mic_ignore_parse(const char *data, size_t len, struct mic_ignore **out)
 	struct tok *t = NULL;
 	size_t tcap = 0, pos = 0;
 
-	mic_buf_grow(&ig->str, 0);	/* str.data is never NULL */
+	mic_buf_grow(&ig->str, 0); /* str.data is never NULL */
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
 		pos = 3;
 	}
@@ -766,12 +774,9 @@ static int
 byte_ok(const struct mic_ignore *ig, const struct tok *tk, unsigned char c)
 {
 	switch (tk->type) {
-	case T_LIT:
-		return c == tk->ch;
-	case T_ANY:
-		return c != '/';
-	default:
-		return has_bit(&ig->classes[tk->cls], c);
+	case T_LIT: return c == tk->ch;
+	case T_ANY: return c != '/';
+	default: return has_bit(&ig->classes[tk->cls], c);
 	}
 }
 
@@ -797,14 +802,10 @@ match_tokens(const struct mic_ignore *ig, const struct tok *t, size_t m,
 
 	if (m == 1) {
 		switch (t->type) {
-		case T_STAR:
-			return memchr(s, '/', k) == NULL;
-		case T_STARSTAR:
-			return 1;
-		case T_DIRS:
-			return k == 0 || s[k - 1] == '/';
-		default:
-			return k == 1 && byte_ok(ig, t, (unsigned char)s[0]);
+		case T_STAR: return memchr(s, '/', k) == NULL;
+		case T_STARSTAR: return 1;
+		case T_DIRS: return k == 0 || s[k - 1] == '/';
+		default: return k == 1 && byte_ok(ig, t, (unsigned char)s[0]);
 		}
 	}
 	r = k + 1 <= sizeof(stack) ? stack : mic_xmalloc(k + 1);
@@ -822,9 +823,7 @@ match_tokens(const struct mic_ignore *ig, const struct tok *t, size_t m,
 				}
 			}
 			break;
-		case T_STARSTAR:
-			memset(r + lo, 1, k + 1 - lo);
-			break;
+		case T_STARSTAR: memset(r + lo, 1, k + 1 - lo); break;
 		case T_DIRS:
 			/* r[lo] is set, so each later '/' ends a match. */
 			for (i = lo + 1; i <= k; i++) {
@@ -883,8 +882,8 @@ glob_match(const struct mic_ignore *ig, const struct rule *r, const char *s,
  * R_BASE) or the whole path.
  */
 static int
-rule_match(const struct mic_ignore *ig, const struct rule *r,
-    const char *path, size_t n, const char *base, size_t bn, int is_dir)
+rule_match(const struct mic_ignore *ig, const struct rule *r, const char *path,
+    size_t n, const char *base, size_t bn, int is_dir)
 {
 	if ((r->flags & R_DIRONLY) && !is_dir) {
 		return 0;
@@ -914,7 +913,7 @@ table_best(const struct mic_ignore *ig, enum table_id t, const char *key,
 	    hash_bytes(key, len));
 	for (i = e->last; i > best; i = ig->rules[i - 1].next) {
 		if (rule_match(ig, &ig->rules[i - 1], path, n, base, bn,
-		    is_dir)) {
+			is_dir)) {
 			return i;
 		}
 	}
@@ -963,7 +962,7 @@ mic_ignore_match(const struct mic_ignore *ig, const char *path, int is_dir)
 	}
 	for (k = ig->nglobs; k > 0 && ig->globs[k - 1] >= best; k--) {
 		if (rule_match(ig, &ig->rules[ig->globs[k - 1]], path, n, base,
-		    bn, is_dir)) {
+			bn, is_dir)) {
 			best = ig->globs[k - 1] + 1;
 			break;
 		}

@@ -2,8 +2,8 @@
  * ignore.h - .micignore rules (gitignore syntax) for the working-tree scan.
  *
  *	struct mic_ignore *ig;
- *	err = mic_ignore_load("/ws/.micignore", &ig);	// missing file: no rules
- *	if (mic_ignore_match(ig, "build/out.o", 0)) ...	// ignored
+ *	err = mic_ignore_load("/ws/.micignore", &ig);	// missing file: no
+ *rules if (mic_ignore_match(ig, "build/out.o", 0)) ...	// ignored
  *	mic_ignore_free(ig);
  *
  * Syntax, one pattern a line, as gitignore(5) for a file at the root:
@@ -51,8 +51,7 @@ const struct mic_error *mic_ignore_load(const char *path,
  * '/') is ignored, 0 otherwise. is_dir says whether path is a folder.
  * ig may be NULL (nothing is ignored).
  */
-int mic_ignore_match(const struct mic_ignore *ig, const char *path,
-    int is_dir);
+int mic_ignore_match(const struct mic_ignore *ig, const char *path, int is_dir);
 
 void mic_ignore_free(struct mic_ignore *ig);
 

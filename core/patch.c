@@ -45,8 +45,10 @@ read_file(int fd, const struct stat *st, const char *abs, struct mic_buf *out)
 	if (n == -1)
 		return mic_error_errno("read", abs);
 	if (n != 0 || out->len != size)
-		return mic_error_fmt(MIC_ERR_CONFLICT, "%s changed while it "
-		    "was read", mic_error_quote(abs));
+		return mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s changed while it "
+		    "was read",
+		    mic_error_quote(abs));
 	return NULL;
 }
 
@@ -105,8 +107,10 @@ load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is no longer a "
-		    "regular file", mic_error_quote(abs.data));
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s is no longer a "
+		    "regular file",
+		    mic_error_quote(abs.data));
 		goto done;
 	}
 	if (mic_lines_too_big((uint64_t)st.st_size)) {
@@ -160,8 +164,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
     struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_error *err;
-	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT,
-	    db = MIC_BUF_INIT;
+	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT, db = MIC_BUF_INIT;
 	struct mic_diff_stat st = {0, 0};
 	int big_a, big_b, is_bin, same_content;
 
@@ -258,8 +261,7 @@ done:
 const struct mic_error *
 mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
-    int *binary)
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_error *err;
 	struct mic_patch_side ca = *a, cb = *b, none = {0};

@@ -23,10 +23,10 @@
 #include "workspace.h"
 
 struct mic_patch_side {
-	int present;		/* 0: the file does not exist on this side */
+	int present; /* 0: the file does not exist on this side */
 	unsigned mode;
-	struct mic_oid oid;	/* may be null for a disk side not hashed */
-	int from_disk;		/* read the working tree's file, not oid */
+	struct mic_oid oid; /* may be null for a disk side not hashed */
+	int from_disk; /* read the working tree's file, not oid */
 };
 
 /*
@@ -41,7 +41,6 @@ struct mic_patch_side {
  */
 const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
-    int *binary);
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
 
 #endif

@@ -6,7 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #ifdef __GLIBC__
-#include <malloc.h>	/* mallopt() */
+#include <malloc.h> /* mallopt() */
 #endif
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ struct pool {
 	atomic_size_t next;
 	atomic_int stop;
 	pthread_mutex_t lock;
-	size_t err_index;	/* lowest failed index, or n */
+	size_t err_index; /* lowest failed index, or n */
 	enum mic_err_code err_code;
 	char err_msg[2048];
 };
@@ -61,7 +61,8 @@ worker(void *arg)
 		if (i < p->err_index) {
 			p->err_index = i;
 			p->err_code = err->code;
-			snprintf(p->err_msg, sizeof(p->err_msg), "%s", err->msg);
+			snprintf(p->err_msg, sizeof(p->err_msg), "%s",
+			    err->msg);
 		}
 		pthread_mutex_unlock(&p->lock);
 	}
@@ -144,8 +145,8 @@ void
 mic_budget_take(struct mic_budget *b, uint64_t bytes)
 {
 	pthread_mutex_lock(&b->lock);
-	while (b->used > 0 && (bytes > b->limit - b->used ||
-	    b->used > b->limit))
+	while (
+	    b->used > 0 && (bytes > b->limit - b->used || b->used > b->limit))
 		pthread_cond_wait(&b->freed, &b->lock);
 	b->used += bytes;
 	if (b->used > b->peak)
@@ -158,7 +159,7 @@ mic_budget_give(struct mic_budget *b, uint64_t bytes)
 {
 	pthread_mutex_lock(&b->lock);
 	if (bytes > b->used)
-		abort();	/* gave back more than was taken: a bug */
+		abort(); /* gave back more than was taken: a bug */
 	b->used -= bytes;
 	pthread_cond_broadcast(&b->freed);
 	pthread_mutex_unlock(&b->lock);

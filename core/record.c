@@ -17,7 +17,7 @@ void
 mic_changes_release(struct mic_changes *ch)
 {
 	if (ch->scan) {
-		free(ch->v);	/* the paths are the scan's */
+		free(ch->v); /* the paths are the scan's */
 		mic_scan_release(ch->scan);
 		free(ch->scan);
 	} else {
@@ -60,15 +60,16 @@ mic_changes_working(struct mic_ws *ws, enum mic_changes_detail detail,
 	size_t i;
 
 	*scan = (struct mic_scan)MIC_SCAN_INIT;
-	err = mic_scan_run(ws, detail == MIC_CHANGES_LINES ? MIC_SCAN_HASH :
-	    MIC_SCAN_STATUS, scan);
+	err = mic_scan_run(ws,
+	    detail == MIC_CHANGES_LINES ? MIC_SCAN_HASH : MIC_SCAN_STATUS,
+	    scan);
 	if (err) {
 		mic_scan_release(scan);
 		free(scan);
 		return err;
 	}
 	if (detail == MIC_CHANGES_STATUS)
-		mic_scan_save_refresh(ws, scan);	/* best effort */
+		mic_scan_save_refresh(ws, scan); /* best effort */
 	ch->scan = scan;
 	ch->n = scan->n;
 	ch->from_disk = 1;
@@ -116,8 +117,9 @@ path_under(const char *path, const char *prefix)
 {
 	size_t len = strlen(prefix);
 
-	return len == 0 || (strncmp(path, prefix, len) == 0 &&
-	    (path[len] == '\0' || path[len] == '/'));
+	return len == 0 ||
+	    (strncmp(path, prefix, len) == 0 &&
+		(path[len] == '\0' || path[len] == '/'));
 }
 
 void
@@ -132,15 +134,14 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 		if (k < n)
 			ch->v[kept++] = ch->v[i];
 		else if (ch->scan == NULL)
-			free(ch->v[i].path);	/* owned, not the scan's */
+			free(ch->v[i].path); /* owned, not the scan's */
 	}
 	ch->n = kept;
 }
 
 const struct mic_error *
 mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat,
-    int *binary)
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_change_row *r = &ch->v[i];
 	struct mic_patch_side a = {0}, b = {0};
@@ -186,7 +187,8 @@ mic_record_default_session(struct mic_ws *ws, struct mic_session_row *s)
 	if (err == NULL && !found && head > 0)
 		err = mic_db_session_at(ws->db, head, s, &found);
 	if (err == NULL && !found)
-		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "nothing to show: no "
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+		    "nothing to show: no "
 		    "active session and nothing landed yet");
 	return err;
 }
@@ -265,8 +267,8 @@ mic_record_names(struct mic_ws *ws, void (*fn)(void *ctx, const char *name),
 }
 
 const struct mic_error *
-mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname,
-    int fd, const char *fdname)
+mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname, int fd,
+    const char *fdname)
 {
 	const struct mic_error *err;
 	struct mic_oid root, oid;
@@ -283,15 +285,19 @@ mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname,
 	if (err)
 		goto done;
 	if (*path == '\0') {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is the workspace "
-		    "root, not a file", mic_error_quote(arg));
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s is the workspace "
+		    "root, not a file",
+		    mic_error_quote(arg));
 		goto done;
 	}
 	err = mic_tree_lookup(ws->store, has_root ? &root : NULL, path, &mode,
 	    &oid, &found);
 	if (err == NULL && !found)
-		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "%s does not exist at "
-		    "@%lld", mic_error_quote(path), (long long)pos);
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+		    "%s does not exist at "
+		    "@%lld",
+		    mic_error_quote(path), (long long)pos);
 	else if (err == NULL && mode == MIC_MODE_DIR)
 		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is a folder at @%lld",
 		    mic_error_quote(path), (long long)pos);

@@ -37,18 +37,21 @@ struct mic_changes {
 	struct mic_change_row *v;
 	size_t n;
 	int from_disk;
-	struct mic_scan *scan;	/* private */
+	struct mic_scan *scan; /* private */
 };
 
-#define MIC_CHANGES_INIT { NULL, 0, 0, NULL }
+#define MIC_CHANGES_INIT \
+	{ \
+		NULL, 0, 0, NULL \
+	}
 
 void mic_changes_release(struct mic_changes *ch);
 
 /* How much mic_changes_working() learns of each working change. */
 enum mic_changes_detail {
-	MIC_CHANGES_NAMES,	/* kind and path; added files not read */
-	MIC_CHANGES_STATUS,	/* the same, and refresh the stat cache */
-	MIC_CHANGES_LINES,	/* also ids and line counts (as mic show) */
+	MIC_CHANGES_NAMES, /* kind and path; added files not read */
+	MIC_CHANGES_STATUS, /* the same, and refresh the stat cache */
+	MIC_CHANGES_LINES, /* also ids and line counts (as mic show) */
 };
 
 /*
@@ -74,8 +77,8 @@ const struct mic_error *mic_changes_of_session(struct mic_ws *ws,
  * The changes that take position @a to position @b, both named as "@N"
  * (see mic_position_resolve()); line counts are not computed (-1).
  */
-const struct mic_error *mic_changes_between(struct mic_ws *ws,
-    const char *a, const char *b, struct mic_changes *ch);
+const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
+    const char *b, struct mic_changes *ch);
 
 /*
  * Keep only the changes at or under one of the n paths (root-relative,
@@ -88,8 +91,8 @@ void mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n);
  * see mic_patch_write()). *stat and *binary may be NULL.
  */
 const struct mic_error *mic_changes_patch(struct mic_ws *ws,
-    const struct mic_changes *ch, size_t i, mic_diff_emit_fn emit,
-    void *ctx, struct mic_diff_stat *stat, int *binary);
+    const struct mic_changes *ch, size_t i, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary);
 
 /* The head's position (0 before the first landing). */
 const struct mic_error *mic_record_head(struct mic_ws *ws, int64_t *position);
@@ -107,16 +110,14 @@ const struct mic_error *mic_record_default_session(struct mic_ws *ws,
 
 /* Sessions for mic session list; see mic_db_session_list(). */
 const struct mic_error *mic_record_sessions(struct mic_ws *ws,
-    enum mic_session_status status, struct mic_session_row **rows,
-    size_t *n);
+    enum mic_session_status status, struct mic_session_row **rows, size_t *n);
 
 /*
  * Sessions for mic log; see mic_db_log(). path is root-relative ("" or
  * NULL: every session).
  */
 const struct mic_error *mic_record_log(struct mic_ws *ws, int with_abandoned,
-    const char *path, int64_t limit, struct mic_session_row **rows,
-    size_t *n);
+    const char *path, int64_t limit, struct mic_session_row **rows, size_t *n);
 
 /*
  * The conversation and decisions of session id, oldest first. Either

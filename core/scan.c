@@ -2,7 +2,7 @@
  * scan.c - working tree against the stat cache; see scan.h.
  */
 #if defined(__linux__) && !defined(_DEFAULT_SOURCE)
-#define _DEFAULT_SOURCE	/* DT_DIR: skip stat() for known folders */
+#define _DEFAULT_SOURCE /* DT_DIR: skip stat() for known folders */
 #endif
 #include "scan.h"
 
@@ -28,13 +28,13 @@
  * the events are turned into changes in order (settle()).
  */
 struct event {
-	char *path;		/* the file's path (owned); NULL: no file */
-	size_t row;		/* its cache row, or NO_ROW */
-	int hash;		/* read the file's content */
-	struct mic_cache_row now;	/* the file's stat data (path unset);
-					 * once hashed, from that read and
-					 * with its id */
-	int64_t lines;		/* its lines (-1 binary, -2 unknown) */
+	char *path; /* the file's path (owned); NULL: no file */
+	size_t row; /* its cache row, or NO_ROW */
+	int hash; /* read the file's content */
+	struct mic_cache_row now; /* the file's stat data (path unset);
+				   * once hashed, from that read and
+				   * with its id */
+	int64_t lines; /* its lines (-1 binary, -2 unknown) */
 };
 
 #define NO_ROW SIZE_MAX
@@ -107,7 +107,7 @@ fill_stat(struct mic_cache_row *row, const struct stat *st)
 struct dent {
 	size_t name;
 	int is_dir;
-	unsigned mode;		/* git's mode; files only */
+	unsigned mode; /* git's mode; files only */
 	int64_t size, mtime_ns, ctime_ns, ino;
 };
 
@@ -115,11 +115,14 @@ struct dent {
 struct folder {
 	struct dent *d;
 	size_t n, cap;
-	struct mic_buf names;	/* the names, each NUL-terminated */
-	char *ign;		/* ign[i]: entry i is an ignored folder */
+	struct mic_buf names; /* the names, each NUL-terminated */
+	char *ign; /* ign[i]: entry i is an ignored folder */
 };
 
-#define FOLDER_INIT { NULL, 0, 0, MIC_BUF_INIT, NULL }
+#define FOLDER_INIT \
+	{ \
+		NULL, 0, 0, MIC_BUF_INIT, NULL \
+	}
 
 static void
 folder_release(struct folder *f)
@@ -151,9 +154,9 @@ dent_cmp(const void *pa, const void *pb)
 /* What every walker shares; read-only while threads run. */
 struct walker {
 	const struct mic_ignore *ig;
-	const struct mic_cache *cache;	/* the head's files */
-	const char *root;	/* "" for "/", else the root without '/' */
-	int hash_added;		/* added files are read */
+	const struct mic_cache *cache; /* the head's files */
+	const char *root; /* "" for "/", else the root without '/' */
+	int hash_added; /* added files are read */
 };
 
 /*
@@ -214,13 +217,14 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 				err = mic_error_errno("read folder", abs.data);
 			break;
 		}
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' ||
+			(de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
 		if (strcmp(de->d_name, ".mic") == 0) {
 			if (*rel == '\0')
-				continue;	/* the store itself */
-			*nested = 1;		/* another workspace */
+				continue; /* the store itself */
+			*nested = 1; /* another workspace */
 			break;
 		}
 #ifdef DT_DIR
@@ -228,17 +232,17 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 			st.st_mode = S_IFDIR;
 		else
 #endif
-		if (fstatat(dirfd(dir), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1) {
+		    if (fstatat(dirfd(dir), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
-				continue;	/* vanished meanwhile */
+				continue; /* vanished meanwhile */
 			mic_buf_addf(&abs, "/%s", de->d_name);
 			err = mic_error_errno("stat", abs.data);
 			break;
 		}
 		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) &&
 		    !S_ISLNK(st.st_mode))
-			continue;	/* fifos, sockets, devices */
+			continue; /* fifos, sockets, devices */
 		if (f->n == f->cap) {
 			f->cap = f->cap ? f->cap * 2 : 64;
 			f->d = mic_xrealloc(f->d, f->cap * sizeof(*f->d));
@@ -273,8 +277,8 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		mic_buf_reset(&path);
 		mic_buf_addstr(&path, rel);
 		mic_buf_addstr(&path, dent_name(f, &f->d[i]));
-		skip = ignored || mic_ignore_match(wk->ig, path.data,
-		    f->d[i].is_dir);
+		skip = ignored ||
+		    mic_ignore_match(wk->ig, path.data, f->d[i].is_dir);
 		if (skip) {
 			if (f->d[i].is_dir)
 				mic_buf_addch(&path, '/');
@@ -308,8 +312,8 @@ deleted_before(struct cursor *cs, const char *path)
 {
 	const struct mic_cache *c = cs->wk->cache;
 
-	while (cs->cur < cs->end && (path == NULL ||
-	    strcmp(mic_cache_path(c, cs->cur), path) < 0))
+	while (cs->cur < cs->end &&
+	    (path == NULL || strcmp(mic_cache_path(c, cs->cur), path) < 0))
 		add_event(&cs->ev)->row = cs->cur++;
 }
 
@@ -323,14 +327,14 @@ visit_file(struct cursor *cs, const char *path, const struct dent *d)
 	size_t row = NO_ROW;
 
 	deleted_before(cs, path);
-	if (cs->cur < cs->end && strcmp(mic_cache_path(c, cs->cur),
-	    path) == 0) {
+	if (cs->cur < cs->end &&
+	    strcmp(mic_cache_path(c, cs->cur), path) == 0) {
 		mic_cache_get(c, cs->cur, &r);
 		row = cs->cur++;
 		if (!r.racy && r.mode == d->mode && r.size == d->size &&
 		    r.mtime_ns == d->mtime_ns && r.ctime_ns == d->ctime_ns &&
 		    r.ino == d->ino)
-			return;		/* unchanged, by stat data */
+			return; /* unchanged, by stat data */
 	}
 	e = add_event(&cs->ev);
 	e->row = row;
@@ -379,12 +383,12 @@ walk(struct cursor *cs, struct mic_buf *rel, int ignored)
  * give the events of a single depth-first walk.
  */
 struct unit {
-	char *rel;		/* folder: "a/b/"; file: its path */
+	char *rel; /* folder: "a/b/"; file: its path */
 	int is_file;
-	struct dent file;	/* a file unit's stat data */
+	struct dent file; /* a file unit's stat data */
 	int ignored;
-	size_t lo;		/* its first row */
-	struct cursor cs;	/* its rows, then its events */
+	size_t lo; /* its first row */
+	struct cursor cs; /* its rows, then its events */
 };
 
 struct units {
@@ -394,8 +398,7 @@ struct units {
 };
 
 static void
-add_unit(struct units *u, const char *rel, const struct dent *file,
-    int ignored)
+add_unit(struct units *u, const char *rel, const struct dent *file, int ignored)
 {
 	struct unit *x;
 
@@ -450,8 +453,8 @@ expand(struct units *u)
 			mic_buf_reset(&rel);
 			mic_buf_addf(&rel, "%s%s%s", x->rel,
 			    dent_name(&f, &f.d[k]), f.d[k].is_dir ? "/" : "");
-			add_unit(&next, rel.data, f.d[k].is_dir ? NULL :
-			    &f.d[k], f.ign[k]);
+			add_unit(&next, rel.data,
+			    f.d[k].is_dir ? NULL : &f.d[k], f.ign[k]);
 		}
 	}
 	folder_release(&f);
@@ -470,7 +473,7 @@ unit_rows(const struct mic_cache *c, struct unit *x)
 	x->lo = x->cs.cur = mic_cache_lower_bound(c, x->rel);
 	if (x->is_file) {
 		x->cs.end = x->cs.cur;
-		return;		/* visit_file() looks at the row at cur */
+		return; /* visit_file() looks at the row at cur */
 	}
 	/* "a/b0" is the first path past "a/b/...": '0' follows '/' */
 	mic_buf_addstr(&past, x->rel);
@@ -593,8 +596,8 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 		goto done;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		if (mic_buf_readlink(&target, abs.data,
-		    (size_t)st.st_size) == -1) {
+		if (mic_buf_readlink(&target, abs.data, (size_t)st.st_size) ==
+		    -1) {
 			err = mic_error_errno("readlink", abs.data);
 			goto done;
 		}
@@ -609,8 +612,10 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is no longer a "
-		    "regular file", mic_error_quote(abs.data));
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s is no longer a "
+		    "regular file",
+		    mic_error_quote(abs.data));
 		goto done;
 	}
 	/* O_NONBLOCK: never hang on a fifo swapped in since the lstat */
@@ -624,8 +629,10 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is no longer a "
-		    "regular file", mic_error_quote(abs.data));
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s is no longer a "
+		    "regular file",
+		    mic_error_quote(abs.data));
 		goto done;
 	}
 	fill_stat(stat, &st);
@@ -650,8 +657,8 @@ add_change(struct mic_scan *scan, char kind, char *path)
 
 	if (scan->n == scan->cap) {
 		scan->cap = scan->cap ? scan->cap * 2 : 64;
-		scan->changes = mic_xrealloc(scan->changes, scan->cap *
-		    sizeof(*scan->changes));
+		scan->changes = mic_xrealloc(scan->changes,
+		    scan->cap * sizeof(*scan->changes));
 	}
 	c = &scan->changes[scan->n++];
 	memset(c, 0, sizeof(*c));
@@ -667,8 +674,8 @@ add_refresh(struct mic_scan *scan, const struct mic_cache_row *row)
 {
 	if (scan->nrefresh == scan->caprefresh) {
 		scan->caprefresh = scan->caprefresh ? scan->caprefresh * 2 : 64;
-		scan->refresh = mic_xrealloc(scan->refresh, scan->caprefresh *
-		    sizeof(*scan->refresh));
+		scan->refresh = mic_xrealloc(scan->refresh,
+		    scan->caprefresh * sizeof(*scan->refresh));
 	}
 	scan->refresh[scan->nrefresh] = *row;
 	scan->refresh[scan->nrefresh].path = mic_xstrdup(row->path);
@@ -678,7 +685,7 @@ add_refresh(struct mic_scan *scan, const struct mic_cache_row *row)
 struct hashing {
 	struct mic_ws *ws;
 	struct event *ev;
-	size_t *todo;		/* indexes of events to hash */
+	size_t *todo; /* indexes of events to hash */
 	int store;
 };
 
@@ -731,8 +738,8 @@ settle(const struct mic_cache *cache, struct event *ev, size_t nev,
 				if (e->lines >= -1) {
 					c->lines_known = 1;
 					c->c.lines_added = e->lines;
-					c->c.lines_removed = e->lines < 0 ?
-					    -1 : 0;
+					c->c.lines_removed =
+					    e->lines < 0 ? -1 : 0;
 				}
 			}
 			c->stat.path = c->c.path;
@@ -773,8 +780,8 @@ same_root(const struct mic_oid *a, const struct mic_oid *b)
 }
 
 const struct mic_error *
-mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out,
-    int64_t *head, struct mic_oid *root)
+mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out, int64_t *head,
+    struct mic_oid *root)
 {
 	const struct mic_error *err = NULL;
 	struct mic_filelist files = MIC_FILELIST_INIT;
@@ -821,8 +828,8 @@ mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out,
 		struct mic_cache_row r = {0};
 		int cmp = 1;
 
-		while (old && k < old->n && (cmp = strcmp(mic_cache_path(old,
-		    k), files.v[i].path)) < 0)
+		while (old && k < old->n &&
+		    (cmp = strcmp(mic_cache_path(old, k), files.v[i].path)) < 0)
 			k++;
 		if (old && k < old->n && cmp == 0)
 			mic_cache_get(old, k, &r);
@@ -846,8 +853,7 @@ mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out,
 }
 
 const struct mic_error *
-mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
-    struct mic_scan *out)
+mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 {
 	const struct mic_error *err;
 	struct mic_ignore *ig = NULL;
@@ -920,15 +926,14 @@ mic_scan_write_cache(struct mic_ws *ws, const struct mic_scan *scan,
 	err = mic_cache_write_begin(ws->micdir, position,
 	    root && !mic_oid_is_null(root) ? root : NULL, &w);
 	while (err == NULL && (i < n || j < nch)) {
-		const struct mic_scan_change *ch = j < nch ?
-		    &scan->changes[j] : NULL;
+		const struct mic_scan_change *ch =
+		    j < nch ? &scan->changes[j] : NULL;
 		struct mic_cache_row r;
 		int cmp;
 
 		if (i < n)
 			mic_cache_get(c, i, &r);
-		cmp = i == n ? 1 : ch == NULL ? -1 : strcmp(r.path,
-		    ch->c.path);
+		cmp = i == n ? 1 : ch == NULL ? -1 : strcmp(r.path, ch->c.path);
 		if (cmp >= 0) {
 			/* a change: the new file's row, or none */
 			if (ch->c.kind != 'D')

@@ -36,31 +36,39 @@
 #define MIC_RACY_WINDOW_NS 2000000000LL
 
 enum mic_scan_mode {
-	MIC_SCAN_STATUS,	/* hash modified files; not added ones */
-	MIC_SCAN_HASH,		/* hash every changed and added file */
-	MIC_SCAN_STORE,		/* store every changed and added file */
+	MIC_SCAN_STATUS, /* hash modified files; not added ones */
+	MIC_SCAN_HASH, /* hash every changed and added file */
+	MIC_SCAN_STORE, /* store every changed and added file */
 };
 
 /* A change, with the new file's stat data (for the cache) when present. */
 struct mic_scan_change {
-	struct mic_change_row c;	/* lines_* are -1 (not computed) */
-	int hashed;			/* c.new_oid is set */
-	int lines_known;		/* c.lines_added is the new file's
-					 * line count (-1: binary) */
-	struct mic_cache_row stat;	/* path aliases c.path; A and M */
+	struct mic_change_row c; /* lines_* are -1 (not computed) */
+	int hashed; /* c.new_oid is set */
+	int lines_known; /* c.lines_added is the new file's
+			  * line count (-1: binary) */
+	struct mic_cache_row stat; /* path aliases c.path; A and M */
 };
 
 struct mic_scan {
-	struct mic_scan_change *changes;	/* sorted by path */
+	struct mic_scan_change *changes; /* sorted by path */
 	size_t n, cap;
-	struct mic_cache_row *refresh;		/* owns its paths */
+	struct mic_cache_row *refresh; /* owns its paths */
 	size_t nrefresh, caprefresh;
-	struct mic_cache *cache;	/* the rows scanned against */
-	int64_t head;			/* the head they describe */
-	struct mic_oid root;		/* its root (null: none) */
+	struct mic_cache *cache; /* the rows scanned against */
+	int64_t head; /* the head they describe */
+	struct mic_oid root; /* its root (null: none) */
 };
 
-#define MIC_SCAN_INIT { NULL, 0, 0, NULL, 0, 0, NULL, 0, {{0}} }
+#define MIC_SCAN_INIT \
+	{ \
+		NULL, 0, 0, NULL, 0, 0, NULL, 0, \
+		{ \
+			{ \
+				0 \
+			} \
+		} \
+	}
 
 /*
  * The stat cache of the head: the cache file when it describes the head.
@@ -83,8 +91,8 @@ const struct mic_error *mic_scan_write_cache(struct mic_ws *ws,
     const struct mic_scan *scan, int with_changes, int64_t position,
     const struct mic_oid *root);
 
-const struct mic_error *mic_scan_run(struct mic_ws *ws,
-    enum mic_scan_mode mode, struct mic_scan *out);
+const struct mic_error *mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
+    struct mic_scan *out);
 void mic_scan_release(struct mic_scan *scan);
 
 /*
@@ -112,7 +120,6 @@ int mic_scan_row_racy(int64_t mtime_ns, int64_t ctime_ns, int64_t scan_ns);
  * count (-1 for binary); otherwise *lines is set to -2 (not counted).
  */
 const struct mic_error *mic_scan_file(struct mic_ws *ws, const char *path,
-    int store, struct mic_oid *oid, struct mic_cache_row *stat,
-    int64_t *lines);
+    int store, struct mic_oid *oid, struct mic_cache_row *stat, int64_t *lines);
 
 #endif

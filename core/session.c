@@ -35,7 +35,8 @@ mic_session_active(struct mic_ws *ws, struct mic_session_row *out)
 
 	err = mic_db_session_active(ws->db, out, &found);
 	if (err == NULL && !found)
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "no active session; "
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "no active session; "
 		    "start one with 'mic session start <goal>'");
 	return err;
 }
@@ -61,10 +62,12 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	int found, has_root;
 
 	if (blank(goal))
-		return mic_error_fmt(MIC_ERR_INPUT, "the goal is empty: say "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "the goal is empty: say "
 		    "what the session is for");
 	if (strlen(goal) > MIC_GOAL_MAX)
-		return mic_error_fmt(MIC_ERR_INPUT, "the goal is too long "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "the goal is too long "
 		    "(%zu bytes; at most %d): put the details in a note",
 		    strlen(goal), MIC_GOAL_MAX);
 	if (org && (err = mic_ws_check_names(org, project)) != NULL)
@@ -79,18 +82,21 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (err)
 		goto done;
 	if (found) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "session %.8s is already "
-		    "active (goal: %s); land or abandon it first", active.id,
-		    mic_error_quote(active.goal));
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "session %.8s is already "
+		    "active (goal: %s); land or abandon it first",
+		    active.id, mic_error_quote(active.goal));
 		goto done;
 	}
 	err = mic_session_pending_restore(ws, pending);
 	if (err)
 		goto done;
 	if (pending[0]) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "abandoning session %.8s "
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "abandoning session %.8s "
 		    "stopped before the working tree was restored; run 'mic "
-		    "session abandon' to finish it first", pending);
+		    "session abandon' to finish it first",
+		    pending);
 		goto done;
 	}
 	err = mic_db_meta_get(ws->db, "org", &ws_org);
@@ -99,15 +105,19 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (err)
 		goto done;
 	if (org == NULL && (ws_org == NULL || ws_project == NULL)) {
-		err = mic_error_fmt(MIC_ERR_INPUT, "this workspace has no org "
+		err = mic_error_fmt(MIC_ERR_INPUT,
+		    "this workspace has no org "
 		    "and project yet; use 'mic session start <org> <project> "
 		    "<goal>'");
 		goto done;
 	}
-	if (org && ws_org && (strcmp(org, ws_org) != 0 ||
-	    strcmp(project, ws_project ? ws_project : "") != 0)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "this workspace belongs "
-		    "to %s/%s, not %s/%s", mic_error_quote(ws_org),
+	if (org && ws_org &&
+	    (strcmp(org, ws_org) != 0 ||
+		strcmp(project, ws_project ? ws_project : "") != 0)) {
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "this workspace belongs "
+		    "to %s/%s, not %s/%s",
+		    mic_error_quote(ws_org),
 		    mic_error_quote(ws_project ? ws_project : ""),
 		    mic_error_quote(org), mic_error_quote(project));
 		goto done;
@@ -170,16 +180,21 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 	int64_t now = mic_now_ns();
 
 	if (!mic_role_ok(role))
-		return mic_error_fmt(MIC_ERR_INPUT, "unknown role %s: use "
-		    "human, agent, system or tool", mic_error_quote(role));
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "unknown role %s: use "
+		    "human, agent, system or tool",
+		    mic_error_quote(role));
 	if (memchr(text, '\0', len))
-		return mic_error_fmt(MIC_ERR_DATA, "the message contains a "
+		return mic_error_fmt(MIC_ERR_DATA,
+		    "the message contains a "
 		    "NUL byte; messages are text");
 	if (len == 0 || blank(text))
 		return mic_error_fmt(MIC_ERR_INPUT, "the message is empty");
 	if (len > MIC_MESSAGE_MAX)
-		return mic_error_fmt(MIC_ERR_DATA, "the message is too long "
-		    "(more than %u bytes)", MIC_MESSAGE_MAX);
+		return mic_error_fmt(MIC_ERR_DATA,
+		    "the message is too long "
+		    "(more than %u bytes)",
+		    MIC_MESSAGE_MAX);
 	err = mic_db_begin(ws->db);
 	if (err)
 		return err;
@@ -213,12 +228,15 @@ mic_session_decide(struct mic_ws *ws, const char *decision, const char *why,
 	if (blank(decision))
 		return mic_error_fmt(MIC_ERR_INPUT, "the decision is empty");
 	if (blank(why))
-		return mic_error_fmt(MIC_ERR_INPUT, "the reasoning (--why) is "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "the reasoning (--why) is "
 		    "empty");
 	for (i = 0; i < n_alternatives; i++)
 		if (blank(alternatives[i]))
-			return mic_error_fmt(MIC_ERR_INPUT, "alternative %zu "
-			    "is empty", i + 1);
+			return mic_error_fmt(MIC_ERR_INPUT,
+			    "alternative %zu "
+			    "is empty",
+			    i + 1);
 	err = mic_db_begin(ws->db);
 	if (err)
 		return err;
@@ -250,7 +268,7 @@ mic_blob_lines(struct mic_store *store, const struct mic_oid *oid,
 struct line_counting {
 	struct mic_store *store;
 	struct mic_scan *scan;
-	struct mic_budget budget;	/* bytes of the sides being diffed */
+	struct mic_budget budget; /* bytes of the sides being diffed */
 };
 
 /* The size of blob oid, from its header. */
@@ -295,8 +313,8 @@ diff_lines(struct line_counting *lc, const struct mic_oid *a,
 	err = mic_store_lines(lc->store, a, mic_diff_lines_add, &dl, &na);
 	if (err == NULL && na >= 0) {
 		mic_diff_lines_next(&dl);
-		err = mic_store_lines(lc->store, b, mic_diff_lines_add, &dl,
-		    &nb);
+		err =
+		    mic_store_lines(lc->store, b, mic_diff_lines_add, &dl, &nb);
 	}
 	if (err == NULL && na >= 0 && nb >= 0) {
 		err = mic_diff_lines_count(&dl, &st);
@@ -328,8 +346,8 @@ count_job(void *arg, size_t i)
 		return NULL;
 	c->lines_added = c->lines_removed = -1;
 	if (c->kind == 'A' || c->kind == 'D') {
-		err = mic_store_lines(lc->store, c->kind == 'A' ? &c->new_oid :
-		    &c->old_oid, NULL, NULL, &n);
+		err = mic_store_lines(lc->store,
+		    c->kind == 'A' ? &c->new_oid : &c->old_oid, NULL, NULL, &n);
 		if (err || n < 0)
 			return err;
 		c->lines_added = c->kind == 'A' ? n : 0;
@@ -337,7 +355,7 @@ count_job(void *arg, size_t i)
 		return NULL;
 	}
 	if (mic_oid_cmp(&c->old_oid, &c->new_oid) == 0) {
-		c->lines_added = c->lines_removed = 0;	/* mode change */
+		c->lines_added = c->lines_removed = 0; /* mode change */
 		return NULL;
 	}
 	return diff_lines(lc, &c->old_oid, &c->new_oid, &c->lines_added,
@@ -368,16 +386,20 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	if (err)
 		return err;
 	if (*head != s->base_position)
-		return mic_error_fmt(MIC_ERR_CORRUPT, "the head moved to @%"
-		    PRId64 " while session %.8s, started on @%" PRId64 ", was "
-		    "active", *head, s->id, s->base_position);
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "the head moved to @%" PRId64
+		    " while session %.8s, started on @%" PRId64 ", was "
+		    "active",
+		    *head, s->id, s->base_position);
 	err = mic_scan_run(ws, MIC_SCAN_STORE, scan);
 	if (err == NULL && scan->head != *head) {
 		/* another process landed meanwhile: say what it changed */
 		err = recheck(ws, s, *head);
 		if (err == NULL)
-			err = mic_error_fmt(MIC_ERR_CONFLICT, "the head moved "
-			    "to @%" PRId64 " meanwhile", scan->head);
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "the head moved "
+			    "to @%" PRId64 " meanwhile",
+			    scan->head);
 	}
 	if (err)
 		return err;
@@ -396,8 +418,8 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	err = mic_parallel(scan->n, count_job, &lc);
 	mic_budget_release(&lc.budget);
 	if (err == NULL)
-		err = mic_tree_apply(ws->store, has_base ? &base : NULL,
-		    edits, scan->n, root);
+		err = mic_tree_apply(ws->store, has_base ? &base : NULL, edits,
+		    scan->n, root);
 	if (err == NULL)
 		err = mic_store_sync(ws->store);
 	free(edits);
@@ -421,14 +443,16 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
 	if (err)
 		return err;
 	if (!found || strcmp(now.id, s->id) != 0)
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "session %.8s is no "
-		    "longer active (another mic process ended it)", s->id);
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "session %.8s is no "
+		    "longer active (another mic process ended it)",
+		    s->id);
 	mic_session_row_release(&now);
 	if (err == NULL)
 		err = mic_db_head(ws->db, &pos, &root, &has_root);
 	if (err == NULL && pos != head)
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "the head moved to @%"
-		    PRId64 " meanwhile", pos);
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "the head moved to @%" PRId64 " meanwhile", pos);
 	return err;
 }
 
@@ -438,8 +462,8 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
  * sees the fields end_session() fills in.
  */
 struct ending {
-	enum mic_session_status status;	/* what the session becomes */
-	int flag;	/* the caller's option: allow_empty, keep_files */
+	enum mic_session_status status; /* what the session becomes */
+	int flag; /* the caller's option: allow_empty, keep_files */
 	/* after the changes are stored, before the transaction: may refuse */
 	const struct mic_error *(*check)(struct mic_ws *ws, struct ending *e);
 	/*
@@ -452,11 +476,11 @@ struct ending {
 	const struct mic_error *(*after)(struct mic_ws *ws, struct ending *e);
 
 	/* filled in by end_session() */
-	const struct mic_session_row *s;	/* the session */
-	struct mic_scan scan;	/* its changes */
-	struct mic_oid root;	/* the tree they make on the base */
-	int64_t head;		/* the base, which is still the head */
-	int64_t now;		/* when the session ends */
+	const struct mic_session_row *s; /* the session */
+	struct mic_scan scan; /* its changes */
+	struct mic_oid root; /* the tree they make on the base */
+	int64_t head; /* the base, which is still the head */
+	int64_t now; /* when the session ends */
 };
 
 /*
@@ -526,9 +550,11 @@ refuse_empty(struct mic_ws *ws, struct ending *e)
 {
 	(void)ws;
 	if (e->scan.n == 0 && !e->flag)
-		return mic_error_fmt(MIC_ERR_CONFLICT, "nothing to land: no "
+		return mic_error_fmt(MIC_ERR_CONFLICT,
+		    "nothing to land: no "
 		    "file changed since @%" PRId64 "; use --allow-empty to "
-		    "land a session without file changes", e->head);
+		    "land a session without file changes",
+		    e->head);
 	return NULL;
 }
 
@@ -538,8 +564,8 @@ add_landing(struct mic_ws *ws, struct ending *e)
 {
 	const struct mic_error *err;
 
-	err = mic_db_landing_add(ws->db, e->head + 1, e->s->id, &e->root,
-	    e->now);
+	err =
+	    mic_db_landing_add(ws->db, e->head + 1, e->s->id, &e->root, e->now);
 	/*
 	 * The cache for the new head goes in place before the commit, under
 	 * the write lock: readers wait for the commit that makes it match
@@ -559,10 +585,10 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
 	struct ending e = {
-		.status = MIC_SESSION_LANDED,
-		.flag = allow_empty,
-		.check = refuse_empty,
-		.record = add_landing,
+	    .status = MIC_SESSION_LANDED,
+	    .flag = allow_empty,
+	    .check = refuse_empty,
+	    .record = add_landing,
 	};
 
 	err = mic_session_active(ws, &s);
@@ -605,7 +631,8 @@ finish_restore(struct mic_ws *ws, const char *id, size_t *nchanges)
 	if (err == NULL)
 		err = mic_checkout_revert(ws, rows, n);
 	if (err) {
-		err = mic_error_fmt(err->code, "session %.8s is abandoned and "
+		err = mic_error_fmt(err->code,
+		    "session %.8s is abandoned and "
 		    "its changes are stored, but restoring the working tree "
 		    "failed: %s; run 'mic session abandon' again to finish",
 		    id, err->msg);
@@ -653,10 +680,10 @@ mic_session_abandon(struct mic_ws *ws, int keep_files,
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
 	struct ending e = {
-		.status = MIC_SESSION_ABANDONED,
-		.flag = keep_files,
-		.record = mark_restore,
-		.after = restore,
+	    .status = MIC_SESSION_ABANDONED,
+	    .flag = keep_files,
+	    .record = mark_restore,
+	    .after = restore,
 	};
 	char pending[33];
 	int found;
@@ -701,15 +728,19 @@ parse_position(const char *name, int64_t *pos)
 	int64_t v = 0;
 
 	if (*p == '\0')
-		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a position: "
-		    "use @N with N a number", mic_error_quote(name));
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is not a position: "
+		    "use @N with N a number",
+		    mic_error_quote(name));
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return mic_error_fmt(MIC_ERR_INPUT, "%s is not a "
+			return mic_error_fmt(MIC_ERR_INPUT,
+			    "%s is not a "
 			    "position: use @N with N a number",
 			    mic_error_quote(name));
 		if (v > (INT64_MAX - (*p - '0')) / 10)
-			return mic_error_fmt(MIC_ERR_NOT_FOUND, "no position "
+			return mic_error_fmt(MIC_ERR_NOT_FOUND,
+			    "no position "
 			    "%s: the head is far below it",
 			    mic_error_quote(name));
 		v = v * 10 + (*p - '0');
@@ -734,12 +765,15 @@ mic_session_resolve(struct mic_ws *ws, const char *name,
 			return err;
 		err = mic_db_session_at(ws->db, pos, out, &found);
 		if (err == NULL && !found)
-			err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no session "
-			    "landed at %s", mic_error_quote(name));
+			err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+			    "no session "
+			    "landed at %s",
+			    mic_error_quote(name));
 		return err;
 	}
 	if (len < 4 || len > 32 || !all_hex(name))
-		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a session name: "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is not a session name: "
 		    "use an id, a prefix of at least 4 hex digits, or @N",
 		    mic_error_quote(name));
 	for (i = 0; i <= len; i++)
@@ -751,12 +785,15 @@ mic_session_resolve(struct mic_ws *ws, const char *name,
 		return mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",
 		    name);
 	if (n == 2)
-		return mic_error_fmt(MIC_ERR_AMBIGUOUS, "session prefix %s is "
-		    "ambiguous: it matches %s and %s", name, ids[0], ids[1]);
+		return mic_error_fmt(MIC_ERR_AMBIGUOUS,
+		    "session prefix %s is "
+		    "ambiguous: it matches %s and %s",
+		    name, ids[0], ids[1]);
 	if (n > 2)
-		return mic_error_fmt(MIC_ERR_AMBIGUOUS, "session prefix %s is "
-		    "ambiguous: it matches %s, %s and more", name, ids[0],
-		    ids[1]);
+		return mic_error_fmt(MIC_ERR_AMBIGUOUS,
+		    "session prefix %s is "
+		    "ambiguous: it matches %s, %s and more",
+		    name, ids[0], ids[1]);
 	err = mic_db_session_get(ws->db, ids[0], out, &found);
 	if (err == NULL && !found)
 		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no session matches %s",
@@ -773,8 +810,10 @@ mic_position_resolve(struct mic_ws *ws, const char *name, int64_t *pos,
 
 	*has_root = 0;
 	if (name[0] != '@')
-		return mic_error_fmt(MIC_ERR_INPUT, "%s is not a position: "
-		    "use @N", mic_error_quote(name));
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is not a position: "
+		    "use @N",
+		    mic_error_quote(name));
 	err = parse_position(name, pos);
 	if (err)
 		return err;
@@ -782,8 +821,10 @@ mic_position_resolve(struct mic_ws *ws, const char *name, int64_t *pos,
 		return NULL;
 	err = mic_db_landing_root(ws->db, *pos, root, &found);
 	if (err == NULL && !found)
-		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "no position %s: nothing "
-		    "landed there", mic_error_quote(name));
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+		    "no position %s: nothing "
+		    "landed there",
+		    mic_error_quote(name));
 	if (err == NULL)
 		*has_root = 1;
 	return err;

@@ -75,9 +75,8 @@ const struct mic_error *mic_session_land(struct mic_ws *ws, int allow_empty,
  * the restore from the recorded changes and sets *resumed. out, nchanges
  * and resumed may be NULL.
  */
-const struct mic_error *mic_session_abandon(struct mic_ws *ws,
-    int keep_files, struct mic_session_row *out, size_t *nchanges,
-    int *resumed);
+const struct mic_error *mic_session_abandon(struct mic_ws *ws, int keep_files,
+    struct mic_session_row *out, size_t *nchanges, int *resumed);
 
 /* The id (or "") of an abandoned session whose restore is pending. */
 const struct mic_error *mic_session_pending_restore(struct mic_ws *ws,
@@ -87,8 +86,8 @@ const struct mic_error *mic_session_pending_restore(struct mic_ws *ws,
  * Find a session by name: its full id, a unique prefix of at least 4 hex
  * digits, or "@N" for the session landed at position N.
  */
-const struct mic_error *mic_session_resolve(struct mic_ws *ws,
-    const char *name, struct mic_session_row *out);
+const struct mic_error *mic_session_resolve(struct mic_ws *ws, const char *name,
+    struct mic_session_row *out);
 
 /*
  * Parse "@N" into a position that exists: 0 (the empty state before the

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TREE_MAX (256u * 1024 * 1024)	/* refuse absurd tree objects */
+#define TREE_MAX (256u * 1024 * 1024) /* refuse absurd tree objects */
 
 void
 mic_tree_release(struct mic_tree *tree)
@@ -83,8 +83,8 @@ file_and_folder_alike(const struct mic_tree *tree)
 	for (i = 0; i < tree->n; i++) {
 		const struct mic_tree_entry *e = &tree->entries[i];
 
-		if (e->mode == MIC_MODE_DIR && find_entry(tree, e->name,
-		    strlen(e->name), 0) < tree->n)
+		if (e->mode == MIC_MODE_DIR &&
+		    find_entry(tree, e->name, strlen(e->name), 0) < tree->n)
 			return 1;
 	}
 	return 0;
@@ -120,27 +120,33 @@ mic_tree_parse(const char *data, size_t len, const char *what,
 			goto bad;
 		tree_add(tree, mode, p, (size_t)(nul - p), &oid);
 		if (!mic_path_name_ok(tree->entries[tree->n - 1].name,
-		    strlen(tree->entries[tree->n - 1].name)))
+			strlen(tree->entries[tree->n - 1].name)))
 			goto bad;
-		if (tree->n > 1 && entry_cmp(&tree->entries[tree->n - 2],
-		    &tree->entries[tree->n - 1]) >= 0)
+		if (tree->n > 1 &&
+		    entry_cmp(&tree->entries[tree->n - 2],
+			&tree->entries[tree->n - 1]) >= 0)
 			goto bad;
 		/* a folder and a file of the same name sort apart: catch it */
-		if (tree->n > 1 && strcmp(tree->entries[tree->n - 2].name,
-		    tree->entries[tree->n - 1].name) == 0)
+		if (tree->n > 1 &&
+		    strcmp(tree->entries[tree->n - 2].name,
+			tree->entries[tree->n - 1].name) == 0)
 			goto bad;
 		p = nul + 1 + MIC_OID_RAWSZ;
 	}
 	if (file_and_folder_alike(tree)) {
 		mic_tree_release(tree);
-		return mic_error_fmt(MIC_ERR_CORRUPT, "tree %s is corrupt: a "
-		    "file and a folder share a name", what);
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "tree %s is corrupt: a "
+		    "file and a folder share a name",
+		    what);
 	}
 	return NULL;
 bad:
 	mic_tree_release(tree);
-	return mic_error_fmt(MIC_ERR_CORRUPT, "tree %s is corrupt: bad entry "
-	    "at byte %zu", what, (size_t)(start - data));
+	return mic_error_fmt(MIC_ERR_CORRUPT,
+	    "tree %s is corrupt: bad entry "
+	    "at byte %zu",
+	    what, (size_t)(start - data));
 }
 
 const struct mic_error *
@@ -173,12 +179,15 @@ mic_tree_write(struct mic_store *store, struct mic_tree *tree,
 		qsort(tree->entries, tree->n, sizeof(*tree->entries),
 		    entry_cmp);
 	for (i = 1; i < tree->n; i++)
-		if (strcmp(tree->entries[i - 1].name,
-		    tree->entries[i].name) == 0)
-			return mic_error_fmt(MIC_ERR_INTERNAL, "two tree entries "
-			    "named %s", mic_error_quote(tree->entries[i].name));
+		if (strcmp(tree->entries[i - 1].name, tree->entries[i].name) ==
+		    0)
+			return mic_error_fmt(MIC_ERR_INTERNAL,
+			    "two tree entries "
+			    "named %s",
+			    mic_error_quote(tree->entries[i].name));
 	if (file_and_folder_alike(tree))
-		return mic_error_fmt(MIC_ERR_INTERNAL, "a tree would hold a "
+		return mic_error_fmt(MIC_ERR_INTERNAL,
+		    "a tree would hold a "
 		    "file and a folder of the same name");
 	for (i = 0; i < tree->n; i++) {
 		const struct mic_tree_entry *e = &tree->entries[i];
@@ -187,8 +196,8 @@ mic_tree_write(struct mic_store *store, struct mic_tree *tree,
 		mic_buf_add(&buf, "", 1);
 		mic_buf_add(&buf, e->oid.hash, MIC_OID_RAWSZ);
 	}
-	err = mic_store_put(store, MIC_OBJ_TREE, mic_buf_str(&buf), buf.len,
-	    out);
+	err =
+	    mic_store_put(store, MIC_OBJ_TREE, mic_buf_str(&buf), buf.len, out);
 	mic_buf_release(&buf);
 	return err;
 }
@@ -234,8 +243,8 @@ flatten(struct mic_store *store, const struct mic_oid *oid,
 		}
 		if (out->n == out->cap) {
 			out->cap = out->cap ? out->cap * 2 : 256;
-			out->v = mic_xrealloc(out->v, out->cap *
-			    sizeof(*out->v));
+			out->v =
+			    mic_xrealloc(out->v, out->cap * sizeof(*out->v));
 		}
 		out->v[out->n].path = mic_xstrndup(prefix->data, prefix->len);
 		out->v[out->n].mode = e->mode;
@@ -321,8 +330,8 @@ find_entry(const struct mic_tree *tree, const char *name, size_t len,
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct mic_tree_entry *e = &tree->entries[mid];
-		int c = mic_tree_name_cmp(e->name, e->mode == MIC_MODE_DIR,
-		    key, is_dir);
+		int c = mic_tree_name_cmp(e->name, e->mode == MIC_MODE_DIR, key,
+		    is_dir);
 
 		if (c == 0 && (e->mode == MIC_MODE_DIR) == is_dir) {
 			free(key);
@@ -351,7 +360,7 @@ apply(struct mic_store *store, const struct mic_oid *oid,
 {
 	const struct mic_error *err;
 	struct mic_tree old = MIC_TREE_INIT, new = MIC_TREE_INIT;
-	char *touched;		/* old entries replaced or removed */
+	char *touched; /* old entries replaced or removed */
 	size_t i, j;
 
 	err = mic_tree_read(store, oid, &old);
@@ -474,8 +483,9 @@ diff_trees(struct mic_store *store, const struct mic_oid *a,
 		else if (eb == NULL)
 			c = -1;
 		else
-			c = mic_tree_name_cmp(ea->name, ea->mode == MIC_MODE_DIR,
-			    eb->name, eb->mode == MIC_MODE_DIR);
+			c = mic_tree_name_cmp(ea->name,
+			    ea->mode == MIC_MODE_DIR, eb->name,
+			    eb->mode == MIC_MODE_DIR);
 		if (c < 0)
 			eb = NULL, i++;
 		else if (c > 0)

@@ -31,7 +31,10 @@ struct mic_tree {
 	size_t n, cap;
 };
 
-#define MIC_TREE_INIT { NULL, 0, 0 }
+#define MIC_TREE_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 void mic_tree_release(struct mic_tree *tree);
 
@@ -66,7 +69,10 @@ struct mic_filelist {
 	size_t n, cap;
 };
 
-#define MIC_FILELIST_INIT { NULL, 0, 0 }
+#define MIC_FILELIST_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 void mic_filelist_release(struct mic_filelist *list);
 
@@ -96,7 +102,6 @@ struct mic_tree_edit {
 const struct mic_error *mic_tree_apply(struct mic_store *store,
     const struct mic_oid *root, const struct mic_tree_edit *edits, size_t n,
     struct mic_oid *out);
-
 
 
 #include "../store/db.h"

@@ -115,10 +115,12 @@ const struct mic_error *
 mic_ws_check_names(const char *org, const char *project)
 {
 	if (blank_name(org) || blank_name(project))
-		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "org and project must not "
 		    "be empty");
 	if (has_control(org) || has_control(project))
-		return mic_error_fmt(MIC_ERR_INPUT, "org and project must not "
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "org and project must not "
 		    "hold control characters");
 	return NULL;
 }
@@ -128,7 +130,7 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf tmp = MIC_BUF_INIT, path = MIC_BUF_INIT,
-	    final = MIC_BUF_INIT;
+		       final = MIC_BUF_INIT;
 	struct mic_db *db = NULL;
 	struct stat st;
 
@@ -168,7 +170,7 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 		err = mic_db_commit(db);
 	if (err)
 		goto fail;
-	mic_db_close(db);	/* checkpoints the WAL into mic.db */
+	mic_db_close(db); /* checkpoints the WAL into mic.db */
 	db = NULL;
 	/* refuse to replace a .mic made meanwhile by another process */
 	if (lstat(final.data, &st) == 0) {
@@ -218,7 +220,8 @@ mic_ws_open(struct mic_ws **out)
 		if (end == cwd && (cwd[0] != '/' || path.len == 5)) {
 			mic_buf_release(&path);
 			free(cwd);
-			return mic_error_fmt(MIC_ERR_NO_WORKSPACE, "not in a mic "
+			return mic_error_fmt(MIC_ERR_NO_WORKSPACE,
+			    "not in a mic "
 			    "workspace (or any parent folder); run 'mic init' "
 			    "to create one");
 		}
@@ -268,8 +271,7 @@ mic_ws_root_prefix(const struct mic_ws *ws)
 }
 
 void
-mic_ws_abspath(const struct mic_ws *ws, const char *path,
-    struct mic_buf *out)
+mic_ws_abspath(const struct mic_ws *ws, const char *path, struct mic_buf *out)
 {
 	mic_buf_addstr(out, mic_ws_root_prefix(ws));
 	mic_buf_addch(out, '/');
@@ -297,8 +299,8 @@ trim(char *s)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	    e[-1] == '\r'))
+	while (e > s &&
+	    (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
 }
@@ -390,9 +392,10 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 		    (arg[rootlen] == '/' || arg[rootlen] == '\0')) {
 			p = arg + rootlen;
 		} else {
-			return mic_error_fmt(MIC_ERR_INPUT, "%s is outside the "
-			    "workspace %s", mic_error_quote(arg),
-			    mic_error_quote(ws->root));
+			return mic_error_fmt(MIC_ERR_INPUT,
+			    "%s is outside the "
+			    "workspace %s",
+			    mic_error_quote(arg), mic_error_quote(ws->root));
 		}
 		mic_buf_addstr(&in, p);
 	} else {
@@ -413,14 +416,15 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 			if (res.len == 0) {
 				mic_buf_release(&in);
 				mic_buf_release(&res);
-				return mic_error_fmt(MIC_ERR_INPUT, "%s is "
+				return mic_error_fmt(MIC_ERR_INPUT,
+				    "%s is "
 				    "outside the workspace %s",
 				    mic_error_quote(arg),
 				    mic_error_quote(ws->root));
 			}
 			last = strrchr(res.data, '/');
-			mic_buf_truncate(&res, last ? (size_t)(last -
-			    res.data) : 0);
+			mic_buf_truncate(&res,
+			    last ? (size_t)(last - res.data) : 0);
 		} else {
 			if (res.len)
 				mic_buf_addch(&res, '/');
@@ -434,8 +438,10 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 	/* normalised, it can only fail by naming .mic */
 	if (res.len && !mic_path_ok(res.data, res.len)) {
 		mic_buf_release(&res);
-		return mic_error_fmt(MIC_ERR_INPUT, "%s is inside .mic/, which "
-		    "mic does not track", mic_error_quote(arg));
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is inside .mic/, which "
+		    "mic does not track",
+		    mic_error_quote(arg));
 	}
 	*out = mic_buf_detach(&res);
 	return NULL;

@@ -13,9 +13,9 @@
 #include "workspace.h"
 
 struct mic_ws {
-	char *root;	/* absolute path of the workspace folder */
-	char *micdir;	/* root + "/.mic" */
-	char *prefix;	/* current folder relative to root: "" or "a/b/" */
+	char *root; /* absolute path of the workspace folder */
+	char *micdir; /* root + "/.mic" */
+	char *prefix; /* current folder relative to root: "" or "a/b/" */
 	struct mic_db *db;
 	struct mic_store *store;
 };

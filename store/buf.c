@@ -232,8 +232,7 @@ add_escaped(struct mic_buf *b, const char *s)
 }
 
 void
-mic_buf_add_quoted_prefix(struct mic_buf *b, const char *prefix,
-    const char *s)
+mic_buf_add_quoted_prefix(struct mic_buf *b, const char *prefix, const char *s)
 {
 	if (!mic_quote_needed(s) && !mic_quote_needed(prefix)) {
 		mic_buf_addstr(b, prefix);

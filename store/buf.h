@@ -17,16 +17,19 @@
 #include <stddef.h>
 
 struct mic_buf {
-	char *data;	/* NUL-terminated; never NULL after the first add */
-	size_t len;	/* bytes used, not counting the NUL */
-	size_t cap;	/* bytes allocated */
+	char *data; /* NUL-terminated; never NULL after the first add */
+	size_t len; /* bytes used, not counting the NUL */
+	size_t cap; /* bytes allocated */
 };
 
-#define MIC_BUF_INIT { NULL, 0, 0 }
+#define MIC_BUF_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 
 void mic_buf_init(struct mic_buf *b);
-void mic_buf_release(struct mic_buf *b);	/* frees data, back to INIT */
-void mic_buf_reset(struct mic_buf *b);		/* len = 0, keeps memory */
+void mic_buf_release(struct mic_buf *b); /* frees data, back to INIT */
+void mic_buf_reset(struct mic_buf *b); /* len = 0, keeps memory */
 void mic_buf_grow(struct mic_buf *b, size_t extra);
 void mic_buf_add(struct mic_buf *b, const void *data, size_t len);
 void mic_buf_addstr(struct mic_buf *b, const char *s);

@@ -29,7 +29,7 @@
 #define CACHE_MAGIC "MICC"
 #define CACHE_VERSION 1
 #define HDR_SIZE 56
-#define HDR_COUNT 48		/* offset of the row count */
+#define HDR_COUNT 48 /* offset of the row count */
 #define ROW_FIXED (4 + 4 + 1 + MIC_OID_RAWSZ + 4 * 8)
 
 static void
@@ -136,8 +136,9 @@ index_rows(struct mic_cache *c)
 			set_damaged(c, "a row has a bad mode or flag");
 			return;
 		}
-		if (i > 0 && strcmp((const char *)c->map + c->off[i - 1] +
-		    ROW_FIXED, path) >= 0) {
+		if (i > 0 &&
+		    strcmp((const char *)c->map + c->off[i - 1] + ROW_FIXED,
+			path) >= 0) {
 			set_damaged(c, "rows are out of order");
 			return;
 		}
@@ -294,7 +295,7 @@ struct mic_cache_writer {
 	char *tmp, *dst;
 	FILE *f;
 	uint64_t n;
-	struct mic_buf last;	/* the previous row's path */
+	struct mic_buf last; /* the previous row's path */
 };
 
 void
@@ -326,8 +327,8 @@ mic_cache_write_begin(const char *micdir, int64_t position,
 	w->tmp = mic_buf_detach(&b);
 	mic_buf_addf(&b, "%s/cache", micdir);
 	w->dst = mic_buf_detach(&b);
-	fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
+	fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
 	if (fd == -1 || (w->f = fdopen(fd, "w")) == NULL) {
 		const struct mic_error *err = mic_error_errno("create", w->tmp);
 
@@ -349,8 +350,7 @@ mic_cache_write_begin(const char *micdir, int64_t position,
 }
 
 const struct mic_error *
-mic_cache_write_row(struct mic_cache_writer *w,
-    const struct mic_cache_row *row)
+mic_cache_write_row(struct mic_cache_writer *w, const struct mic_cache_row *row)
 {
 	unsigned char fixed[ROW_FIXED];
 	size_t len = strlen(row->path);

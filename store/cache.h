@@ -43,24 +43,24 @@ struct mic_cache_row {
 };
 
 enum mic_cache_state {
-	MIC_CACHE_OK,		/* rows read from the file */
-	MIC_CACHE_MISSING,	/* no file: no rows */
-	MIC_CACHE_DAMAGED,	/* the file fails a check: no rows */
+	MIC_CACHE_OK, /* rows read from the file */
+	MIC_CACHE_MISSING, /* no file: no rows */
+	MIC_CACHE_DAMAGED, /* the file fails a check: no rows */
 };
 
 struct mic_cache {
 	enum mic_cache_state state;
-	char *why;		/* DAMAGED: what is wrong */
-	int64_t position;	/* the head the rows describe (OK only) */
-	struct mic_oid root;	/* its root (null when position is 0) */
-	size_t n;		/* rows */
-	int in_memory;		/* from mic_cache_new(), not from the file */
+	char *why; /* DAMAGED: what is wrong */
+	int64_t position; /* the head the rows describe (OK only) */
+	struct mic_oid root; /* its root (null when position is 0) */
+	size_t n; /* rows */
+	int in_memory; /* from mic_cache_new(), not from the file */
 
 	/* private */
 	const unsigned char *map;
 	size_t maplen;
-	uint32_t *off;		/* row i starts at map + off[i] */
-	struct mic_cache_row *mem;	/* rows held in memory instead */
+	uint32_t *off; /* row i starts at map + off[i] */
+	struct mic_cache_row *mem; /* rows held in memory instead */
 	size_t cap;
 };
 

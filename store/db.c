@@ -28,15 +28,18 @@ mic_db_error(struct mic_db *db, const char *what)
 	int rc = sqlite3_extended_errcode(db->h);
 
 	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return mic_error_fmt(MIC_ERR_BUSY, "database %s is busy (%s); "
+		return mic_error_fmt(MIC_ERR_BUSY,
+		    "database %s is busy (%s); "
 		    "another mic process is holding it",
 		    mic_error_quote(db->path), what);
 	if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB)
-		return mic_error_fmt(MIC_ERR_CORRUPT, "database %s is "
-		    "corrupt: %s", mic_error_quote(db->path),
-		    sqlite3_errmsg(db->h));
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "database %s is "
+		    "corrupt: %s",
+		    mic_error_quote(db->path), sqlite3_errmsg(db->h));
 	if ((rc & 0xff) == SQLITE_READONLY)
-		return mic_error_fmt(MIC_ERR_IO, "database %s is read-only: "
+		return mic_error_fmt(MIC_ERR_IO,
+		    "database %s is read-only: "
 		    "mic needs write access to .mic/ (%s)",
 		    mic_error_quote(db->path), sqlite3_errmsg(db->h));
 	if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -66,12 +69,12 @@ mic_db_stmt(struct mic_db *db, const char *sql, sqlite3_stmt **out)
 	    db->cap_stmts > SIZE_MAX / 2 / sizeof(*db->stmts))
 		return mic_error_nomem();
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK)
+		NULL) != SQLITE_OK)
 		return mic_db_error(db, "prepare");
 	if (db->n_stmts == db->cap_stmts) {
 		db->cap_stmts = db->cap_stmts ? db->cap_stmts * 2 : 32;
-		db->stmts = mic_xrealloc(db->stmts, db->cap_stmts *
-		    sizeof(*db->stmts));
+		db->stmts =
+		    mic_xrealloc(db->stmts, db->cap_stmts * sizeof(*db->stmts));
 	}
 	db->stmts[db->n_stmts].sql = sql;
 	db->stmts[db->n_stmts].stmt = st;
@@ -125,8 +128,8 @@ mic_db_col_str(sqlite3_stmt *st, int i)
 
 	if (s == NULL)
 		return NULL;
-	return mic_xstrndup((const char *)s, (size_t)sqlite3_column_bytes(st,
-	    i));
+	return mic_xstrndup((const char *)s,
+	    (size_t)sqlite3_column_bytes(st, i));
 }
 
 char *
@@ -238,8 +241,10 @@ mic_db_open(const char *path, int create, struct mic_db **out)
 			int rc = sqlite3_extended_errcode(db->h);
 
 			if ((rc & 0xff) == SQLITE_CANTOPEN)
-				err = mic_error_fmt(MIC_ERR_IO, "cannot open "
-				    "database %s", mic_error_quote(path));
+				err = mic_error_fmt(MIC_ERR_IO,
+				    "cannot open "
+				    "database %s",
+				    mic_error_quote(path));
 			else
 				err = mic_db_error(db, "open");
 		}
@@ -250,7 +255,8 @@ mic_db_open(const char *path, int create, struct mic_db **out)
 	/* journal_mode returns a row; mic_db_exec() ignores it */
 	err = mic_db_exec(db, "PRAGMA journal_mode = WAL");
 	if (err == NULL)
-		err = mic_db_exec(db, "PRAGMA foreign_keys = ON;"
+		err = mic_db_exec(db,
+		    "PRAGMA foreign_keys = ON;"
 		    "PRAGMA synchronous = FULL");
 	if (err == NULL)
 		err = mic_db_migrate(db);
@@ -375,7 +381,7 @@ mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
 	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK)
+		NULL) != SQLITE_OK)
 		return mic_db_error(db, "integrity check");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const unsigned char *msg = sqlite3_column_text(st, 0);
@@ -401,10 +407,11 @@ mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
 	if (rc != SQLITE_DONE)
 		return mic_db_error(db, "integrity check");
 	if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st,
-	    NULL) != SQLITE_OK)
+		NULL) != SQLITE_OK)
 		return mic_db_error(db, "foreign key check");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(line, sizeof(line), "foreign key: row %lld of %s "
+		snprintf(line, sizeof(line),
+		    "foreign key: row %lld of %s "
 		    "refers to a missing row of %s",
 		    (long long)sqlite3_column_int64(st, 1),
 		    (const char *)sqlite3_column_text(st, 0),
@@ -416,4 +423,3 @@ mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
 		return mic_db_error(db, "foreign key check");
 	return NULL;
 }
-

@@ -57,19 +57,18 @@ const struct mic_error *mic_db_open(const char *path, int create,
     struct mic_db **out);
 void mic_db_close(struct mic_db *db);
 
-const struct mic_error *mic_db_begin(struct mic_db *db);	/* write */
-const struct mic_error *mic_db_begin_read(struct mic_db *db);	/* snapshot */
+const struct mic_error *mic_db_begin(struct mic_db *db); /* write */
+const struct mic_error *mic_db_begin_read(struct mic_db *db); /* snapshot */
 const struct mic_error *mic_db_commit(struct mic_db *db);
 /* Roll back our open transaction; a no-op outside one. Never fails. */
 void mic_db_rollback(struct mic_db *db);
 
 /* meta(key, value): workspace settings such as org and project. */
 const struct mic_error *mic_db_meta_get(struct mic_db *db, const char *key,
-    char **value);	/* *value NULL when unset; caller frees */
+    char **value); /* *value NULL when unset; caller frees */
 const struct mic_error *mic_db_meta_set(struct mic_db *db, const char *key,
     const char *value);
-const struct mic_error *mic_db_meta_delete(struct mic_db *db,
-    const char *key);
+const struct mic_error *mic_db_meta_delete(struct mic_db *db, const char *key);
 
 enum mic_session_status {
 	MIC_SESSION_ACTIVE = 1,
@@ -80,21 +79,21 @@ const char *mic_session_status_name(enum mic_session_status s);
 int mic_session_status_parse(const char *s, enum mic_session_status *out);
 
 struct mic_session_row {
-	char id[33];		/* 32 lowercase hex */
+	char id[33]; /* 32 lowercase hex */
 	char *org, *project, *goal, *author;
 	enum mic_session_status status;
-	int64_t base_position;	/* head when it started; 0 = empty */
-	int64_t landed_position;	/* 0 unless landed */
-	int has_result;		/* result_root set (landed or abandoned) */
+	int64_t base_position; /* head when it started; 0 = empty */
+	int64_t landed_position; /* 0 unless landed */
+	int has_result; /* result_root set (landed or abandoned) */
 	struct mic_oid result_root;
-	int64_t created_ns, updated_ns, ended_ns;	/* ended 0 if active */
+	int64_t created_ns, updated_ns, ended_ns; /* ended 0 if active */
 	/*
 	 * filled by mic_db_session_list() and mic_db_log() only (for one
 	 * session, mic_db_session_counts() counts the first two)
 	 */
 	int64_t n_messages, n_decisions;
 	int64_t n_added, n_modified, n_deleted;
-	char *preview;		/* first message, or NULL */
+	char *preview; /* first message, or NULL */
 };
 void mic_session_row_release(struct mic_session_row *row);
 void mic_session_rows_free(struct mic_session_row *rows, size_t n);
@@ -116,8 +115,8 @@ const struct mic_error *mic_db_session_get(struct mic_db *db, const char *id,
     struct mic_session_row *row, int *found);
 const struct mic_error *mic_db_session_active(struct mic_db *db,
     struct mic_session_row *row, int *found);
-const struct mic_error *mic_db_session_at(struct mic_db *db,
-    int64_t position, struct mic_session_row *row, int *found);
+const struct mic_error *mic_db_session_at(struct mic_db *db, int64_t position,
+    struct mic_session_row *row, int *found);
 /* Call fn with every session id, in id order (fast: no table reads). */
 const struct mic_error *mic_db_session_ids(struct mic_db *db,
     void (*fn)(void *ctx, const char *id), void *ctx);
@@ -129,20 +128,19 @@ const struct mic_error *mic_db_session_ids_with_prefix(struct mic_db *db,
  * its result root (may be NULL), and keep the counts of its change rows
  * by kind in it (for log). MIC_ERR_CONFLICT when id is not active.
  */
-const struct mic_error *mic_db_session_finish(struct mic_db *db,
-    const char *id, enum mic_session_status status, int64_t when_ns,
+const struct mic_error *mic_db_session_finish(struct mic_db *db, const char *id,
+    enum mic_session_status status, int64_t when_ns,
     const struct mic_oid *result_root);
 /* Raise session id's updated time to when_ns; never lowers it. */
-const struct mic_error *mic_db_session_touch(struct mic_db *db,
-    const char *id, int64_t when_ns);
+const struct mic_error *mic_db_session_touch(struct mic_db *db, const char *id,
+    int64_t when_ns);
 
 /*
  * Sessions (all, or only `status` when it is non-zero), most recently
  * updated first, with counts and preview filled in; see Lists above.
  */
 const struct mic_error *mic_db_session_list(struct mic_db *db,
-    enum mic_session_status status, struct mic_session_row **rows,
-    size_t *n);
+    enum mic_session_status status, struct mic_session_row **rows, size_t *n);
 
 /*
  * Landed sessions (and abandoned ones when with_abandoned), newest first:
@@ -151,8 +149,7 @@ const struct mic_error *mic_db_session_list(struct mic_db *db,
  * changed path or anything below it are listed. See Lists above.
  */
 const struct mic_error *mic_db_log(struct mic_db *db, int with_abandoned,
-    const char *path, int64_t limit, struct mic_session_row **rows,
-    size_t *n);
+    const char *path, int64_t limit, struct mic_session_row **rows, size_t *n);
 
 struct mic_message_row {
 	int64_t id;
@@ -212,11 +209,11 @@ const struct mic_error *mic_db_session_counts(struct mic_db *db,
 /* One file a session changed. Modes are git's (0100644, 0100755, 0120000). */
 struct mic_change_row {
 	char *path;
-	char kind;		/* 'A', 'M' or 'D' */
-	unsigned old_mode, new_mode;	/* 0 on the missing side */
-	struct mic_oid old_oid, new_oid;	/* null on the missing side */
-	int64_t size;		/* new size; old size for 'D' */
-	int64_t lines_added, lines_removed;	/* -1: binary or too large */
+	char kind; /* 'A', 'M' or 'D' */
+	unsigned old_mode, new_mode; /* 0 on the missing side */
+	struct mic_oid old_oid, new_oid; /* null on the missing side */
+	int64_t size; /* new size; old size for 'D' */
+	int64_t lines_added, lines_removed; /* -1: binary or too large */
 };
 void mic_change_rows_free(struct mic_change_row *rows, size_t n);
 /*
@@ -234,19 +231,18 @@ const struct mic_error *mic_db_changes(struct mic_db *db,
 const struct mic_error *mic_db_head(struct mic_db *db, int64_t *position,
     struct mic_oid *root, int *has_root);
 /* Record that session_id landed at position with root. */
-const struct mic_error *mic_db_landing_add(struct mic_db *db,
-    int64_t position, const char *session_id, const struct mic_oid *root,
-    int64_t landed_ns);
+const struct mic_error *mic_db_landing_add(struct mic_db *db, int64_t position,
+    const char *session_id, const struct mic_oid *root, int64_t landed_ns);
 /* Root at a position; *found 0 when no such landing. */
-const struct mic_error *mic_db_landing_root(struct mic_db *db,
-    int64_t position, struct mic_oid *root, int *found);
+const struct mic_error *mic_db_landing_root(struct mic_db *db, int64_t position,
+    struct mic_oid *root, int *found);
 
 /* A landing: position, session and root. */
 struct mic_landing_row {
 	int64_t position;
 	char session_id[33];
 	struct mic_oid root;
-	int root_ok;		/* root parsed as an id */
+	int root_ok; /* root parsed as an id */
 };
 /* All landings by position; see Lists above (free *rows with free()). */
 const struct mic_error *mic_db_landings(struct mic_db *db,

@@ -33,7 +33,8 @@ const struct mic_error *
 mic_db_change_add(struct mic_db *db, const char *session_id,
     const struct mic_change_row *row)
 {
-	static const char sql[] = "INSERT INTO changes(session_id, path, kind,"
+	static const char sql[] =
+	    "INSERT INTO changes(session_id, path, kind,"
 	    " old_mode, new_mode, old_oid, new_oid, size, lines_added,"
 	    " lines_removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	const struct mic_error *err;
@@ -86,7 +87,8 @@ const struct mic_error *
 mic_db_changes(struct mic_db *db, const char *session_id,
     struct mic_change_row **rows, size_t *n)
 {
-	static const char sql[] = "SELECT path, kind, old_mode, new_mode,"
+	static const char sql[] =
+	    "SELECT path, kind, old_mode, new_mode,"
 	    " old_oid, new_oid, size, lines_added, lines_removed"
 	    " FROM changes WHERE session_id = ? ORDER BY path";
 	const struct mic_error *err;
@@ -110,7 +112,7 @@ mic_db_head(struct mic_db *db, int64_t *position, struct mic_oid *root,
     int *has_root)
 {
 	static const char sql[] = "SELECT position, root FROM landings"
-	    " ORDER BY position DESC LIMIT 1";
+				  " ORDER BY position DESC LIMIT 1";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 	int row;
@@ -126,19 +128,21 @@ mic_db_head(struct mic_db *db, int64_t *position, struct mic_oid *root,
 		*position = sqlite3_column_int64(st, 0);
 		*has_root = mic_db_col_oid(st, 1, root);
 		if (!*has_root)
-			err = mic_error_fmt(MIC_ERR_CORRUPT, "landing @%lld "
-			    "has a bad root id", (long long)*position);
+			err = mic_error_fmt(MIC_ERR_CORRUPT,
+			    "landing @%lld "
+			    "has a bad root id",
+			    (long long)*position);
 	}
 	sqlite3_reset(st);
 	return err;
 }
 
 const struct mic_error *
-mic_db_landing_add(struct mic_db *db, int64_t position,
-    const char *session_id, const struct mic_oid *root, int64_t landed_ns)
+mic_db_landing_add(struct mic_db *db, int64_t position, const char *session_id,
+    const struct mic_oid *root, int64_t landed_ns)
 {
 	static const char sql[] = "INSERT INTO landings(position, session_id,"
-	    " root, landed_ns) VALUES (?, ?, ?, ?)";
+				  " root, landed_ns) VALUES (?, ?, ?, ?)";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -157,7 +161,7 @@ mic_db_landing_root(struct mic_db *db, int64_t position, struct mic_oid *root,
     int *found)
 {
 	static const char sql[] = "SELECT root FROM landings"
-	    " WHERE position = ?";
+				  " WHERE position = ?";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 	int row;
@@ -171,8 +175,10 @@ mic_db_landing_root(struct mic_db *db, int64_t position, struct mic_oid *root,
 	if (err == NULL && row) {
 		*found = 1;
 		if (!mic_db_col_oid(st, 0, root))
-			err = mic_error_fmt(MIC_ERR_CORRUPT, "landing @%lld "
-			    "has a bad root id", (long long)position);
+			err = mic_error_fmt(MIC_ERR_CORRUPT,
+			    "landing @%lld "
+			    "has a bad root id",
+			    (long long)position);
 	}
 	sqlite3_reset(st);
 	return err;
@@ -202,7 +208,7 @@ const struct mic_error *
 mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 {
 	static const char sql[] = "SELECT position, session_id, root"
-	    " FROM landings ORDER BY position";
+				  " FROM landings ORDER BY position";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 	void *v;
@@ -213,9 +219,7 @@ mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 	if (err)
 		return err;
 	/* a landing owns no memory: no release, and callers free() the array */
-	err = mic_db_collect(db, st, sizeof(**rows), read_landing, NULL, &v,
-	    n);
+	err = mic_db_collect(db, st, sizeof(**rows), read_landing, NULL, &v, n);
 	*rows = v;
 	return err;
 }
-

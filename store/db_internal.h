@@ -39,14 +39,14 @@
 
 /* One prepared statement of the cache, known by its SQL's address. */
 struct mic_db_stmt_slot {
-	const char *sql;	/* static string; identity is the pointer */
+	const char *sql; /* static string; identity is the pointer */
 	sqlite3_stmt *stmt;
 };
 
 struct mic_db {
 	sqlite3 *h;
-	char *path;		/* as given to mic_db_open(), for messages */
-	int in_tx;		/* a BEGIN of ours is open */
+	char *path; /* as given to mic_db_open(), for messages */
+	int in_tx; /* a BEGIN of ours is open */
 	/*
 	 * The statement cache: n_stmts slots used of cap_stmts, grown by
 	 * doubling (malloc'd; mic_db_close() finalizes and frees them).
@@ -82,8 +82,7 @@ const struct mic_error *mic_db_exec(struct mic_db *db, const char *sql);
  * Step st once for a statement run for its effect (INSERT, UPDATE, ...);
  * a row it returns is ignored. st is reset either way.
  */
-const struct mic_error *mic_db_step_done(struct mic_db *db,
-    sqlite3_stmt *st);
+const struct mic_error *mic_db_step_done(struct mic_db *db, sqlite3_stmt *st);
 
 /*
  * Step st once: *row is 1 when a row is ready to read, 0 at the end or
@@ -123,8 +122,8 @@ void mic_db_bind_oid(sqlite3_stmt *st, int i, const struct mic_oid *oid);
  * zeroed. May fail (a second query, say); the row may then be partly
  * filled, and mic_db_collect() releases it with the rows before it.
  */
-typedef const struct mic_error *(*mic_db_row_read_fn)(struct mic_db *db,
-    sqlite3_stmt *st, void *row);
+typedef const struct mic_error *(
+    *mic_db_row_read_fn)(struct mic_db *db, sqlite3_stmt *st, void *row);
 
 /* Free what a row owns, not the row itself; NULL for rows that own none. */
 typedef void (*mic_db_row_release_fn)(void *row);

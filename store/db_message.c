@@ -36,11 +36,11 @@ mic_message_rows_free(struct mic_message_row *rows, size_t n)
 }
 
 const struct mic_error *
-mic_db_message_add(struct mic_db *db, const char *session_id,
-    const char *role, const char *author, int64_t created_ns,
-    const char *body, size_t body_len)
+mic_db_message_add(struct mic_db *db, const char *session_id, const char *role,
+    const char *author, int64_t created_ns, const char *body, size_t body_len)
 {
-	static const char sql[] = "INSERT INTO messages(session_id, role,"
+	static const char sql[] =
+	    "INSERT INTO messages(session_id, role,"
 	    " author, created_ns, body) VALUES (?, ?, ?, ?, ?)";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
@@ -85,7 +85,8 @@ const struct mic_error *
 mic_db_messages(struct mic_db *db, const char *session_id,
     struct mic_message_row **rows, size_t *n)
 {
-	static const char sql[] = "SELECT id, role, author, created_ns, body"
+	static const char sql[] =
+	    "SELECT id, role, author, created_ns, body"
 	    " FROM messages WHERE session_id = ? ORDER BY id";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
@@ -137,10 +138,11 @@ mic_db_decision_add(struct mic_db *db, const char *session_id,
     const char *reasoning, const char *const *alternatives,
     size_t n_alternatives)
 {
-	static const char sql[] = "INSERT INTO decisions(session_id, author,"
+	static const char sql[] =
+	    "INSERT INTO decisions(session_id, author,"
 	    " created_ns, decision, reasoning) VALUES (?, ?, ?, ?, ?)";
 	static const char alt_sql[] = "INSERT INTO alternatives(decision_id,"
-	    " seq, text) VALUES (?, ?, ?)";
+				      " seq, text) VALUES (?, ?, ?)";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 	int64_t id;
@@ -204,7 +206,7 @@ static const struct mic_error *
 read_decision(struct mic_db *db, sqlite3_stmt *st, void *row)
 {
 	static const char sql[] = "SELECT text FROM alternatives"
-	    " WHERE decision_id = ? ORDER BY seq";
+				  " WHERE decision_id = ? ORDER BY seq";
 	const struct mic_error *err;
 	struct mic_decision_row *d = row;
 	sqlite3_stmt *alt;
@@ -229,7 +231,8 @@ const struct mic_error *
 mic_db_decisions(struct mic_db *db, const char *session_id,
     struct mic_decision_row **rows, size_t *n)
 {
-	static const char sql[] = "SELECT id, author, created_ns, decision,"
+	static const char sql[] =
+	    "SELECT id, author, created_ns, decision,"
 	    " reasoning FROM decisions WHERE session_id = ? ORDER BY id";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
@@ -253,7 +256,8 @@ mic_db_session_counts(struct mic_db *db, const char *session_id,
     int64_t *n_messages, int64_t *n_decisions)
 {
 	/* both counts walk a covering index: (session_id, id) */
-	static const char sql[] = "SELECT"
+	static const char sql[] =
+	    "SELECT"
 	    " (SELECT count(*) FROM messages WHERE session_id = ?1),"
 	    " (SELECT count(*) FROM decisions WHERE session_id = ?1)";
 	const struct mic_error *err;

@@ -23,8 +23,8 @@ static const struct migration {
 	const struct mic_error *(*fn)(struct mic_db *db);
 	const char *sql;
 } migrations[] = {
-	/* 0 -> 1: the first schema */
-	{NULL,
+    /* 0 -> 1: the first schema */
+    {NULL,
 	"CREATE TABLE meta("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL);"
@@ -93,12 +93,13 @@ static const struct migration {
 	"  ctime_ns INTEGER NOT NULL,"
 	"  ino INTEGER NOT NULL,"
 	"  racy INTEGER NOT NULL) WITHOUT ROWID;"},
-	/*
-	 * 1 -> 2: the stat cache moves out of the database into the file
-	 * .mic/cache (store/cache.c), which a status maps instead of
-	 * stepping through a row per file.
-	 */
-	{migrate_cache_to_file, "DROP TABLE stat_cache;"
+    /*
+     * 1 -> 2: the stat cache moves out of the database into the file
+     * .mic/cache (store/cache.c), which a status maps instead of
+     * stepping through a row per file.
+     */
+    {migrate_cache_to_file,
+	"DROP TABLE stat_cache;"
 	/* and sessions keep the counts of their changes, for log */
 	"ALTER TABLE sessions ADD COLUMN n_added INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE sessions ADD COLUMN n_modified INTEGER NOT NULL DEFAULT 0;"
@@ -113,7 +114,8 @@ static const struct migration {
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
-    MIC_DB_SCHEMA_VERSION, "MIC_DB_SCHEMA_VERSION is the number of "
+	MIC_DB_SCHEMA_VERSION,
+    "MIC_DB_SCHEMA_VERSION is the number of "
     "migrations: bump it with each one added");
 
 /* The schema's version (PRAGMA user_version); left as is after an error. */
@@ -124,7 +126,8 @@ read_version(struct mic_db *db, int *version)
 	sqlite3_stmt *st = NULL;
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
 		err = mic_db_error(db, "read schema version");
 	else
 		*version = sqlite3_column_int(st, 0);
@@ -155,7 +158,8 @@ mic_db_migrate(struct mic_db *db)
 	if (err)
 		goto done;
 	if (version > nmig) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "database %s has schema "
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "database %s has schema "
 		    "version %d; this mic knows up to %d: upgrade mic",
 		    mic_error_quote(db->path), version, nmig);
 		goto done;
@@ -189,7 +193,8 @@ done:
 static const struct mic_error *
 migrate_cache_to_file(struct mic_db *db)
 {
-	static const char sql[] = "SELECT path, mode, oid, size, mtime_ns,"
+	static const char sql[] =
+	    "SELECT path, mode, oid, size, mtime_ns,"
 	    " ctime_ns, ino, racy FROM stat_cache ORDER BY path";
 	const struct mic_error *err;
 	struct mic_cache_writer *w = NULL;
@@ -241,4 +246,3 @@ done:
 	mic_buf_release(&micdir);
 	return err;
 }
-

@@ -62,7 +62,8 @@ mic_session_rows_free(struct mic_session_row *rows, size_t n)
 	"s.id, s.org, s.project, s.goal, s.author, s.status," \
 	" s.base_position, coalesce(l.position, 0), s.result_root," \
 	" s.created_ns, s.updated_ns, coalesce(s.ended_ns, 0)"
-#define SESSION_FROM " FROM sessions s LEFT JOIN landings l" \
+#define SESSION_FROM \
+	" FROM sessions s LEFT JOIN landings l" \
 	" ON l.session_id = s.id"
 #define SESSION_NCOLS 12
 
@@ -146,8 +147,8 @@ const struct mic_error *
 mic_db_session_get(struct mic_db *db, const char *id,
     struct mic_session_row *row, int *found)
 {
-	static const char sql[] = "SELECT " SESSION_COLS SESSION_FROM
-	    " WHERE s.id = ?";
+	static const char sql[] =
+	    "SELECT " SESSION_COLS SESSION_FROM " WHERE s.id = ?";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -163,8 +164,8 @@ const struct mic_error *
 mic_db_session_active(struct mic_db *db, struct mic_session_row *row,
     int *found)
 {
-	static const char sql[] = "SELECT " SESSION_COLS SESSION_FROM
-	    " WHERE s.status = 'active'";
+	static const char sql[] =
+	    "SELECT " SESSION_COLS SESSION_FROM " WHERE s.status = 'active'";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -179,8 +180,8 @@ const struct mic_error *
 mic_db_session_at(struct mic_db *db, int64_t position,
     struct mic_session_row *row, int *found)
 {
-	static const char sql[] = "SELECT " SESSION_COLS SESSION_FROM
-	    " WHERE l.position = ?";
+	static const char sql[] =
+	    "SELECT " SESSION_COLS SESSION_FROM " WHERE l.position = ?";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -225,7 +226,8 @@ mic_db_session_ids_with_prefix(struct mic_db *db, const char *prefix,
 {
 	/* ids are lowercase hex: everything with the prefix sorts below
 	 * prefix || 'g' */
-	static const char sql[] = "SELECT id FROM sessions"
+	static const char sql[] =
+	    "SELECT id FROM sessions"
 	    " WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT ?2";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
@@ -265,7 +267,8 @@ mic_db_session_finish(struct mic_db *db, const char *id,
     enum mic_session_status status, int64_t when_ns,
     const struct mic_oid *result_root)
 {
-	static const char sql[] = "UPDATE sessions SET status = ?,"
+	static const char sql[] =
+	    "UPDATE sessions SET status = ?,"
 	    " ended_ns = ?2, updated_ns = ?2, result_root = ?," SESSION_COUNTS
 	    " WHERE id = ?4 AND status = 'active'";
 	const struct mic_error *err;
@@ -358,8 +361,9 @@ const struct mic_error *
 mic_db_session_list(struct mic_db *db, enum mic_session_status status,
     struct mic_session_row **rows, size_t *n)
 {
-	static const char sql[] = "SELECT " SESSION_COLS SESSION_EXTRA
-	    SESSION_FROM " WHERE ?1 IS NULL OR s.status = ?1"
+	static const char sql[] =
+	    "SELECT " SESSION_COLS SESSION_EXTRA SESSION_FROM
+	    " WHERE ?1 IS NULL OR s.status = ?1"
 	    " ORDER BY s.updated_ns DESC, s.rowid DESC";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
@@ -369,8 +373,8 @@ mic_db_session_list(struct mic_db *db, enum mic_session_status status,
 	err = mic_db_stmt(db, sql, &st);
 	if (err)
 		return err;
-	mic_db_bind_text(st, 1, status ? mic_session_status_name(status) :
-	    NULL);
+	mic_db_bind_text(st, 1,
+	    status ? mic_session_status_name(status) : NULL);
 	return collect_sessions(db, st, rows, n);
 }
 
@@ -385,8 +389,8 @@ mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
 	 * '0' is the byte after '/': path || '/' <= p < path || '0' selects
 	 * everything below the folder path.
 	 */
-	static const char sql[] = "SELECT " SESSION_COLS SESSION_EXTRA
-	    SESSION_FROM
+	static const char sql[] =
+	    "SELECT " SESSION_COLS SESSION_EXTRA SESSION_FROM
 	    " WHERE (s.status = 'landed' OR (?1 AND s.status = 'abandoned'))"
 	    " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM changes c"
 	    "   WHERE c.session_id = s.id AND (c.path = ?2"
@@ -409,4 +413,3 @@ mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
 	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
 	return collect_sessions(db, st, rows, n);
 }
-

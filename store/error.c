@@ -24,8 +24,7 @@ static _Thread_local unsigned next_slot;
 static _Thread_local char quote_buf[NSLOTS][1024];
 static _Thread_local unsigned next_quote;
 
-static const struct mic_error nomem = {MIC_ERR_NOMEM, ENOMEM,
-    "out of memory"};
+static const struct mic_error nomem = {MIC_ERR_NOMEM, ENOMEM, "out of memory"};
 
 static struct slot *
 new_slot(enum mic_err_code code, int errnum)

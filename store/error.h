@@ -18,24 +18,24 @@
 #include <stddef.h>
 
 enum mic_err_code {
-	MIC_ERR_IO = 1,		/* a system call failed; see errno_code */
-	MIC_ERR_NOMEM,		/* out of memory */
-	MIC_ERR_DB,		/* SQLite reported an error */
-	MIC_ERR_CORRUPT,	/* stored data does not match its id or format */
-	MIC_ERR_NOT_FOUND,	/* a named thing does not exist */
-	MIC_ERR_AMBIGUOUS,	/* a name matches more than one thing */
-	MIC_ERR_CONFLICT,	/* the state forbids the operation */
-	MIC_ERR_INPUT,		/* a command-line argument is invalid */
-	MIC_ERR_DATA,		/* data read (stdin, a file) is unusable */
-	MIC_ERR_NO_WORKSPACE,	/* no .mic/ found */
-	MIC_ERR_BUSY,		/* another process holds the store */
-	MIC_ERR_INTERNAL,	/* a library (zlib, libcrypto) failed */
+	MIC_ERR_IO = 1, /* a system call failed; see errno_code */
+	MIC_ERR_NOMEM, /* out of memory */
+	MIC_ERR_DB, /* SQLite reported an error */
+	MIC_ERR_CORRUPT, /* stored data does not match its id or format */
+	MIC_ERR_NOT_FOUND, /* a named thing does not exist */
+	MIC_ERR_AMBIGUOUS, /* a name matches more than one thing */
+	MIC_ERR_CONFLICT, /* the state forbids the operation */
+	MIC_ERR_INPUT, /* a command-line argument is invalid */
+	MIC_ERR_DATA, /* data read (stdin, a file) is unusable */
+	MIC_ERR_NO_WORKSPACE, /* no .mic/ found */
+	MIC_ERR_BUSY, /* another process holds the store */
+	MIC_ERR_INTERNAL, /* a library (zlib, libcrypto) failed */
 };
 
 struct mic_error {
 	enum mic_err_code code;
-	int errno_code;		/* errno for MIC_ERR_IO, else 0 */
-	const char *msg;	/* one line, no trailing newline */
+	int errno_code; /* errno for MIC_ERR_IO, else 0 */
+	const char *msg; /* one line, no trailing newline */
 };
 
 /* "<op> <quoted subject>: <strerror(errno)>"; subject may be NULL. */

@@ -15,8 +15,22 @@
 
 /* mic's fixed key: the bytes of "mic line hash v1" */
 static const unsigned char line_key[16] = {
-	'm', 'i', 'c', ' ', 'l', 'i', 'n', 'e',
-	' ', 'h', 'a', 's', 'h', ' ', 'v', '1',
+    'm',
+    'i',
+    'c',
+    ' ',
+    'l',
+    'i',
+    'n',
+    'e',
+    ' ',
+    'h',
+    'a',
+    's',
+    'h',
+    ' ',
+    'v',
+    '1',
 };
 
 int
@@ -32,17 +46,16 @@ mic_lines_is_binary(const void *data, size_t len)
 		return 1;
 	if (len == 0)
 		return 0;
-	return memchr(data, '\0', len < MIC_BINARY_PROBE ? len :
-	    MIC_BINARY_PROBE) != NULL;
+	return memchr(data, '\0',
+		   len < MIC_BINARY_PROBE ? len : MIC_BINARY_PROBE) != NULL;
 }
 
 static uint64_t
 load_le64(const unsigned char *p)
 {
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	    (uint64_t)p[7] << 56;
+	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
 static uint64_t
@@ -177,9 +190,11 @@ mic_lines_add(struct mic_lines *l, const void *data, size_t len)
 		l->size += len;
 		return;
 	}
-	if (l->size < MIC_BINARY_PROBE && memchr(p, '\0', len <
-	    MIC_BINARY_PROBE - l->size ? len : (size_t)(MIC_BINARY_PROBE -
-	    l->size)))
+	if (l->size < MIC_BINARY_PROBE &&
+	    memchr(p, '\0',
+		len < MIC_BINARY_PROBE - l->size
+		    ? len
+		    : (size_t)(MIC_BINARY_PROBE - l->size)))
 		l->binary = 1;
 	l->size += len;
 	if (mic_lines_too_big(l->size))

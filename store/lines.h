@@ -60,20 +60,20 @@ typedef void (*mic_line_fn)(void *ctx, const struct mic_line_hash *hash);
 /* A SipHash computation in progress (private to lines.c). */
 struct mic_sip {
 	uint64_t v[4];
-	uint64_t tail;		/* the part word's bytes, little-endian */
-	uint64_t len;		/* bytes taken so far */
+	uint64_t tail; /* the part word's bytes, little-endian */
+	uint64_t len; /* bytes taken so far */
 };
 
 struct mic_lines {
 	/* may be read between calls */
-	uint64_t size;		/* content bytes added */
-	int binary;		/* the content is binary */
+	uint64_t size; /* content bytes added */
+	int binary; /* the content is binary */
 	/* private */
-	int64_t lines;		/* lines complete so far */
-	unsigned char last;	/* the last content byte */
+	int64_t lines; /* lines complete so far */
+	unsigned char last; /* the last content byte */
 	mic_line_fn fn;
 	void *ctx;
-	struct mic_sip line;	/* the hash of the current line */
+	struct mic_sip line; /* the hash of the current line */
 };
 
 void mic_lines_init(struct mic_lines *l, mic_line_fn fn, void *ctx);
@@ -93,7 +93,7 @@ void mic_line_hash(const void *data, size_t len, struct mic_line_hash *out);
  * algorithm whose test vectors the unit tests check; out->h[0] and h[1]
  * are the two 64-bit halves, which the reference writes little-endian.
  */
-void mic_siphash128(const unsigned char key[16], const void *data,
-    size_t len, struct mic_line_hash *out);
+void mic_siphash128(const unsigned char key[16], const void *data, size_t len,
+    struct mic_line_hash *out);
 
 #endif

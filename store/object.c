@@ -24,14 +24,14 @@
 #include <zlib.h>
 
 #define CHUNK (128 * 1024)
-#define HDR_MAX 32		/* "blob 18446744073709551615\0" fits */
-#define ZLEVEL 1		/* speed over size, as git's loose objects */
+#define HDR_MAX 32 /* "blob 18446744073709551615\0" fits */
+#define ZLEVEL 1 /* speed over size, as git's loose objects */
 
 struct mic_store {
 	char *objdir;
-	mode_t file_mode;	/* 0444 less the umask */
-	atomic_int dirty;	/* objects written since the last sync; set
-				 * by threads storing files in parallel */
+	mode_t file_mode; /* 0444 less the umask */
+	atomic_int dirty; /* objects written since the last sync; set
+			   * by threads storing files in parallel */
 };
 
 char *
@@ -111,12 +111,9 @@ const char *
 mic_obj_type_name(enum mic_obj_type type)
 {
 	switch (type) {
-	case MIC_OBJ_BLOB:
-		return "blob";
-	case MIC_OBJ_TREE:
-		return "tree";
-	default:
-		return "none";
+	case MIC_OBJ_BLOB: return "blob";
+	case MIC_OBJ_TREE: return "tree";
+	default: return "none";
 	}
 }
 
@@ -126,7 +123,7 @@ make_header(char *hdr, enum mic_obj_type type, uint64_t size)
 	int n = snprintf(hdr, HDR_MAX, "%s %" PRIu64, mic_obj_type_name(type),
 	    size);
 
-	return (size_t)n + 1;	/* the NUL is part of the header */
+	return (size_t)n + 1; /* the NUL is part of the header */
 }
 
 /* A SHA-256 context; EVP is OpenSSL's non-deprecated interface. */
@@ -201,7 +198,7 @@ stream_fd(int fd, uint64_t size, const char *name,
 		ssize_t n;
 
 		if (want == 0)
-			want = 1;	/* probe for bytes past the end */
+			want = 1; /* probe for bytes past the end */
 		n = read(fd, buf, want);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -302,9 +299,9 @@ struct writer {
 	z_stream zs;
 	int zinit;
 	int fd;
-	struct mic_buf tmp;	/* temporary file's path */
-	unsigned char *out;	/* deflate output buffer, CHUNK bytes */
-	int count;		/* count lines of the content */
+	struct mic_buf tmp; /* temporary file's path */
+	unsigned char *out; /* deflate output buffer, CHUNK bytes */
+	int count; /* count lines of the content */
 	struct mic_lines lines;
 };
 
@@ -346,8 +343,8 @@ deflate_some(struct writer *w, const void *data, size_t len, int flush)
 		    w->tmp.data);
 		if (err)
 			return err;
-	} while (w->zs.avail_out == 0 || (flush == Z_FINISH &&
-	    rc != Z_STREAM_END));
+	} while (
+	    w->zs.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
 	return NULL;
 }
 
@@ -376,8 +373,8 @@ writer_add(void *arg, const unsigned char *data, size_t len)
 }
 
 static const struct mic_error *
-writer_begin(struct mic_store *store, struct writer *w,
-    enum mic_obj_type type, uint64_t size)
+writer_begin(struct mic_store *store, struct writer *w, enum mic_obj_type type,
+    uint64_t size)
 {
 	const struct mic_error *err;
 	char hdr[HDR_MAX];
@@ -469,8 +466,8 @@ done:
 }
 
 const struct mic_error *
-mic_store_put(struct mic_store *store, enum mic_obj_type type,
-    const void *data, size_t len, struct mic_oid *out)
+mic_store_put(struct mic_store *store, enum mic_obj_type type, const void *data,
+    size_t len, struct mic_oid *out)
 {
 	const struct mic_error *err;
 	struct writer w;
@@ -565,14 +562,14 @@ mic_store_sync(struct mic_store *store)
 struct mic_obj {
 	int fd;
 	z_stream zs;
-	int zdone;		/* inflate returned Z_STREAM_END */
+	int zdone; /* inflate returned Z_STREAM_END */
 	EVP_MD_CTX *sha;
 	struct mic_oid oid;
 	char hex[MIC_OID_HEXSZ + 1];
 	enum mic_obj_type type;
-	uint64_t size, left;	/* content size, content bytes not returned */
-	unsigned char *in;	/* compressed input, CHUNK bytes */
-	unsigned char *out;	/* inflated bytes not yet returned */
+	uint64_t size, left; /* content size, content bytes not returned */
+	unsigned char *in; /* compressed input, CHUNK bytes */
+	unsigned char *out; /* inflated bytes not yet returned */
 	size_t out_pos, out_len;
 };
 
@@ -597,8 +594,7 @@ obj_fill(struct mic_obj *obj)
 			if (n == -1) {
 				if (errno == EINTR)
 					continue;
-				return mic_error_errno("read object",
-				    obj->hex);
+				return mic_error_errno("read object", obj->hex);
 			}
 			if (n == 0)
 				return corrupt(obj, "truncated");
@@ -805,8 +801,10 @@ static const struct mic_error *
 check_type(struct mic_obj *obj, enum mic_obj_type want)
 {
 	if (want != MIC_OBJ_NONE && obj->type != want)
-		return mic_error_fmt(MIC_ERR_CORRUPT, "object %s is a %s, not "
-		    "a %s", obj->hex, mic_obj_type_name(obj->type),
+		return mic_error_fmt(MIC_ERR_CORRUPT,
+		    "object %s is a %s, not "
+		    "a %s",
+		    obj->hex, mic_obj_type_name(obj->type),
 		    mic_obj_type_name(want));
 	return NULL;
 }
@@ -828,8 +826,10 @@ mic_store_read(struct mic_store *store, const struct mic_oid *oid,
 	if (err)
 		goto done;
 	if (obj->size > max_size || obj->size > SIZE_MAX - 1) {
-		err = mic_error_fmt(MIC_ERR_INPUT, "object %s is too large "
-		    "(%" PRIu64 " bytes) to load", obj->hex, obj->size);
+		err = mic_error_fmt(MIC_ERR_INPUT,
+		    "object %s is too large "
+		    "(%" PRIu64 " bytes) to load",
+		    obj->hex, obj->size);
 		goto done;
 	}
 	/*
@@ -885,8 +885,8 @@ done:
 }
 
 const struct mic_error *
-mic_store_copy_to_fd(struct mic_store *store, const struct mic_oid *oid,
-    int fd, const char *name)
+mic_store_copy_to_fd(struct mic_store *store, const struct mic_oid *oid, int fd,
+    const char *name)
 {
 	const struct mic_error *err;
 	struct mic_obj *obj;

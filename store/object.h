@@ -43,7 +43,8 @@ enum mic_obj_type {
 	MIC_OBJ_TREE,
 };
 
-/* n bytes as lowercase hex, NUL-terminated, into out[2 * n + 1]; returns out. */
+/* n bytes as lowercase hex, NUL-terminated, into out[2 * n + 1]; returns out.
+ */
 char *mic_hex_encode(const unsigned char *raw, size_t n, char *out);
 /* Lowercase hex, NUL-terminated, into out[MIC_OID_HEXSZ + 1]; returns out. */
 char *mic_oid_to_hex(const struct mic_oid *oid, char *out);
@@ -74,8 +75,7 @@ void mic_store_close(struct mic_store *store);
 
 /* Store an object from memory; *out receives its id. */
 const struct mic_error *mic_store_put(struct mic_store *store,
-    enum mic_obj_type type, const void *data, size_t len,
-    struct mic_oid *out);
+    enum mic_obj_type type, const void *data, size_t len, struct mic_oid *out);
 
 /*
  * Store a blob from the next `size` bytes of fd (see mic_hash_fd()).
@@ -103,8 +103,8 @@ const struct mic_error *mic_obj_open(struct mic_store *store,
     const struct mic_oid *oid, struct mic_obj **out);
 enum mic_obj_type mic_obj_type(const struct mic_obj *obj);
 uint64_t mic_obj_size(const struct mic_obj *obj);
-const struct mic_error *mic_obj_read(struct mic_obj *obj, void *buf,
-    size_t len, size_t *nread);
+const struct mic_error *mic_obj_read(struct mic_obj *obj, void *buf, size_t len,
+    size_t *nread);
 void mic_obj_close(struct mic_obj *obj);
 
 /*

@@ -20,7 +20,8 @@ mic_path_name_ok(const char *name, size_t len)
 	if (len == 0 || (len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
 		return 0;
-	return memchr(name, '/', len) == NULL && memchr(name, '\0', len) == NULL;
+	return memchr(name, '/', len) == NULL &&
+	    memchr(name, '\0', len) == NULL;
 }
 
 int

@@ -96,12 +96,16 @@ write_back(const struct mic_cache *c, const uint8_t *data, size_t size)
 	FUZZ_ASSERT(err == NULL, "mic_cache_write_commit: %s", err->msg);
 
 	out = read_whole(outpath, &len);
-	FUZZ_ASSERT(len == size, "the rows write back as %zu bytes, the input "
-	    "has %zu", len, size);
+	FUZZ_ASSERT(len == size,
+	    "the rows write back as %zu bytes, the input "
+	    "has %zu",
+	    len, size);
 	for (i = 0; i < size && out[i] == data[i]; i++)
 		;
-	FUZZ_ASSERT(i == size, "the rows write back to other bytes than the "
-	    "input's, first at offset %zu", i);
+	FUZZ_ASSERT(i == size,
+	    "the rows write back to other bytes than the "
+	    "input's, first at offset %zu",
+	    i);
 	free(out);
 	FUZZ_ASSERT(unlink(outpath) == 0, "unlink %s: %s", outpath,
 	    strerror(errno));
@@ -121,8 +125,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(err == NULL, "mic_cache_open: %s", err->msg);
 	FUZZ_ASSERT(c != NULL, "mic_cache_open gave no cache");
 	if (c->state != MIC_CACHE_OK) {
-		FUZZ_ASSERT(c->state == MIC_CACHE_DAMAGED, "state %d for a "
-		    "file that exists", (int)c->state);
+		FUZZ_ASSERT(c->state == MIC_CACHE_DAMAGED,
+		    "state %d for a "
+		    "file that exists",
+		    (int)c->state);
 		FUZZ_ASSERT(c->n == 0, "a damaged cache has %zu rows", c->n);
 		FUZZ_ASSERT(c->why != NULL && c->why[0] != '\0',
 		    "a damaged cache does not say why");
@@ -134,8 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	FUZZ_ASSERT(c->why == NULL, "a good cache has a reason: %s", c->why);
-	FUZZ_ASSERT(c->position >= 0, "position %lld",
-	    (long long)c->position);
+	FUZZ_ASSERT(c->position >= 0, "position %lld", (long long)c->position);
 	FUZZ_ASSERT(c->position != 0 || mic_oid_is_null(&c->root),
 	    "a cache at position 0 has a root");
 	for (i = 0; i < c->n; i++) {
@@ -150,8 +155,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    i - 1, i);
 		FUZZ_ASSERT(mode_ok(row.mode), "row %zu has mode %o", i,
 		    row.mode);
-		FUZZ_ASSERT(row.racy == 0 || row.racy == 1, "row %zu has racy "
-		    "%d", i, row.racy);
+		FUZZ_ASSERT(row.racy == 0 || row.racy == 1,
+		    "row %zu has racy "
+		    "%d",
+		    i, row.racy);
 		FUZZ_ASSERT(mic_cache_lower_bound(c, path) == i,
 		    "lower bound of row %zu's path is %zu", i,
 		    mic_cache_lower_bound(c, path));

@@ -25,15 +25,14 @@
 
 #define FUZZ_UNUSED __attribute__((unused))
 
-#define FUZZ_ASSERT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz: %s:%d: ", __FILE__,	\
-			    __LINE__);					\
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			abort();					\
-		}							\
+#define FUZZ_ASSERT(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "fuzz: %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+			abort(); \
+		} \
 	} while (0)
 
 static char fuzz_tmp_root[4096];
@@ -89,8 +88,8 @@ fuzz_tmpdir(const char *name, char *out, size_t size)
 
 	if (tmp == NULL || tmp[0] != '/')
 		tmp = "/tmp";
-	snprintf(fuzz_tmp_root, sizeof(fuzz_tmp_root),
-	    "%s/mic-fuzz-%s-XXXXXX", tmp, name);
+	snprintf(fuzz_tmp_root, sizeof(fuzz_tmp_root), "%s/mic-fuzz-%s-XXXXXX",
+	    tmp, name);
 	if (mkdtemp(fuzz_tmp_root) == NULL) {
 		perror("fuzz: mkdtemp");
 		abort();
@@ -140,8 +139,10 @@ fuzz_fd_check(void)
 		fprintf(stderr, "fuzz: fd %d is open: %s\n", i, target);
 		leaked = 1;
 	}
-	FUZZ_ASSERT(!leaked, "a file descriptor leaked (lowest free was %d, "
-	    "now %d)", fuzz_fd_low, fd);
+	FUZZ_ASSERT(!leaked,
+	    "a file descriptor leaked (lowest free was %d, "
+	    "now %d)",
+	    fuzz_fd_low, fd);
 	fuzz_fd_low = fd;
 }
 

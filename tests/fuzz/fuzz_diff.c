@@ -40,7 +40,7 @@ static const char no_newline[] = "\\ No newline at end of file\n";
 struct lines {
 	const char *data;
 	size_t n;
-	size_t *off;	/* n + 1 starts; off[n] is the length */
+	size_t *off; /* n + 1 starts; off[n] is the length */
 };
 
 /* Split as diff.c does: a line ends after '\n', the last may lack it. */
@@ -98,8 +98,8 @@ lcs(const struct lines *a, const struct lines *b)
 			if (line_eq(a, i - 1, b, j - 1))
 				cur[j] = prev[j - 1] + 1;
 			else
-				cur[j] = prev[j] > cur[j - 1] ? prev[j] :
-				    cur[j - 1];
+				cur[j] =
+				    prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
 		}
 		t = prev;
 		prev = cur;
@@ -114,8 +114,8 @@ lcs(const struct lines *a, const struct lines *b)
 /* Output collected from emit. */
 struct sink {
 	struct mic_buf out;
-	int fail;			/* return an error at once */
-	const struct mic_error *err;	/* the error returned */
+	int fail; /* return an error at once */
+	const struct mic_error *err; /* the error returned */
 	size_t calls;
 };
 
@@ -140,10 +140,12 @@ number(const char **p, const char *end)
 {
 	size_t v = 0;
 
-	FUZZ_ASSERT(*p < end && **p >= '0' && **p <= '9', "number expected "
+	FUZZ_ASSERT(*p < end && **p >= '0' && **p <= '9',
+	    "number expected "
 	    "in a hunk header");
 	FUZZ_ASSERT(**p != '0' || *p + 1 == end || (*p)[1] < '0' ||
-	    (*p)[1] > '9', "leading zero in a hunk header");
+		(*p)[1] > '9',
+	    "leading zero in a hunk header");
 	for (; *p < end && **p >= '0' && **p <= '9'; (*p)++)
 		v = v * 10 + (size_t)(**p - '0');
 	return v;
@@ -192,7 +194,7 @@ patch_line(const char **p, const char *end, const char **text, size_t *len,
 	if ((size_t)(end - *p) >= sizeof(no_newline) - 1 &&
 	    memcmp(*p, no_newline, sizeof(no_newline) - 1) == 0) {
 		*no_eol = 1;
-		(*len)--;	/* the '\n' was added for the marker */
+		(*len)--; /* the '\n' was added for the marker */
 		*p += sizeof(no_newline) - 1;
 	}
 	return kind;
@@ -236,8 +238,10 @@ apply(const struct lines *a, const char *patch, size_t plen, size_t context,
 			outlines++;
 		}
 		cur = old_idx;
-		FUZZ_ASSERT(new_idx == outlines, "new start %zu, but the "
-		    "result has %zu lines there", new_idx, outlines);
+		FUZZ_ASSERT(new_idx == outlines,
+		    "new start %zu, but the "
+		    "result has %zu lines there",
+		    new_idx, outlines);
 
 		while (p < end && *p != '@') {
 			const char *text;
@@ -252,14 +256,19 @@ apply(const struct lines *a, const char *patch, size_t plen, size_t context,
 				news++;
 				(*added)++;
 			} else {
-				FUZZ_ASSERT(cur < a->n, "context or removed "
+				FUZZ_ASSERT(cur < a->n,
+				    "context or removed "
 				    "line past a's end");
 				FUZZ_ASSERT(len == line_len(a, cur) &&
-				    memcmp(text, a->data + a->off[cur],
-				    len) == 0, "line %zu of a differs in the "
-				    "patch", cur + 1);
-				FUZZ_ASSERT(no_eol == (cur == a->n - 1 &&
-				    (len == 0 || text[len - 1] != '\n')),
+					memcmp(text, a->data + a->off[cur],
+					    len) == 0,
+				    "line %zu of a differs in the "
+				    "patch",
+				    cur + 1);
+				FUZZ_ASSERT(no_eol ==
+					(cur == a->n - 1 &&
+					    (len == 0 ||
+						text[len - 1] != '\n')),
 				    "no-newline marker wrong at line %zu",
 				    cur + 1);
 				olds++;
@@ -281,26 +290,33 @@ apply(const struct lines *a, const char *patch, size_t plen, size_t context,
 				lead = run;
 				first_change = cur - (kind == '-');
 			} else {
-				FUZZ_ASSERT(run <= 2 * context, "%zu unchanged "
-				    "lines inside a hunk (context %zu)", run,
-				    context);
+				FUZZ_ASSERT(run <= 2 * context,
+				    "%zu unchanged "
+				    "lines inside a hunk (context %zu)",
+				    run, context);
 			}
 			changes = 1;
 			run = 0;
 			change_end = cur;
 		}
 		FUZZ_ASSERT(changes, "a hunk without changes");
-		FUZZ_ASSERT(olds == old_count && news == new_count, "hunk "
-		    "counts -%zu +%zu, header -%zu +%zu", olds, news,
-		    old_count, new_count);
-		FUZZ_ASSERT(lead == (first_change < context ? first_change :
-		    context), "%zu lines of leading context", lead);
-		FUZZ_ASSERT(run == (a->n - change_end < context ?
-		    a->n - change_end : context), "%zu lines of trailing "
-		    "context", run);
+		FUZZ_ASSERT(olds == old_count && news == new_count,
+		    "hunk "
+		    "counts -%zu +%zu, header -%zu +%zu",
+		    olds, news, old_count, new_count);
+		FUZZ_ASSERT(lead ==
+			(first_change < context ? first_change : context),
+		    "%zu lines of leading context", lead);
+		FUZZ_ASSERT(run ==
+			(a->n - change_end < context ? a->n - change_end
+						     : context),
+		    "%zu lines of trailing "
+		    "context",
+		    run);
 		if (hunks > 0)
 			FUZZ_ASSERT(first_change - last_change_end >
-			    2 * context, "hunks %zu lines apart were not "
+				2 * context,
+			    "hunks %zu lines apart were not "
 			    "merged (context %zu)",
 			    first_change - last_change_end, context);
 		last_change_end = change_end;
@@ -371,26 +387,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sink.fail = (ctl & 8) != 0;
 	err = mic_diff_unified(a, alen, b, blen, context, emit, &sink, &st);
 	if (sink.fail) {
-		FUZZ_ASSERT(err == sink.err, "the emit error was not "
+		FUZZ_ASSERT(err == sink.err,
+		    "the emit error was not "
 		    "returned");
 		FUZZ_ASSERT(sink.calls <= 1, "emit called after it failed");
-		FUZZ_ASSERT((sink.calls == 0) == (alen == blen &&
-		    memcmp(a, b, alen) == 0), "emit not called for a diff");
+		FUZZ_ASSERT((sink.calls == 0) ==
+			(alen == blen && memcmp(a, b, alen) == 0),
+		    "emit not called for a diff");
 		goto done;
 	}
 	FUZZ_ASSERT(err == NULL, "mic_diff_unified: %s", err->msg);
-	FUZZ_ASSERT((sink.out.len == 0) == (alen == blen &&
-	    memcmp(a, b, alen) == 0), "output %zu bytes for %s inputs",
-	    sink.out.len, sink.out.len ? "equal" : "different");
+	FUZZ_ASSERT((sink.out.len == 0) ==
+		(alen == blen && memcmp(a, b, alen) == 0),
+	    "output %zu bytes for %s inputs", sink.out.len,
+	    sink.out.len ? "equal" : "different");
 
 	split_lines(a, alen, &la);
 	split_lines(b, blen, &lb);
 	apply(&la, mic_buf_str(&sink.out), sink.out.len, context, &result,
 	    &added, &removed);
-	FUZZ_ASSERT(result.len == blen && memcmp(mic_buf_str(&result), b,
-	    blen) == 0, "the patch applied to a does not give b");
-	FUZZ_ASSERT(added == st.added && removed == st.removed, "stat +%zu "
-	    "-%zu, patch +%zu -%zu", st.added, st.removed, added, removed);
+	FUZZ_ASSERT(result.len == blen &&
+		memcmp(mic_buf_str(&result), b, blen) == 0,
+	    "the patch applied to a does not give b");
+	FUZZ_ASSERT(added == st.added && removed == st.removed,
+	    "stat +%zu "
+	    "-%zu, patch +%zu -%zu",
+	    st.added, st.removed, added, removed);
 	FUZZ_ASSERT(mic_diff_count(a, alen, b, blen, &st2) == NULL,
 	    "mic_diff_count failed");
 	FUZZ_ASSERT(st2.added == st.added && st2.removed == st.removed,
@@ -404,9 +426,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t common = lcs(&la, &lb);
 
 		FUZZ_ASSERT(st.removed == la.n - common &&
-		    st.added == lb.n - common, "not minimal: -%zu +%zu where "
-		    "-%zu +%zu would do", st.removed, st.added,
-		    la.n - common, lb.n - common);
+			st.added == lb.n - common,
+		    "not minimal: -%zu +%zu where "
+		    "-%zu +%zu would do",
+		    st.removed, st.added, la.n - common, lb.n - common);
 	}
 	free(la.off);
 	free(lb.off);

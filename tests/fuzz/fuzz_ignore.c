@@ -22,13 +22,13 @@
 #include "../../store/buf.h"
 #include "fuzz_common.h"
 
-#define ORACLE_MAX_LINES 128	/* more lines: only the match, no oracle */
+#define ORACLE_MAX_LINES 128 /* more lines: only the match, no oracle */
 #define MAX_PATHS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct line_rule {
-	struct mic_ignore *ig;	/* the line alone, without '!' */
+	struct mic_ignore *ig; /* the line alone, without '!' */
 	int neg;
 };
 
@@ -120,8 +120,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mic_buf_init(&paths[npaths]);
 			normalise(fixed[i], strlen(fixed[i]), &paths[npaths++]);
 		}
-		for (p = rules, end = rules + rlen; p < end &&
-		    npaths < MAX_PATHS; p++) {
+		for (p = rules, end = rules + rlen;
+		     p < end && npaths < MAX_PATHS; p++) {
 			const char *q = memchr(p, '\n', (size_t)(end - p));
 			size_t n = q ? (size_t)(q - p) : (size_t)(end - p);
 
@@ -161,15 +161,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			for (k = nlines; k > 0; k--) {
 				if (mic_ignore_match(lines[k - 1].ig, path,
-				    is_dir)) {
+					is_dir)) {
 					want = !lines[k - 1].neg;
 					break;
 				}
 			}
-			FUZZ_ASSERT(got == want, "path \"%s\" (%s): the rules "
+			FUZZ_ASSERT(got == want,
+			    "path \"%s\" (%s): the rules "
 			    "say %d, the last matching rule alone (line %zu) "
-			    "says %d", path, is_dir ? "folder" : "file", got,
-			    k, want);
+			    "says %d",
+			    path, is_dir ? "folder" : "file", got, k, want);
 		}
 	}
 	FUZZ_ASSERT(mic_ignore_match(ig, "", 1) == 0, "the root is ignored");

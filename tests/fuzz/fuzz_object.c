@@ -31,9 +31,9 @@
 #include "../../store/object.h"
 #include "fuzz_common.h"
 
-#define MAX_READ (1u << 20)	/* max_size for mic_store_read() */
-#define MAX_INFLATE (4u << 20)	/* larger inflated bodies skip the oracle */
-#define FILE_CHUNK (128u * 1024)	/* object.c's read size */
+#define MAX_READ (1u << 20) /* max_size for mic_store_read() */
+#define MAX_INFLATE (4u << 20) /* larger inflated bodies skip the oracle */
+#define FILE_CHUNK (128u * 1024) /* object.c's read size */
 
 static char objdir[4096];
 static struct mic_store *store;
@@ -187,8 +187,10 @@ stream_read(const struct mic_oid *oid, size_t chunk, struct mic_buf *out,
 		FUZZ_ASSERT(n <= chunk, "mic_obj_read returned %zu > %zu", n,
 		    chunk);
 		mic_buf_add(out, buf, n);
-		FUZZ_ASSERT(out->len <= *size, "read %zu bytes of a %llu-byte "
-		    "object", out->len, (unsigned long long)*size);
+		FUZZ_ASSERT(out->len <= *size,
+		    "read %zu bytes of a %llu-byte "
+		    "object",
+		    out->len, (unsigned long long)*size);
 		/* the end is verified on the call that ends the content */
 		if (out->len == *size)
 			break;
@@ -226,8 +228,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	if (mode & 1) {
-		file = deflate_buf(data, size, levels[(mode >> 6) & 3],
-		    &filelen);
+		file =
+		    deflate_buf(data, size, levels[(mode >> 6) & 3], &filelen);
 		plain = malloc(size ? size : 1);
 		FUZZ_ASSERT(plain != NULL, "out of memory");
 		memcpy(plain, data, size);
@@ -249,7 +251,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		right_id = 1;
 		FUZZ_ASSERT(EVP_Digest(plain, plainlen, oid.hash, &n,
-		    EVP_sha256(), NULL) == 1 && n == MIC_OID_RAWSZ, "sha256");
+				EVP_sha256(), NULL) == 1 &&
+			n == MIC_OID_RAWSZ,
+		    "sha256");
 		valid = well_formed(plain, plainlen, &type, &hlen, &osize);
 	} else {
 		memset(oid.hash, 0x5a, sizeof(oid.hash));
@@ -257,26 +261,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	object_file(&oid, path, sizeof(path), 1);
 	fuzz_write_file(path, file, filelen);
 
-	err = mic_store_read(store, &oid, MIC_OBJ_NONE, MAX_READ, &got,
-	    &vtype);
+	err = mic_store_read(store, &oid, MIC_OBJ_NONE, MAX_READ, &got, &vtype);
 	if (!right_id)
-		FUZZ_ASSERT(err != NULL, "an object read back under an id "
+		FUZZ_ASSERT(err != NULL,
+		    "an object read back under an id "
 		    "that is not its own");
 	if (right_id && valid && osize <= MAX_READ) {
-		FUZZ_ASSERT(err == NULL, "a well-formed object failed to read: "
-		    "%s", err->msg);
+		FUZZ_ASSERT(err == NULL,
+		    "a well-formed object failed to read: "
+		    "%s",
+		    err->msg);
 		FUZZ_ASSERT(vtype == type, "type %d, expected %d", (int)vtype,
 		    (int)type);
-		FUZZ_ASSERT(got.len == osize && memcmp(got.data, plain + hlen,
-		    got.len) == 0, "content differs from what was stored");
+		FUZZ_ASSERT(got.len == osize &&
+			memcmp(got.data, plain + hlen, got.len) == 0,
+		    "content differs from what was stored");
 		FUZZ_ASSERT(got.data[got.len] == '\0', "no NUL after content");
 	}
 	if (right_id && !valid)
-		FUZZ_ASSERT(err != NULL, "a malformed object read back (%zu "
-		    "bytes)", got.len);
+		FUZZ_ASSERT(err != NULL,
+		    "a malformed object read back (%zu "
+		    "bytes)",
+		    got.len);
 	if (err)
 		FUZZ_ASSERT(err->msg != NULL && err->msg[0] != '\0' &&
-		    strchr(err->msg, '\n') == NULL, "bad error message");
+			strchr(err->msg, '\n') == NULL,
+		    "bad error message");
 	/* error values are recycled after a few more: keep what we need */
 	read_ok = err == NULL;
 	too_large = err != NULL && err->code == MIC_ERR_INPUT;
@@ -305,18 +315,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* streamed in chunks: the same answer and the same bytes */
 		err2 = stream_read(&oid, chunks[(mode >> 2) & 7], &streamed,
 		    &stype, &ssize);
-		FUZZ_ASSERT(read_ok == (err2 == NULL), "streaming and whole "
+		FUZZ_ASSERT(read_ok == (err2 == NULL),
+		    "streaming and whole "
 		    "reads disagree: streaming says %s",
 		    err2 ? err2->msg : "ok");
 		if (read_ok)
 			FUZZ_ASSERT(stype == vtype && ssize == got.len &&
-			    streamed.len == got.len &&
-			    memcmp(mic_buf_str(&streamed), mic_buf_str(&got),
-			    got.len) == 0, "streamed bytes differ");
+				streamed.len == got.len &&
+				memcmp(mic_buf_str(&streamed),
+				    mic_buf_str(&got), got.len) == 0,
+			    "streamed bytes differ");
 	} else if (!too_large) {
 		err2 = mic_store_verify(store, &oid, &stype);
-		FUZZ_ASSERT(read_ok == (err2 == NULL), "verify and read "
-		    "disagree: verify says %s", err2 ? err2->msg : "ok");
+		FUZZ_ASSERT(read_ok == (err2 == NULL),
+		    "verify and read "
+		    "disagree: verify says %s",
+		    err2 ? err2->msg : "ok");
 		if (read_ok)
 			FUZZ_ASSERT(stype == vtype, "verify gave another type");
 	}

@@ -26,7 +26,7 @@
 #include "../../core/workspace.h"
 #include "fuzz_common.h"
 
-#define HEAD 3		/* sessions landed by the setup */
+#define HEAD 3 /* sessions landed by the setup */
 
 static struct mic_ws *ws, *ws_sub;
 
@@ -54,7 +54,8 @@ add_session(const char *id)
 	row.created_ns = row.updated_ns = now;
 	check(mic_db_session_insert(ws->db, &row), "insert session");
 	check(mic_db_session_finish(ws->db, id, MIC_SESSION_ABANDONED, now,
-	    NULL), "finish session");
+		  NULL),
+	    "finish session");
 }
 
 static void
@@ -70,11 +71,11 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char *const ids[] = {
-		"abcd0000000000000000000000000000",
-		"abcd0000000000000000000000000001",
-		"abcdef00000000000000000000000000",
-		"abcdef0000000000000000000000000f",
-		"abce1234567890abcdef1234567890ab",
+	    "abcd0000000000000000000000000000",
+	    "abcd0000000000000000000000000001",
+	    "abcdef00000000000000000000000000",
+	    "abcdef0000000000000000000000000f",
+	    "abce1234567890abcdef1234567890ab",
 	};
 	char dir[4096], path[4200], cwd[4096], goal[32];
 	size_t i;
@@ -126,7 +127,8 @@ static void
 check_message(const struct mic_error *err)
 {
 	FUZZ_ASSERT(err->msg != NULL && err->msg[0] != '\0' &&
-	    strchr(err->msg, '\n') == NULL, "bad error message");
+		strchr(err->msg, '\n') == NULL,
+	    "bad error message");
 }
 
 static void
@@ -143,21 +145,22 @@ check_session(const char *name)
 		return;
 	}
 	if (name[0] == '@') {
-		FUZZ_ASSERT(row.status == MIC_SESSION_LANDED, "@N resolved to "
+		FUZZ_ASSERT(row.status == MIC_SESSION_LANDED,
+		    "@N resolved to "
 		    "a session that is not landed");
 		FUZZ_ASSERT(row.landed_position >= 1 &&
-		    row.landed_position <= HEAD, "landed at %lld",
-		    (long long)row.landed_position);
-		FUZZ_ASSERT(strtoll(name + 1, NULL, 10) ==
-		    row.landed_position, "%s resolved to @%lld", name,
+			row.landed_position <= HEAD,
+		    "landed at %lld", (long long)row.landed_position);
+		FUZZ_ASSERT(strtoll(name + 1, NULL, 10) == row.landed_position,
+		    "%s resolved to @%lld", name,
 		    (long long)row.landed_position);
 	} else {
 		FUZZ_ASSERT(len >= 4 && len <= 32, "a %zu-byte name resolved",
 		    len);
 		for (i = 0; i < len; i++)
 			FUZZ_ASSERT(tolower((unsigned char)name[i]) ==
-			    row.id[i], "id %s does not start with %s", row.id,
-			    name);
+				row.id[i],
+			    "id %s does not start with %s", row.id, name);
 	}
 	mic_session_row_release(&row);
 }
@@ -176,8 +179,7 @@ check_position(const char *name)
 		return;
 	}
 	FUZZ_ASSERT(name[0] == '@', "%s resolved as a position", name);
-	FUZZ_ASSERT(pos >= 0 && pos <= HEAD, "position %lld",
-	    (long long)pos);
+	FUZZ_ASSERT(pos >= 0 && pos <= HEAD, "position %lld", (long long)pos);
 	FUZZ_ASSERT(has_root == (pos > 0), "has_root %d at %lld", has_root,
 	    (long long)pos);
 }
@@ -203,7 +205,7 @@ ws_path(struct mic_ws *w, const char *arg)
 		size_t n = strcspn(p, "/");
 
 		FUZZ_ASSERT(n > 0 && !(n == 1 && p[0] == '.') &&
-		    !(n == 2 && p[0] == '.' && p[1] == '.'),
+			!(n == 2 && p[0] == '.' && p[1] == '.'),
 		    "%s gave a path not normalised: \"%s\"", arg, out);
 		p += n;
 		if (*p == '/') {
@@ -218,9 +220,10 @@ ws_path(struct mic_ws *w, const char *arg)
 static void
 same(const char *a, const char *b, const char *what, const char *name)
 {
-	FUZZ_ASSERT((a == NULL) == (b == NULL) && (a == NULL ||
-	    strcmp(a, b) == 0), "%s differ for \"%s\": \"%s\" and \"%s\"",
-	    what, name, a ? a : "(error)", b ? b : "(error)");
+	FUZZ_ASSERT((a == NULL) == (b == NULL) &&
+		(a == NULL || strcmp(a, b) == 0),
+	    "%s differ for \"%s\": \"%s\" and \"%s\"", what, name,
+	    a ? a : "(error)", b ? b : "(error)");
 }
 
 static void
@@ -240,8 +243,7 @@ check_path(const char *name)
 		mic_buf_reset(&arg);
 		mic_buf_addf(&arg, "../../%s", name);
 		subup = ws_path(ws_sub, arg.data);
-		same(rel, subup, "paths from the root and sub/dir/../..",
-		    name);
+		same(rel, subup, "paths from the root and sub/dir/../..", name);
 		free(subup);
 
 		mic_buf_reset(&arg);

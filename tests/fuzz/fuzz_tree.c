@@ -88,8 +88,7 @@ same_entries(const struct mic_tree *a, const struct mic_tree *b)
 
 /* Store the entries reversed, read them back, remove the object. */
 static void
-store_round_trip(const struct mic_tree *tree, const uint8_t *data,
-    size_t size)
+store_round_trip(const struct mic_tree *tree, const uint8_t *data, size_t size)
 {
 	const struct mic_error *err;
 	struct mic_tree rev = MIC_TREE_INIT, back = MIC_TREE_INIT;
@@ -107,9 +106,10 @@ store_round_trip(const struct mic_tree *tree, const uint8_t *data,
 	    err->msg);
 	FUZZ_ASSERT(mic_hash_buf(MIC_OBJ_TREE, data, size, &want) == NULL,
 	    "hash");
-	FUZZ_ASSERT(mic_oid_cmp(&id, &want) == 0, "mic_tree_write sorted "
+	FUZZ_ASSERT(mic_oid_cmp(&id, &want) == 0,
+	    "mic_tree_write sorted "
 	    "the entries into other bytes than the input's");
-	free(rev.entries);	/* the names belong to tree */
+	free(rev.entries); /* the names belong to tree */
 
 	err = mic_tree_read(store, &id, &back);
 	FUZZ_ASSERT(err == NULL, "mic_tree_read of a written tree: %s",
@@ -119,8 +119,7 @@ store_round_trip(const struct mic_tree *tree, const uint8_t *data,
 
 	mic_oid_to_hex(&id, hex);
 	snprintf(path, sizeof(path), "%s/%.2s/%s", objdir, hex, hex + 2);
-	FUZZ_ASSERT(unlink(path) == 0, "unlink %s: %s", path,
-	    strerror(errno));
+	FUZZ_ASSERT(unlink(path) == 0, "unlink %s: %s", path, strerror(errno));
 }
 
 int
@@ -148,14 +147,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_ASSERT(mode_ok(e->mode), "entry %zu has mode %o", i,
 		    e->mode);
-		FUZZ_ASSERT(mic_path_name_ok(e->name, strlen(e->name)), "entry %zu has a bad "
-		    "name", i);
+		FUZZ_ASSERT(mic_path_name_ok(e->name, strlen(e->name)),
+		    "entry %zu has a bad "
+		    "name",
+		    i);
 		if (i > 0) {
 			const struct mic_tree_entry *p = &tree.entries[i - 1];
 
 			FUZZ_ASSERT(mic_tree_name_cmp(p->name,
-			    p->mode == MIC_MODE_DIR, e->name,
-			    e->mode == MIC_MODE_DIR) < 0,
+					p->mode == MIC_MODE_DIR, e->name,
+					e->mode == MIC_MODE_DIR) < 0,
 			    "entries %zu and %zu are not sorted", i - 1, i);
 		}
 		names[i] = e->name;
@@ -169,8 +170,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(names);
 
 	serialize(&tree, &out);
-	FUZZ_ASSERT(out.len == size && (size == 0 ||
-	    memcmp(out.data, data, size) == 0),
+	FUZZ_ASSERT(out.len == size &&
+		(size == 0 || memcmp(out.data, data, size) == 0),
 	    "the parsed tree does not write back to the input");
 	mic_buf_release(&out);
 

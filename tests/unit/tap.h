@@ -30,13 +30,13 @@ tap_ok(int cond, const char *file, int line, const char *name)
 
 #define ok(cond, name) tap_ok(!!(cond), __FILE__, __LINE__, (name))
 
-#define is_str(got, want, name)                                          \
-	do {                                                             \
-		const char *g_ = (got), *w_ = (want);                    \
-		if (!tap_ok(g_ && w_ && strcmp(g_, w_) == 0, __FILE__,   \
-		    __LINE__, (name)))                                   \
-			printf("#   got:  '%s'\n#   want: '%s'\n",           \
-			    g_ ? g_ : "(null)", w_ ? w_ : "(null)");     \
+#define is_str(got, want, name) \
+	do { \
+		const char *g_ = (got), *w_ = (want); \
+		if (!tap_ok(g_ && w_ && strcmp(g_, w_) == 0, __FILE__, \
+			__LINE__, (name))) \
+			printf("#   got:  '%s'\n#   want: '%s'\n", \
+			    g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
 	} while (0)
 
 /* A test that could not run here: "ok N # SKIP why". */

@@ -23,7 +23,12 @@ static char cachefile[256], newfile[256];
 #define NROWS 6
 
 static const char *const row_paths[NROWS] = {
-	"-", "a b", "a/b", "a/b\x80\nz", "a0", "\xff\xfe",
+    "-",
+    "a b",
+    "a/b",
+    "a/b\x80\nz",
+    "a0",
+    "\xff\xfe",
 };
 
 static void
@@ -89,8 +94,8 @@ reads_back(int64_t position, const struct mic_oid *root)
 	for (i = 0; good && i < NROWS; i++) {
 		make_row(i, &want);
 		mic_cache_get(c, i, &got);
-		good = same_row(&want, &got) && strcmp(mic_cache_path(c, i),
-		    row_paths[i]) == 0;
+		good = same_row(&want, &got) &&
+		    strcmp(mic_cache_path(c, i), row_paths[i]) == 0;
 	}
 	mic_cache_close(c);
 	return good;
@@ -113,18 +118,19 @@ test_roundtrip(struct mic_buf *image)
 	mic_cache_close(c);
 	err = write_cache(7, &root, 1);
 	ok(err == NULL, "write six rows for @7");
-	ok(reads_back(7, &root), "they read back OK: position, root and "
+	ok(reads_back(7, &root),
+	    "they read back OK: position, root and "
 	    "every field of every row, in order");
 	ok(t_absent(newfile), "cache.new is gone after the commit");
 	err = mic_cache_open(tmpdir, &c);
 	ok(err == NULL && stat(cachefile, &st) == 0 &&
-	    mic_cache_file_size(c) == (size_t)st.st_size && !c->in_memory,
+		mic_cache_file_size(c) == (size_t)st.st_size && !c->in_memory,
 	    "the cache says the size of its file");
 	ok(err == NULL && mic_cache_lower_bound(c, "") == 0 &&
-	    mic_cache_lower_bound(c, "a/") == 2 &&
-	    mic_cache_lower_bound(c, "a/b") == 2 &&
-	    mic_cache_lower_bound(c, "a/b\x01") == 3 &&
-	    mic_cache_lower_bound(c, "\xff\xff") == NROWS,
+		mic_cache_lower_bound(c, "a/") == 2 &&
+		mic_cache_lower_bound(c, "a/b") == 2 &&
+		mic_cache_lower_bound(c, "a/b\x01") == 3 &&
+		mic_cache_lower_bound(c, "\xff\xff") == NROWS,
 	    "lower bound is bytewise (high bytes last)");
 	mic_cache_close(c);
 	t_read(cachefile, image);
@@ -139,8 +145,9 @@ test_roundtrip(struct mic_buf *image)
 	}
 	err = err ? err : mic_cache_open(tmpdir, &c);
 	ok(err == NULL && c->state == MIC_CACHE_OK && c->position == 0 &&
-	    mic_oid_is_null(&c->root) && c->n == 0 &&
-	    mic_cache_file_size(c) == 56, "an empty cache at @0: a 56-byte "
+		mic_oid_is_null(&c->root) && c->n == 0 &&
+		mic_cache_file_size(c) == 56,
+	    "an empty cache at @0: a 56-byte "
 	    "header, null root");
 	mic_cache_close(c);
 	ok(write_cache(7, &root, 0) == NULL && reads_back(7, &root),
@@ -164,14 +171,16 @@ test_abort(void)
 		err = mic_cache_write_row(w, &r);
 	ok(err == NULL && !t_absent(newfile), "a writer writes cache.new");
 	mic_cache_write_abort(w);
-	ok(t_absent(newfile) && reads_back(7, &root), "abort removes "
+	ok(t_absent(newfile) && reads_back(7, &root),
+	    "abort removes "
 	    "cache.new and leaves the old cache");
 	mic_cache_write_abort(NULL);
 	ok(1, "abort of NULL is fine");
 
 	err = mic_cache_write_begin("/nonexistent/mic-test", 1, NULL, &w);
 	ok(err && err->code == MIC_ERR_IO && w == NULL &&
-	    strstr(err->msg, "cache.new"), "begin in a missing folder fails, "
+		strstr(err->msg, "cache.new"),
+	    "begin in a missing folder fails, "
 	    "naming cache.new");
 }
 
@@ -223,13 +232,13 @@ test_order(void)
 	ok(child_aborts("a", MIC_MODE_FILE, "a", MIC_MODE_FILE) == 1,
 	    "a duplicate row is refused");
 	ok(child_aborts("a", MIC_MODE_FILE, "a\xc3", MIC_MODE_FILE) == 0 &&
-	    child_aborts("a\xc3", MIC_MODE_FILE, "a~", MIC_MODE_FILE) == 1,
+		child_aborts("a\xc3", MIC_MODE_FILE, "a~", MIC_MODE_FILE) == 1,
 	    "the order is bytewise, high bytes after ASCII");
 	ok(child_aborts("a", MIC_MODE_FILE, ".mic/x", MIC_MODE_FILE) == 1 &&
-	    child_aborts("a", MIC_MODE_FILE, "b//c", MIC_MODE_FILE) == 1,
+		child_aborts("a", MIC_MODE_FILE, "b//c", MIC_MODE_FILE) == 1,
 	    "a bad path is refused");
 	ok(child_aborts("a", MIC_MODE_FILE, "b", MIC_MODE_DIR) == 1 &&
-	    child_aborts("a", MIC_MODE_FILE, "b", 0100664) == 1,
+		child_aborts("a", MIC_MODE_FILE, "b", 0100664) == 1,
 	    "a mode that is not a file's is refused");
 	/* the last child committed a, then a\xc3: put @7 back */
 	ok(write_cache(7, &root, 0) == NULL && reads_back(7, &root),
@@ -249,10 +258,10 @@ state_of(const struct mic_buf *bytes, int *same)
 	*same = 0;
 	if (t_write_len(cachefile, mic_buf_str(bytes), bytes->len) != 0 ||
 	    mic_cache_open(tmpdir, &c) != NULL)
-		return (enum mic_cache_state)-1;
+		return (enum mic_cache_state) - 1;
 	s = c->state;
 	if (s != MIC_CACHE_OK && c->n != 0)
-		s = (enum mic_cache_state)-1;	/* rows with DAMAGED */
+		s = (enum mic_cache_state) - 1; /* rows with DAMAGED */
 	mic_cache_close(c);
 	if (s == MIC_CACHE_OK)
 		*same = reads_back(7, &root);
@@ -279,7 +288,8 @@ test_damage(const struct mic_buf *image)
 	mic_buf_reset(&b);
 	mic_buf_add(&b, image->data, image->len);
 	mic_buf_addch(&b, '\0');
-	ok(state_of(&b, &same) == MIC_CACHE_DAMAGED, "a byte appended: "
+	ok(state_of(&b, &same) == MIC_CACHE_DAMAGED,
+	    "a byte appended: "
 	    "DAMAGED");
 
 	/* one flipped bit at every offset */
@@ -291,8 +301,7 @@ test_damage(const struct mic_buf *image)
 		b.data[i] ^= 0x04;
 		s = state_of(&b, &same);
 		/* magic, version and row count: the header proper */
-		if ((i < 8 || (i >= 48 && i < 56)) &&
-		    s != MIC_CACHE_DAMAGED)
+		if ((i < 8 || (i >= 48 && i < 56)) && s != MIC_CACHE_DAMAGED)
 			bad_head++;
 		/*
 		 * A flipped position or root names another head, which the
@@ -305,15 +314,18 @@ test_damage(const struct mic_buf *image)
 				first_wrong = i;
 		}
 	}
-	ok(bad_head == 0, "a flipped bit in the magic, version or row count: "
+	ok(bad_head == 0,
+	    "a flipped bit in the magic, version or row count: "
 	    "DAMAGED");
-	todo(wrong == 0, "a flipped bit in any row reads DAMAGED, never as "
-	    "other rows", "bug: store/cache.c has no checksum; a flipped "
+	todo(wrong == 0,
+	    "a flipped bit in any row reads DAMAGED, never as "
+	    "other rows",
+	    "bug: store/cache.c has no checksum; a flipped "
 	    "bit in a row's id, size or times reads as OK with wrong data");
 	if (wrong)
 		printf("#   %zu of %zu one-bit flips in the rows read as a "
-		    "valid cache with other rows (first at byte %zu)\n", wrong,
-		    image->len - 56, first_wrong);
+		       "valid cache with other rows (first at byte %zu)\n",
+		    wrong, image->len - 56, first_wrong);
 
 	/* a folder where the file should be */
 	unlink(cachefile);
@@ -323,7 +335,7 @@ test_damage(const struct mic_buf *image)
 		const struct mic_error *err = mic_cache_open(tmpdir, &c);
 
 		ok(err == NULL && c->state == MIC_CACHE_DAMAGED && c->n == 0 &&
-		    c->why && strcmp(c->why, "not a cache file") == 0,
+			c->why && strcmp(c->why, "not a cache file") == 0,
 		    "a folder named cache: DAMAGED, not a cache file");
 		if (err == NULL)
 			mic_cache_close(c);

@@ -5,7 +5,7 @@
  * when told, writes short or fails. It is a program of its own so that
  * no other test (nor SQLite) runs with it.
  */
-#define _DEFAULT_SOURCE		/* syscall() */
+#define _DEFAULT_SOURCE /* syscall() */
 
 #include <errno.h>
 #include <stdio.h>
@@ -93,14 +93,14 @@ main(void)
 	}
 	pwrite_mode = 1;
 	err = write_cache(tmpdir);
-	ok(err != NULL && err->code == MIC_ERR_IO &&
-	    err->errno_code == ENOSPC, "a short write of the count is ENOSPC, "
+	ok(err != NULL && err->code == MIC_ERR_IO && err->errno_code == ENOSPC,
+	    "a short write of the count is ENOSPC, "
 	    "not the errno left from before");
 	if (err)
 		printf("# %s\n", err->msg);
 	ok(err && strstr(err->msg, strerror(ENOENT)) == NULL &&
-	    strstr(err->msg, strerror(ENOSPC)) != NULL &&
-	    strncmp(err->msg, "write ", 6) == 0,
+		strstr(err->msg, strerror(ENOSPC)) != NULL &&
+		strncmp(err->msg, "write ", 6) == 0,
 	    "the message says so and names the file");
 	ok(only_cache_in(tmpdir, 0), "no cache file and no temporary is left");
 

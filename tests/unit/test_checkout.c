@@ -26,8 +26,7 @@ blob(const char *content)
 {
 	struct mic_oid oid;
 
-	if (mic_store_put(store, MIC_OBJ_BLOB, content, strlen(content),
-	    &oid))
+	if (mic_store_put(store, MIC_OBJ_BLOB, content, strlen(content), &oid))
 		memset(&oid, 0xee, sizeof(oid));
 	return oid;
 }
@@ -72,7 +71,7 @@ test_write(struct mic_ws *ws)
 {
 	const struct mic_error *err;
 	struct mic_oid hello = blob("hello\n"), run = blob("#!/bin/sh\n"),
-	    two = blob("two\n"), tgt = blob("../outside/target");
+		       two = blob("two\n"), tgt = blob("../outside/target");
 	struct stat before, after;
 
 	err = mic_checkout_file(ws, "f", MIC_MODE_FILE, &hello);
@@ -81,14 +80,17 @@ test_write(struct mic_ws *ws)
 	    "a file gets 0666 less the umask");
 	err = mic_checkout_file(ws, "bin/run", MIC_MODE_EXEC, &run);
 	ok(err == NULL && t_has("bin/run", "#!/bin/sh\n") &&
-	    (perm("bin/run") & 07777) == 0755, "an executable gets 0777 "
+		(perm("bin/run") & 07777) == 0755,
+	    "an executable gets 0777 "
 	    "less the umask, and its missing folder is made");
 	err = mic_checkout_file(ws, "a/b/c/deep", MIC_MODE_FILE, &two);
-	ok(err == NULL && t_has("a/b/c/deep", "two\n"), "missing folders "
+	ok(err == NULL && t_has("a/b/c/deep", "two\n"),
+	    "missing folders "
 	    "are made, however deep");
 	err = mic_checkout_file(ws, "ln", MIC_MODE_LINK, &tgt);
 	ok(err == NULL && S_ISLNK(perm("ln")) &&
-	    link_is("ln", "../outside/target"), "a symlink is made with "
+		link_is("ln", "../outside/target"),
+	    "a symlink is made with "
 	    "the blob as its target");
 
 	/* replacing: a new file renamed over the old one */
@@ -96,12 +98,13 @@ test_write(struct mic_ws *ws)
 	    "hard-link the old file");
 	err = mic_checkout_file(ws, "f", MIC_MODE_EXEC, &two);
 	ok(err == NULL && lstat("f", &after) == 0 && t_has("f", "two\n") &&
-	    (after.st_mode & 07777) == 0755, "replace a file (content "
+		(after.st_mode & 07777) == 0755,
+	    "replace a file (content "
 	    "and exec bit)");
 	ok(after.st_ino != before.st_ino && t_has("f.hard", "hello\n"),
 	    "the old file was not written in place (renamed over)");
-	ok(temps_in(".") == 0 && temps_in("bin") == 0 &&
-	    temps_in("a/b/c") == 0, "no temporary file is left behind");
+	ok(temps_in(".") == 0 && temps_in("bin") == 0 && temps_in("a/b/c") == 0,
+	    "no temporary file is left behind");
 
 	/* a file over a symlink replaces the link, not what it points to */
 	{
@@ -111,26 +114,31 @@ test_write(struct mic_ws *ws)
 		t_write(target, "outside\n");
 		ok(symlink(target, "sl") == 0, "a symlink to a file outside");
 		err = mic_checkout_file(ws, "sl", MIC_MODE_FILE, &hello);
-		ok(err == NULL && S_ISREG(perm("sl")) && t_has("sl",
-		    "hello\n") && t_has(target, "outside\n"), "writing over "
+		ok(err == NULL && S_ISREG(perm("sl")) &&
+			t_has("sl", "hello\n") && t_has(target, "outside\n"),
+		    "writing over "
 		    "a symlink replaces the link; its target is untouched");
 	}
 	err = mic_checkout_file(ws, "f", MIC_MODE_LINK, &tgt);
-	ok(err == NULL && S_ISLNK(perm("f")) && link_is("f",
-	    "../outside/target"), "a file becomes a symlink");
+	ok(err == NULL && S_ISLNK(perm("f")) &&
+		link_is("f", "../outside/target"),
+	    "a file becomes a symlink");
 
 	/* folders in the way */
 	ok(mkdir("emptydir", 0777) == 0, "an empty folder");
 	err = mic_checkout_file(ws, "emptydir", MIC_MODE_FILE, &hello);
-	ok(err == NULL && S_ISREG(perm("emptydir")), "an empty folder in "
+	ok(err == NULL && S_ISREG(perm("emptydir")),
+	    "an empty folder in "
 	    "the way is replaced");
 	err = mic_checkout_file(ws, "a/b", MIC_MODE_FILE, &hello);
-	ok(err && err->code == MIC_ERR_CONFLICT && strstr(err->msg,
-	    "folder is in the way") && t_has("a/b/c/deep", "two\n"),
+	ok(err && err->code == MIC_ERR_CONFLICT &&
+		strstr(err->msg, "folder is in the way") &&
+		t_has("a/b/c/deep", "two\n"),
 	    "a folder with files in the way is a conflict, left alone");
 	err = mic_checkout_file(ws, "bin/run/x", MIC_MODE_FILE, &hello);
-	ok(err && err->code == MIC_ERR_CONFLICT && strstr(err->msg,
-	    "is not a folder") && t_has("bin/run", "#!/bin/sh\n"),
+	ok(err && err->code == MIC_ERR_CONFLICT &&
+		strstr(err->msg, "is not a folder") &&
+		t_has("bin/run", "#!/bin/sh\n"),
 	    "a file where a parent folder should be is a conflict");
 
 	/* a mode that is not a file's (a hostile change row) */
@@ -146,7 +154,8 @@ test_write(struct mic_ws *ws)
 				wrote++;
 			unlink("badmode");
 		}
-		ok(wrote == 0, "a mode that is not a file's is refused as "
+		ok(wrote == 0,
+		    "a mode that is not a file's is refused as "
 		    "corrupt");
 		if (wrote)
 			printf("#   %zu of 4 bad modes were written\n", wrote);
@@ -158,12 +167,14 @@ test_write(struct mic_ws *ws)
 
 		memset(&missing, 0x5a, sizeof(missing));
 		err = mic_checkout_file(ws, "bin/run", MIC_MODE_FILE, &missing);
-		ok(err && err->code == MIC_ERR_CORRUPT && t_has("bin/run",
-		    "#!/bin/sh\n") && temps_in("bin") == 0, "a missing blob "
+		ok(err && err->code == MIC_ERR_CORRUPT &&
+			t_has("bin/run", "#!/bin/sh\n") && temps_in("bin") == 0,
+		    "a missing blob "
 		    "fails as corrupt; the old file stays, no temporary file");
 		err = mic_checkout_file(ws, "nl", MIC_MODE_LINK, &missing);
 		ok(err && err->code == MIC_ERR_CORRUPT && t_absent("nl") &&
-		    temps_in(".") == 0, "so does a missing symlink target");
+			temps_in(".") == 0,
+		    "so does a missing symlink target");
 	}
 }
 
@@ -182,16 +193,17 @@ test_refuse(struct mic_ws *ws)
 		err = mic_checkout_file(ws, unsafe[i], MIC_MODE_FILE, &x);
 		if (err == NULL || err->code != MIC_ERR_CORRUPT ||
 		    strstr(err->msg, "unsafe path") == NULL) {
-			printf("#   %s: %s\n", unsafe[i], err ? err->msg :
-			    "written");
+			printf("#   %s: %s\n", unsafe[i],
+			    err ? err->msg : "written");
 			bad++;
 		}
 	}
-	ok(bad == 0, "unsafe paths (.., .mic, absolute, empty or . "
+	ok(bad == 0,
+	    "unsafe paths (.., .mic, absolute, empty or . "
 	    "components) are refused as corrupt");
 	ok(t_absent("../escape") && t_absent("/tmp/abs") && t_absent("b") &&
-	    t_absent(".mic/objects/x") && S_ISDIR(perm(".mic")) &&
-	    !t_has(".mic/config", "x\n") && t_absent("escape"),
+		t_absent(".mic/objects/x") && S_ISDIR(perm(".mic")) &&
+		!t_has(".mic/config", "x\n") && t_absent("escape"),
 	    "nothing was written for them");
 
 	/* a parent folder that is a symlink (to a folder outside) */
@@ -203,7 +215,8 @@ test_refuse(struct mic_ws *ws)
 	ok(err && err->code == MIC_ERR_CONFLICT && t_absent(lnk),
 	    "writing through a symlinked parent folder is refused");
 	ok(symlink("via", "via2") == 0 && mkdir("real", 0777) == 0 &&
-	    symlink("../via", "real/up") == 0, "more symlinked folders");
+		symlink("../via", "real/up") == 0,
+	    "more symlinked folders");
 	err = mic_checkout_file(ws, "real/up/g", MIC_MODE_FILE, &x);
 	snprintf(lnk, sizeof(lnk), "%s/dir/g", outside);
 	ok(err && err->code == MIC_ERR_CONFLICT && t_absent(lnk),
@@ -234,7 +247,8 @@ test_revert(struct mic_ws *ws)
 	size_t n = 0;
 	int i;
 
-	ok(mkdir("rv", 0777) == 0 && chdir("rv") == 0, "a folder to revert "
+	ok(mkdir("rv", 0777) == 0 && chdir("rv") == 0,
+	    "a folder to revert "
 	    "in");
 	/* the working tree, after changes to a base */
 	mkdir("new", 0777);
@@ -270,15 +284,18 @@ test_revert(struct mic_ws *ws)
 		if (!ok(err == NULL, what))
 			printf("#   %s\n", err->msg);
 		ok(t_absent("new") && t_absent("keepdir/added") &&
-		    t_has("keepdir/untracked", "not mine\n"), "added files "
+			t_has("keepdir/untracked", "not mine\n"),
+		    "added files "
 		    "are gone, with the folders they emptied; other files "
 		    "stay");
 		ok(t_has("mod", "original\n") && t_has("old", "deleted\n") &&
-		    (perm("old") & 07777) == 0755 && t_has("exe", "same\n") &&
-		    (perm("exe") & 07777) == 0644, "modified and deleted files "
+			(perm("old") & 07777) == 0755 &&
+			t_has("exe", "same\n") && (perm("exe") & 07777) == 0644,
+		    "modified and deleted files "
 		    "are back, with their modes");
 		ok(S_ISDIR(perm("was-dir")) && link_is("was-dir/x", "../mod") &&
-		    S_ISREG(perm("was-file")) && t_has("was-file", "a file\n"),
+			S_ISREG(perm("was-file")) &&
+			t_has("was-file", "a file\n"),
 		    "file<->folder replacements are undone");
 		ok(temps_in(".") == 0, "stale temporary files are removed");
 	}
@@ -293,14 +310,16 @@ test_revert(struct mic_ws *ws)
 		bad[1] = row('M', "rv/mod", MIC_MODE_FILE, "original\n");
 		bad[2] = row('D', "rv/../../escape", MIC_MODE_FILE, "x\n");
 		err = mic_checkout_revert(ws, bad, 3);
-		ok(err && err->code == MIC_ERR_CORRUPT && t_has("mod",
-		    "modified again\n") && t_has("added2", "x\n") &&
-		    t_absent("../../escape"), "an unsafe path refuses the "
+		ok(err && err->code == MIC_ERR_CORRUPT &&
+			t_has("mod", "modified again\n") &&
+			t_has("added2", "x\n") && t_absent("../../escape"),
+		    "an unsafe path refuses the "
 		    "whole revert before touching anything");
 	}
 	/* the same without the folder that became a file: idempotent */
-	ok(mic_checkout_revert(ws, ch, n - 2) == NULL && t_has("mod",
-	    "original\n") && t_absent("new"), "a revert without a "
+	ok(mic_checkout_revert(ws, ch, n - 2) == NULL &&
+		t_has("mod", "original\n") && t_absent("new"),
+	    "a revert without a "
 	    "folder->file replacement runs again cleanly");
 	err = mic_checkout_revert(ws, ch, 0);
 	ok(err == NULL, "reverting no changes");

@@ -95,7 +95,7 @@ collect_count(struct mic_db *db, int n, int bad, struct xrow **rows,
 {
 	const struct mic_error *err;
 	sqlite3_stmt *st;
-	void *v = (void *)1;	/* what mic_db_collect() must overwrite */
+	void *v = (void *)1; /* what mic_db_collect() must overwrite */
 
 	*rows = NULL;
 	*nrows = 0;
@@ -159,7 +159,7 @@ test_collect(void)
 
 	err = collect_count(db, 100, 40, &rows, &n);
 	ok(err != NULL && err->code == MIC_ERR_DB &&
-	    strstr(err->msg, "integer overflow") != NULL,
+		strstr(err->msg, "integer overflow") != NULL,
 	    "collect: SQLite fails at row 40");
 	ok(rows == NULL && n == 0, "collect: after an error, NULL and 0");
 	ok(released == 39, "collect: the 39 rows read before were released");
@@ -172,7 +172,8 @@ test_collect(void)
 	fail_at = -1;
 
 	err = collect_count(db, 5, 0, &rows, &n);
-	ok(err == NULL && n == 5, "collect: the statement is reset after an "
+	ok(err == NULL && n == 5,
+	    "collect: the statement is reset after an "
 	    "error and runs again");
 	free_xrows(rows, n);
 	mic_db_close(db);
@@ -189,21 +190,26 @@ test_session_counts(struct mic_db *db)
 	int64_t nm = -1, nd = -1;
 
 	ok(mic_db_session_counts(db, "aaaa0000000000000000000000000001", &nm,
-	    &nd) == NULL && nm == 2 && nd == 3,
+	       &nd) == NULL &&
+		nm == 2 && nd == 3,
 	    "counts: 2 messages and 3 decisions");
 	nm = nd = -1;
 	ok(mic_db_session_counts(db, "bbbb0000000000000000000000000002", &nm,
-	    &nd) == NULL && nm == 1 && nd == 0,
+	       &nd) == NULL &&
+		nm == 1 && nd == 0,
 	    "counts: 1 message, no decisions");
 	nm = nd = -1;
 	ok(mic_db_session_counts(db, "ffff0000000000000000000000000009", &nm,
-	    &nd) == NULL && nm == 0 && nd == 0,
+	       &nd) == NULL &&
+		nm == 0 && nd == 0,
 	    "counts: an id of no session has none");
-	ok(mic_db_begin(db) == NULL && mic_db_message_add(db,
-	    "bbbb0000000000000000000000000002", "tool", "ci", 9, "", 0) ==
-	    NULL && mic_db_commit(db) == NULL &&
-	    mic_db_session_counts(db, "bbbb0000000000000000000000000002", &nm,
-	    &nd) == NULL && nm == 2 && nd == 0,
+	ok(mic_db_begin(db) == NULL &&
+		mic_db_message_add(db, "bbbb0000000000000000000000000002",
+		    "tool", "ci", 9, "", 0) == NULL &&
+		mic_db_commit(db) == NULL &&
+		mic_db_session_counts(db, "bbbb0000000000000000000000000002",
+		    &nm, &nd) == NULL &&
+		nm == 2 && nd == 0,
 	    "counts: a message added, with an empty body, is counted");
 }
 
@@ -229,74 +235,86 @@ test_lists(void)
 	/* one session may be active at a time: abandon the first */
 	insert_session(db, "bbbb0000000000000000000000000002", "tried");
 	ok(mic_db_session_finish(db, "bbbb0000000000000000000000000002",
-	    MIC_SESSION_ABANDONED, 1500, NULL) == NULL,
+	       MIC_SESSION_ABANDONED, 1500, NULL) == NULL,
 	    "lists: abandon a session");
 	insert_session(db, "aaaa0000000000000000000000000001", "landed");
 	okay = mic_db_message_add(db, "aaaa0000000000000000000000000001",
-	    "human", "ann", 1, "hello", 5) == NULL &&
-	    mic_db_message_add(db, "aaaa0000000000000000000000000001",
-	    "agent", "bot", 2, "a\0b", 3) == NULL &&
-	    mic_db_message_add(db, "bbbb0000000000000000000000000002",
-	    "human", "ann", 3, "other", 5) == NULL;
+		   "human", "ann", 1, "hello", 5) == NULL &&
+	    mic_db_message_add(db, "aaaa0000000000000000000000000001", "agent",
+		"bot", 2, "a\0b", 3) == NULL &&
+	    mic_db_message_add(db, "bbbb0000000000000000000000000002", "human",
+		"ann", 3, "other", 5) == NULL;
 	ok(okay, "lists: add messages");
 	okay = mic_db_decision_add(db, "aaaa0000000000000000000000000001",
-	    "ann", 4, "inline it", "one place", alts, 3) == NULL &&
-	    mic_db_decision_add(db, "aaaa0000000000000000000000000001",
-	    "ann", 5, "no test", "later", NULL, 0) == NULL &&
-	    mic_db_decision_add(db, "aaaa0000000000000000000000000001",
-	    "bot", 6, "keep", "works", alts + 2, 1) == NULL;
+		   "ann", 4, "inline it", "one place", alts, 3) == NULL &&
+	    mic_db_decision_add(db, "aaaa0000000000000000000000000001", "ann",
+		5, "no test", "later", NULL, 0) == NULL &&
+	    mic_db_decision_add(db, "aaaa0000000000000000000000000001", "bot",
+		6, "keep", "works", alts + 2, 1) == NULL;
 	ok(okay, "lists: add decisions");
 	c.kind = 'A';
 	c.new_mode = 0100644;
 	memset(c.new_oid.hash, 1, sizeof(c.new_oid.hash));
 	c.path = "z.txt";
-	okay = mic_db_change_add(db, "aaaa0000000000000000000000000001",
-	    &c) == NULL;
+	okay = mic_db_change_add(db, "aaaa0000000000000000000000000001", &c) ==
+	    NULL;
 	c.path = "a/b.txt";
-	okay = okay && mic_db_change_add(db,
-	    "aaaa0000000000000000000000000001", &c) == NULL;
+	okay = okay &&
+	    mic_db_change_add(db, "aaaa0000000000000000000000000001", &c) ==
+		NULL;
 	ok(okay, "lists: add changes");
 	okay = mic_db_session_finish(db, "aaaa0000000000000000000000000001",
-	    MIC_SESSION_LANDED, 2000, &c.new_oid) == NULL &&
+		   MIC_SESSION_LANDED, 2000, &c.new_oid) == NULL &&
 	    mic_db_landing_add(db, 1, "aaaa0000000000000000000000000001",
-	    &c.new_oid, 2000) == NULL;
+		&c.new_oid, 2000) == NULL;
 	ok(okay && mic_db_commit(db) == NULL, "lists: land and commit");
 
-	ok(mic_db_messages(db, "aaaa0000000000000000000000000001", &m,
-	    &nm) == NULL && nm == 2 && strcmp(m[0].body, "hello") == 0 &&
-	    m[1].body_len == 3 && memcmp(m[1].body, "a\0b", 4) == 0 &&
-	    strcmp(m[1].role, "agent") == 0, "lists: messages in order, "
+	ok(mic_db_messages(db, "aaaa0000000000000000000000000001", &m, &nm) ==
+		    NULL &&
+		nm == 2 && strcmp(m[0].body, "hello") == 0 &&
+		m[1].body_len == 3 && memcmp(m[1].body, "a\0b", 4) == 0 &&
+		strcmp(m[1].role, "agent") == 0,
+	    "lists: messages in order, "
 	    "bodies whole");
 	mic_message_rows_free(m, nm);
-	ok(mic_db_decisions(db, "aaaa0000000000000000000000000001", &d,
-	    &nd) == NULL && nd == 3 && d[0].n_alternatives == 3 &&
-	    strcmp(d[0].alternatives[1], "a class") == 0 &&
-	    d[1].n_alternatives == 0 && d[1].alternatives == NULL &&
-	    d[2].n_alternatives == 1 &&
-	    strcmp(d[2].alternatives[0], "nothing") == 0 &&
-	    strcmp(d[2].decision, "keep") == 0, "lists: decisions with "
+	ok(mic_db_decisions(db, "aaaa0000000000000000000000000001", &d, &nd) ==
+		    NULL &&
+		nd == 3 && d[0].n_alternatives == 3 &&
+		strcmp(d[0].alternatives[1], "a class") == 0 &&
+		d[1].n_alternatives == 0 && d[1].alternatives == NULL &&
+		d[2].n_alternatives == 1 &&
+		strcmp(d[2].alternatives[0], "nothing") == 0 &&
+		strcmp(d[2].decision, "keep") == 0,
+	    "lists: decisions with "
 	    "their alternatives");
 	mic_decision_rows_free(d, nd);
-	ok(mic_db_changes(db, "aaaa0000000000000000000000000001", &cr,
-	    &nc) == NULL && nc == 2 && strcmp(cr[0].path, "a/b.txt") == 0 &&
-	    cr[1].kind == 'A' && mic_oid_cmp(&cr[1].new_oid, &c.new_oid) == 0,
+	ok(mic_db_changes(db, "aaaa0000000000000000000000000001", &cr, &nc) ==
+		    NULL &&
+		nc == 2 && strcmp(cr[0].path, "a/b.txt") == 0 &&
+		cr[1].kind == 'A' &&
+		mic_oid_cmp(&cr[1].new_oid, &c.new_oid) == 0,
 	    "lists: changes by path");
 	mic_change_rows_free(cr, nc);
-	ok(mic_db_changes(db, "bbbb0000000000000000000000000002", &cr,
-	    &nc) == NULL && cr == NULL && nc == 0, "lists: none is NULL, 0");
+	ok(mic_db_changes(db, "bbbb0000000000000000000000000002", &cr, &nc) ==
+		    NULL &&
+		cr == NULL && nc == 0,
+	    "lists: none is NULL, 0");
 	ok(mic_db_landings(db, &l, &nl) == NULL && nl == 1 &&
-	    l[0].position == 1 && l[0].root_ok &&
-	    strcmp(l[0].session_id, "aaaa0000000000000000000000000001") == 0,
+		l[0].position == 1 && l[0].root_ok &&
+		strcmp(l[0].session_id, "aaaa0000000000000000000000000001") ==
+		    0,
 	    "lists: landings");
 	free(l);
 	ok(mic_db_session_list(db, 0, &s, &ns) == NULL && ns == 2 &&
-	    strcmp(s[0].id, "aaaa0000000000000000000000000001") == 0 &&
-	    s[0].n_messages == 2 && s[0].n_decisions == 3 &&
-	    s[0].n_added == 2 && strcmp(s[0].preview, "hello") == 0 &&
-	    s[1].preview != NULL, "lists: sessions, newest first, counted");
+		strcmp(s[0].id, "aaaa0000000000000000000000000001") == 0 &&
+		s[0].n_messages == 2 && s[0].n_decisions == 3 &&
+		s[0].n_added == 2 && strcmp(s[0].preview, "hello") == 0 &&
+		s[1].preview != NULL,
+	    "lists: sessions, newest first, counted");
 	mic_session_rows_free(s, ns);
 	ok(mic_db_log(db, 0, "a", 0, &s, &ns) == NULL && ns == 1 &&
-	    s[0].landed_position == 1, "lists: log of a folder");
+		s[0].landed_position == 1,
+	    "lists: log of a folder");
 	mic_session_rows_free(s, ns);
 	test_session_counts(db);
 	mic_db_close(db);
@@ -345,7 +363,8 @@ test_stmt_cache_grows(void)
 	}
 	ok(cached, "stmt cache: each comes back reset from the cache");
 	ok(mic_db_meta_set(db, "k", "v") == NULL &&
-	    mic_db_meta_get(db, "k", &v) == NULL && v && strcmp(v, "v") == 0,
+		mic_db_meta_get(db, "k", &v) == NULL && v &&
+		strcmp(v, "v") == 0,
 	    "stmt cache: the connection's statements work among them");
 	free(v);
 	mic_db_close(db);
@@ -371,10 +390,12 @@ damage_last_change(const char *path)
 	FILE *f = NULL;
 
 	if (sqlite3_open(path, &h) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, "SELECT (SELECT page_size FROM"
-	    " pragma_page_size), pageno FROM dbstat WHERE name = 'changes'"
-	    " AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	    sqlite3_prepare_v2(h,
+		"SELECT (SELECT page_size FROM"
+		" pragma_page_size), pageno FROM dbstat WHERE name = 'changes'"
+		" AND pagetype = 'leaf' ORDER BY path DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
 		goto done;
 	ps = sqlite3_column_int(st, 0);
 	pageno = sqlite3_column_int(st, 1);
@@ -389,13 +410,13 @@ damage_last_change(const char *path)
 	    fread(page, 1, (size_t)ps, f) != (size_t)ps)
 		goto done;
 	ncell = (size_t)page[3] << 8 | page[4];
-	if (page[0] != 10 || ncell == 0)	/* a leaf of an index b-tree */
+	if (page[0] != 10 || ncell == 0) /* a leaf of an index b-tree */
 		goto done;
-	cell = (size_t)page[8 + 2 * (ncell - 1)] << 8 |
-	    page[9 + 2 * (ncell - 1)];
-	while (cell < (size_t)ps && page[cell] & 0x80)	/* payload size */
+	cell =
+	    (size_t)page[8 + 2 * (ncell - 1)] << 8 | page[9 + 2 * (ncell - 1)];
+	while (cell < (size_t)ps && page[cell] & 0x80) /* payload size */
 		cell++;
-	cell++;		/* the record: its header's size, the serial types */
+	cell++; /* the record: its header's size, the serial types */
 	if (cell >= (size_t)ps || cell + page[cell] > (size_t)ps)
 		goto done;
 	page[cell + page[cell] - 1] = 0x7f;
@@ -433,8 +454,10 @@ test_list_fails_part_way(void)
 	/* long paths, so that the rows fill several pages */
 	for (i = 0; err == NULL && i < 400; i++) {
 		mic_buf_reset(&name);
-		mic_buf_addf(&name, "a_file_with_a_long_name_to_fill_the_"
-		    "pages_%03d.txt", i);
+		mic_buf_addf(&name,
+		    "a_file_with_a_long_name_to_fill_the_"
+		    "pages_%03d.txt",
+		    i);
 		c.path = name.data;
 		err = mic_db_change_add(db, id, &c);
 	}

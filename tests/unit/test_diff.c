@@ -1,8 +1,9 @@
 /*
  * test_diff.c - unit tests for core/diff.c: exact hunks for small cases,
  * a property test (applying our diff to a gives b, the diff is minimal, the
- * counts agree, also when counted from streamed line hashes), a comparison with GNU diff -u when /usr/bin/diff exists,
- * and large inputs that must finish and still apply.
+ * counts agree, also when counted from streamed line hashes), a comparison with
+ * GNU diff -u when /usr/bin/diff exists, and large inputs that must finish and
+ * still apply.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +39,7 @@ udiff(const char *a, const char *b, unsigned context)
 	struct sink s = {MIC_BUF_INIT, 0};
 
 	if (mic_diff_unified(a, strlen(a), b, strlen(b), context, collect, &s,
-	    NULL)) {
+		NULL)) {
 		mic_buf_release(&s.buf);
 		return mic_xstrdup("(error)");
 	}
@@ -227,7 +228,7 @@ apply_patch(const char *a, size_t alen, const char *d, size_t dlen,
 			if (p < end && *p == '\\') {
 				*why = "bad no-newline marker";
 				if (expect(&p, end,
-				    "\\ No newline at end of file\n")) {
+					"\\ No newline at end of file\n")) {
 					goto done;
 				}
 				l.len--;
@@ -435,7 +436,8 @@ count_by_hashes(const char *a, size_t alen, const char *b, size_t blen,
 
 			for (; p < end; p += n) {
 				nl = memchr(p, '\n', (size_t)(end - p));
-				n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+				n = nl ? (size_t)(nl - p) + 1
+				       : (size_t)(end - p);
 				mic_line_hash(p, n, &h);
 				mic_diff_lines_add(&dl, &h);
 			}
@@ -482,7 +484,7 @@ check_pair(const char *a, size_t alen, const char *b, size_t blen,
 	} else if (count_by_hashes(a, alen, b, blen, &st3)) {
 		why = "mic_diff_lines_count failed";
 	} else if (apply_patch(a, alen, mic_buf_str(&s->buf), s->buf.len,
-	    context, &res, &plus, &minus, &why)) {
+		       context, &res, &plus, &minus, &why)) {
 		/* why is set */
 	} else if (res.len != blen || (blen && memcmp(res.data, b, blen))) {
 		why = "applying the diff to a does not give b";
@@ -543,56 +545,69 @@ test_exact(void)
 	free(d);
 
 	d = udiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n"
-	    "17\n18\n19\n20\n",
+		  "17\n18\n19\n20\n",
 	    "1\n2\nthree\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n"
-	    "x17\n18\n19\n20\n", 3);
-	is_str(d, "@@ -1,6 +1,6 @@\n 1\n 2\n-3\n+three\n 4\n 5\n 6\n"
+	    "x17\n18\n19\n20\n",
+	    3);
+	is_str(d,
+	    "@@ -1,6 +1,6 @@\n 1\n 2\n-3\n+three\n 4\n 5\n 6\n"
 	    "@@ -14,7 +14,7 @@\n 14\n 15\n 16\n-17\n+x17\n 18\n 19\n 20\n",
 	    "two changes far apart: two hunks");
 	free(d);
 
 	d = udiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n"
-	    "17\n18\n19\n20\n",
+		  "17\n18\n19\n20\n",
 	    "1\n2\n3\n4\nx5\n6\n7\n8\n9\n10\n11\nx12\n13\n14\n15\n16\n"
-	    "17\n18\n19\n20\n", 3);
-	is_str(d, "@@ -2,14 +2,14 @@\n 2\n 3\n 4\n-5\n+x5\n 6\n 7\n 8\n 9\n"
+	    "17\n18\n19\n20\n",
+	    3);
+	is_str(d,
+	    "@@ -2,14 +2,14 @@\n 2\n 3\n 4\n-5\n+x5\n 6\n 7\n 8\n 9\n"
 	    " 10\n 11\n-12\n+x12\n 13\n 14\n 15\n",
 	    "changes 6 lines apart: one merged hunk");
 	free(d);
 
 	d = udiff("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n13\n14\n15\n16\n"
-	    "17\n18\n19\n20\n",
+		  "17\n18\n19\n20\n",
 	    "1\n2\n3\n4\nx5\n6\n7\n8\n9\n10\n11\n12\nx13\n14\n15\n16\n"
-	    "17\n18\n19\n20\n", 3);
-	is_str(d, "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+x5\n 6\n 7\n 8\n"
+	    "17\n18\n19\n20\n",
+	    3);
+	is_str(d,
+	    "@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+x5\n 6\n 7\n 8\n"
 	    "@@ -10,7 +10,7 @@\n 10\n 11\n 12\n-13\n+x13\n 14\n 15\n 16\n",
 	    "changes 7 lines apart: two hunks");
 	free(d);
 
 	d = udiff("x\ny", "x\ny\n", 3);
-	is_str(d, "@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n"
-	    "+y\n", "no newline at end of a");
+	is_str(d,
+	    "@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n"
+	    "+y\n",
+	    "no newline at end of a");
 	free(d);
 
 	d = udiff("x\ny\n", "x\ny", 3);
-	is_str(d, "@@ -1,2 +1,2 @@\n x\n-y\n+y\n"
-	    "\\ No newline at end of file\n", "no newline at end of b");
+	is_str(d,
+	    "@@ -1,2 +1,2 @@\n x\n-y\n+y\n"
+	    "\\ No newline at end of file\n",
+	    "no newline at end of b");
 	free(d);
 
 	d = udiff("x\ny", "x\nz", 3);
-	is_str(d, "@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n"
+	is_str(d,
+	    "@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n"
 	    "+z\n\\ No newline at end of file\n",
 	    "no newline at end of both, last lines differ");
 	free(d);
 
 	d = udiff("a\nb\nc", "a\nB\nc", 3);
-	is_str(d, "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
+	is_str(d,
+	    "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"
 	    "\\ No newline at end of file\n",
 	    "no newline at end of both, last line is context");
 	free(d);
 
 	d = udiff("a\nb\nc", "a\nb\nc\nd", 3);
-	is_str(d, "@@ -1,3 +1,4 @@\n a\n b\n-c\n"
+	is_str(d,
+	    "@@ -1,3 +1,4 @@\n a\n b\n-c\n"
 	    "\\ No newline at end of file\n+c\n+d\n"
 	    "\\ No newline at end of file\n",
 	    "no newline at end of both, line added at the end");
@@ -643,27 +658,31 @@ test_nul_and_api(void)
 	const struct mic_error *err;
 	char *big;
 
-	ok(mic_diff_unified(a, sizeof(a) - 1, b, sizeof(b) - 1, 3, collect,
-	    &s, &st) == NULL, "NUL bytes: diff succeeds");
+	ok(mic_diff_unified(a, sizeof(a) - 1, b, sizeof(b) - 1, 3, collect, &s,
+	       &st) == NULL,
+	    "NUL bytes: diff succeeds");
 	is_mem(mic_buf_str(&s.buf), s.buf.len, want, sizeof(want) - 1,
 	    "NUL bytes are data");
 	ok(st.added == 1 && st.removed == 1, "NUL bytes: stat");
 
-	ok(mic_diff_count("x\n", 2, "x\n", 2, &st) == NULL &&
-	    st.added == 0 && st.removed == 0, "count: equal inputs are 0/0");
-	ok(mic_diff_count(NULL, 0, "p\nq\n", 4, &st) == NULL &&
-	    st.added == 2 && st.removed == 0, "count: from nothing (NULL)");
+	ok(mic_diff_count("x\n", 2, "x\n", 2, &st) == NULL && st.added == 0 &&
+		st.removed == 0,
+	    "count: equal inputs are 0/0");
+	ok(mic_diff_count(NULL, 0, "p\nq\n", 4, &st) == NULL && st.added == 2 &&
+		st.removed == 0,
+	    "count: from nothing (NULL)");
 	s.calls = 0;
 	ok(mic_diff_unified(NULL, 0, NULL, 0, 3, collect, &s, &st) == NULL &&
-	    st.added == 0 && st.removed == 0 && s.calls == 0,
+		st.added == 0 && st.removed == 0 && s.calls == 0,
 	    "both NULL and empty: nothing emitted");
 	ok(mic_diff_count("a\nb\nc\n", 6, "a\nB\nc\nd", 7, &st) == NULL &&
-	    st.added == 2 && st.removed == 1, "count: change and append");
+		st.added == 2 && st.removed == 1,
+	    "count: change and append");
 
 	mic_buf_reset(&s.buf);
-	ok(mic_diff_unified("a\n", 2, "b\n", 2, 3, collect, &s, NULL) ==
-	    NULL && strcmp(mic_buf_str(&s.buf), "@@ -1 +1 @@\n-a\n+b\n") ==
-	    0, "stat may be NULL");
+	ok(mic_diff_unified("a\n", 2, "b\n", 2, 3, collect, &s, NULL) == NULL &&
+		strcmp(mic_buf_str(&s.buf), "@@ -1 +1 @@\n-a\n+b\n") == 0,
+	    "stat may be NULL");
 
 	err = mic_diff_unified("a\n", 2, "b\n", 2, 3, NULL, NULL, &st);
 	ok(err == NULL && st.added == 1 && st.removed == 1,
@@ -728,7 +747,7 @@ test_random(void)
 
 		random_pair(&a, &b, i % 2);
 		if (check_pair(mic_buf_str(&a), a.len, mic_buf_str(&b), b.len,
-		    context, &st, &s)) {
+			context, &st, &s)) {
 			bad++;
 			break;
 		}
@@ -856,7 +875,7 @@ test_gnu_diff(void)
 		}
 		mic_buf_reset(&s.buf);
 		if (mic_diff_unified(a.data, a.len, b.data, b.len, context,
-		    collect, &s, NULL)) {
+			collect, &s, NULL)) {
 			bad++;
 			break;
 		}
@@ -866,9 +885,9 @@ test_gnu_diff(void)
 			continue;
 		}
 		if (count_prefixed(s.buf.data, s.buf.len, '+') !=
-		    count_prefixed(gp, glen, '+') ||
+			count_prefixed(gp, glen, '+') ||
 		    count_prefixed(s.buf.data, s.buf.len, '-') !=
-		    count_prefixed(gp, glen, '-')) {
+			count_prefixed(gp, glen, '-')) {
 			bad++;
 			print_escaped("a", a.data, a.len);
 			print_escaped("b", b.data, b.len);

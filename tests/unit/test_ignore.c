@@ -30,164 +30,164 @@ struct tcase {
 };
 
 static const struct tcase cases[] = {
-	/* basename patterns match at any depth, files and folders */
-	{"*.o", "a.o", 0, 1},
-	{"*.o", "src/deep/a.o", 0, 1},
-	{"*.o", "x.o", 1, 1},
-	{"*.o", "a.c", 0, 0},
-	{"*.o", "a.o.c", 0, 0},
-	{"*.o", "o", 0, 0},
-	{"build", "src/build", 0, 1},
-	{"*", "a/b", 0, 1},
-	{"a*b", "x/aXYb", 0, 1},
-	{"a*b", "x/ab", 1, 1},
-	{"*.[oa]", "lib/libx.a", 0, 1},
-	/* leading or middle '/' anchors at the root */
-	{"/build", "build", 1, 1},
-	{"/build", "build", 0, 1},
-	{"/build", "src/build", 1, 0},
-	{"a/b", "a/b", 0, 1},
-	{"a/b", "x/a/b", 0, 0},
-	{"/a/b", "a/b", 0, 1},
-	{"doc/*.txt", "doc/a.txt", 0, 1},
-	{"doc/*.txt", "doc/sub/x.txt", 0, 0},
-	{"doc/*.txt", "x/doc/a.txt", 0, 0},
-	{"/*.c", "a.c", 0, 1},
-	{"/*.c", "s/a.c", 0, 0},
-	{"*/x", "a/x", 0, 1},
-	{"*/x", "a/b/x", 0, 0},
-	/* trailing '/': folders only */
-	{"build/", "build", 1, 1},
-	{"build/", "build", 0, 0},
-	{"build/", "src/build", 1, 1},
-	{"/build/", "src/build", 1, 0},
-	{"a/b/", "a/b", 1, 1},
-	{"a/b/", "a/b", 0, 0},
-	/* whole-component "**" */
-	{"**/foo", "foo", 0, 1},
-	{"**/foo", "a/b/foo", 0, 1},
-	{"**/foo", "a/bfoo", 0, 0},
-	{"**/foo/bar", "x/y/foo/bar", 0, 1},
-	{"**/foo/bar", "foo/bar", 0, 1},
-	{"**/foo/bar", "foo/x/bar", 0, 0},
-	{"foo/**", "foo/a", 0, 1},
-	{"foo/**", "foo/a/b", 1, 1},
-	{"foo/**", "foo", 1, 0},
-	{"foo/**", "xfoo/a", 0, 0},
-	{"a/**/b", "a/b", 0, 1},
-	{"a/**/b", "a/x/b", 0, 1},
-	{"a/**/b", "a/x/y/b", 0, 1},
-	{"a/**/b", "a/xb", 0, 0},
-	{"a/**/b", "x/a/b", 0, 0},
-	{"a/**/b", "a/x/y/bc", 0, 0},
-	{"a/**/b/**/c", "a/b/c", 0, 1},
-	{"a/**/b/**/c", "a/x/b/y/z/c", 0, 1},
-	{"**/a/**", "x/y/a/z", 0, 1},
-	{"**", "a/b/c", 0, 1},
-	{"/**", "a/b/c", 1, 1},
-	{"**/", "a/b", 1, 1},
-	{"**/", "a/b", 0, 0},
-	{"***/triple", "s/triple", 0, 1},
-	{"***/triple", "triple", 0, 1},
-	/* "**" not a whole component is '*' */
-	{"x/a**b", "x/a/y/b", 0, 0},
-	{"x/a**b", "x/ayyb", 0, 1},
-	{"x/**b", "x/y/b", 0, 0},
-	{"x/**b", "x/yb", 0, 1},
-	{"x/a**/c", "x/ab/y/c", 0, 0},
-	{"x/a**/c", "x/ab/c", 0, 1},
-	/* negation; the last matching rule wins */
-	{"*.o\n!keep.o", "keep.o", 0, 0},
-	{"*.o\n!keep.o", "d/keep.o", 0, 0},
-	{"*.o\n!keep.o", "other.o", 0, 1},
-	{"!keep.o\n*.o", "keep.o", 0, 1},
-	{"*.o\n!*.o", "a.o", 0, 0},
-	{"*.o\n!*.o\n/a.o", "a.o", 0, 1},
-	{"build/\n!build", "build", 1, 0},
-	{"!build\nbuild/", "build", 1, 1},
-	{"*\n!*/\n!*.c", "src", 1, 0},
-	{"*\n!*/\n!*.c", "src/a.c", 0, 0},
-	{"*\n!*/\n!*.c", "src/a.h", 0, 1},
-	{"x\n!x/", "x", 0, 1},
-	{"!x", "x", 0, 0},
-	/* comments and escapes */
-	{"# comment\n*.o", "# comment", 0, 0},
-	{"#file", "#file", 0, 0},
-	{"\\#file", "#file", 0, 1},
-	{"\\!x", "!x", 0, 1},
-	{"\\!x", "x", 0, 0},
-	{"\\*", "*", 0, 1},
-	{"\\*", "a", 0, 0},
-	{"e\\*", "e*", 0, 1},
-	{"e\\*", "ex", 0, 0},
-	{"\\[ab]", "[ab]", 0, 1},
-	{"\\[ab]", "a", 0, 0},
-	{"a\\?", "a?", 0, 1},
-	{"a\\?", "ab", 0, 0},
-	{"trailing\\", "trailing\\", 0, 0},
-	{"trailing\\", "trailing", 0, 0},
-	/* trailing spaces are cut unless escaped; leading ones stay */
-	{"foo   ", "foo", 0, 1},
-	{"foo\\ ", "foo ", 0, 1},
-	{"foo\\ ", "foo", 0, 0},
-	{"foo\\  ", "foo ", 0, 1},
-	{"foo \\  ", "foo  ", 0, 1},
-	{" x", "x", 0, 0},
-	{" x", " x", 0, 1},
-	{"x\t", "x", 0, 0},
-	/* CRLF files, blank lines, BOM, lines that hold no pattern */
-	{"*.o\r\n/build\r\n", "build", 1, 1},
-	{"*.o\r\n/build\r\n", "x.o", 0, 1},
-	{"a\r\n", "a\r", 0, 0},
-	{"\n\n!\n   \n/\n\r\n*.o", "a.o", 0, 1},
-	{"\xef\xbb\xbf*.o", "a.o", 0, 1},
-	{"", "a", 0, 0},
-	/* '?' and bracket classes */
-	{"?", "a", 0, 1},
-	{"?", "ab", 0, 0},
-	{"a?c", "abc", 0, 1},
-	{"x/a?c", "x/a/c", 0, 0},
-	{"[a-c]x", "bx", 0, 1},
-	{"[a-c]x", "dx", 0, 0},
-	{"[!a]x", "bx", 0, 1},
-	{"[!a]x", "ax", 0, 0},
-	{"[^a]x", "bx", 0, 1},
-	{"[^a]x", "ax", 0, 0},
-	{"a[/]b", "a/b", 0, 0},
-	{"a[!x]b", "a/b", 0, 0},
-	{"[]]", "]", 0, 1},
-	{"[!]]x", "]x", 0, 0},
-	{"[!]]x", "ax", 0, 1},
-	{"[\\]]x", "]x", 0, 1},
-	{"[a-]", "-", 0, 1},
-	{"[-a]", "-", 0, 1},
-	{"q[a-c-e]", "qb", 0, 1},
-	{"q[a-c-e]", "q-", 0, 1},
-	{"q[a-c-e]", "qd", 0, 0},
-	{"[[:digit:]]x", "5x", 0, 1},
-	{"[[:digit:]]x", "ax", 0, 0},
-	{"[[:upper:][:digit:]]", "Q", 0, 1},
-	{"[[:upper:][:digit:]]", "q", 0, 0},
-	{"[![:alpha:]]", "1", 0, 1},
-	{"[![:alpha:]]", "z", 0, 0},
-	{"[[:space:]]", " ", 0, 1},
-	{"[[:punct:]]x", "!x", 0, 1},
-	{"[[:xdigit:]]", "F", 0, 1},
-	{"[[:xdigit:]]", "g", 0, 0},
-	{"[[:alpha:]]", "\xc3", 0, 0},
-	{"[[:lower:]][[:alnum:]]", "a9", 0, 1},
-	{"[[:foo:]]", "f", 0, 0},
-	{"[[:]", ":", 0, 1},
-	{"x[y", "x[y", 0, 0},
-	{"x[y", "xy", 0, 0},
-	{"*.py[co]", "a/m.pyc", 0, 1},
-	{"*.py[co]", "a/m.py", 0, 0},
-	/* '*' and '?' never cross '/' */
-	{"a*", "a/b", 0, 0},
-	{"/a*", "a/b", 0, 0},
-	{"/a*", "abc", 0, 1},
-	{"m*n*o", "mnxo", 0, 1},
-	{"m*n*o", "mo", 0, 0},
+    /* basename patterns match at any depth, files and folders */
+    {"*.o", "a.o", 0, 1},
+    {"*.o", "src/deep/a.o", 0, 1},
+    {"*.o", "x.o", 1, 1},
+    {"*.o", "a.c", 0, 0},
+    {"*.o", "a.o.c", 0, 0},
+    {"*.o", "o", 0, 0},
+    {"build", "src/build", 0, 1},
+    {"*", "a/b", 0, 1},
+    {"a*b", "x/aXYb", 0, 1},
+    {"a*b", "x/ab", 1, 1},
+    {"*.[oa]", "lib/libx.a", 0, 1},
+    /* leading or middle '/' anchors at the root */
+    {"/build", "build", 1, 1},
+    {"/build", "build", 0, 1},
+    {"/build", "src/build", 1, 0},
+    {"a/b", "a/b", 0, 1},
+    {"a/b", "x/a/b", 0, 0},
+    {"/a/b", "a/b", 0, 1},
+    {"doc/*.txt", "doc/a.txt", 0, 1},
+    {"doc/*.txt", "doc/sub/x.txt", 0, 0},
+    {"doc/*.txt", "x/doc/a.txt", 0, 0},
+    {"/*.c", "a.c", 0, 1},
+    {"/*.c", "s/a.c", 0, 0},
+    {"*/x", "a/x", 0, 1},
+    {"*/x", "a/b/x", 0, 0},
+    /* trailing '/': folders only */
+    {"build/", "build", 1, 1},
+    {"build/", "build", 0, 0},
+    {"build/", "src/build", 1, 1},
+    {"/build/", "src/build", 1, 0},
+    {"a/b/", "a/b", 1, 1},
+    {"a/b/", "a/b", 0, 0},
+    /* whole-component "**" */
+    {"**/foo", "foo", 0, 1},
+    {"**/foo", "a/b/foo", 0, 1},
+    {"**/foo", "a/bfoo", 0, 0},
+    {"**/foo/bar", "x/y/foo/bar", 0, 1},
+    {"**/foo/bar", "foo/bar", 0, 1},
+    {"**/foo/bar", "foo/x/bar", 0, 0},
+    {"foo/**", "foo/a", 0, 1},
+    {"foo/**", "foo/a/b", 1, 1},
+    {"foo/**", "foo", 1, 0},
+    {"foo/**", "xfoo/a", 0, 0},
+    {"a/**/b", "a/b", 0, 1},
+    {"a/**/b", "a/x/b", 0, 1},
+    {"a/**/b", "a/x/y/b", 0, 1},
+    {"a/**/b", "a/xb", 0, 0},
+    {"a/**/b", "x/a/b", 0, 0},
+    {"a/**/b", "a/x/y/bc", 0, 0},
+    {"a/**/b/**/c", "a/b/c", 0, 1},
+    {"a/**/b/**/c", "a/x/b/y/z/c", 0, 1},
+    {"**/a/**", "x/y/a/z", 0, 1},
+    {"**", "a/b/c", 0, 1},
+    {"/**", "a/b/c", 1, 1},
+    {"**/", "a/b", 1, 1},
+    {"**/", "a/b", 0, 0},
+    {"***/triple", "s/triple", 0, 1},
+    {"***/triple", "triple", 0, 1},
+    /* "**" not a whole component is '*' */
+    {"x/a**b", "x/a/y/b", 0, 0},
+    {"x/a**b", "x/ayyb", 0, 1},
+    {"x/**b", "x/y/b", 0, 0},
+    {"x/**b", "x/yb", 0, 1},
+    {"x/a**/c", "x/ab/y/c", 0, 0},
+    {"x/a**/c", "x/ab/c", 0, 1},
+    /* negation; the last matching rule wins */
+    {"*.o\n!keep.o", "keep.o", 0, 0},
+    {"*.o\n!keep.o", "d/keep.o", 0, 0},
+    {"*.o\n!keep.o", "other.o", 0, 1},
+    {"!keep.o\n*.o", "keep.o", 0, 1},
+    {"*.o\n!*.o", "a.o", 0, 0},
+    {"*.o\n!*.o\n/a.o", "a.o", 0, 1},
+    {"build/\n!build", "build", 1, 0},
+    {"!build\nbuild/", "build", 1, 1},
+    {"*\n!*/\n!*.c", "src", 1, 0},
+    {"*\n!*/\n!*.c", "src/a.c", 0, 0},
+    {"*\n!*/\n!*.c", "src/a.h", 0, 1},
+    {"x\n!x/", "x", 0, 1},
+    {"!x", "x", 0, 0},
+    /* comments and escapes */
+    {"# comment\n*.o", "# comment", 0, 0},
+    {"#file", "#file", 0, 0},
+    {"\\#file", "#file", 0, 1},
+    {"\\!x", "!x", 0, 1},
+    {"\\!x", "x", 0, 0},
+    {"\\*", "*", 0, 1},
+    {"\\*", "a", 0, 0},
+    {"e\\*", "e*", 0, 1},
+    {"e\\*", "ex", 0, 0},
+    {"\\[ab]", "[ab]", 0, 1},
+    {"\\[ab]", "a", 0, 0},
+    {"a\\?", "a?", 0, 1},
+    {"a\\?", "ab", 0, 0},
+    {"trailing\\", "trailing\\", 0, 0},
+    {"trailing\\", "trailing", 0, 0},
+    /* trailing spaces are cut unless escaped; leading ones stay */
+    {"foo   ", "foo", 0, 1},
+    {"foo\\ ", "foo ", 0, 1},
+    {"foo\\ ", "foo", 0, 0},
+    {"foo\\  ", "foo ", 0, 1},
+    {"foo \\  ", "foo  ", 0, 1},
+    {" x", "x", 0, 0},
+    {" x", " x", 0, 1},
+    {"x\t", "x", 0, 0},
+    /* CRLF files, blank lines, BOM, lines that hold no pattern */
+    {"*.o\r\n/build\r\n", "build", 1, 1},
+    {"*.o\r\n/build\r\n", "x.o", 0, 1},
+    {"a\r\n", "a\r", 0, 0},
+    {"\n\n!\n   \n/\n\r\n*.o", "a.o", 0, 1},
+    {"\xef\xbb\xbf*.o", "a.o", 0, 1},
+    {"", "a", 0, 0},
+    /* '?' and bracket classes */
+    {"?", "a", 0, 1},
+    {"?", "ab", 0, 0},
+    {"a?c", "abc", 0, 1},
+    {"x/a?c", "x/a/c", 0, 0},
+    {"[a-c]x", "bx", 0, 1},
+    {"[a-c]x", "dx", 0, 0},
+    {"[!a]x", "bx", 0, 1},
+    {"[!a]x", "ax", 0, 0},
+    {"[^a]x", "bx", 0, 1},
+    {"[^a]x", "ax", 0, 0},
+    {"a[/]b", "a/b", 0, 0},
+    {"a[!x]b", "a/b", 0, 0},
+    {"[]]", "]", 0, 1},
+    {"[!]]x", "]x", 0, 0},
+    {"[!]]x", "ax", 0, 1},
+    {"[\\]]x", "]x", 0, 1},
+    {"[a-]", "-", 0, 1},
+    {"[-a]", "-", 0, 1},
+    {"q[a-c-e]", "qb", 0, 1},
+    {"q[a-c-e]", "q-", 0, 1},
+    {"q[a-c-e]", "qd", 0, 0},
+    {"[[:digit:]]x", "5x", 0, 1},
+    {"[[:digit:]]x", "ax", 0, 0},
+    {"[[:upper:][:digit:]]", "Q", 0, 1},
+    {"[[:upper:][:digit:]]", "q", 0, 0},
+    {"[![:alpha:]]", "1", 0, 1},
+    {"[![:alpha:]]", "z", 0, 0},
+    {"[[:space:]]", " ", 0, 1},
+    {"[[:punct:]]x", "!x", 0, 1},
+    {"[[:xdigit:]]", "F", 0, 1},
+    {"[[:xdigit:]]", "g", 0, 0},
+    {"[[:alpha:]]", "\xc3", 0, 0},
+    {"[[:lower:]][[:alnum:]]", "a9", 0, 1},
+    {"[[:foo:]]", "f", 0, 0},
+    {"[[:]", ":", 0, 1},
+    {"x[y", "x[y", 0, 0},
+    {"x[y", "xy", 0, 0},
+    {"*.py[co]", "a/m.pyc", 0, 1},
+    {"*.py[co]", "a/m.py", 0, 0},
+    /* '*' and '?' never cross '/' */
+    {"a*", "a/b", 0, 0},
+    {"/a*", "a/b", 0, 0},
+    {"/a*", "abc", 0, 1},
+    {"m*n*o", "mnxo", 0, 1},
+    {"m*n*o", "mo", 0, 0},
 };
 
 /* Append s to b, showing newlines, CRs and tabs as escapes. */
@@ -254,9 +254,11 @@ test_misc(void)
 	ok(mic_ignore_match(NULL, "a.o", 0) == 0, "NULL rules ignore nothing");
 	mic_ignore_free(NULL);
 	ok(mic_ignore_parse(nul_rules, sizeof(nul_rules) - 1, &ig) == NULL &&
-	    ig != NULL, "parse rules holding a NUL byte");
-	ok(mic_ignore_match(ig, "a", 0) == 1 && mic_ignore_match(ig, "x.c",
-	    0) == 1 && mic_ignore_match(ig, "a\nb", 0) == 0,
+		ig != NULL,
+	    "parse rules holding a NUL byte");
+	ok(mic_ignore_match(ig, "a", 0) == 1 &&
+		mic_ignore_match(ig, "x.c", 0) == 1 &&
+		mic_ignore_match(ig, "a\nb", 0) == 0,
 	    "a NUL byte ends its line's pattern");
 	ok(mic_ignore_match(ig, "", 1) == 0, "the root is never ignored");
 	mic_ignore_free(ig);
@@ -305,9 +307,11 @@ test_hostile(void)
 
 	ok(match_rules("*a*a*a*a*a*a*a*a*a*a*b", as.data, 0) == 0,
 	    "*a*a*...*b against a long name of a's: no match");
-	ok(match_rules("x/*a*a*a*a*a*a*a*a*a*b", "x/aaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0) ==
-	    0, "anchored *a*a*...*b: no match");
+	ok(match_rules("x/*a*a*a*a*a*a*a*a*a*b",
+	       "x/aaaaaaaaaaaaaaaaaaaaaaaaaa"
+	       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	       0) == 0,
+	    "anchored *a*a*...*b: no match");
 	mic_buf_addstr(&as, "b");
 	ok(match_rules("*a*a*a*a*a*a*a*a*a*a*b", as.data, 0) == 1,
 	    "*a*a*...*b against a long name of a's and b: match");
@@ -337,18 +341,10 @@ add_big_rules(struct mic_buf *b)
 
 	for (i = 0; i < 10000; i++) {
 		switch (i % 5) {
-		case 0:
-			mic_buf_addf(b, "lit%d\n", i);
-			break;
-		case 1:
-			mic_buf_addf(b, "*.e%d\n", i);
-			break;
-		case 2:
-			mic_buf_addf(b, "/top%d/\n", i);
-			break;
-		case 3:
-			mic_buf_addf(b, "src/**/gen%d.[ch]\n", i);
-			break;
+		case 0: mic_buf_addf(b, "lit%d\n", i); break;
+		case 1: mic_buf_addf(b, "*.e%d\n", i); break;
+		case 2: mic_buf_addf(b, "/top%d/\n", i); break;
+		case 3: mic_buf_addf(b, "src/**/gen%d.[ch]\n", i); break;
 		default:
 			if (i % 10 == 4) {
 				mic_buf_addf(b, "!lit%d\n", i - 4);
@@ -367,12 +363,23 @@ test_big(void)
 		const char *path;
 		int is_dir, want;
 	} probes[] = {
-		{"d/lit5", 0, 1}, {"lit0", 0, 0}, {"lit9990", 1, 0},
-		{"lit9995", 1, 1}, {"q/f.e1", 0, 1}, {"q/f.e2", 0, 0},
-		{"f.e9996", 0, 1}, {"f.e1x", 0, 0}, {"top2", 1, 1},
-		{"top2", 0, 0}, {"a/top2", 1, 0}, {"src/a/b/gen3.c", 0, 1},
-		{"src/gen9998.h", 0, 1}, {"src/gen3.o", 0, 0}, {"x9/y", 0, 1},
-		{"x9/y/z", 0, 0}, {"nothing/here.txt", 0, 0},
+	    {"d/lit5", 0, 1},
+	    {"lit0", 0, 0},
+	    {"lit9990", 1, 0},
+	    {"lit9995", 1, 1},
+	    {"q/f.e1", 0, 1},
+	    {"q/f.e2", 0, 0},
+	    {"f.e9996", 0, 1},
+	    {"f.e1x", 0, 0},
+	    {"top2", 1, 1},
+	    {"top2", 0, 0},
+	    {"a/top2", 1, 0},
+	    {"src/a/b/gen3.c", 0, 1},
+	    {"src/gen9998.h", 0, 1},
+	    {"src/gen3.o", 0, 0},
+	    {"x9/y", 0, 1},
+	    {"x9/y/z", 0, 0},
+	    {"nothing/here.txt", 0, 0},
 	};
 	struct mic_buf b = MIC_BUF_INIT, path = MIC_BUF_INIT;
 	struct mic_ignore *ig = NULL;
@@ -401,8 +408,7 @@ test_big(void)
 		    i % 3 ? "c" : "e11");
 		hits += (size_t)mic_ignore_match(ig, path.data, i % 7 == 0);
 	}
-	printf("# 100,000 matches against 10,000 rules: %.3f s\n",
-	    now() - t0);
+	printf("# 100,000 matches against 10,000 rules: %.3f s\n", now() - t0);
 	ok(hits == 33334, "100,000 matches give the expected count");
 	mic_ignore_free(ig);
 	mic_buf_release(&path);
@@ -415,8 +421,8 @@ static uint64_t rng = 42;
 static size_t
 rnd(size_t n)
 {
-	rng = rng * UINT64_C(6364136223846793005) +
-	    UINT64_C(1442695040888963407);
+	rng =
+	    rng * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
 	return (size_t)((rng >> 33) % n);
 }
 
@@ -431,11 +437,27 @@ static void
 test_random_sets(void)
 {
 	static const char *const pieces[] = {
-		"a", "b", "ab", "*.o", "a*", "?b", "[ab]", "**", "*", "x.o",
-		"[!a]*", "b?", "ba.o",
+	    "a",
+	    "b",
+	    "ab",
+	    "*.o",
+	    "a*",
+	    "?b",
+	    "[ab]",
+	    "**",
+	    "*",
+	    "x.o",
+	    "[!a]*",
+	    "b?",
+	    "ba.o",
 	};
 	static const char *const names[] = {
-		"a", "b", "ab", "x.o", "bb", "ba.o",
+	    "a",
+	    "b",
+	    "ab",
+	    "x.o",
+	    "bb",
+	    "ba.o",
 	};
 	enum { NRULES = 300, NPATHS = 1500 };
 	struct mic_buf all = MIC_BUF_INIT, line = MIC_BUF_INIT;
@@ -483,8 +505,8 @@ test_random_sets(void)
 			    names[rnd(sizeof(names) / sizeof(names[0]))]);
 		}
 		for (i = NRULES; i > 0; i--) {
-			int got = mic_ignore_match(one[i - 1], path.data,
-			    is_dir);
+			int got =
+			    mic_ignore_match(one[i - 1], path.data, is_dir);
 
 			if (neg[i - 1] ? !got : got) {
 				want = !neg[i - 1];
@@ -547,10 +569,11 @@ test_load(void)
 
 	err = mic_ignore_load(dir, &ig);
 	ok(err != NULL && err->code == MIC_ERR_IO &&
-	    err->errno_code == EISDIR && ig == NULL,
+		err->errno_code == EISDIR && ig == NULL,
 	    "load a folder: EISDIR error");
 	ok(err != NULL && strncmp(err->msg, "read ", 5) == 0 &&
-	    strstr(err->msg, dir) != NULL, "error message names read and path");
+		strstr(err->msg, dir) != NULL,
+	    "error message names read and path");
 
 	mic_buf_reset(&p);
 	mic_buf_addf(&p, "%s/.micignore", dir);
@@ -559,9 +582,10 @@ test_load(void)
 	err = mic_ignore_load(p.data, &ig);
 	ok(err == NULL && ig != NULL, "load a rule file");
 	ok(mic_ignore_match(ig, "src/a.o", 0) == 1 &&
-	    mic_ignore_match(ig, "keep.o", 0) == 0 &&
-	    mic_ignore_match(ig, "build", 1) == 1 &&
-	    mic_ignore_match(ig, "build", 0) == 0, "loaded rules apply");
+		mic_ignore_match(ig, "keep.o", 0) == 0 &&
+		mic_ignore_match(ig, "build", 1) == 1 &&
+		mic_ignore_match(ig, "build", 0) == 0,
+	    "loaded rules apply");
 	mic_ignore_free(ig);
 
 	mic_buf_addstr(&p, "/sub");
@@ -575,8 +599,9 @@ test_load(void)
 	ok(write_file(p.data, big.data, big.len) == 0 && big.len > 65536,
 	    "write a rule file of several read chunks");
 	err = mic_ignore_load(p.data, &ig);
-	ok(err == NULL && ig != NULL && mic_ignore_match(ig, "d/lit5", 0) ==
-	    1 && mic_ignore_match(ig, "src/gen9998.h", 0) == 1,
+	ok(err == NULL && ig != NULL &&
+		mic_ignore_match(ig, "d/lit5", 0) == 1 &&
+		mic_ignore_match(ig, "src/gen9998.h", 0) == 1,
 	    "load a rule file of several read chunks");
 	mic_ignore_free(ig);
 
@@ -601,71 +626,137 @@ test_load(void)
  * pattern when no rule matches. A path is ignored when its pattern is not
  * empty and is not a "!" rule. Paths are listed parents first.
  */
-static const char git_rules[] =
-    "# comment line\n"
-    "*.o\n"
-    "!keep.o\n"
-    "/build\n"
-    "out/\n"
-    "doc/*.txt\n"
-    "**/logs\n"
-    "cache/**\n"
-    "a/**/b\n"
-    "*.py[co]\n"
-    "[Tt]emp*\n"
-    "\\#hash\n"
-    "\\!bang\n"
-    "trail   \n"
-    "sp\\ \n"
-    "?.tmp\n"
-    "**/deep/**/z\n"
-    "lib/*/gen\n"
-    "*~\n"
-    "!important~\n"
-    "nodir/\n"
-    "/anchored.txt\n"
-    "sub/only\n"
-    "x[!0-9]y\n"
-    "[[:upper:]][[:digit:]]\n"
-    "m*n*o\n"
-    "crlf.txt\r\n"
-    "foo/**/\n"
-    "*.log\n"
-    "!/keep.log\n"
-    "\n"
-    "   \n"
-    "[]]br\n"
-    "e\\*\n"
-    "***/triple\n"
-    "q[a-c-e]\n"
-    "x/**b\n"
-    "unterminated[x\n";
+static const char git_rules[] = "# comment line\n"
+				"*.o\n"
+				"!keep.o\n"
+				"/build\n"
+				"out/\n"
+				"doc/*.txt\n"
+				"**/logs\n"
+				"cache/**\n"
+				"a/**/b\n"
+				"*.py[co]\n"
+				"[Tt]emp*\n"
+				"\\#hash\n"
+				"\\!bang\n"
+				"trail   \n"
+				"sp\\ \n"
+				"?.tmp\n"
+				"**/deep/**/z\n"
+				"lib/*/gen\n"
+				"*~\n"
+				"!important~\n"
+				"nodir/\n"
+				"/anchored.txt\n"
+				"sub/only\n"
+				"x[!0-9]y\n"
+				"[[:upper:]][[:digit:]]\n"
+				"m*n*o\n"
+				"crlf.txt\r\n"
+				"foo/**/\n"
+				"*.log\n"
+				"!/keep.log\n"
+				"\n"
+				"   \n"
+				"[]]br\n"
+				"e\\*\n"
+				"***/triple\n"
+				"q[a-c-e]\n"
+				"x/**b\n"
+				"unterminated[x\n";
 
 static const struct {
 	const char *path;
 	int is_dir;
 } git_paths[] = {
-	{"a.o", 0}, {"keep.o", 0}, {"src", 1}, {"src/b.o", 0},
-	{"src/keep.o", 0}, {"build", 1}, {"build/x", 0}, {"src/build", 1},
-	{"src/build/y.c", 0}, {"out", 1}, {"src/out", 0}, {"doc", 1},
-	{"doc/a.txt", 0}, {"doc/sub", 1}, {"doc/sub/b.txt", 0}, {"logs", 1},
-	{"src/logs", 0}, {"cache", 1}, {"cache/c", 0}, {"cache/d", 1},
-	{"cache/d/e", 0}, {"a", 1}, {"a/b", 0}, {"a/x", 1}, {"a/x/y", 1},
-	{"a/x/y/b", 0}, {"a/xb", 0}, {"m.pyc", 0}, {"m.py", 0},
-	{"Temp1", 0}, {"temp2", 0}, {"tEmp", 0}, {"#hash", 0}, {"!bang", 0},
-	{"bang", 0}, {"trail", 0}, {"sp ", 0}, {"sp", 0}, {"1.tmp", 0},
-	{"12.tmp", 0}, {"q", 1}, {"q/deep", 1}, {"q/deep/r", 1},
-	{"q/deep/r/z", 0}, {"q/deep/z", 0}, {"lib", 1}, {"lib/x", 1},
-	{"lib/x/gen", 0}, {"lib/x/y", 1}, {"lib/x/y/gen", 0}, {"f~", 0},
-	{"important~", 0}, {"nodir", 0}, {"d", 1}, {"d/nodir", 1},
-	{"anchored.txt", 0}, {"s", 1}, {"s/anchored.txt", 0}, {"sub", 1},
-	{"sub/only", 0}, {"s/sub", 1}, {"s/sub/only", 0}, {"xay", 0},
-	{"x1y", 0}, {"A1", 0}, {"a1", 0}, {"mnxo", 0}, {"mo", 0},
-	{"crlf.txt", 0}, {"foo", 1}, {"foo/bar", 1}, {"foo/baz", 0},
-	{"z.log", 0}, {"keep.log", 0}, {"s/keep.log", 0}, {"]br", 0},
-	{"e*", 0}, {"ex", 0}, {"triple", 0}, {"s/triple", 0}, {"qb", 0},
-	{"qd", 0}, {"q-", 0}, {"x", 1}, {"x/yb", 0}, {"x/y", 1},
-	{"x/y/b", 0}, {"unterminated[x", 0},
+    {"a.o", 0},
+    {"keep.o", 0},
+    {"src", 1},
+    {"src/b.o", 0},
+    {"src/keep.o", 0},
+    {"build", 1},
+    {"build/x", 0},
+    {"src/build", 1},
+    {"src/build/y.c", 0},
+    {"out", 1},
+    {"src/out", 0},
+    {"doc", 1},
+    {"doc/a.txt", 0},
+    {"doc/sub", 1},
+    {"doc/sub/b.txt", 0},
+    {"logs", 1},
+    {"src/logs", 0},
+    {"cache", 1},
+    {"cache/c", 0},
+    {"cache/d", 1},
+    {"cache/d/e", 0},
+    {"a", 1},
+    {"a/b", 0},
+    {"a/x", 1},
+    {"a/x/y", 1},
+    {"a/x/y/b", 0},
+    {"a/xb", 0},
+    {"m.pyc", 0},
+    {"m.py", 0},
+    {"Temp1", 0},
+    {"temp2", 0},
+    {"tEmp", 0},
+    {"#hash", 0},
+    {"!bang", 0},
+    {"bang", 0},
+    {"trail", 0},
+    {"sp ", 0},
+    {"sp", 0},
+    {"1.tmp", 0},
+    {"12.tmp", 0},
+    {"q", 1},
+    {"q/deep", 1},
+    {"q/deep/r", 1},
+    {"q/deep/r/z", 0},
+    {"q/deep/z", 0},
+    {"lib", 1},
+    {"lib/x", 1},
+    {"lib/x/gen", 0},
+    {"lib/x/y", 1},
+    {"lib/x/y/gen", 0},
+    {"f~", 0},
+    {"important~", 0},
+    {"nodir", 0},
+    {"d", 1},
+    {"d/nodir", 1},
+    {"anchored.txt", 0},
+    {"s", 1},
+    {"s/anchored.txt", 0},
+    {"sub", 1},
+    {"sub/only", 0},
+    {"s/sub", 1},
+    {"s/sub/only", 0},
+    {"xay", 0},
+    {"x1y", 0},
+    {"A1", 0},
+    {"a1", 0},
+    {"mnxo", 0},
+    {"mo", 0},
+    {"crlf.txt", 0},
+    {"foo", 1},
+    {"foo/bar", 1},
+    {"foo/baz", 0},
+    {"z.log", 0},
+    {"keep.log", 0},
+    {"s/keep.log", 0},
+    {"]br", 0},
+    {"e*", 0},
+    {"ex", 0},
+    {"triple", 0},
+    {"s/triple", 0},
+    {"qb", 0},
+    {"qd", 0},
+    {"q-", 0},
+    {"x", 1},
+    {"x/yb", 0},
+    {"x/y", 1},
+    {"x/y/b", 0},
+    {"unterminated[x", 0},
 };
 
 #define NGIT (sizeof(git_paths) / sizeof(git_paths[0]))
@@ -703,8 +794,8 @@ read_git_answers(const char *out, int *ignored)
 		}
 		for (k = 0; k < NGIT; k++) {
 			if (strcmp(git_paths[k].path, field[3]) == 0) {
-				ignored[k] = field[2][0] != '\0' &&
-				    field[2][0] != '!';
+				ignored[k] =
+				    field[2][0] != '\0' && field[2][0] != '!';
 				n++;
 			}
 		}
@@ -752,9 +843,11 @@ test_git(void)
 	mic_buf_addf(&p, "%s/.git/mic-in", dir);
 	write_file(p.data, in.data, in.len);
 	mic_buf_reset(&p);
-	mic_buf_addf(&p, "cd '%s' && HOME='%s' XDG_CONFIG_HOME='%s' "
+	mic_buf_addf(&p,
+	    "cd '%s' && HOME='%s' XDG_CONFIG_HOME='%s' "
 	    "GIT_CONFIG_NOSYSTEM=1 git check-ignore --no-index -v -n -z "
-	    "--stdin <.git/mic-in >.git/mic-out", dir, dir, dir);
+	    "--stdin <.git/mic-in >.git/mic-out",
+	    dir, dir, dir);
 	if (system(p.data) == -1) {
 		ok(0, "run git check-ignore");
 	}
@@ -784,7 +877,8 @@ test_git(void)
 		    git_paths[k].is_dir ? "folder" : "file", path,
 		    ignored[k] ? "ignored" : "kept");
 		ok(mic_ignore_match(ig, path, git_paths[k].is_dir) ==
-		    ignored[k], p.data);
+			ignored[k],
+		    p.data);
 		compared++;
 	}
 	ok(compared > 60, "most paths compared with git");

@@ -77,13 +77,13 @@ test_siphash(void)
 		size_t len;
 		const char *hex;
 	} v[] = {
-		{0, "a3817f04ba25a8e66df67214c7550293"},
-		{1, "da87c1d86b99af44347659119b22fc45"},
-		{7, "a1f1ebbed8dbc153c0b84aa61ff08239"},
-		{8, "3b62a9ba6258f5610f83e264f31497b4"},
-		{15, "5493e99933b0a8117e08ec0f97cfc3d9"},
-		{16, "6ee2a4ca67b054bbfd3315bf85230577"},
-		{63, "5150d1772f50834a503e069a973fbd7c"},
+	    {0, "a3817f04ba25a8e66df67214c7550293"},
+	    {1, "da87c1d86b99af44347659119b22fc45"},
+	    {7, "a1f1ebbed8dbc153c0b84aa61ff08239"},
+	    {8, "3b62a9ba6258f5610f83e264f31497b4"},
+	    {15, "5493e99933b0a8117e08ec0f97cfc3d9"},
+	    {16, "6ee2a4ca67b054bbfd3315bf85230577"},
+	    {63, "5150d1772f50834a503e069a973fbd7c"},
 	};
 	unsigned char key[16], msg[64];
 	size_t i, k;
@@ -128,7 +128,7 @@ test_rule(void)
 	ok(mic_lines_is_binary(big, MIC_LINES_MAX_SIZE + 1),
 	    "rule: one byte more is binary");
 	ok(!mic_lines_too_big(MIC_LINES_MAX_SIZE) &&
-	    mic_lines_too_big(MIC_LINES_MAX_SIZE + 1ULL),
+		mic_lines_too_big(MIC_LINES_MAX_SIZE + 1ULL),
 	    "rule: too big past 32 MiB");
 
 	/* the counter applies the same rule to a stream */
@@ -162,8 +162,10 @@ test_rule(void)
 static void
 random_text(struct mic_buf *b, size_t nlines)
 {
-	static const char *words[] = {"", "a", "bb", "a\r", "long line of "
-	    "text that crosses the word size", "x\ty", "\r"};
+	static const char *words[] = {"", "a", "bb", "a\r",
+	    "long line of "
+	    "text that crosses the word size",
+	    "x\ty", "\r"};
 	size_t i;
 
 	mic_buf_reset(b);
@@ -213,9 +215,11 @@ test_counter(void)
 		}
 		free(s.h);
 	}
-	ok(bad_count == 0, "counter: 500 random texts in random chunks, "
+	ok(bad_count == 0,
+	    "counter: 500 random texts in random chunks, "
 	    "lines counted");
-	ok(bad_hash == 0, "counter: every line's hash is its bytes' hash, "
+	ok(bad_hash == 0,
+	    "counter: every line's hash is its bytes' hash, "
 	    "however the chunks fall");
 	{
 		struct mic_line_hash h1, h2, h3;
@@ -233,9 +237,9 @@ test_counter(void)
 struct holding {
 	struct mic_budget budget;
 	const unsigned *sizes;
-	atomic_ullong held;	/* the test's own account */
-	atomic_ullong most;	/* the most it saw held at once */
-	atomic_int alone_broken;	/* a job over the limit had company */
+	atomic_ullong held; /* the test's own account */
+	atomic_ullong most; /* the most it saw held at once */
+	atomic_int alone_broken; /* a job over the limit had company */
 };
 
 static const struct mic_error *
@@ -248,8 +252,8 @@ hold_job(void *arg, size_t i)
 	mic_budget_take(&h->budget, h->sizes[i]);
 	now = atomic_fetch_add(&h->held, h->sizes[i]) + h->sizes[i];
 	most = atomic_load(&h->most);
-	while (now > most && !atomic_compare_exchange_weak(&h->most, &most,
-	    now))
+	while (
+	    now > most && !atomic_compare_exchange_weak(&h->most, &most, now))
 		continue;
 	if (h->sizes[i] > h->budget.limit && now != h->sizes[i])
 		atomic_store(&h->alone_broken, 1);
@@ -268,7 +272,7 @@ test_budget(void)
 
 	for (i = 0; i < 300; i++)
 		sizes[i] = 1 + rnd(60);
-	sizes[100] = sizes[200] = 150;	/* over the limit: run alone */
+	sizes[100] = sizes[200] = 150; /* over the limit: run alone */
 	setenv("MIC_THREADS", "8", 1);
 	mic_budget_init(&h.budget, 100);
 	h.sizes = sizes;
@@ -279,7 +283,8 @@ test_budget(void)
 	printf("# most held at once: %llu of 100 (peak %llu)\n",
 	    (unsigned long long)atomic_load(&h.most),
 	    (unsigned long long)h.budget.peak);
-	ok(!atomic_load(&h.alone_broken), "budget: a job over the limit runs "
+	ok(!atomic_load(&h.alone_broken),
+	    "budget: a job over the limit runs "
 	    "alone");
 	ok(h.budget.used == 0, "budget: all given back");
 	for (i = 0; i < 300; i++)
@@ -288,7 +293,7 @@ test_budget(void)
 	mic_budget_init(&h.budget, 100);
 	atomic_store(&h.most, 0);
 	ok(mic_parallel(300, hold_job, &h) == NULL &&
-	    atomic_load(&h.most) <= 100 && h.budget.peak <= 100,
+		atomic_load(&h.most) <= 100 && h.budget.peak <= 100,
 	    "budget: 8 threads never hold more than the limit");
 	mic_budget_release(&h.budget);
 	unsetenv("MIC_THREADS");

@@ -120,20 +120,21 @@ test_first_scan(struct mic_ws *ws)
 	snprintf(out, sizeof(out), "%s/file", outside);
 	t_write(out, "outside\n");
 	ok(symlink("b", "ln") == 0 && symlink(out, "out") == 0 &&
-	    symlink("nowhere", "dangling") == 0 && mkfifo("fifo", 0666) == 0,
+		symlink("nowhere", "dangling") == 0 &&
+		mkfifo("fifo", 0666) == 0,
 	    "symlinks to a folder, outside, nowhere; a fifo");
 
 	ok(lines_are(ws, MIC_SCAN_STATUS,
-	    "A .micignore 0 100644\n"
-	    "A a 0 100644\n"
-	    "A b/c 0 100644\n"
-	    "A b/d 0 100644\n"
-	    "A dangling 0 120000\n"
-	    "A gone/1 0 100644\n"
-	    "A gone/2 0 100644\n"
-	    "A keep.txt 0 100644\n"
-	    "A ln 0 120000\n"
-	    "A out 0 120000\n"),
+	       "A .micignore 0 100644\n"
+	       "A a 0 100644\n"
+	       "A b/c 0 100644\n"
+	       "A b/d 0 100644\n"
+	       "A dangling 0 120000\n"
+	       "A gone/1 0 100644\n"
+	       "A gone/2 0 100644\n"
+	       "A keep.txt 0 100644\n"
+	       "A ln 0 120000\n"
+	       "A out 0 120000\n"),
 	    "first scan: every file added, in path order; ignored paths, "
 	    ".mic, the nested workspace and the fifo skipped; symlinks "
 	    "not followed; added files not read");
@@ -146,8 +147,10 @@ test_first_scan(struct mic_ws *ws)
 		snprintf(exp, sizeof(exp), "A a 0 100644 %.12s\n", hex(&a));
 		ok(strstr(mic_buf_str(&got), exp) != NULL,
 		    "MIC_SCAN_HASH reads added files: a's id");
-		snprintf(exp, sizeof(exp), "A ln 0 120000 %.12s\nA out 0 "
-		    "120000 %.12s\n", hex(&l), hex(&o));
+		snprintf(exp, sizeof(exp),
+		    "A ln 0 120000 %.12s\nA out 0 "
+		    "120000 %.12s\n",
+		    hex(&l), hex(&o));
 		ok(strstr(mic_buf_str(&got), exp) != NULL,
 		    "a symlink's id is its target's (readlink, not followed)");
 		mic_buf_release(&got);
@@ -160,11 +163,11 @@ static void
 test_changes(struct mic_ws *ws)
 {
 	struct mic_oid two = hash("two\n"), lnk = hash("a"),
-	    keep = hash("changed\n"), ig = hash("*.log\nbuild/\n*.txt\n"),
-	    d = hash("d\n");
+		       keep = hash("changed\n"),
+		       ig = hash("*.log\nbuild/\n*.txt\n"), d = hash("d\n");
 	char want[2048], out[512];
 
-	t_write("a", "two\n");		/* same size, new content */
+	t_write("a", "two\n"); /* same size, new content */
 	unlink("b/c");
 	t_write("b/f", "f\n");
 	chmod("b/d", 0755);
@@ -191,7 +194,8 @@ test_changes(struct mic_ws *ws)
 		    "M ln 120000 120000 %.12s\n",
 		    hex(&ig), hex(&two), hex(&d), hex(&keep), hex(&lnk));
 	}
-	ok(lines_are(ws, MIC_SCAN_STATUS, want), "modified (content, same "
+	ok(lines_are(ws, MIC_SCAN_STATUS, want),
+	    "modified (content, same "
 	    "size; exec bit; symlink target), deleted (a file, a whole "
 	    "folder) and added files, in path order; a tracked file stays "
 	    "tracked when ignored; a symlink's target's content is not "
@@ -218,10 +222,12 @@ rewrite_cache(const struct mic_cache *c, const char *path,
 		mic_cache_get(c, i, &row);
 		if (strcmp(row.path, path) == 0) {
 			row.size = (int64_t)st->st_size;
-			row.mtime_ns = (int64_t)st->st_mtim.tv_sec *
-			    1000000000 + st->st_mtim.tv_nsec;
-			row.ctime_ns = (int64_t)st->st_ctim.tv_sec *
-			    1000000000 + st->st_ctim.tv_nsec;
+			row.mtime_ns =
+			    (int64_t)st->st_mtim.tv_sec * 1000000000 +
+			    st->st_mtim.tv_nsec;
+			row.ctime_ns =
+			    (int64_t)st->st_ctim.tv_sec * 1000000000 +
+			    st->st_ctim.tv_nsec;
 			row.ino = (int64_t)st->st_ino;
 			row.oid = *oid;
 			row.racy = racy;
@@ -241,17 +247,20 @@ test_racy(struct mic_ws *ws)
 	const struct mic_error *err;
 	struct mic_cache *c = NULL;
 	struct mic_oid old = hash("old!\n"), new = hash("new!\n"),
-	    wrong = hash("a flipped bit");
+		       wrong = hash("a flipped bit");
 	struct stat st;
 	char want[256];
 
-	ok(mic_scan_row_racy(s - w, 0, s) == 1, "racy: mtime exactly the "
+	ok(mic_scan_row_racy(s - w, 0, s) == 1,
+	    "racy: mtime exactly the "
 	    "window before the scan");
-	ok(mic_scan_row_racy(s - w - 1, s - w - 1, s) == 0, "not racy: both "
+	ok(mic_scan_row_racy(s - w - 1, s - w - 1, s) == 0,
+	    "not racy: both "
 	    "times 1 ns older than that");
 	ok(mic_scan_row_racy(0, s - w, s) == 1, "racy: the ctime alone");
-	ok(mic_scan_row_racy(s + 5, 0, s) == 1 && mic_scan_row_racy(s - 1,
-	    0, s) == 1, "racy: a time after or just before the scan");
+	ok(mic_scan_row_racy(s + 5, 0, s) == 1 &&
+		mic_scan_row_racy(s - 1, 0, s) == 1,
+	    "racy: a time after or just before the scan");
 	ok(mic_scan_row_racy(0, 0, s) == 0, "not racy: old times");
 
 	/*
@@ -261,7 +270,7 @@ test_racy(struct mic_ws *ws)
 	 */
 	t_write("r", "old!\n");
 	ok(land(ws, "racy file") == NULL, "land a file r");
-	t_write("r", "new!\n");		/* same size */
+	t_write("r", "new!\n"); /* same size */
 	err = mic_cache_open(".mic", &c);
 	ok(lstat("r", &st) == 0 && err == NULL && c->state == MIC_CACHE_OK,
 	    "change r (same size); the landing left a cache of the head");
@@ -270,25 +279,31 @@ test_racy(struct mic_ws *ws)
 		return;
 	}
 	ok(rewrite_cache(c, "r", &st, &old, 0) == NULL &&
-	    lines_are(ws, MIC_SCAN_STATUS, ""), "a row matching r's stat "
+		lines_are(ws, MIC_SCAN_STATUS, ""),
+	    "a row matching r's stat "
 	    "data, not racy, is believed (r looks unchanged)");
 	snprintf(want, sizeof(want), "M r 100644 100644 %.12s\n", hex(&new));
 	ok(rewrite_cache(c, "r", &st, &old, 1) == NULL &&
-	    lines_are(ws, MIC_SCAN_STATUS, want), "the same row marked racy: "
+		lines_are(ws, MIC_SCAN_STATUS, want),
+	    "the same row marked racy: "
 	    "r is read, and found modified");
 
 	/* a cache row's id is believed as the head's (see test_cache) */
 	t_write("r", "old!\n");
 	lstat("r", &st);
-	ok(rewrite_cache(c, "r", &st, &wrong, 1) == NULL, "a cache whose "
+	ok(rewrite_cache(c, "r", &st, &wrong, 1) == NULL,
+	    "a cache whose "
 	    "row for r has a wrong id (as a flipped bit leaves it)");
-	todo(lines_are(ws, MIC_SCAN_STATUS, ""), "r, equal to the head, is "
-	    "not reported modified", "bug: the stat cache has no checksum "
+	todo(lines_are(ws, MIC_SCAN_STATUS, ""),
+	    "r, equal to the head, is "
+	    "not reported modified",
+	    "bug: the stat cache has no checksum "
 	    "(store/cache.c), so a damaged id is used as the head's");
 	mic_cache_close(c);
 	/* put a good cache back: rebuilt from the head's tree */
 	unlink(".mic/cache");
-	ok(lines_are(ws, MIC_SCAN_STATUS, ""), "without the cache file, "
+	ok(lines_are(ws, MIC_SCAN_STATUS, ""),
+	    "without the cache file, "
 	    "rows come from the head's tree: r is unchanged");
 }
 
@@ -336,14 +351,15 @@ test_threads(struct mic_ws *ws)
 		setenv("MIC_THREADS", counts[i], 1);
 		if (scan_lines(ws, MIC_SCAN_HASH, i ? &got : &first) != 0)
 			same = 0;
-		else if (i && strcmp(mic_buf_str(&got),
-		    mic_buf_str(&first)) != 0)
+		else if (i &&
+		    strcmp(mic_buf_str(&got), mic_buf_str(&first)) != 0)
 			same = 0;
 	}
 	unsetenv("MIC_THREADS");
 	ok(first.len > 0 && strstr(first.data, "D d05/s/deep") &&
-	    strstr(first.data, "A zz/new") && strstr(first.data,
-	    "M d01/f1"), "the scan finds the changes");
+		strstr(first.data, "A zz/new") &&
+		strstr(first.data, "M d01/f1"),
+	    "the scan finds the changes");
 	ok(same, "MIC_THREADS=1, 2, 4 and 8 give the same changes");
 	mic_buf_release(&first);
 	mic_buf_release(&got);
@@ -360,15 +376,18 @@ test_scan_file(struct mic_ws *ws)
 	t_write("sf", "l1\nl2\nl3");
 	err = mic_scan_file(ws, "sf", 0, &oid, &st, &lines);
 	ok(err == NULL && mic_oid_cmp(&oid, &want) == 0 && st.size == 8 &&
-	    st.mode == MIC_MODE_FILE && lines == -2, "scan_file hashes a "
+		st.mode == MIC_MODE_FILE && lines == -2,
+	    "scan_file hashes a "
 	    "file (lines not counted when not storing)");
 	err = mic_scan_file(ws, "sf", 1, &oid, &st, &lines);
 	ok(err == NULL && mic_oid_cmp(&oid, &want) == 0 && lines == 3,
 	    "storing it counts its lines");
 	want = hash("sf");
-	ok(symlink("sf", "sl") == 0 && mic_scan_file(ws, "sl", 0, &oid, &st,
-	    NULL) == NULL && mic_oid_cmp(&oid, &want) == 0 && st.size == 2 &&
-	    st.mode == MIC_MODE_LINK, "a symlink: its target, never "
+	ok(symlink("sf", "sl") == 0 &&
+		mic_scan_file(ws, "sl", 0, &oid, &st, NULL) == NULL &&
+		mic_oid_cmp(&oid, &want) == 0 && st.size == 2 &&
+		st.mode == MIC_MODE_LINK,
+	    "a symlink: its target, never "
 	    "followed; size is the target's length");
 	err = mic_scan_file(ws, "fifo", 0, &oid, &st, NULL);
 	ok(err && err->code == MIC_ERR_CONFLICT, "a fifo is refused");

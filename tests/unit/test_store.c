@@ -84,7 +84,8 @@ test_roundtrip(struct mic_store *s)
 	ok(err == NULL, "put small blob");
 	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, 100, &b, &type);
 	ok(err == NULL && b.len == 3 && memcmp(b.data, "abc", 3) == 0 &&
-	    type == MIC_OBJ_BLOB, "read it back");
+		type == MIC_OBJ_BLOB,
+	    "read it back");
 	err = mic_store_read(s, &oid, MIC_OBJ_TREE, 100, &b, &type);
 	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "is a blob"),
 	    "reading a blob as a tree fails");
@@ -138,8 +139,9 @@ test_roundtrip(struct mic_store *s)
 	close(fd);
 	unlink(path);
 	err = mic_store_read(s, &oid, MIC_OBJ_BLOB, big.len, &b, NULL);
-	ok(err == NULL && b.len == big.len && memcmp(b.data, big.data,
-	    big.len) == 0, "big blob reads back");
+	ok(err == NULL && b.len == big.len &&
+		memcmp(b.data, big.data, big.len) == 0,
+	    "big blob reads back");
 	err = mic_store_has(s, &oid, &has);
 	ok(err == NULL && has, "has finds it");
 	ok(mic_store_sync(s) == NULL, "sync");
@@ -151,7 +153,8 @@ static void
 test_corruption(struct mic_store *s)
 {
 	const struct mic_error *err;
-	struct mic_buf path = MIC_BUF_INIT, b = MIC_BUF_INIT, raw = MIC_BUF_INIT;
+	struct mic_buf path = MIC_BUF_INIT, b = MIC_BUF_INIT,
+		       raw = MIC_BUF_INIT;
 	struct mic_oid oid;
 	char buf[4096];
 	ssize_t n;
@@ -172,7 +175,8 @@ test_corruption(struct mic_store *s)
 	close(fd);
 	err = mic_store_read(s, &oid, MIC_OBJ_NONE, 100, &b, NULL);
 	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "object ") &&
-	    strstr(err->msg, "is corrupt"), "truncated object is reported");
+		strstr(err->msg, "is corrupt"),
+	    "truncated object is reported");
 
 	/* a flipped bit in the compressed stream */
 	raw.data[raw.len / 2] ^= 0x10;
@@ -271,7 +275,8 @@ test_tree_parse(void)
 	err = mic_tree_parse(b.data, b.len - 1, "t", &t);
 	ok(err && strstr(err->msg, "tree t is corrupt"), "short id rejected");
 	ok(mic_tree_name_cmp("a.c", 0, "a", 1) < 0 &&
-	    mic_tree_name_cmp("a0", 0, "a", 1) > 0, "git's tree order");
+		mic_tree_name_cmp("a0", 0, "a", 1) > 0,
+	    "git's tree order");
 	mic_buf_release(&b);
 }
 
@@ -301,12 +306,14 @@ test_tree_apply(struct mic_store *s)
 	ok(err == NULL, "apply to the empty snapshot");
 	err = mic_tree_flatten(s, &r1, &fl);
 	ok(err == NULL && fl.n == 4 && strcmp(fl.v[0].path, "a.c") == 0 &&
-	    strcmp(fl.v[1].path, "a/b/c") == 0 &&
-	    strcmp(fl.v[3].path, "z") == 0, "flatten lists files sorted");
+		strcmp(fl.v[1].path, "a/b/c") == 0 &&
+		strcmp(fl.v[3].path, "z") == 0,
+	    "flatten lists files sorted");
 	mic_filelist_release(&fl);
 	err = mic_tree_lookup(s, &r1, "a/b/c", &mode, &got, &found);
 	ok(err == NULL && found && mode == MIC_MODE_FILE &&
-	    mic_oid_cmp(&got, &blob) == 0, "lookup a nested file");
+		mic_oid_cmp(&got, &blob) == 0,
+	    "lookup a nested file");
 	err = mic_tree_lookup(s, &r1, "a/b", &mode, &got, &found);
 	ok(err == NULL && found && mode == MIC_MODE_DIR, "lookup a folder");
 	err = mic_tree_lookup(s, &r1, "a/c", &mode, &got, &found);
@@ -325,16 +332,18 @@ test_tree_apply(struct mic_store *s)
 	ok(err == NULL, "apply removals and a file-to-folder change");
 	err = mic_tree_flatten(s, &r2, &fl);
 	ok(err == NULL && fl.n == 3 && strcmp(fl.v[1].path, "a/d/e") == 0 &&
-	    fl.v[1].mode == MIC_MODE_EXEC, "result has the new layout");
+		fl.v[1].mode == MIC_MODE_EXEC,
+	    "result has the new layout");
 	mic_filelist_release(&fl);
 	err = mic_tree_lookup(s, &r2, "a/b", &mode, &got, &found);
 	ok(err == NULL && !found, "an emptied folder disappears");
 
 	err = mic_tree_diff(s, &r1, &r2, &rows, &n);
 	ok(err == NULL && n == 3 && rows[0].kind == 'D' &&
-	    strcmp(rows[0].path, "a/b/c") == 0 && rows[1].kind == 'D' &&
-	    strcmp(rows[1].path, "a/d") == 0 && rows[2].kind == 'A' &&
-	    strcmp(rows[2].path, "a/d/e") == 0, "tree diff lists the changes");
+		strcmp(rows[0].path, "a/b/c") == 0 && rows[1].kind == 'D' &&
+		strcmp(rows[1].path, "a/d") == 0 && rows[2].kind == 'A' &&
+		strcmp(rows[2].path, "a/d/e") == 0,
+	    "tree diff lists the changes");
 	mic_change_rows_free(rows, n);
 	err = mic_tree_diff(s, &r1, &r1, &rows, &n);
 	ok(err == NULL && n == 0, "tree diff of equal trees is empty");
@@ -375,7 +384,8 @@ test_db(void)
 	ok(err == NULL, "create the database");
 	err = mic_db_begin(db);
 	ok(err == NULL && mic_db_meta_set(db, "k", "v") == NULL &&
-	    mic_db_commit(db) == NULL, "write meta in a transaction");
+		mic_db_commit(db) == NULL,
+	    "write meta in a transaction");
 	err = mic_db_open(path.data, 0, &db2);
 	ok(err == NULL, "a second connection opens (migrations are done)");
 	err = mic_db_meta_get(db2, "k", &v);
@@ -429,16 +439,18 @@ test_cache(void)
 	ok(err == NULL, "write a cache of 5 rows");
 	err = mic_cache_open(dir.data, &c);
 	ok(err == NULL && c->state == MIC_CACHE_OK && c->n == 5 &&
-	    c->position == 3 && mic_oid_cmp(&c->root, &root) == 0,
+		c->position == 3 && mic_oid_cmp(&c->root, &root) == 0,
 	    "read it back: head and count");
 	mic_cache_get(c, 3, &got);
 	ok(strcmp(got.path, "a\x80\nz") == 0 && got.mode == 0100644u &&
-	    got.oid.hash[0] == 3 && got.size == 3000 &&
-	    got.mtime_ns == INT64_MAX - 3 && got.ctime_ns == -1 &&
-	    got.ino == 4 && got.racy == 1, "row 3 comes back whole");
+		got.oid.hash[0] == 3 && got.size == 3000 &&
+		got.mtime_ns == INT64_MAX - 3 && got.ctime_ns == -1 &&
+		got.ino == 4 && got.racy == 1,
+	    "row 3 comes back whole");
 	ok(mic_cache_lower_bound(c, "a/") == 2 &&
-	    mic_cache_lower_bound(c, "zz") == 5 &&
-	    strcmp(mic_cache_path(c, 4), "b") == 0, "lower bound and paths");
+		mic_cache_lower_bound(c, "zz") == 5 &&
+		strcmp(mic_cache_path(c, 4), "b") == 0,
+	    "lower bound and paths");
 	mic_cache_close(c);
 
 	/* cut the file inside its last row */
@@ -448,7 +460,8 @@ test_cache(void)
 	    "cut the cache file");
 	err = mic_cache_open(dir.data, &c);
 	ok(err == NULL && c->state == MIC_CACHE_DAMAGED && c->n == 0 &&
-	    c->why != NULL, "a cut file is DAMAGED, with no rows");
+		c->why != NULL,
+	    "a cut file is DAMAGED, with no rows");
 	mic_cache_close(c);
 	f = fopen(path.data, "w");
 	ok(f && fwrite("MICX", 1, 4, f) == 4 && fclose(f) == 0,
@@ -463,16 +476,16 @@ test_cache(void)
 			int root;
 			const char *path, *why;
 		} bad[] = {
-			{0, 1, "a", "a root at position 0"},
-			{-1, 1, "a", "a negative position"},
-			{1, 1, "..", "a row has a bad path"},
-			{1, 1, "a//b", "a row has a bad path"},
-			{1, 1, "a/./b", "a row has a bad path"},
-			{1, 1, "/a", "a row has a bad path"},
-			{1, 1, "a/", "a row has a bad path"},
-			{1, 1, ".mic/x", "a row has a bad path"},
-			{1, 1, ".mic", "a row has a bad path"},
-			{1, 1, "a\0b", "a row has a bad path"},
+		    {0, 1, "a", "a root at position 0"},
+		    {-1, 1, "a", "a negative position"},
+		    {1, 1, "..", "a row has a bad path"},
+		    {1, 1, "a//b", "a row has a bad path"},
+		    {1, 1, "a/./b", "a row has a bad path"},
+		    {1, 1, "/a", "a row has a bad path"},
+		    {1, 1, "a/", "a row has a bad path"},
+		    {1, 1, ".mic/x", "a row has a bad path"},
+		    {1, 1, ".mic", "a row has a bad path"},
+		    {1, 1, "a\0b", "a row has a bad path"},
 		};
 		unsigned char buf[256];
 		size_t k;
@@ -481,16 +494,17 @@ test_cache(void)
 			size_t plen = strlen(bad[k].path), len;
 
 			if (k == sizeof(bad) / sizeof(bad[0]) - 1)
-				plen = 3;	/* "a", NUL, "b" */
+				plen = 3; /* "a", NUL, "b" */
 			memset(buf, 0, sizeof(buf));
 			memcpy(buf, "MICC\1\0\0\0", 8);
 			for (i = 0; i < 8; i++)
-				buf[8 + i] = (unsigned char)((uint64_t)
-				    bad[k].position >> (8 * i));
+				buf[8 + i] =
+				    (unsigned char)((uint64_t)bad[k].position >>
+					(8 * i));
 			memset(buf + 16, bad[k].root, 32);
-			buf[48] = 1;			/* one row */
+			buf[48] = 1; /* one row */
 			buf[56] = (unsigned char)plen;
-			buf[60] = 0xa4;			/* 0100644 */
+			buf[60] = 0xa4; /* 0100644 */
 			buf[61] = 0x81;
 			memcpy(buf + 56 + 73, bad[k].path, plen);
 			len = 56 + 73 + plen + 1;
@@ -499,11 +513,12 @@ test_cache(void)
 			    "write a cache the format forbids");
 			err = mic_cache_open(dir.data, &c);
 			ok(err == NULL && c->state == MIC_CACHE_DAMAGED &&
-			    strcmp(c->why, bad[k].why) == 0, bad[k].why);
+				strcmp(c->why, bad[k].why) == 0,
+			    bad[k].why);
 			mic_cache_close(c);
 		}
 		ok(mic_path_ok("a/.mic", 6) && mic_path_ok(".micx", 5) &&
-		    mic_path_ok("...", 3) && !mic_path_ok("", 0),
+			mic_path_ok("...", 3) && !mic_path_ok("", 0),
 		    "path checks: .mic only at the top; ... is a name");
 	}
 	mic_buf_release(&path);

@@ -48,8 +48,7 @@ blob(const char *content)
 {
 	struct mic_oid oid;
 
-	if (mic_store_put(store, MIC_OBJ_BLOB, content, strlen(content),
-	    &oid))
+	if (mic_store_put(store, MIC_OBJ_BLOB, content, strlen(content), &oid))
 		memset(&oid, 0xee, sizeof(oid));
 	return oid;
 }
@@ -58,7 +57,7 @@ blob(const char *content)
 struct spec {
 	const char *path;
 	unsigned mode;
-	const char *content;	/* a symlink's target */
+	const char *content; /* a symlink's target */
 };
 
 static int
@@ -100,8 +99,12 @@ reject(const struct mic_buf *b, size_t len, const char *name)
 
 	err = mic_tree_parse(mic_buf_str(b), len, "T1", &t);
 	snprintf(what, sizeof(what), "parse rejects %s", name);
-	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "tree T1 "
-	    "is corrupt") && t.n == 0 && t.entries == NULL, what);
+	ok(err && err->code == MIC_ERR_CORRUPT &&
+		strstr(err->msg,
+		    "tree T1 "
+		    "is corrupt") &&
+		t.n == 0 && t.entries == NULL,
+	    what);
 	mic_tree_release(&t);
 }
 
@@ -113,8 +116,7 @@ test_parse(void)
 	struct mic_oid x, y;
 	const struct mic_error *err;
 	static const char *const bad_modes[] = {"100600", "100664", "160000",
-	    "040000", "0", "1006440", "10064a", "", "644",
-	    "777777"};
+	    "040000", "0", "1006440", "10064a", "", "644", "777777"};
 	static const char *const bad_names[] = {"", ".", "..", "a/b", "/a",
 	    "a/"};
 	size_t i;
@@ -131,13 +133,13 @@ test_parse(void)
 	err = mic_tree_parse(b.data, b.len, "T1", &t);
 	ok(err == NULL && t.n == 6, "a valid tree of six entries parses");
 	ok(t.n == 6 && strcmp(t.entries[0].name, "a.c") == 0 &&
-	    t.entries[1].mode == MIC_MODE_DIR &&
-	    strcmp(t.entries[1].name, "a") == 0 &&
-	    t.entries[2].mode == MIC_MODE_EXEC &&
-	    t.entries[3].mode == MIC_MODE_LINK &&
-	    strcmp(t.entries[5].name, "\xff") == 0 &&
-	    mic_oid_cmp(&t.entries[1].oid, &y) == 0 &&
-	    mic_oid_cmp(&t.entries[4].oid, &x) == 0,
+		t.entries[1].mode == MIC_MODE_DIR &&
+		strcmp(t.entries[1].name, "a") == 0 &&
+		t.entries[2].mode == MIC_MODE_EXEC &&
+		t.entries[3].mode == MIC_MODE_LINK &&
+		strcmp(t.entries[5].name, "\xff") == 0 &&
+		mic_oid_cmp(&t.entries[1].oid, &y) == 0 &&
+		mic_oid_cmp(&t.entries[4].oid, &x) == 0,
 	    "entries keep their order, modes, names and ids");
 	mic_tree_release(&t);
 	ok(mic_tree_parse("", 0, "T1", &t) == NULL && t.n == 0,
@@ -174,7 +176,7 @@ test_parse(void)
 	add_entry(&b, "40000", "a", &x);
 	err = mic_tree_parse(b.data, b.len, "T1", &t);
 	ok(err && err->code == MIC_ERR_CORRUPT &&
-	    strstr(err->msg, "share a name") && t.n == 0,
+		strstr(err->msg, "share a name") && t.n == 0,
 	    "parse rejects a symlink and a folder named alike, apart");
 	mic_tree_release(&t);
 
@@ -229,8 +231,8 @@ test_write_read(void)
 	for (i = 0; i < 5; i++) {
 		if (t.n == t.cap) {
 			t.cap = 8;
-			t.entries = realloc(t.entries, t.cap *
-			    sizeof(*t.entries));
+			t.entries =
+			    realloc(t.entries, t.cap * sizeof(*t.entries));
 		}
 		t.entries[t.n].mode = modes[i];
 		t.entries[t.n].name = strdup(names[i]);
@@ -240,8 +242,9 @@ test_write_read(void)
 	err = mic_tree_write(store, &t, &id);
 	ok(err == NULL, "write a tree of unsorted entries");
 	ok(t.n == 5 && strcmp(t.entries[0].name, "a.c") == 0 &&
-	    strcmp(t.entries[1].name, "a") == 0 &&
-	    strcmp(t.entries[2].name, "a0") == 0, "write sorted the entries "
+		strcmp(t.entries[1].name, "a") == 0 &&
+		strcmp(t.entries[2].name, "a0") == 0,
+	    "write sorted the entries "
 	    "in git's order");
 	/* the object is exactly git's serialisation */
 	add_entry(&raw, "120000", "a.c", &x);
@@ -250,7 +253,8 @@ test_write_read(void)
 	add_entry(&raw, "100644", "m", &x);
 	add_entry(&raw, "100644", "z", &x);
 	mic_hash_buf(MIC_OBJ_TREE, raw.data, raw.len, &want);
-	ok(mic_oid_cmp(&id, &want) == 0, "its id is that of git's format "
+	ok(mic_oid_cmp(&id, &want) == 0,
+	    "its id is that of git's format "
 	    "(octal modes without leading zeros)");
 	err = mic_tree_read(store, &id, &back);
 	ok(err == NULL && back.n == 5, "read it back");
@@ -268,7 +272,8 @@ test_write_read(void)
 	free(t.entries[4].name);
 	t.entries[4].name = strdup("a0");
 	err = mic_tree_write(store, &t, &id);
-	ok(err && strstr(err->msg, "two tree entries"), "write refuses two "
+	ok(err && strstr(err->msg, "two tree entries"),
+	    "write refuses two "
 	    "entries of one name");
 	/* write sorted them again: find the copy (a file, not exec) */
 	for (i = 0; i < t.n; i++)
@@ -278,17 +283,18 @@ test_write_read(void)
 	free(t.entries[i].name);
 	t.entries[i].name = strdup("a");
 	err = mic_tree_write(store, &t, &id);
-	ok(err && strstr(err->msg, "file and a folder"), "write refuses a "
+	ok(err && strstr(err->msg, "file and a folder"),
+	    "write refuses a "
 	    "file and a folder of one name");
 	mic_tree_release(&t);
 
 	err = mic_tree_read(store, &x, &back);
-	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg,
-	    "is a blob"), "reading a blob as a tree is refused");
+	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "is a blob"),
+	    "reading a blob as a tree is refused");
 	memset(&want, 0x5a, sizeof(want));
 	err = mic_tree_read(store, &want, &back);
-	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg,
-	    "missing"), "reading a missing tree is refused");
+	ok(err && err->code == MIC_ERR_CORRUPT && strstr(err->msg, "missing"),
+	    "reading a missing tree is refused");
 	mic_buf_release(&raw);
 }
 
@@ -329,8 +335,9 @@ diff_lines(const struct mic_oid *a, const struct mic_oid *b,
 		/* git says T for a type change; mic says M */
 		char k = rows[i].kind;
 
-		if (k == 'M' && (rows[i].old_mode == MIC_MODE_LINK) !=
-		    (rows[i].new_mode == MIC_MODE_LINK))
+		if (k == 'M' &&
+		    (rows[i].old_mode == MIC_MODE_LINK) !=
+			(rows[i].new_mode == MIC_MODE_LINK))
 			k = 'T';
 		mic_buf_addch(out, k);
 		mic_buf_add(out, "", 1);
@@ -343,8 +350,8 @@ diff_lines(const struct mic_oid *a, const struct mic_oid *b,
 static int
 same_buf(const struct mic_buf *a, const struct mic_buf *b)
 {
-	int same = a->len == b->len && memcmp(mic_buf_str(a), mic_buf_str(b),
-	    a->len) == 0;
+	int same = a->len == b->len &&
+	    memcmp(mic_buf_str(a), mic_buf_str(b), a->len) == 0;
 
 	if (!same)
 		printf("#   lengths %zu and %zu differ or bytes do\n", a->len,
@@ -353,33 +360,32 @@ same_buf(const struct mic_buf *a, const struct mic_buf *b)
 }
 
 static const struct spec base_files[] = {
-	{"a.c", MIC_MODE_FILE, "int main;\n"},
-	{"a/b/c", MIC_MODE_FILE, "c\n"},
-	{"a/d", MIC_MODE_EXEC, "#!/bin/sh\n"},
-	{"a-b", MIC_MODE_FILE, "dash\n"},
-	{"a0", MIC_MODE_FILE, "zero\n"},
-	{"z link", MIC_MODE_LINK, "a/d"},
-	{"sp ace", MIC_MODE_FILE, ""},
-	{"caf\xc3\xa9", MIC_MODE_FILE, "utf-8 name\n"},
-	{"deep/1/2/3/4/f", MIC_MODE_FILE, "deep\n"},
-	{"keep/x", MIC_MODE_FILE, "kept\n"},
-	{"keep/y/z", MIC_MODE_FILE, "kept too\n"},
+    {"a.c", MIC_MODE_FILE, "int main;\n"},
+    {"a/b/c", MIC_MODE_FILE, "c\n"},
+    {"a/d", MIC_MODE_EXEC, "#!/bin/sh\n"},
+    {"a-b", MIC_MODE_FILE, "dash\n"},
+    {"a0", MIC_MODE_FILE, "zero\n"},
+    {"z link", MIC_MODE_LINK, "a/d"},
+    {"sp ace", MIC_MODE_FILE, ""},
+    {"caf\xc3\xa9", MIC_MODE_FILE, "utf-8 name\n"},
+    {"deep/1/2/3/4/f", MIC_MODE_FILE, "deep\n"},
+    {"keep/x", MIC_MODE_FILE, "kept\n"},
+    {"keep/y/z", MIC_MODE_FILE, "kept too\n"},
 };
 #define NBASE (sizeof(base_files) / sizeof(*base_files))
 
 /* The edits that take base_files to the second snapshot. */
 static const struct spec edits2[] = {
-	{"a.c", MIC_MODE_FILE, "int main(void);\n"},	/* content */
-	{"a/b/c", 0, NULL},			/* a/b is emptied */
-	{"a/d", MIC_MODE_FILE, "#!/bin/sh\n"},	/* exec bit off */
-	{"a-b", 0, NULL},			/* file becomes a folder */
-	{"a-b/x", MIC_MODE_FILE, "x\n"},
-	{"deep", MIC_MODE_FILE, "now a file\n"},	/* folder to file */
-	{"deep/1/2/3/4/f", 0, NULL},
-	{"z link", MIC_MODE_LINK, "a.c"},	/* retarget */
-	{"sp ace", MIC_MODE_LINK, "a0"},	/* file to symlink */
-	{"new/f", MIC_MODE_EXEC, "new\n"},
-	{"gone", 0, NULL},			/* never was: no-op */
+    {"a.c", MIC_MODE_FILE, "int main(void);\n"}, /* content */
+    {"a/b/c", 0, NULL}, /* a/b is emptied */
+    {"a/d", MIC_MODE_FILE, "#!/bin/sh\n"}, /* exec bit off */
+    {"a-b", 0, NULL}, /* file becomes a folder */
+    {"a-b/x", MIC_MODE_FILE, "x\n"},
+    {"deep", MIC_MODE_FILE, "now a file\n"}, /* folder to file */
+    {"deep/1/2/3/4/f", 0, NULL},
+    {"z link", MIC_MODE_LINK, "a.c"}, /* retarget */
+    {"sp ace", MIC_MODE_LINK, "a0"}, /* file to symlink */
+    {"new/f", MIC_MODE_EXEC, "new\n"}, {"gone", 0, NULL}, /* never was: no-op */
 };
 #define NEDITS2 (sizeof(edits2) / sizeof(*edits2))
 
@@ -396,8 +402,8 @@ write_worktree(const char *dir, const struct spec *s, size_t n)
 			unlink(path);
 			continue;
 		}
-		for (slash = path + strlen(dir) + 1; (slash = strchr(slash,
-		    '/')) != NULL; slash++) {
+		for (slash = path + strlen(dir) + 1;
+		     (slash = strchr(slash, '/')) != NULL; slash++) {
 			struct stat st;
 
 			*slash = '\0';
@@ -423,7 +429,7 @@ test_git(void)
 {
 	const struct mic_error *err;
 	struct mic_buf git = MIC_BUF_INIT, mine = MIC_BUF_INIT,
-	    dir = MIC_BUF_INIT;
+		       dir = MIC_BUF_INIT;
 	struct mic_oid r1, r2, g1, g2;
 	int i;
 
@@ -434,8 +440,9 @@ test_git(void)
 	}
 	mic_buf_addf(&dir, "%s/git", tmpdir);
 	write_worktree(dir.data, base_files, NBASE);
-	ok(t_capture(&git, "cd %s && git add -A && git write-tree",
-	    dir.data) == 0 && mic_oid_from_hex(git.data, &g1) == 0,
+	ok(t_capture(&git, "cd %s && git add -A && git write-tree", dir.data) ==
+		    0 &&
+		mic_oid_from_hex(git.data, &g1) == 0,
 	    "git write-tree of the first snapshot");
 	err = apply_specs(NULL, base_files, NBASE, &r1);
 	ok(err == NULL && mic_oid_cmp(&r1, &g1) == 0,
@@ -444,8 +451,9 @@ test_git(void)
 		printf("#   mic %s\n#   git %s\n", hex(&r1), git.data);
 
 	write_worktree(dir.data, edits2, NEDITS2);
-	ok(t_capture(&git, "cd %s && git add -A && git write-tree",
-	    dir.data) == 0 && mic_oid_from_hex(git.data, &g2) == 0,
+	ok(t_capture(&git, "cd %s && git add -A && git write-tree", dir.data) ==
+		    0 &&
+		mic_oid_from_hex(git.data, &g2) == 0,
 	    "git write-tree of the second snapshot");
 	err = apply_specs(&r1, edits2, NEDITS2, &r2);
 	ok(err == NULL && mic_oid_cmp(&r2, &g2) == 0,
@@ -454,11 +462,14 @@ test_git(void)
 	/* mic reads git's trees as git does */
 	flat_lines(&g2, &mine);
 	t_capture(&git, "cd %s && git ls-tree -r -z %s", dir.data, hex(&g2));
-	ok(same_buf(&mine, &git), "flatten of git's tree equals "
+	ok(same_buf(&mine, &git),
+	    "flatten of git's tree equals "
 	    "git ls-tree -r");
 	diff_lines(&g1, &g2, &mine);
-	t_capture(&git, "cd %s && git diff-tree -r -z --no-renames "
-	    "--name-status %s %s", dir.data, hex(&g1), hex(&g2));
+	t_capture(&git,
+	    "cd %s && git diff-tree -r -z --no-renames "
+	    "--name-status %s %s",
+	    dir.data, hex(&g1), hex(&g2));
 	/* git ends the output with NUL, which t_capture keeps */
 	ok(same_buf(&mine, &git), "mic_tree_diff equals git diff-tree -r");
 	if (!same_buf(&mine, &git)) {
@@ -474,8 +485,8 @@ test_git(void)
 	/* git reads trees only mic wrote, and finds them well formed */
 	{
 		static const struct spec more[] = {
-			{"only-mic/q", MIC_MODE_FILE, "mic only\n"},
-			{"only-mic/r/s", MIC_MODE_LINK, "../q"},
+		    {"only-mic/q", MIC_MODE_FILE, "mic only\n"},
+		    {"only-mic/r/s", MIC_MODE_LINK, "../q"},
 		};
 		struct mic_oid r3;
 
@@ -486,7 +497,9 @@ test_git(void)
 		ok(err == NULL && git.len > 0 && same_buf(&mine, &git),
 		    "git ls-tree -r of a tree mic wrote equals its flatten");
 		ok(t_sh("cd %s && git fsck --strict --no-dangling >/dev/null "
-		    "2>&1", dir.data) == 0, "git fsck --strict accepts every "
+			"2>&1",
+		       dir.data) == 0,
+		    "git fsck --strict accepts every "
 		    "tree mic wrote");
 	}
 	mic_buf_release(&git);
@@ -509,12 +522,13 @@ test_apply(void)
 	/* one file changes: only the trees above it are new */
 	{
 		static const struct spec e[] = {
-			{"a/b/c", MIC_MODE_FILE, "c changed\n"},
+		    {"a/b/c", MIC_MODE_FILE, "c changed\n"},
 		};
 
 		err = apply_specs(&r1, e, 1, &r2);
 	}
-	ok(err == NULL && mic_oid_cmp(&r1, &r2) != 0, "a changed file gives "
+	ok(err == NULL && mic_oid_cmp(&r1, &r2) != 0,
+	    "a changed file gives "
 	    "a new root");
 	mic_tree_lookup(store, &r1, "keep", &mode, &id1, &found);
 	mic_tree_lookup(store, &r2, "keep", &mode, &id2, &found);
@@ -522,37 +536,40 @@ test_apply(void)
 	    "an untouched folder keeps its id (shared)");
 	mic_tree_lookup(store, &r1, "a/b", &mode, &id1, &found);
 	mic_tree_lookup(store, &r2, "a/b", &mode, &id2, &found);
-	ok(found && mic_oid_cmp(&id1, &id2) != 0, "the folders above the "
+	ok(found && mic_oid_cmp(&id1, &id2) != 0,
+	    "the folders above the "
 	    "change get new ids");
 
 	/* setting a file to what it is changes nothing */
 	{
 		static const struct spec e[] = {
-			{"a/d", MIC_MODE_EXEC, "#!/bin/sh\n"},
-			{"never/was", 0, NULL},
+		    {"a/d", MIC_MODE_EXEC, "#!/bin/sh\n"},
+		    {"never/was", 0, NULL},
 		};
 
 		err = apply_specs(&r1, e, 2, &r3);
 	}
-	ok(err == NULL && mic_oid_cmp(&r1, &r3) == 0, "a no-op edit and the "
+	ok(err == NULL && mic_oid_cmp(&r1, &r3) == 0,
+	    "a no-op edit and the "
 	    "removal of a missing path keep the root");
 
 	/* the mode alone */
 	{
 		static const struct spec e[] = {
-			{"a0", MIC_MODE_EXEC, "zero\n"},
+		    {"a0", MIC_MODE_EXEC, "zero\n"},
 		};
 
 		err = apply_specs(&r1, e, 1, &r3);
 	}
 	mic_tree_lookup(store, &r3, "a0", &mode, &id1, &found);
 	ok(err == NULL && found && mode == MIC_MODE_EXEC &&
-	    mic_oid_cmp(&r1, &r3) != 0, "a mode change is an edit");
+		mic_oid_cmp(&r1, &r3) != 0,
+	    "a mode change is an edit");
 
 	/* the deepest file goes: every folder it emptied goes too */
 	{
 		static const struct spec e[] = {
-			{"deep/1/2/3/4/f", 0, NULL},
+		    {"deep/1/2/3/4/f", 0, NULL},
 		};
 
 		err = apply_specs(&r1, e, 1, &r3);
@@ -563,7 +580,7 @@ test_apply(void)
 	/* a file where a folder is, without removing the folder's files */
 	{
 		static const struct spec e[] = {
-			{"keep", MIC_MODE_FILE, "clash\n"},
+		    {"keep", MIC_MODE_FILE, "clash\n"},
 		};
 
 		err = apply_specs(&r1, e, 1, &r3);
@@ -571,7 +588,7 @@ test_apply(void)
 	ok(err != NULL, "a file cannot replace a folder that keeps files");
 	{
 		static const struct spec e[] = {
-			{"a.c/x", MIC_MODE_FILE, "clash\n"},
+		    {"a.c/x", MIC_MODE_FILE, "clash\n"},
 		};
 
 		err = apply_specs(&r1, e, 1, &r3);
@@ -580,15 +597,16 @@ test_apply(void)
 	/* folder -> file when every file below goes */
 	{
 		static const struct spec e[] = {
-			{"keep", MIC_MODE_LINK, "a0"},
-			{"keep/x", 0, NULL},
-			{"keep/y/z", 0, NULL},
+		    {"keep", MIC_MODE_LINK, "a0"},
+		    {"keep/x", 0, NULL},
+		    {"keep/y/z", 0, NULL},
 		};
 
 		err = apply_specs(&r1, e, 3, &r3);
 	}
 	mic_tree_lookup(store, &r3, "keep", &mode, &id1, &found);
-	ok(err == NULL && found && mode == MIC_MODE_LINK, "a folder replaced "
+	ok(err == NULL && found && mode == MIC_MODE_LINK,
+	    "a folder replaced "
 	    "by a symlink");
 
 	/* remove everything: the empty tree */
@@ -603,7 +621,7 @@ test_apply(void)
 		err = apply_specs(&r1, all, NBASE, &r3);
 	}
 	ok(err == NULL && strcmp(hex(&r3), EMPTY_TREE) == 0 &&
-	    mic_tree_flatten(store, &r3, &fl) == NULL && fl.n == 0,
+		mic_tree_flatten(store, &r3, &fl) == NULL && fl.n == 0,
 	    "removing every file leaves the empty tree");
 	mic_filelist_release(&fl);
 
@@ -611,15 +629,17 @@ test_apply(void)
 	memset(&junk, 0x5a, sizeof(junk));
 	{
 		static const struct spec e[] = {
-			{"x", MIC_MODE_FILE, "x\n"},
+		    {"x", MIC_MODE_FILE, "x\n"},
 		};
 
 		err = apply_specs(&junk, e, 1, &r3);
-		ok(err && err->code == MIC_ERR_CORRUPT, "apply to a missing "
+		ok(err && err->code == MIC_ERR_CORRUPT,
+		    "apply to a missing "
 		    "root fails as corrupt");
 		junk = blob("x\n");
 		err = apply_specs(&junk, e, 1, &r3);
-		ok(err && err->code == MIC_ERR_CORRUPT, "apply to a root that "
+		ok(err && err->code == MIC_ERR_CORRUPT,
+		    "apply to a root that "
 		    "is a blob fails as corrupt");
 	}
 }
@@ -654,17 +674,20 @@ test_flatten_lookup(void)
 	qsort(sorted, 10, sizeof(*sorted), cmp_str);
 	err = apply_specs(NULL, s, 10, &root);
 	ok(err == NULL && mic_tree_flatten(store, &root, &fl) == NULL &&
-	    fl.n == 10, "flatten lists every file");
+		fl.n == 10,
+	    "flatten lists every file");
 	for (i = 0; i < fl.n; i++)
 		if (strcmp(fl.v[i].path, sorted[i]) != 0)
 			break;
-	ok(i == 10, "flatten's paths are sorted bytewise (not in tree "
+	ok(i == 10,
+	    "flatten's paths are sorted bytewise (not in tree "
 	    "order)");
 	for (i = 0; i < fl.n; i++) {
 		want = blob(fl.v[i].path);
 		if (mic_oid_cmp(&fl.v[i].oid, &want) != 0 ||
-		    fl.v[i].mode != (strcmp(fl.v[i].path, "a-b/x") == 0 ?
-		    MIC_MODE_EXEC : MIC_MODE_FILE))
+		    fl.v[i].mode !=
+			(strcmp(fl.v[i].path, "a-b/x") == 0 ? MIC_MODE_EXEC
+							    : MIC_MODE_FILE))
 			break;
 	}
 	ok(fl.n == 10 && i == 10, "flatten gives each file's mode and id");
@@ -675,7 +698,8 @@ test_flatten_lookup(void)
 	err = mic_tree_lookup(store, &root, "a/y/z", &mode, &oid, &found);
 	want = blob("a/y/z");
 	ok(err == NULL && found && mode == MIC_MODE_FILE &&
-	    mic_oid_cmp(&oid, &want) == 0, "lookup a nested file");
+		mic_oid_cmp(&oid, &want) == 0,
+	    "lookup a nested file");
 	err = mic_tree_lookup(store, &root, "a/y", &mode, &oid, &found);
 	ok(err == NULL && found && mode == MIC_MODE_DIR,
 	    "lookup a folder gives its tree");
@@ -684,7 +708,8 @@ test_flatten_lookup(void)
 	err = mic_tree_lookup(store, &root, "a/q", &mode, &oid, &found);
 	ok(err == NULL && !found, "lookup a missing name");
 	err = mic_tree_lookup(store, &root, "a", &mode, &oid, &found);
-	ok(err == NULL && found && mode == MIC_MODE_DIR, "lookup 'a' finds "
+	ok(err == NULL && found && mode == MIC_MODE_DIR,
+	    "lookup 'a' finds "
 	    "the folder, not a.b or a-b");
 	err = mic_tree_lookup(store, NULL, "a.c", &mode, &oid, &found);
 	ok(err == NULL && !found, "lookup in the empty snapshot");
@@ -705,14 +730,14 @@ static void
 test_diff(void)
 {
 	static const struct spec shared[] = {
-		{"s/hidden/h", MIC_MODE_FILE, "only in the shared folder\n"},
-		{"m", MIC_MODE_FILE, "1\n"},
-		{"x/d", MIC_MODE_FILE, "to delete\n"},
+	    {"s/hidden/h", MIC_MODE_FILE, "only in the shared folder\n"},
+	    {"m", MIC_MODE_FILE, "1\n"},
+	    {"x/d", MIC_MODE_FILE, "to delete\n"},
 	};
 	static const struct spec e[] = {
-		{"m", MIC_MODE_EXEC, "2\n"},
-		{"x/d", 0, NULL},
-		{"y/a", MIC_MODE_LINK, "target"},
+	    {"m", MIC_MODE_EXEC, "2\n"},
+	    {"x/d", 0, NULL},
+	    {"y/a", MIC_MODE_LINK, "target"},
 	};
 	const struct mic_error *err;
 	struct mic_change_row *rows = NULL;
@@ -730,30 +755,36 @@ test_diff(void)
 	err = mic_tree_diff(store, &r1, &r2, &rows, &n);
 	ok(err == NULL && n == 3, "diff finds three changes");
 	ok(n == 3 && rows[0].kind == 'M' && strcmp(rows[0].path, "m") == 0 &&
-	    rows[0].old_mode == MIC_MODE_FILE &&
-	    rows[0].new_mode == MIC_MODE_EXEC &&
-	    mic_oid_cmp(&rows[0].old_oid, &one) == 0 &&
-	    mic_oid_cmp(&rows[0].new_oid, &two) == 0 && rows[0].size == -1 &&
-	    rows[0].lines_added == -1, "M row: both sides, sizes unknown");
+		rows[0].old_mode == MIC_MODE_FILE &&
+		rows[0].new_mode == MIC_MODE_EXEC &&
+		mic_oid_cmp(&rows[0].old_oid, &one) == 0 &&
+		mic_oid_cmp(&rows[0].new_oid, &two) == 0 &&
+		rows[0].size == -1 && rows[0].lines_added == -1,
+	    "M row: both sides, sizes unknown");
 	ok(n == 3 && rows[1].kind == 'D' && strcmp(rows[1].path, "x/d") == 0 &&
-	    rows[1].new_mode == 0 && mic_oid_is_null(&rows[1].new_oid) &&
-	    rows[1].old_mode == MIC_MODE_FILE, "D row: no new side");
+		rows[1].new_mode == 0 && mic_oid_is_null(&rows[1].new_oid) &&
+		rows[1].old_mode == MIC_MODE_FILE,
+	    "D row: no new side");
 	ok(n == 3 && rows[2].kind == 'A' && strcmp(rows[2].path, "y/a") == 0 &&
-	    rows[2].old_mode == 0 && mic_oid_is_null(&rows[2].old_oid) &&
-	    rows[2].new_mode == MIC_MODE_LINK, "A row: no old side");
+		rows[2].old_mode == 0 && mic_oid_is_null(&rows[2].old_oid) &&
+		rows[2].new_mode == MIC_MODE_LINK,
+	    "A row: no old side");
 	mic_change_rows_free(rows, n);
 	err = mic_tree_diff(store, &r2, &r1, &rows, &n);
-	ok(err == NULL && n == 3 && rows[0].kind == 'M' && rows[1].kind ==
-	    'A' && rows[2].kind == 'D', "the reverse diff swaps A and D");
+	ok(err == NULL && n == 3 && rows[0].kind == 'M' &&
+		rows[1].kind == 'A' && rows[2].kind == 'D',
+	    "the reverse diff swaps A and D");
 	mic_change_rows_free(rows, n);
 	err = mic_tree_diff(store, NULL, &r1, &rows, &n);
 	ok(err == NULL && n == 3 && rows[0].kind == 'A' &&
-	    strcmp(rows[0].path, "m") == 0 && strcmp(rows[1].path,
-	    "s/hidden/h") == 0, "diff from the empty snapshot adds all, "
+		strcmp(rows[0].path, "m") == 0 &&
+		strcmp(rows[1].path, "s/hidden/h") == 0,
+	    "diff from the empty snapshot adds all, "
 	    "sorted");
 	mic_change_rows_free(rows, n);
 	err = mic_tree_diff(store, &r1, NULL, &rows, &n);
-	ok(err == NULL && n == 3 && rows[2].kind == 'D', "diff to the empty "
+	ok(err == NULL && n == 3 && rows[2].kind == 'D',
+	    "diff to the empty "
 	    "snapshot deletes all");
 	mic_change_rows_free(rows, n);
 	err = mic_tree_diff(store, NULL, NULL, &rows, &n);
@@ -763,14 +794,17 @@ test_diff(void)
 	/* folder s is shared: with its tree object gone, diff still works */
 	mic_tree_lookup(store, &r1, "s", &mode, &s_id, &found);
 	object_path(&s_id, &p);
-	ok(found && unlink(p.data) == 0, "remove the shared folder's tree "
+	ok(found && unlink(p.data) == 0,
+	    "remove the shared folder's tree "
 	    "object");
 	err = mic_tree_flatten(store, &r2, &fl);
-	ok(err && err->code == MIC_ERR_CORRUPT, "(flatten now fails: the "
+	ok(err && err->code == MIC_ERR_CORRUPT,
+	    "(flatten now fails: the "
 	    "object is really gone)");
 	mic_filelist_release(&fl);
 	err = mic_tree_diff(store, &r1, &r2, &rows, &n);
-	ok(err == NULL && n == 3, "diff skips folders with equal ids "
+	ok(err == NULL && n == 3,
+	    "diff skips folders with equal ids "
 	    "without reading them");
 	mic_change_rows_free(rows, n);
 	mic_buf_release(&p);
@@ -786,9 +820,11 @@ main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	with_git = t_have_git() && t_sh("git init -q --object-format=sha256 "
-	    "%s/git && cd %s/git && git config user.email t@t && "
-	    "git config user.name t", tmpdir, tmpdir) == 0;
+	with_git = t_have_git() &&
+	    t_sh("git init -q --object-format=sha256 "
+		 "%s/git && cd %s/git && git config user.email t@t && "
+		 "git config user.name t",
+		tmpdir, tmpdir) == 0;
 	if (with_git)
 		snprintf(objdir, sizeof(objdir), "%s/git/.git/objects", tmpdir);
 	else
@@ -798,10 +834,11 @@ main(void)
 	ok(err == NULL, "open a store");
 	if (err)
 		return tap_done();
-	printf("# store: %s\n", with_git ? "a git repository's objects" :
-	    "mic's own (git missing)");
+	printf("# store: %s\n",
+	    with_git ? "a git repository's objects"
+		     : "mic's own (git missing)");
 	test_parse();
-	test_git();	/* first: git fsck sees only well-formed trees */
+	test_git(); /* first: git fsck sees only well-formed trees */
 	test_write_read();
 	test_apply();
 	test_flatten_lookup();

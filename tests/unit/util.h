@@ -87,8 +87,8 @@ t_absent(const char *path)
 }
 
 /* The exit status of sh -c "<fmt ...>" (-1 when it did not exit). */
-static inline int
-t_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int t_sh(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static inline int
 t_sh(const char *fmt, ...)
 {
@@ -108,8 +108,7 @@ t_sh(const char *fmt, ...)
  * The standard output of sh -c "<fmt ...>" into out (replaced), with the
  * last newline cut; -1 when the command fails.
  */
-static inline int
-t_capture(struct mic_buf *out, const char *fmt, ...)
+static inline int t_capture(struct mic_buf *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline int
 t_capture(struct mic_buf *out, const char *fmt, ...)
@@ -143,9 +142,10 @@ t_have_git(void)
 	static int have = -1;
 
 	if (have == -1)
-		have = t_sh("d=$(mktemp -d) && git init -q "
-		    "--object-format=sha256 \"$d\" >/dev/null 2>&1; s=$?; "
-		    "rm -rf \"$d\"; exit $s") == 0;
+		have =
+		    t_sh("d=$(mktemp -d) && git init -q "
+			 "--object-format=sha256 \"$d\" >/dev/null 2>&1; s=$?; "
+			 "rm -rf \"$d\"; exit $s") == 0;
 	return have;
 }
 
@@ -181,8 +181,8 @@ static inline void
 t_ws_done(struct mic_ws *ws, const char *dir)
 {
 	mic_ws_close(ws);
-	if (chdir("/") == -1 || t_sh("chmod -R u+rwx %s; rm -rf %s", dir,
-	    dir) != 0)
+	if (chdir("/") == -1 ||
+	    t_sh("chmod -R u+rwx %s; rm -rf %s", dir, dir) != 0)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
