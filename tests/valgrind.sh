@@ -41,8 +41,8 @@ for f in "$@"; do
 	echo "valgrind.sh: $f"
 	MIC="$wrapper" MIC_SRC="$src" MIC_CRASH_TRIALS=5 \
 		bats --tap "$src/tests/cli/$f" || true
-done | tee "${TMPDIR:-/tmp}/mic-valgrind.log"
-if grep -q '^not ok' "${TMPDIR:-/tmp}/mic-valgrind.log"; then
+done | tee "$wrapdir/log"
+if grep -q '^not ok' "$wrapdir/log"; then
 	failed=1
 fi
 [ "$failed" -eq 0 ] && echo "valgrind.sh: no memory errors, no leaks" || echo "valgrind.sh: FAILED"

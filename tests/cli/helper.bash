@@ -68,8 +68,10 @@ PY
 }
 
 # Find the real interpreter once: a pyenv shim costs a second a call.
+# meson test names it in MIC_PYTHON (the Python that runs meson), which
+# saves even that one call per file.
 setup_file() {
-	PYTHON=$(command python3 -c 'import sys; print(sys.executable)')
+	PYTHON=${MIC_PYTHON:-$(command python3 -c 'import sys; print(sys.executable)')}
 	export PYTHON
 }
 
