@@ -9,7 +9,8 @@
 #           python3, and what the man page and completion tests use
 #           (scdoc, mandoc, man, zsh, bash-completion)
 #   --all   also what the stress suite and .ci/run need beyond that:
-#           valgrind, and clang with libFuzzer and the sanitizer runtimes
+#           valgrind, clang with libFuzzer and the sanitizer runtimes,
+#           and clang-format (tests/lint.sh)
 #
 # Only the packages of the list that are not installed yet are given to
 # apt-get install, without the ones they merely recommend; installed
@@ -25,7 +26,7 @@ pkgs="build-essential meson ninja-build pkg-config
 	scdoc mandoc man-db zsh bash-completion"
 case ${1:-} in
 '') ;;
---all) pkgs="$pkgs ca-certificates valgrind clang libclang-rt-dev" ;;
+--all) pkgs="$pkgs ca-certificates valgrind clang libclang-rt-dev clang-format" ;;
 *)
 	echo "usage: tests/install-deps.sh [--all]" >&2
 	exit 2
