@@ -96,23 +96,9 @@ load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
 		err = mic_hash_buf(MIC_OBJ_BLOB, out->data, out->len, &s->oid);
 		goto done;
 	}
-	/* O_NONBLOCK: never hang on a fifo swapped in since the lstat */
-	fd = open(abs.data, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
-		err = mic_error_errno("open", abs.data);
+	err = mic_ws_open_file(abs.data, &fd, &st);
+	if (err)
 		goto done;
-	}
-	if (fstat(fd, &st) == -1) {
-		err = mic_error_errno("stat", abs.data);
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "%s is no longer a "
-		    "regular file",
-		    mic_error_quote(abs.data));
-		goto done;
-	}
 	if (mic_lines_too_big((uint64_t)st.st_size)) {
 		*too_big = 1;
 		if (mic_oid_is_null(&s->oid))

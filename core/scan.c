@@ -618,23 +618,9 @@ mic_scan_file(struct mic_ws *ws, const char *path, int store,
 		    mic_error_quote(abs.data));
 		goto done;
 	}
-	/* O_NONBLOCK: never hang on a fifo swapped in since the lstat */
-	fd = open(abs.data, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
-		err = mic_error_errno("open", abs.data);
+	err = mic_ws_open_file(abs.data, &fd, &st);
+	if (err)
 		goto done;
-	}
-	if (fstat(fd, &st) == -1) {
-		err = mic_error_errno("stat", abs.data);
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "%s is no longer a "
-		    "regular file",
-		    mic_error_quote(abs.data));
-		goto done;
-	}
 	fill_stat(stat, &st);
 	if (store)
 		err = mic_store_put_fd(ws->store, fd, (uint64_t)st.st_size,

@@ -278,6 +278,26 @@ mic_ws_abspath(const struct mic_ws *ws, const char *path, struct mic_buf *out)
 	mic_buf_addstr(out, path);
 }
 
+const struct mic_error *
+mic_ws_open_file(const char *abs, int *fd, struct stat *st)
+{
+	const struct mic_error *err = NULL;
+
+	*fd = open(abs, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (*fd == -1)
+		return mic_error_errno("open", abs);
+	if (fstat(*fd, st) == -1)
+		err = mic_error_errno("stat", abs);
+	else if (!S_ISREG(st->st_mode))
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s is no longer a regular file", mic_error_quote(abs));
+	if (err) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
+}
+
 void
 mic_ws_close(struct mic_ws *ws)
 {

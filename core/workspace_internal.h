@@ -7,6 +7,8 @@
 #ifndef MIC_WORKSPACE_INTERNAL_H
 #define MIC_WORKSPACE_INTERNAL_H
 
+#include <sys/stat.h>
+
 #include "../store/buf.h"
 #include "../store/db.h"
 #include "../store/object.h"
@@ -34,5 +36,15 @@ const char *mic_ws_root_prefix(const struct mic_ws *ws);
  */
 void mic_ws_abspath(const struct mic_ws *ws, const char *path,
     struct mic_buf *out);
+
+/*
+ * Open the working-tree file at absolute path abs for reading, as it is
+ * now: never following a symlink, never blocking on a fifo swapped in
+ * since the caller's lstat(), and refusing (MIC_ERR_CONFLICT) anything
+ * that is no longer a regular file. *fd and *st receive the open file and
+ * its fstat(); the caller closes *fd. After an error *fd is -1.
+ */
+const struct mic_error *mic_ws_open_file(const char *abs, int *fd,
+    struct stat *st);
 
 #endif
