@@ -423,3 +423,20 @@ mic_db_check(struct mic_db *db, void (*report)(void *ctx, const char *problem),
 		return mic_db_error(db, "foreign key check");
 	return NULL;
 }
+
+const struct mic_error *
+mic_db_collect_by_key(struct mic_db *db, const char *sql, const char *key,
+    size_t size, mic_db_row_read_fn read_row, mic_db_row_release_fn release,
+    void **rows, size_t *n)
+{
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	*rows = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, key);
+	return mic_db_collect(db, st, size, read_row, release, rows, n);
+}

@@ -92,17 +92,10 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 	    " old_oid, new_oid, size, lines_added, lines_removed"
 	    " FROM changes WHERE session_id = ? ORDER BY path";
 	const struct mic_error *err;
-	sqlite3_stmt *st;
 	void *v;
 
-	*rows = NULL;
-	*n = 0;
-	err = mic_db_stmt(db, sql, &st);
-	if (err)
-		return err;
-	mic_db_bind_text(st, 1, session_id);
-	err = mic_db_collect(db, st, sizeof(**rows), read_change,
-	    release_change, &v, n);
+	err = mic_db_collect_by_key(db, sql, session_id, sizeof(**rows),
+	    read_change, release_change, &v, n);
 	*rows = v;
 	return err;
 }

@@ -155,6 +155,15 @@ const struct mic_error *mic_db_collect(struct mic_db *db, sqlite3_stmt *st,
     void **rows, size_t *n);
 
 /*
+ * The list of one session (or any text key): prepare sql from the cache,
+ * bind key as its one parameter and collect the rows as mic_db_collect()
+ * does, with the same contract on success and on error.
+ */
+const struct mic_error *mic_db_collect_by_key(struct mic_db *db,
+    const char *sql, const char *key, size_t size, mic_db_row_read_fn read_row,
+    mic_db_row_release_fn release, void **rows, size_t *n);
+
+/*
  * db_schema.c: bring the schema of a newly opened db up to the version
  * this mic knows, by the numbered migrations that are due, all in one
  * write transaction; after an error the database is as it was (a stat

@@ -89,17 +89,10 @@ mic_db_messages(struct mic_db *db, const char *session_id,
 	    "SELECT id, role, author, created_ns, body"
 	    " FROM messages WHERE session_id = ? ORDER BY id";
 	const struct mic_error *err;
-	sqlite3_stmt *st;
 	void *v;
 
-	*rows = NULL;
-	*n = 0;
-	err = mic_db_stmt(db, sql, &st);
-	if (err)
-		return err;
-	mic_db_bind_text(st, 1, session_id);
-	err = mic_db_collect(db, st, sizeof(**rows), read_message,
-	    release_message, &v, n);
+	err = mic_db_collect_by_key(db, sql, session_id, sizeof(**rows),
+	    read_message, release_message, &v, n);
 	*rows = v;
 	return err;
 }
@@ -235,17 +228,10 @@ mic_db_decisions(struct mic_db *db, const char *session_id,
 	    "SELECT id, author, created_ns, decision,"
 	    " reasoning FROM decisions WHERE session_id = ? ORDER BY id";
 	const struct mic_error *err;
-	sqlite3_stmt *st;
 	void *v;
 
-	*rows = NULL;
-	*n = 0;
-	err = mic_db_stmt(db, sql, &st);
-	if (err)
-		return err;
-	mic_db_bind_text(st, 1, session_id);
-	err = mic_db_collect(db, st, sizeof(**rows), read_decision,
-	    release_decision, &v, n);
+	err = mic_db_collect_by_key(db, sql, session_id, sizeof(**rows),
+	    read_decision, release_decision, &v, n);
 	*rows = v;
 	return err;
 }
