@@ -70,6 +70,18 @@ scan_lines(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_buf *out)
 	return 0;
 }
 
+/* Print text as TAP diagnostics: each line behind "#     ". */
+static void
+diag_lines(const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		printf("#     %.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
 static int
 lines_are(struct mic_ws *ws, enum mic_scan_mode mode, const char *want)
 {
@@ -77,8 +89,12 @@ lines_are(struct mic_ws *ws, enum mic_scan_mode mode, const char *want)
 	int same = scan_lines(ws, mode, &got) == 0 &&
 	    strcmp(mic_buf_str(&got), want) == 0;
 
-	if (!same)
-		printf("#   got:\n%s#   want:\n%s", mic_buf_str(&got), want);
+	if (!same) {
+		printf("#   got:\n");
+		diag_lines(mic_buf_str(&got));
+		printf("#   want:\n");
+		diag_lines(want);
+	}
 	mic_buf_release(&got);
 	return same;
 }
