@@ -181,6 +181,13 @@ line_end(struct mic_lines *l)
 	sip_init(&l->line, line_key);
 }
 
+/*
+ * The rule first: a NUL among the bytes still within the probe, or a size
+ * now past the limit, makes the content binary, and then nothing more is
+ * looked at. Otherwise each '\n' ends a line: it is counted and, with fn,
+ * the bytes up to and including it finish the line's hash, which is
+ * passed on; the bytes after the last '\n' start the next line's hash.
+ */
 void
 mic_lines_add(struct mic_lines *l, const void *data, size_t len)
 {
