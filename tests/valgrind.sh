@@ -46,9 +46,11 @@ command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed
 
 vg="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
 
-# named mic, in a folder of its own: the completion tests call `mic` on PATH
+# named mic, in a folder of its own: the completion tests call `mic` on PATH;
+# run as root, hostile.bats runs it as nobody too
 wrapdir=$(mktemp -d "${TMPDIR:-/tmp}/mic-valgrind.XXXXXX")
 trap 'rm -rf "$wrapdir"' EXIT
+chmod 755 "$wrapdir"
 wrapper=$wrapdir/mic
 cat > "$wrapper" <<WRAP
 #!/bin/sh
