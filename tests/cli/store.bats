@@ -151,10 +151,6 @@ PY
 	# below took (a busy machine, valgrind) decided the comparison
 	sleep 2.1
 	land_all
-	# past the racy window, so that this status leaves no racy row and
-	# the one after the migration has nothing to refresh, however slow
-	# the machine is between them
-	sleep 2.1
 	mic status >/dev/null
 	before=$(cache_dump)
 	[ "$(wc -l <<<"$before")" = "4" ]
