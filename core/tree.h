@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "../store/db.h"
 #include "../store/object.h"
 #include "../store/path.h"
 
@@ -103,8 +104,6 @@ const struct mic_error *mic_tree_apply(struct mic_store *store,
     const struct mic_oid *root, const struct mic_tree_edit *edits, size_t n,
     struct mic_oid *out);
 
-
-#include "../store/db.h"
 
 /*
  * The file changes that take snapshot a to snapshot b (either may be
