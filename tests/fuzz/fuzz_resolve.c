@@ -23,7 +23,7 @@
 #include <ctype.h>
 
 #include "../../core/session.h"
-#include "../../core/workspace.h"
+#include "../../core/workspace_internal.h"
 #include "fuzz_common.h"
 
 #define HEAD 3 /* sessions landed by the setup */
