@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/pool.h"
 #include "../core/session.h"
 #include "cli.h"
 
@@ -325,6 +326,7 @@ int
 main(int argc, char **argv)
 {
 	const struct mic_cmd *c, *match = NULL;
+	const struct mic_error *err;
 	struct mic_args args;
 	int words = 1, rc;
 
@@ -332,16 +334,21 @@ main(int argc, char **argv)
 		mic_print_help(stderr);
 		return MIC_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0) {
-		printf("mic %s\n", MIC_VERSION);
-		return MIC_EXIT_OK;
-	}
 	if (strcmp(argv[1], "__complete") == 0)
 		return cmd_complete(argc - 2, argv + 2);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		mic_print_help(stdout);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		if (argc > 2)
+			return mic_cli_usage(NULL, "%s takes no arguments",
+			    argv[1]);
+		if (argv[1][1] == 'v' || argv[1][2] == 'v')
+			printf("mic %s\n", MIC_VERSION);
+		else
+			mic_print_help(stdout);
 		return MIC_EXIT_OK;
 	}
+	if ((err = mic_threads_check()) != NULL)
+		return mic_cli_usage(NULL, "%s", err->msg);
 	if (strcmp(argv[1], "session") == 0) {
 		if (argc < 3 || argv[2][0] == '-') {
 			if (argc >= 3 &&

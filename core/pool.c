@@ -3,6 +3,7 @@
  */
 #include "pool.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #ifdef __GLIBC__
@@ -25,21 +26,47 @@ struct pool {
 	char err_msg[2048];
 };
 
+/* MIC_THREADS as a number from 1 to 64, 0 when unset or empty, -1 if bad. */
+static int
+threads_env(void)
+{
+	const char *env = getenv("MIC_THREADS");
+	char *end;
+	long n;
+
+	if (env == NULL || *env == '\0')
+		return 0;
+	if (*env < '0' || *env > '9')
+		return -1;
+	errno = 0;
+	n = strtol(env, &end, 10);
+	if (errno || *end != '\0' || n < 1 || n > 64)
+		return -1;
+	return (int)n;
+}
+
+const struct mic_error *
+mic_threads_check(void)
+{
+	if (threads_env() >= 0)
+		return NULL;
+	return mic_error_fmt(MIC_ERR_INPUT,
+	    "MIC_THREADS=%s is not a number from 1 to 64",
+	    mic_error_quote(getenv("MIC_THREADS")));
+}
+
 int
 mic_threads(void)
 {
-	const char *env = getenv("MIC_THREADS");
-	long n;
+	int n = threads_env();
+	long cpus;
 
-	if (env && *env) {
-		n = strtol(env, NULL, 10);
-		if (n >= 1 && n <= 64)
-			return (int)n;
-	}
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
+	if (n > 0)
+		return n;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
 		return 1;
-	return n > 64 ? 64 : (int)n;
+	return cpus > 64 ? 64 : (int)cpus;
 }
 
 static void *

@@ -22,8 +22,14 @@ typedef const struct mic_error *(*mic_job_fn)(void *ctx, size_t i);
 
 const struct mic_error *mic_parallel(size_t n, mic_job_fn job, void *ctx);
 
-/* Threads to use: $MIC_THREADS if set (1..64), else the online CPUs. */
+/*
+ * Threads to use: $MIC_THREADS if set (1..64), else the online CPUs (at
+ * most 64). A bad MIC_THREADS counts as unset here; mic_threads_check()
+ * is the MIC_ERR_INPUT error that says so, which the CLI reports before
+ * running any command.
+ */
 int mic_threads(void);
+const struct mic_error *mic_threads_check(void);
 
 /*
  * A budget of bytes that parallel jobs share, so that what they hold at

@@ -720,7 +720,11 @@ all_hex(const char *s)
 	return 1;
 }
 
-/* Parse "@N" strictly: digits only, no sign, fits in int64. */
+/*
+ * Parse "@N" strictly: digits only, no sign, no leading zero (so that
+ * each position has one spelling, and "@01" is never taken for an id
+ * or silently for "@1"), fits in int64.
+ */
 static const struct mic_error *
 parse_position(const char *name, int64_t *pos)
 {
@@ -731,6 +735,10 @@ parse_position(const char *name, int64_t *pos)
 		return mic_error_fmt(MIC_ERR_INPUT,
 		    "%s is not a position: "
 		    "use @N with N a number",
+		    mic_error_quote(name));
+	if (p[0] == '0' && p[1] != '\0')
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is not a position: write N without leading zeros",
 		    mic_error_quote(name));
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9')

@@ -58,8 +58,6 @@ two_positions() {
 	[ "$output" = "two" ]
 	run mic cat sub/g @1
 	[ "$output" = "in sub" ]
-	run mic cat f @01
-	[ "$output" = "one" ]
 }
 
 @test "cat of a path that did not exist at the position fails" {
@@ -130,6 +128,13 @@ two_positions() {
 	assert_fail 2 "mic: 1 is not a position: use @N (see 'mic cat --help')"
 	run mic cat f HEAD
 	assert_fail 2 "mic: HEAD is not a position: use @N (see 'mic cat --help')"
+	# one spelling per position: @01 is neither @1 nor a session id
+	run mic cat f @01
+	assert_fail 2 "mic: @01 is not a position: write N without leading zeros (see 'mic cat --help')"
+	run mic show @00
+	assert_fail 2 "mic: @00 is not a position: write N without leading zeros (see 'mic show --help')"
+	run mic cat f @0
+	assert_fail 1 "mic: f does not exist at @0"
 }
 
 @test "cat with a missing or extra argument is a usage error" {

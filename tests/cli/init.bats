@@ -83,6 +83,29 @@ load helper
 	[[ "$output" == *"--oneline"* ]]
 }
 
+@test "--version and --help take no arguments" {
+	for o in --version -v --help -h; do
+		run mic "$o" extra
+		assert_fail 2 "mic: $o takes no arguments (see 'mic --help')"
+	done
+}
+
+@test "MIC_THREADS must be a number from 1 to 64" {
+	init_ws
+	for v in abc 0 65 1000 -1 4x ' 4'; do
+		MIC_THREADS=$v run mic status
+		assert_fail 2 "mic: MIC_THREADS=$v is not a number from 1 to 64 (see 'mic --help')"
+	done
+	for v in 1 64 ''; do
+		MIC_THREADS=$v run mic status
+		[ "$status" -eq 0 ]
+	done
+	# completion stays quiet whatever the environment
+	MIC_THREADS=abc run mic __complete commands
+	[ "$status" -eq 0 ]
+	[[ "$output" == *status* ]]
+}
+
 @test "no command, unknown command and unknown option exit 2" {
 	run mic
 	[ "$status" -eq 2 ]
