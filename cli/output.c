@@ -2,6 +2,7 @@
  * output.c - pager, color, dates and paths for the mic binary; see cli.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,12 +58,21 @@ split_words(char *s)
 	return v;
 }
 
+/*
+ * Start the pager with stdout going into it, when stdout is a terminal
+ * and a pager is set (see mic(1), MIC_PAGER). Whether execvp() worked is
+ * known before any output is written: the child reports its errno on a
+ * close-on-exec pipe, which an exec that worked closes empty. A pager
+ * that cannot be run is reported on stderr (as git does) and the output
+ * goes to the terminal without one.
+ */
 void
 mic_pager_start(void)
 {
 	const char *cmd = getenv("MIC_PAGER");
 	char *copy, **argv;
-	int fds[2];
+	int fds[2], report[2] = {-1, -1}, child_errno = 0;
+	ssize_t n;
 
 	if (pager_pid != -1 || !isatty(STDOUT_FILENO))
 		return;
@@ -80,28 +90,54 @@ mic_pager_start(void)
 		free(copy);
 		return;
 	}
+	if (pipe(report) == -1 || fcntl(report[1], F_SETFD, FD_CLOEXEC) == -1)
+		goto fail;
 	fflush(stdout);
 	pager_pid = fork();
-	if (pager_pid == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		free(argv);
-		free(copy);
-		return;
-	}
+	if (pager_pid == -1)
+		goto fail;
 	if (pager_pid == 0) {
+		int e;
+
 		dup2(fds[0], STDIN_FILENO);
 		close(fds[0]);
 		close(fds[1]);
+		close(report[0]);
 		setenv("LESS", "FRX", 0);
 		execvp(argv[0], argv);
-		fprintf(stderr, "mic: cannot run pager %s: %s\n", argv[0],
-		    strerror(errno));
+		e = errno;
+		(void)!write(report[1], &e, sizeof(e));
 		_exit(127);
 	}
+	close(report[1]);
+	report[1] = -1;
+	while ((n = read(report[0], &child_errno, sizeof(child_errno))) == -1 &&
+	    errno == EINTR)
+		;
+	if (n > 0) {
+		fprintf(stderr, "mic: cannot run pager %s: %s\n",
+		    mic_cli_word(argv[0], strlen(argv[0])).s,
+		    strerror(child_errno));
+		while (waitpid(pager_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		pager_pid = -1;
+		goto fail;
+	}
+	close(report[0]);
 	dup2(fds[1], STDOUT_FILENO);
 	close(fds[0]);
 	close(fds[1]);
+	free(argv);
+	free(copy);
+	return;
+fail:
+	pager_pid = -1;
+	close(fds[0]);
+	close(fds[1]);
+	if (report[0] != -1)
+		close(report[0]);
+	if (report[1] != -1)
+		close(report[1]);
 	free(argv);
 	free(copy);
 }

@@ -230,6 +230,23 @@ A f" ]
 	[ -z "$output" ]
 }
 
+@test "a pager that cannot be run: the error, then the output without it" {
+	two_landings
+	command -v script >/dev/null || skip "no script(1) to fake a terminal"
+	out="$BATS_TEST_TMPDIR/out"
+	MIC_PAGER="/nonexistent/pager -x" script -qec "$MIC log --oneline; echo rc=\$?" /dev/null >"$out" 2>&1
+	run tr -d '\r' <"$out"
+	[ "${lines[0]}" = "mic: cannot run pager '/nonexistent/pager': No such file or directory" ]
+	[[ "${lines[1]}" == *"@2 "* ]]
+	[[ "${lines[2]}" == *"@1 "* ]]
+	[ "${lines[3]}" = "rc=0" ]
+	[ "${#lines[@]}" -eq 4 ]
+	# a pager that runs gets the output
+	MIC_PAGER="sed s/^/paged:/" script -qec "$MIC log --oneline" /dev/null >"$out" 2>&1
+	run tr -d '\r' <"$out"
+	[[ "${lines[0]}" == "paged:"*"@2 "* ]]
+}
+
 @test "the pager is run with execvp, not a shell" {
 	two_landings
 	command -v script >/dev/null || skip "no script(1) to fake a terminal"
