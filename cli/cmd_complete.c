@@ -4,6 +4,8 @@
  *
  *	mic __complete commands          top-level command words
  *	mic __complete subcommands       session subcommands
+ *	mic __complete topics            the pages `mic help` shows besides
+ *	                                 the commands' (micignore, store)
  *	mic __complete all-commands      every full command name, one a line
  *	mic __complete options <cmd>...  the options of a command, one a line
  *	                                 (long forms, then "-x" short forms)
@@ -26,6 +28,16 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+/* The manual pages that `mic help <topic>` shows beside the commands'. */
+static const struct help_topic {
+	const char *name, *page;
+} help_topics[] = {
+    {"micignore", "micignore.5"},
+    {"store", "mic-store.5"},
+    {"mic-store", "mic-store.5"},
+    {NULL, NULL},
+};
 
 /* The table entry named by words (e.g. "session" "land"), or NULL. */
 static const struct mic_cmd *
@@ -68,6 +80,7 @@ list_sessions(void)
 int
 cmd_complete(int argc, char **argv)
 {
+	const struct help_topic *t;
 	const struct mic_cmd *c;
 	const struct mic_opt *o;
 	const char *last = "";
@@ -91,6 +104,9 @@ cmd_complete(int argc, char **argv)
 		for (c = mic_commands; c->name; c++)
 			if (strncmp(c->name, "session ", 8) == 0)
 				printf("%s\n", c->name + 8);
+	} else if (strcmp(argv[0], "topics") == 0) {
+		for (t = help_topics; t->name; t++)
+			printf("%s\n", t->name);
 	} else if (strcmp(argv[0], "all-commands") == 0) {
 		for (c = mic_commands; c->name; c++)
 			printf("%s\n", c->name);
@@ -159,9 +175,61 @@ man_has_page(const char *page)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/*
+ * The built page "<folder of the running mic>/man/<page>.<section>" when
+ * mic runs from a build folder (one with man/pages.txt beside the
+ * binary), so that `build/mic help log` shows the page of that build.
+ * Linux only (/proc/self/exe); elsewhere, and when mic is installed, man
+ * finds the page. Returns 1 and the path in out, else 0.
+ */
+static int
+built_page(const char *page_sect, struct mic_buf *out)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return 0;
+	*slash = '\0';
+	mic_buf_reset(out);
+	mic_buf_addf(out, "%s/man/pages.txt", exe);
+	if (access(out->data, R_OK) != 0)
+		return 0;
+	mic_buf_reset(out);
+	mic_buf_addf(out, "%s/man/%s", exe, page_sect);
+	return access(out->data, R_OK) == 0;
+}
+
+/*
+ * Show a manual page: "page.section" (e.g. "mic-log.1") from the build
+ * folder, else through man(1) when `man -w` finds it installed. Returns
+ * only when neither worked (the caller falls back to --help).
+ */
+static void
+show_page(const char *page_sect)
+{
+	struct mic_buf path = MIC_BUF_INIT;
+	char page[64];
+	const char *dot = strrchr(page_sect, '.');
+
+	snprintf(page, sizeof(page), "%.*s", (int)(dot - page_sect), page_sect);
+	fflush(stdout);
+	if (built_page(page_sect, &path))
+		execlp("man", "man", "-l", path.data, (char *)NULL);
+	mic_buf_release(&path);
+	if (man_has_page(page))
+		execlp("man", "man", dot + 1, page, (char *)NULL);
+	/* man vanished meanwhile, or is not there: fall back */
+}
+
 int
 cmd_help(struct mic_args *args)
 {
+	const struct help_topic *t;
 	const struct mic_cmd *c;
 	char page[64];
 
@@ -169,6 +237,15 @@ cmd_help(struct mic_args *args)
 		mic_print_help(stdout);
 		return MIC_EXIT_OK;
 	}
+	for (t = help_topics; t->name && args->argc == 1; t++)
+		if (strcmp(t->name, args->argv[0]) == 0) {
+			show_page(t->page);
+			fprintf(stderr,
+			    "mic: manual page %s is not installed (meson "
+			    "install puts it in place)\n",
+			    t->page);
+			return MIC_EXIT_FAIL;
+		}
 	c = find_cmd(args->argc, args->argv);
 	if (c == NULL &&
 	    !(args->argc == 1 && strcmp(args->argv[0], "session") == 0)) {
@@ -177,15 +254,11 @@ cmd_help(struct mic_args *args)
 		snprintf(name, sizeof(name), "%s%s%s", args->argv[0],
 		    args->argc > 1 ? " " : "",
 		    args->argc > 1 ? args->argv[1] : "");
-		return mic_cli_usage(args, "no such command: %s",
+		return mic_cli_usage(args, "no such command or topic: %s",
 		    mic_cli_word(name, strlen(name)).s);
 	}
-	snprintf(page, sizeof(page), "mic-%s", args->argv[0]);
-	if (man_has_page(page)) {
-		fflush(stdout);
-		execlp("man", "man", page, (char *)NULL);
-		/* man vanished meanwhile: fall back to --help */
-	}
+	snprintf(page, sizeof(page), "mic-%s.1", args->argv[0]);
+	show_page(page);
 	if (c == NULL) {
 		for (c = mic_commands; c->name; c++)
 			if (strncmp(c->name, "session ", 8) == 0)

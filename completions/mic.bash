@@ -197,6 +197,7 @@ _mic()
 		;;
 	help:0)
 		_mic_add commands
+		_mic_add topics
 		;;
 	help:1)
 		[[ $first_pos == session ]] && _mic_add subcommands

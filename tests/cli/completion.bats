@@ -381,7 +381,9 @@ help_value_opts() {
 }
 
 @test "bash: help completes command names" {
-	expect "$(helper commands)" bash_complete mic help ''
+	# commands, then the topics (micignore, store): sorted together
+	expect "$(words eval 'mic __complete commands; mic __complete topics')" \
+	    bash_complete mic help ''
 	expect "$(helper subcommands)" bash_complete mic help session ''
 	expect "" bash_complete mic help log ''
 }
@@ -515,7 +517,8 @@ help_value_opts() {
 	    "" 'mic session decide x --alternative -' \
 	    "" 'mic log -n -' \
 	    "" 'mic log --max-count -' \
-	    "$(helper subcommands)" 'mic help session '
+	    "$(helper subcommands)" 'mic help session ' \
+	    "mic-store micignore" 'mic help m'
 }
 
 @test "zsh: sessions, positions and files" {

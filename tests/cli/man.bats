@@ -375,31 +375,65 @@ walk(json.load(sys.stdin))' | sort -u)"
 	done
 }
 
+# A copy of the binary outside the build folder: it has no built pages
+# beside it, so `mic help` asks man, as an installed mic does.
+installed_mic() {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cp "$MIC" "$BATS_TEST_TMPDIR/bin/mic"
+	echo "$BATS_TEST_TMPDIR/bin/mic"
+}
+
 @test "man: mic help shows the command's page through man" {
 	need_pages
 	command -v man >/dev/null || skip "man is not installed"
-	local mp="$BATS_TEST_TMPDIR/manpath"
-	mkdir -p "$mp/man1"
+	local mp="$BATS_TEST_TMPDIR/manpath" m
+	m=$(installed_mic)
+	mkdir -p "$mp/man1" "$mp/man5"
 	cp "$MAN_DIR/mic-log.1" "$MAN_DIR/mic-session.1" "$mp/man1/"
-	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$MIC" help log
+	cp "$MAN_DIR/micignore.5" "$MAN_DIR/mic-store.5" "$mp/man5/"
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$m" help log
 	[ "$status" -eq 0 ]
 	[[ "$output" == *NAME* ]]
 	[[ "$output" == *"mic-log - list landed sessions"* ]]
 	[[ "$output" != *"usage: mic log"* ]]
-	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$MIC" help \
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$m" help \
 	    session land
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mic-session - "* ]]
+	# the file-format pages are topics of their own
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$m" help micignore
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"micignore - the paths"* ]]
+	for t in store mic-store; do
+		run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$m" help "$t"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"mic-store - "* ]]
+	done
+}
+
+@test "man: mic help from a build folder shows that build's pages" {
+	need_pages
+	command -v man >/dev/null || skip "man is not installed"
+	local mp="$BATS_TEST_TMPDIR/empty-manpath"
+	mkdir -p "$mp"
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$MIC" help diff
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mic-diff - "* ]]
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat MANWIDTH=80 "$MIC" help micignore
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"micignore - the paths"* ]]
 }
 
 @test "man: mic help falls back to --help without a page, and knows commands" {
-	local mp="$BATS_TEST_TMPDIR/empty-manpath"
+	local mp="$BATS_TEST_TMPDIR/empty-manpath" m
+	m=$(installed_mic)
 	mkdir -p "$mp"
-	run env MANPATH="$mp" MANPAGER=cat PAGER=cat "$MIC" help log
+	run env MANPATH="$mp" MANPAGER=cat PAGER=cat "$m" help log
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "usage: mic log "* ]]
 	[ "$output" = "$("$MIC" log --help)" ]
-	run env MANPATH="$mp" "$MIC" help frob
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"frob"* ]]
+	run env MANPATH="$mp" "$m" help frob
+	assert_fail 2 "mic: no such command or topic: 'frob' (see 'mic help --help')"
+	run env MANPATH="$mp" "$m" help micignore
+	assert_fail 1 "mic: manual page micignore.5 is not installed (meson install puts it in place)"
 }
