@@ -82,13 +82,14 @@ for t in "$@"; do
 	esac
 	echo "valgrind.sh: $t" >&2
 	# The exit status counts as well as "not ok" lines: it catches a
-	# program that stops before it prints any.
+	# program that stops before it prints any. A "not ok ... # TODO" is
+	# a known bug, expected to fail (TAP), as meson test counts it.
 	{
 		rc=0
 		run_one "$t" || rc=$?
 		echo "$rc" >"$wrapdir/rc"
 	} | tee "$wrapdir/log"
-	if [ "$(cat "$wrapdir/rc")" -ne 0 ] || grep -q '^not ok' "$wrapdir/log"; then
+	if [ "$(cat "$wrapdir/rc")" -ne 0 ] || grep '^not ok' "$wrapdir/log" | grep -qv '#[[:space:]]*TODO'; then
 		failed=1
 	fi
 done
