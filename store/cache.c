@@ -4,14 +4,21 @@
  * Layout, integers little-endian:
  *
  *	header, 56 bytes:
- *	  "MICC"  u32 version (1)  i64 head position  32-byte head root
+ *	  "MICC"  u32 version (2)  i64 head position  32-byte head root
  *	  (zeros when the position is 0)  u64 row count
  *	rows, in strictly increasing bytewise path order:
  *	  u32 path length (> 0)  u32 mode  u8 racy  32-byte oid
  *	  i64 size  i64 mtime_ns  i64 ctime_ns  i64 ino
  *	  the path's bytes (no NUL among them)  one NUL
+ *	checksum, 32 bytes: SHA-256 of the rows' bytes followed by the
+ *	  header's (so the writer can hash rows as it writes them and the
+ *	  header, whose count is known last, at the end)
  *
- * The NUL lets a row's path point into the mapped file.
+ * The NUL lets a row's path point into the mapped file. The checksum
+ * makes any damage (a flipped bit in a row's id or stat data, which every
+ * other check would let through) a damaged cache, which is rebuilt from
+ * the head, never a wrong answer. Version 1 had no checksum: such a file,
+ * left by an older mic, reads as MISSING and is rebuilt the same way.
  */
 #include "cache.h"
 
@@ -24,11 +31,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "buf.h"
 
 #define CACHE_MAGIC "MICC"
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
+#define CACHE_VERSION_NO_SUM 1
 #define HDR_SIZE 56
+#define SUM_SIZE MIC_OID_RAWSZ
 #define HDR_COUNT 48 /* offset of the row count */
 #define ROW_FIXED (4 + 4 + 1 + MIC_OID_RAWSZ + 4 * 8)
 
@@ -74,6 +85,34 @@ set_damaged(struct mic_cache *c, const char *why)
 }
 
 /*
+ * The checksum of a cache image: SHA-256 of rows, then header (see the
+ * layout above). 0 on an OpenSSL failure.
+ */
+static int
+checksum(const unsigned char *hdr, const unsigned char *rows, size_t len,
+    struct mic_oid *out)
+{
+	EVP_MD_CTX *ctx = NULL;
+	int ok = mic_sha_begin(&ctx) == NULL &&
+	    mic_sha_update(ctx, rows, len) == NULL &&
+	    mic_sha_update(ctx, hdr, HDR_SIZE) == NULL &&
+	    mic_sha_end(ctx, out) == NULL;
+
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+/* 1 when the last SUM_SIZE bytes of the image are its checksum. */
+static int
+sum_ok(const unsigned char *map, size_t len)
+{
+	struct mic_oid sum;
+
+	return checksum(map, map + HDR_SIZE, len - HDR_SIZE - SUM_SIZE, &sum) &&
+	    memcmp(sum.hash, map + len - SUM_SIZE, SUM_SIZE) == 0;
+}
+
+/*
  * Check the mapped file and index its rows. On a failed check the cache
  * is left DAMAGED and empty.
  */
@@ -88,6 +127,10 @@ index_rows(struct mic_cache *c)
 		set_damaged(c, "bad header");
 		return;
 	}
+	if (get_u32(p + 4) == CACHE_VERSION_NO_SUM) {
+		c->state = MIC_CACHE_MISSING;
+		return;
+	}
 	if (get_u32(p + 4) != CACHE_VERSION) {
 		set_damaged(c, "unknown version");
 		return;
@@ -96,6 +139,15 @@ index_rows(struct mic_cache *c)
 		set_damaged(c, "larger than 4 GiB");
 		return;
 	}
+	if (c->maplen < HDR_SIZE + SUM_SIZE) {
+		set_damaged(c, "no checksum");
+		return;
+	}
+	if (!sum_ok(c->map, c->maplen)) {
+		set_damaged(c, "wrong checksum");
+		return;
+	}
+	end -= SUM_SIZE;
 	c->position = (int64_t)get_u64(p + 8);
 	memcpy(c->root.hash, p + 16, MIC_OID_RAWSZ);
 	count = get_u64(p + HDR_COUNT);
@@ -103,7 +155,7 @@ index_rows(struct mic_cache *c)
 		set_damaged(c, "a negative position");
 		return;
 	}
-	if (count > (c->maplen - HDR_SIZE) / (ROW_FIXED + 2)) {
+	if (count > (c->maplen - HDR_SIZE - SUM_SIZE) / (ROW_FIXED + 2)) {
 		set_damaged(c, "bad row count");
 		return;
 	}
@@ -296,6 +348,8 @@ struct mic_cache_writer {
 	FILE *f;
 	uint64_t n;
 	struct mic_buf last; /* the previous row's path */
+	unsigned char hdr[HDR_SIZE]; /* the count goes in at commit */
+	EVP_MD_CTX *sum; /* of the rows so far */
 };
 
 void
@@ -310,6 +364,7 @@ mic_cache_write_abort(struct mic_cache_writer *w)
 	free(w->tmp);
 	free(w->dst);
 	mic_buf_release(&w->last);
+	EVP_MD_CTX_free(w->sum);
 	free(w);
 }
 
@@ -319,10 +374,15 @@ mic_cache_write_begin(const char *micdir, int64_t position,
 {
 	struct mic_cache_writer *w = mic_xcalloc(1, sizeof(*w));
 	struct mic_buf b = MIC_BUF_INIT;
-	unsigned char hdr[HDR_SIZE];
+	unsigned char *hdr = w->hdr;
+	const struct mic_error *err;
 	int fd;
 
 	*out = NULL;
+	if ((err = mic_sha_begin(&w->sum)) != NULL) {
+		mic_cache_write_abort(w);
+		return err;
+	}
 	mic_buf_addf(&b, "%s/cache.new", micdir);
 	w->tmp = mic_buf_detach(&b);
 	mic_buf_addf(&b, "%s/cache", micdir);
@@ -337,14 +397,13 @@ mic_cache_write_begin(const char *micdir, int64_t position,
 		mic_cache_write_abort(w);
 		return err;
 	}
-	memset(hdr, 0, sizeof(hdr));
 	memcpy(hdr, CACHE_MAGIC, 4);
 	put_u32(hdr + 4, CACHE_VERSION);
 	put_u64(hdr + 8, (uint64_t)position);
 	if (root)
 		memcpy(hdr + 16, root->hash, MIC_OID_RAWSZ);
 	/* the count goes in at commit */
-	fwrite(hdr, 1, sizeof(hdr), w->f);
+	fwrite(hdr, 1, HDR_SIZE, w->f);
 	*out = w;
 	return NULL;
 }
@@ -370,6 +429,9 @@ mic_cache_write_row(struct mic_cache_writer *w, const struct mic_cache_row *row)
 	put_u64(fixed + 33 + MIC_OID_RAWSZ, (uint64_t)row->ino);
 	fwrite(fixed, 1, sizeof(fixed), w->f);
 	fwrite(row->path, 1, len + 1, w->f);
+	if (mic_sha_update(w->sum, fixed, sizeof(fixed)) != NULL ||
+	    mic_sha_update(w->sum, row->path, len + 1) != NULL)
+		return mic_error_fmt(MIC_ERR_INTERNAL, "sha256 update failed");
 	mic_buf_reset(&w->last);
 	mic_buf_add(&w->last, row->path, len);
 	w->n++;
@@ -380,15 +442,19 @@ const struct mic_error *
 mic_cache_write_commit(struct mic_cache_writer *w, int durable)
 {
 	const struct mic_error *err = NULL;
-	unsigned char count[8];
+	struct mic_oid sum;
 	int fd = fileno(w->f);
 	ssize_t nw;
 
-	put_u64(count, w->n);
-	if (fflush(w->f) == EOF || ferror(w->f)) {
+	put_u64(w->hdr + HDR_COUNT, w->n);
+	if ((err = mic_sha_update(w->sum, w->hdr, HDR_SIZE)) == NULL &&
+	    (err = mic_sha_end(w->sum, &sum)) == NULL)
+		fwrite(sum.hash, 1, SUM_SIZE, w->f);
+	if (err) {
+		/* nothing more */
+	} else if (fflush(w->f) == EOF || ferror(w->f)) {
 		err = mic_error_errno("write", w->tmp);
-	} else if ((nw = pwrite(fd, count, sizeof(count), HDR_COUNT)) !=
-	    (ssize_t)sizeof(count)) {
+	} else if ((nw = pwrite(fd, w->hdr + HDR_COUNT, 8, HDR_COUNT)) != 8) {
 		/* a short write sets no errno: what errno holds is stale */
 		err = mic_error_errno_code(nw == -1 ? errno : ENOSPC, "write",
 		    w->tmp);

@@ -127,8 +127,8 @@ make_header(char *hdr, enum mic_obj_type type, uint64_t size)
 }
 
 /* A SHA-256 context; EVP is OpenSSL's non-deprecated interface. */
-static const struct mic_error *
-sha_begin(EVP_MD_CTX **ctx)
+const struct mic_error *
+mic_sha_begin(EVP_MD_CTX **ctx)
 {
 	*ctx = EVP_MD_CTX_new();
 	if (*ctx == NULL)
@@ -141,16 +141,16 @@ sha_begin(EVP_MD_CTX **ctx)
 	return NULL;
 }
 
-static const struct mic_error *
-sha_update(EVP_MD_CTX *ctx, const void *data, size_t len)
+const struct mic_error *
+mic_sha_update(EVP_MD_CTX *ctx, const void *data, size_t len)
 {
 	if (EVP_DigestUpdate(ctx, data, len) != 1)
 		return mic_error_fmt(MIC_ERR_INTERNAL, "sha256 update failed");
 	return NULL;
 }
 
-static const struct mic_error *
-sha_end(EVP_MD_CTX *ctx, struct mic_oid *out)
+const struct mic_error *
+mic_sha_end(EVP_MD_CTX *ctx, struct mic_oid *out)
 {
 	unsigned int n = 0;
 
@@ -168,14 +168,14 @@ mic_hash_buf(enum mic_obj_type type, const void *data, size_t len,
 	size_t hlen = make_header(hdr, type, len);
 	EVP_MD_CTX *ctx;
 
-	err = sha_begin(&ctx);
+	err = mic_sha_begin(&ctx);
 	if (err)
 		return err;
-	err = sha_update(ctx, hdr, hlen);
+	err = mic_sha_update(ctx, hdr, hlen);
 	if (err == NULL)
-		err = sha_update(ctx, data, len);
+		err = mic_sha_update(ctx, data, len);
 	if (err == NULL)
-		err = sha_end(ctx, out);
+		err = mic_sha_end(ctx, out);
 	EVP_MD_CTX_free(ctx);
 	return err;
 }
@@ -231,7 +231,7 @@ stream_fd(int fd, uint64_t size, const char *name,
 static const struct mic_error *
 hash_chunk(void *arg, const unsigned char *data, size_t len)
 {
-	return sha_update(arg, data, len);
+	return mic_sha_update(arg, data, len);
 }
 
 const struct mic_error *
@@ -242,14 +242,14 @@ mic_hash_fd(int fd, uint64_t size, const char *name, struct mic_oid *out)
 	size_t hlen = make_header(hdr, MIC_OBJ_BLOB, size);
 	EVP_MD_CTX *ctx;
 
-	err = sha_begin(&ctx);
+	err = mic_sha_begin(&ctx);
 	if (err)
 		return err;
-	err = sha_update(ctx, hdr, hlen);
+	err = mic_sha_update(ctx, hdr, hlen);
 	if (err == NULL)
 		err = stream_fd(fd, size, name, hash_chunk, ctx);
 	if (err == NULL)
-		err = sha_end(ctx, out);
+		err = mic_sha_end(ctx, out);
 	EVP_MD_CTX_free(ctx);
 	return err;
 }
@@ -356,7 +356,7 @@ writer_add(void *arg, const unsigned char *data, size_t len)
 
 	if (w->count)
 		mic_lines_add(&w->lines, data, len);
-	err = sha_update(w->sha, data, len);
+	err = mic_sha_update(w->sha, data, len);
 	if (err)
 		return err;
 	/* avail_in is a uInt: feed very large buffers in slices */
@@ -391,7 +391,7 @@ writer_begin(struct mic_store *store, struct writer *w, enum mic_obj_type type,
 		return err;
 	}
 	w->out = mic_xmalloc(CHUNK);
-	err = sha_begin(&w->sha);
+	err = mic_sha_begin(&w->sha);
 	if (err)
 		return err;
 	if (deflateInit(&w->zs, ZLEVEL) != Z_OK)
@@ -432,7 +432,7 @@ writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
 	err = deflate_some(w, NULL, 0, Z_FINISH);
 	if (err)
 		return err;
-	err = sha_end(w->sha, out);
+	err = mic_sha_end(w->sha, out);
 	if (err)
 		return err;
 	if (fchmod(w->fd, store->file_mode) == -1)
@@ -648,7 +648,7 @@ obj_header(struct mic_obj *obj)
 		size = size * 10 + (uint64_t)(*p - '0');
 	}
 	hlen = (size_t)(nul - obj->out) + 1;
-	err = sha_update(obj->sha, obj->out, hlen);
+	err = mic_sha_update(obj->sha, obj->out, hlen);
 	if (err)
 		return err;
 	obj->size = obj->left = size;
@@ -685,7 +685,7 @@ mic_obj_open(struct mic_store *store, const struct mic_oid *oid,
 		err = mic_error_fmt(MIC_ERR_INTERNAL, "zlib init failed");
 		goto done;
 	}
-	err = sha_begin(&obj->sha);
+	err = mic_sha_begin(&obj->sha);
 	if (err == NULL)
 		err = obj_header(obj);
 done:
@@ -725,7 +725,7 @@ obj_verify_end(struct mic_obj *obj)
 	}
 	if (obj->out_pos < obj->out_len)
 		return corrupt(obj, "longer than its size");
-	err = sha_end(obj->sha, &got);
+	err = mic_sha_end(obj->sha, &got);
 	if (err)
 		return err;
 	if (mic_oid_cmp(&got, &obj->oid) != 0)
@@ -762,7 +762,7 @@ mic_obj_read(struct mic_obj *obj, void *buf, size_t len, size_t *nread)
 		if (n > obj->left)
 			n = (size_t)obj->left;
 		memcpy((char *)buf + got, obj->out + obj->out_pos, n);
-		err = sha_update(obj->sha, obj->out + obj->out_pos, n);
+		err = mic_sha_update(obj->sha, obj->out + obj->out_pos, n);
 		if (err)
 			return err;
 		obj->out_pos += n;

@@ -54,6 +54,19 @@ int mic_oid_cmp(const struct mic_oid *a, const struct mic_oid *b);
 int mic_oid_is_null(const struct mic_oid *oid);
 const char *mic_obj_type_name(enum mic_obj_type type);
 
+/*
+ * Plain SHA-256 in steps, for checksums that are not object ids (the
+ * stat cache's): begin, update any number of times, end; then free the
+ * context with EVP_MD_CTX_free() (also after an error). The context is
+ * OpenSSL's EVP_MD_CTX (struct evp_md_ctx_st).
+ */
+struct evp_md_ctx_st;
+const struct mic_error *mic_sha_begin(struct evp_md_ctx_st **ctx);
+const struct mic_error *mic_sha_update(struct evp_md_ctx_st *ctx,
+    const void *data, size_t len);
+const struct mic_error *mic_sha_end(struct evp_md_ctx_st *ctx,
+    struct mic_oid *out);
+
 /* Id of an object with the given content, without storing it. */
 const struct mic_error *mic_hash_buf(enum mic_obj_type type, const void *data,
     size_t len, struct mic_oid *out);

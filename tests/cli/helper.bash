@@ -123,12 +123,13 @@ EOF
 
 # The stat cache file .mic/cache (see store/cache.c) as one line per row:
 # path|mode (octal)|oid|size|mtime_ns|ctime_ns|ino|racy, after a first
-# line "head <position> <root>". cache_dump --drop PATH first removes
-# PATH's row from the file; cache_dump --v1 turns the store back into
+# line "head <position> <root>"; it checks the checksum at the end.
+# cache_dump --drop PATH first removes PATH's row from the file (and
+# writes the checksum again); cache_dump --v1 turns the store back into
 # schema version 1, where the cache was a table of the database.
 cache_dump() {
 	python3 -S - "$WS/.mic" "$@" <<'EOF'
-import os, sqlite3, struct, sys
+import hashlib, os, sqlite3, struct, sys
 micdir, args = sys.argv[1], sys.argv[2:]
 data = open(micdir + "/cache", "rb").read()
 assert data[:4] == b"MICC"
@@ -143,13 +144,16 @@ for _ in range(n):
     path = data[off + 73:off + 73 + plen]
     rows.append((path, mode, racy, oid, size, mt, ct, ino))
     off += 73 + plen + 1
-assert off == len(data)
+assert off == len(data) - 32
+assert hashlib.sha256(data[56:off] + data[:56]).digest() == data[off:]
 if args[:1] == ["--drop"]:
     rows = [r for r in rows if r[0] != args[1].encode()]
-    out = data[:48] + struct.pack("<Q", len(rows))
+    hdr = data[:48] + struct.pack("<Q", len(rows))
+    out = b""
     for path, mode, racy, oid, size, mt, ct, ino in rows:
         out += struct.pack("<IIB", len(path), mode, racy) + oid
         out += struct.pack("<qqqq", size, mt, ct, ino) + path + b"\0"
+    out = hdr + out + hashlib.sha256(out + hdr).digest()
     open(micdir + "/cache", "wb").write(out)
 if args[:1] == ["--v1"]:
     db = sqlite3.connect(micdir + "/mic.db")

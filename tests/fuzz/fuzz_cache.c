@@ -2,10 +2,15 @@
  * fuzz_cache.c - the stat cache file, .mic/cache: mic_cache_open() and the
  * row accessors (store/cache.c).
  *
- * The input is the whole file. It is written to <tmp>/cache, in a folder
- * made once per process, and opened with mic_cache_open(). What must hold:
+ * The input is a whole file, checked twice: as it is, and sealed, that is
+ * with the checksum the format ends with appended (SHA-256 of the bytes
+ * after the 56-byte header, then of the header), so that the checks
+ * behind the checksum are reached too. Each image is written to
+ * <tmp>/cache, in a folder made once per process, and opened with
+ * mic_cache_open(). What must hold:
  *   - no error comes back (a bad file is a state, not an error), and the
- *     state is OK or DAMAGED, never MISSING;
+ *     state is OK or DAMAGED, or MISSING for a version 1 file (an older
+ *     mic's, without a checksum);
  *   - DAMAGED: no rows and a reason;
  *   - OK: a position >= 0, and a null root at position 0 (the format
  *     writes zeros there); every row has a non-empty path, paths strictly
@@ -16,7 +21,10 @@
  *     _commit() into <tmp>/out reproduces the input byte for byte (the
  *     format has one spelling per cache).
  */
+#include <openssl/evp.h>
+
 #include "../../store/cache.h"
+#include "../../store/object.h"
 #include "fuzz_common.h"
 
 static char indir[4096], outdir[4096], inpath[4096], outpath[4096];
@@ -111,8 +119,15 @@ write_back(const struct mic_cache *c, const uint8_t *data, size_t size)
 	    strerror(errno));
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* 1 when the image is a "MICC" file of version 1. */
+static int
+is_version_1(const uint8_t *data, size_t size)
+{
+	return size >= 8 && memcmp(data, "MICC\1\0\0\0", 8) == 0;
+}
+
+static void
+check_image(const uint8_t *data, size_t size)
 {
 	const struct mic_error *err;
 	struct mic_cache *c;
@@ -124,6 +139,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err = mic_cache_open(indir, &c);
 	FUZZ_ASSERT(err == NULL, "mic_cache_open: %s", err->msg);
 	FUZZ_ASSERT(c != NULL, "mic_cache_open gave no cache");
+	if (c->state == MIC_CACHE_MISSING) {
+		FUZZ_ASSERT(is_version_1(data, size),
+		    "MISSING for a file that is not of version 1");
+		FUZZ_ASSERT(c->n == 0, "a MISSING cache has %zu rows", c->n);
+		mic_cache_close(c);
+		return;
+	}
 	if (c->state != MIC_CACHE_OK) {
 		FUZZ_ASSERT(c->state == MIC_CACHE_DAMAGED,
 		    "state %d for a "
@@ -135,8 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(mic_cache_lower_bound(c, "a") == 0,
 		    "lower bound in a damaged cache");
 		mic_cache_close(c);
-		fuzz_fd_check();
-		return 0;
+		return;
 	}
 
 	FUZZ_ASSERT(c->why == NULL, "a good cache has a reason: %s", c->why);
@@ -168,6 +189,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	write_back(c, data, size);
 	mic_cache_close(c);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mic_oid sum;
+	EVP_MD_CTX *ctx = NULL;
+	uint8_t *sealed;
+
+	check_image(data, size);
+	if (size >= 56) {
+		FUZZ_ASSERT(mic_sha_begin(&ctx) == NULL &&
+			mic_sha_update(ctx, data + 56, size - 56) == NULL &&
+			mic_sha_update(ctx, data, 56) == NULL &&
+			mic_sha_end(ctx, &sum) == NULL,
+		    "sha256");
+		EVP_MD_CTX_free(ctx);
+		sealed = malloc(size + MIC_OID_RAWSZ);
+		FUZZ_ASSERT(sealed != NULL, "out of memory");
+		memcpy(sealed, data, size);
+		memcpy(sealed + size, sum.hash, MIC_OID_RAWSZ);
+		check_image(sealed, size + MIC_OID_RAWSZ);
+		free(sealed);
+	}
 	fuzz_fd_check();
 	return 0;
 }

@@ -162,15 +162,21 @@ def diff_seeds():
     put("diff", "nul-in-b", b"\x00a\nb\n\0a\n\0b\n")
 
 
-def cache(position, root, rows, count=None):
-    """The stat cache file (store/cache.c). rows: (path, mode, racy, blob
-    bytes, size, mtime_ns, ctime_ns, ino) in strictly increasing order."""
-    out = b"MICC" + struct.pack("<Iq", 1, position) + root
+def cache(position, root, rows, count=None, version=2):
+    """The stat cache file (store/cache.c) without its checksum, which
+    fuzz_cache appends (see seal()). rows: (path, mode, racy, blob bytes,
+    size, mtime_ns, ctime_ns, ino) in strictly increasing order."""
+    out = b"MICC" + struct.pack("<Iq", version, position) + root
     out += struct.pack("<Q", len(rows) if count is None else count)
     for path, mode, racy, blob, size, mtime, ctime, ino in rows:
         out += struct.pack("<IIB", len(path), mode, racy) + oid(blob)
         out += struct.pack("<qqqq", size, mtime, ctime, ino) + path + b"\0"
     return out
+
+
+def seal(image):
+    """The cache file with its checksum: SHA-256 of rows, then header."""
+    return image + hashlib.sha256(image[56:] + image[:56]).digest()
 
 
 def cache_seeds():
@@ -203,7 +209,9 @@ def cache_seeds():
     put("cache", "symlinks", cache(1, root, links))
     good = cache(7, root, rows)
     put("cache", "bad-magic", b"MICX" + good[4:])
-    put("cache", "bad-version", good[:4] + b"\x02" + good[5:])
+    put("cache", "bad-version", good[:4] + b"\x03" + good[5:])
+    put("cache", "old-version-1", cache(7, root, rows, version=1))
+    put("cache", "sealed-rows", seal(good))
     put("cache", "bad-count", cache(7, root, rows, count=6))
     put("cache", "bad-trailing", good + b"\0")
     put("cache", "bad-truncated", good[:-3])

@@ -146,9 +146,9 @@ test_roundtrip(struct mic_buf *image)
 	err = err ? err : mic_cache_open(tmpdir, &c);
 	ok(err == NULL && c->state == MIC_CACHE_OK && c->position == 0 &&
 		mic_oid_is_null(&c->root) && c->n == 0 &&
-		mic_cache_file_size(c) == 56,
+		mic_cache_file_size(c) == 56 + 32,
 	    "an empty cache at @0: a 56-byte "
-	    "header, null root");
+	    "header, null root, a 32-byte checksum");
 	mic_cache_close(c);
 	ok(write_cache(7, &root, 0) == NULL && reads_back(7, &root),
 	    "a cache written without fsync replaces it");
@@ -317,11 +317,9 @@ test_damage(const struct mic_buf *image)
 	ok(bad_head == 0,
 	    "a flipped bit in the magic, version or row count: "
 	    "DAMAGED");
-	todo(wrong == 0,
-	    "a flipped bit in any row reads DAMAGED, never as "
-	    "other rows",
-	    "bug: store/cache.c has no checksum; a flipped "
-	    "bit in a row's id, size or times reads as OK with wrong data");
+	ok(wrong == 0,
+	    "a flipped bit in any row or the checksum reads DAMAGED, never "
+	    "as other rows");
 	if (wrong)
 		printf("#   %zu of %zu one-bit flips in the rows read as a "
 		       "valid cache with other rows (first at byte %zu)\n",

@@ -246,10 +246,12 @@ test_positions(struct mic_ws *ws, const struct mic_session_row *s1)
 	    "@0: the empty state, no "
 	    "root");
 	err = mic_position_resolve(ws, "@01", &pos, &root, &has_root);
+	ok(err && err->code == MIC_ERR_INPUT,
+	    "@01 is an input error: one spelling per position");
+	err = mic_position_resolve(ws, "@1", &pos, &root, &has_root);
 	ok(err == NULL && pos == 1 && has_root &&
 		mic_oid_cmp(&root, &s1->result_root) == 0,
-	    "@01 is @1 (leading zeros are the "
-	    "number, as the CLI tests say)");
+	    "@1 is the first landing's root");
 	err = mic_position_resolve(ws, "@2", &pos, &root, &has_root);
 	ok(err == NULL && pos == 2, "@2 is the head");
 	ok(code_is(mic_position_resolve(ws, "@3", &pos, &root, &has_root),
