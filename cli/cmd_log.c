@@ -107,7 +107,9 @@ cmd_log(struct mic_args *args)
 		    mic_color("\033[m"));
 		printf("Goal:    ");
 		mic_print_preview(stdout, r->goal, 4096);
-		printf("\nAuthor:  %s\n", r->author);
+		printf("\nAuthor:  ");
+		mic_print_preview(stdout, r->author, 256);
+		putchar('\n');
 		printf("Date:    %s\n",
 		    mic_fmt_date(r->ended_ns ? r->ended_ns : r->created_ns).s);
 		printf("Files:   %" PRId64 " added, %" PRId64

@@ -118,8 +118,9 @@ done:
 int
 cmd_session_decide(struct mic_args *args)
 {
-	const struct mic_error *err;
+	const struct mic_error *err = NULL;
 	const char *why = mic_opt_val(args, "why");
+	struct mic_buf text = MIC_BUF_INIT;
 	char **alts;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK, nalts;
@@ -136,10 +137,25 @@ cmd_session_decide(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_session_decide(ws, args->argv[0], why,
-	    (const char *const *)alts, (size_t)nalts);
+	if (strcmp(why, "-") == 0) {
+		err = read_stdin(&text);
+		if (err == NULL && memchr(text.data, '\0', text.len))
+			err = mic_error_fmt(MIC_ERR_INPUT,
+			    "the reasoning on standard input contains a NUL "
+			    "byte; it must be text");
+		else if (err == NULL && text.len > MIC_MESSAGE_MAX)
+			err = mic_error_fmt(MIC_ERR_INPUT,
+			    "the reasoning on standard input is too long "
+			    "(more than %u bytes)",
+			    MIC_MESSAGE_MAX);
+		why = mic_buf_str(&text);
+	}
+	if (err == NULL)
+		err = mic_session_decide(ws, args->argv[0], why,
+		    (const char *const *)alts, (size_t)nalts);
 	if (err)
 		rc = mic_cli_err(args, err);
+	mic_buf_release(&text);
 	mic_ws_close(ws);
 	return rc;
 }
@@ -232,7 +248,9 @@ cmd_session_status(struct mic_args *args)
 	printf("goal      ");
 	mic_print_preview(stdout, s.goal, 4096);
 	printf("\nproject   %s/%s\n", s.org, s.project);
-	printf("author    %s\n", s.author);
+	printf("author    ");
+	mic_print_preview(stdout, s.author, 256);
+	putchar('\n');
 	printf("started   %s\n", mic_fmt_date(s.created_ns).s);
 	printf("base      @%" PRId64 "\n", s.base_position);
 	printf("messages  %" PRId64 "\n", nmsgs);

@@ -10,31 +10,41 @@
 #include "../core/session.h"
 #include "cli.h"
 
-/* Print text indented by `indent`, line by line, control bytes as '?'. */
+/*
+ * Print text line by line: the first line after `first`, every other
+ * after `rest` (so a block can hang under a label). Control bytes but tab
+ * print as '?', a CR before a newline is dropped, and newlines at the end
+ * are not printed; the block ends with one newline.
+ */
 static void
-print_indented(const char *s, size_t len, const char *indent)
+print_block(const char *s, size_t len, const char *first, const char *rest)
 {
 	size_t i;
-	int bol = 1;
+	int bol = 1, line = 0;
 
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (bol) {
-			fputs(indent, stdout);
+			fputs(line++ ? rest : first, stdout);
 			bol = 0;
 		}
 		if (c == '\n') {
 			putchar('\n');
 			bol = 1;
+		} else if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			continue;
 		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			putchar('?');
 		} else {
 			putchar(c);
 		}
 	}
-	if (!bol)
-		putchar('\n');
+	if (line == 0)
+		fputs(first, stdout);
+	putchar('\n');
 }
 
 static const char *
@@ -171,7 +181,9 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 	if (s->status == MIC_SESSION_LANDED)
 		printf(" at @%" PRId64, s->landed_position);
 	printf(" (base @%" PRId64 ")\n", s->base_position);
-	printf("Author:   %s\n", s->author);
+	printf("Author:   ");
+	mic_print_preview(stdout, s->author, 256);
+	putchar('\n');
 	printf("Started:  %s\n", mic_fmt_date(s->created_ns).s);
 	if (s->ended_ns)
 		printf("Ended:    %s\n", mic_fmt_date(s->ended_ns).s);
@@ -179,23 +191,24 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 	printf("\nConversation (%zu message%s)\n", nmsgs,
 	    nmsgs == 1 ? "" : "s");
 	for (i = 0; i < nmsgs; i++) {
-		printf("  [%s] %s, %s\n", msgs[i].role, msgs[i].author,
-		    mic_fmt_date(msgs[i].created_ns).s);
-		print_indented(msgs[i].body, msgs[i].body_len, "    ");
+		printf("  [%s] ", msgs[i].role);
+		mic_print_preview(stdout, msgs[i].author, 256);
+		printf(", %s\n", mic_fmt_date(msgs[i].created_ns).s);
+		print_block(msgs[i].body, msgs[i].body_len, "    ", "    ");
 	}
 	printf("\nDecisions (%zu)\n", ndecs);
 	for (i = 0; i < ndecs; i++) {
-		printf("  %zu. ", i + 1);
-		mic_print_preview(stdout, decs[i].decision, 4096);
-		printf("\n     Why: ");
-		mic_print_preview(stdout, decs[i].reasoning, 4096);
-		putchar('\n');
-		for (k = 0; k < decs[i].n_alternatives; k++) {
-			printf("     Alternative: ");
-			mic_print_preview(stdout, decs[i].alternatives[k],
-			    4096);
-			putchar('\n');
-		}
+		char num[32];
+
+		snprintf(num, sizeof(num), "  %zu. ", i + 1);
+		print_block(decs[i].decision, strlen(decs[i].decision), num,
+		    "     ");
+		print_block(decs[i].reasoning, strlen(decs[i].reasoning),
+		    "     Why: ", "          ");
+		for (k = 0; k < decs[i].n_alternatives; k++)
+			print_block(decs[i].alternatives[k],
+			    strlen(decs[i].alternatives[k]),
+			    "     Alternative: ", "                  ");
 	}
 	for (i = 0; i < n; i++) {
 		a += rows[i].kind == 'A';

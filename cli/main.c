@@ -34,7 +34,9 @@ static const struct mic_opt note_opts[] =
 	{"author", 0, "NAME", "the speaker's name (default: the author)", NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt decide_opts[] =
-    {{"why", 0, "REASONING", "why this was chosen (required)", NULL},
+    {{"why", 0, "REASONING",
+	 "why this was chosen (required; - reads it from standard input)",
+	 NULL},
 	{"alternative", 0, "TEXT",
 	    "an option considered and not chosen "
 	    "(repeatable)",

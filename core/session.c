@@ -51,6 +51,31 @@ blank(const char *s)
 	return 1;
 }
 
+/*
+ * An author name is one line of text: not empty, no control characters
+ * (a newline would break every listing, an escape sequence would reach
+ * the terminal of whoever reads the record), at most 256 bytes.
+ */
+static const struct mic_error *
+author_check(const char *who)
+{
+	const unsigned char *p;
+
+	if (*who == '\0')
+		return mic_error_fmt(MIC_ERR_INPUT, "the author name is empty");
+	for (p = (const unsigned char *)who; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return mic_error_fmt(MIC_ERR_INPUT,
+			    "the author name %s has a control character; "
+			    "set MIC_AUTHOR, --author or user.name to one "
+			    "line of text",
+			    mic_error_quote(who));
+	if (p - (const unsigned char *)who > 256)
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "the author name is longer than 256 bytes");
+	return NULL;
+}
+
 const struct mic_error *
 mic_session_start(struct mic_ws *ws, const char *org, const char *project,
     const char *goal, struct mic_session_row *out)
@@ -134,7 +159,9 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	row.goal = (char *)goal;
 	row.author = mic_ws_author(ws);
 	row.status = MIC_SESSION_ACTIVE;
-	err = mic_db_head(ws->db, &row.base_position, &root, &has_root);
+	err = author_check(row.author);
+	if (err == NULL)
+		err = mic_db_head(ws->db, &row.base_position, &root, &has_root);
 	if (err)
 		goto done;
 	row.created_ns = row.updated_ns = mic_now_ns();
@@ -202,7 +229,10 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 	if (err)
 		goto done;
 	who = author ? mic_xstrdup(author) : mic_ws_author(ws);
-	err = mic_db_message_add(ws->db, s.id, role, who, now, text, len);
+	err = author_check(who);
+	if (err == NULL)
+		err =
+		    mic_db_message_add(ws->db, s.id, role, who, now, text, len);
 	if (err == NULL)
 		err = mic_db_session_touch(ws->db, s.id, now);
 	if (err == NULL)
@@ -244,8 +274,10 @@ mic_session_decide(struct mic_ws *ws, const char *decision, const char *why,
 	if (err)
 		goto done;
 	who = mic_ws_author(ws);
-	err = mic_db_decision_add(ws->db, s.id, who, now, decision, why,
-	    alternatives, n_alternatives);
+	err = author_check(who);
+	if (err == NULL)
+		err = mic_db_decision_add(ws->db, s.id, who, now, decision, why,
+		    alternatives, n_alternatives);
 	if (err == NULL)
 		err = mic_db_session_touch(ws->db, s.id, now);
 	if (err == NULL)

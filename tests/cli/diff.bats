@@ -217,7 +217,7 @@ index 000000000000..$a2
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
 	run mic diff @00 @01
-	[ "$output" = "$(mic diff @0 @1)" ]
+	assert_fail 2 "mic: @00 is not a position: write N without leading zeros (see 'mic diff --help')"
 }
 
 # --- errors ------------------------------------------------------------------

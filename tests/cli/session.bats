@@ -289,6 +289,37 @@ berkeley db" ]
 	[[ "$output" == *'"decisions":[{"decision":"use SQLite","why":"one file, transactions","author":"tester","time":"'*'","alternatives":["zstd flat files","a server","berkeley db"]}]'* ]]
 }
 
+@test "session decide --why - reads the reasoning from standard input" {
+	start_session
+	run --separate-stderr mic session decide "keep it" --why - <<<$'it works\nand is small'
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run sql "select reasoning from decisions"
+	[ "$output" = $'it works\nand is small' ]
+	run mic session decide "x" --why - </dev/null
+	assert_fail 2 "mic: the reasoning (--why) is empty (see 'mic session decide --help')"
+	run mic session decide "x" --why - < <(printf 'a\0b')
+	assert_fail 2 "mic: the reasoning on standard input contains a NUL byte; it must be text (see 'mic session decide --help')"
+	run sql "select count(*) from decisions"
+	[ "$output" = 1 ]
+}
+
+@test "an author name with a control character is refused, from any source" {
+	init_ws
+	MIC_AUTHOR=$'ev\e[31mil' run mic session start acme web "goal"
+	assert_fail 2 "mic: the author name \"ev\\033[31mil\" has a control character; set MIC_AUTHOR, --author or user.name to one line of text (see 'mic session start --help')"
+	run sql "select count(*) from sessions"
+	[ "$output" = 0 ]
+	mic session start acme web "goal" >/dev/null
+	run mic session note --author $'two\nlines' "hi"
+	assert_fail 2 "mic: the author name \"two\\nlines\" has a control character; set MIC_AUTHOR, --author or user.name to one line of text (see 'mic session note --help')"
+	printf '[user]\n  name = a\tb\n' >.mic/config
+	MIC_AUTHOR= run mic session decide "d" --why "w"
+	assert_fail 2 "mic: the author name \"a\\tb\" has a control character; set MIC_AUTHOR, --author or user.name to one line of text (see 'mic session decide --help')"
+	run sql "select count(*) from messages" "select count(*) from decisions"
+	[ "$output" = $'0\n0' ]
+}
+
 @test "session decide without alternatives records none" {
 	start_session
 	mic session decide "keep it" --why "it works"

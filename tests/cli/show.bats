@@ -227,10 +227,9 @@ land_one() {
 	assert_fail 1 "mic: no position @99999999999999999999: the head is far below it"
 	run mic show @922337203685477579
 	assert_fail 1 "mic: no session landed at @922337203685477579"
-	# leading zeros are still the number
+	# one spelling per position: leading zeros are refused
 	run mic show @01
-	[ "$status" -eq 0 ]
-	[ "${lines[1]}" = "Goal:     first goal" ]
+	assert_fail 2 "mic: @01 is not a position: write N without leading zeros (see 'mic show --help')"
 }
 
 @test "show takes at most one session and rejects unknown options" {
@@ -632,4 +631,40 @@ assert d["goal"] == 'goal "q" \\ \x01', repr(d["goal"])
 assert d["messages"][0]["text"] == "line1\nline2\ttab"
 assert [c["path"] for c in d["changes"]] == ["caf\ufffd", "tab\there"], d["changes"]
 PY
+}
+
+@test "show prints multi-line decisions, reasons and alternatives whole, indented" {
+	start_session
+	mic session decide $'cache the prices\nper customer' --why - \
+	    --alternative $'no cache\r\nat all' <<<$'lookups are slow\nand repeated\n\n' >/dev/null
+	run mic show
+	[ "$status" -eq 0 ]
+	want='Decisions (1)
+  1. cache the prices
+     per customer
+     Why: lookups are slow
+          and repeated
+     Alternative: no cache
+                  at all'
+	[[ "$output" == *"$want"$'\n\nChanges: '* ]]
+}
+
+@test "control characters in stored author names never reach the terminal" {
+	start_session
+	mic session note "hi" >/dev/null
+	echo x >f
+	# as an older mic could have stored them
+	python3 -c 'import sqlite3; d = sqlite3.connect(".mic/mic.db"); d.execute("update sessions set author = ?", ("\x1b[31mevil\nx",)); d.execute("update messages set author = ?", ("a\x07b",)); d.commit()'
+	for cmd in show "session status" status; do
+		run mic $cmd
+		[ "$status" -eq 0 ]
+		[[ "$output" != *$'\e'* && "$output" != *$'\a'* ]]
+	done
+	run mic show
+	[[ "$output" == *$'\nAuthor:    [31mevil...\n'* ]]
+	[[ "$output" == *'  [human] a b, '* ]]
+	mic session land >/dev/null
+	run mic log
+	[[ "$output" == *$'\nAuthor:   [31mevil...\n'* ]]
+	[[ "$output" != *$'\e'* ]]
 }

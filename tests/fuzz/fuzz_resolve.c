@@ -12,6 +12,8 @@
  * is a fine answer, if its message is one line):
  *   - a resolved session is the one named: landed at N for "@N", else
  *     its id starts with the name (any case), which has 4 to 32 digits;
+ *   - "@N" never resolves with a leading zero in N ("@0" is the one
+ *     position that starts with 0);
  *   - a resolved position is "@N" with 0 <= N <= the head, with a root
  *     exactly when N > 0;
  *   - a path from mic_ws_path() is normalised: no leading or trailing
@@ -151,6 +153,8 @@ check_session(const char *name)
 		FUZZ_ASSERT(row.landed_position >= 1 &&
 			row.landed_position <= HEAD,
 		    "landed at %lld", (long long)row.landed_position);
+		FUZZ_ASSERT(name[1] != '0', "%s (a leading zero) resolved",
+		    name);
 		FUZZ_ASSERT(strtoll(name + 1, NULL, 10) == row.landed_position,
 		    "%s resolved to @%lld", name,
 		    (long long)row.landed_position);
@@ -179,6 +183,8 @@ check_position(const char *name)
 		return;
 	}
 	FUZZ_ASSERT(name[0] == '@', "%s resolved as a position", name);
+	FUZZ_ASSERT(name[1] != '0' || name[2] == '\0',
+	    "%s (a leading zero) resolved", name);
 	FUZZ_ASSERT(pos >= 0 && pos <= HEAD, "position %lld", (long long)pos);
 	FUZZ_ASSERT(has_root == (pos > 0), "has_root %d at %lld", has_root,
 	    (long long)pos);
