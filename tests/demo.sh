@@ -11,8 +11,23 @@ trap 'rm -rf "$demo"' EXIT
 cd "$demo"
 export MIC_AUTHOR="${MIC_AUTHOR:-demo}" MIC_PAGER=cat
 
+# quote WORD for sh when it needs it, so an echoed line can be pasted
+quote() {
+	case $1 in
+	'' | *[!A-Za-z0-9_@%+=:,./-]*)
+		printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+		;;
+	*) printf '%s' "$1" ;;
+	esac
+}
+
+# echo "$ mic ARGS" as a line that runs the same command, then run it
 run() {
-	printf '\n$ mic %s\n' "$*"
+	printf '\n$ mic'
+	for a in "$@"; do
+		printf ' %s' "$(quote "$a")"
+	done
+	printf '\n'
 	"$mic" "$@"
 }
 
@@ -24,8 +39,10 @@ run session land
 
 run session start "Apply discounts in the cart"
 run session note --role human "Orders over 100 get 10% off."
-echo "The agent reads cart.py and proposes a change." |
-	"$mic" session note --role agent --author coder-bot -
+msg="The agent reads cart.py and proposes a change."
+printf '\n$ echo %s | mic session note --role agent --author coder-bot -\n' \
+	"$(quote "$msg")"
+echo "$msg" | "$mic" session note --role agent --author coder-bot -
 run session decide "Apply the discount inside total()" \
 	--why "one place computes the price" \
 	--alternative "a separate discount() helper"

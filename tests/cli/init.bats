@@ -119,3 +119,29 @@ load helper
 	run mic session frob
 	assert_fail 2 "mic: unknown session subcommand 'frob' (see 'mic --help')"
 }
+
+@test "demo.sh runs, and each command line it shows runs that very command" {
+	local wrap="$BATS_TEST_TMPDIR/wrap" log="$BATS_TEST_TMPDIR/argv"
+	# a mic that logs its arguments, one call a line, each in [ ]
+	cat >"$wrap" <<EOF
+#!/bin/sh
+for a in "\$@"; do printf '[%s]' "\$a"; done >>"$log"
+echo >>"$log"
+exec "$MIC" "\$@"
+EOF
+	chmod +x "$wrap"
+	run "$MIC_SRC/tests/demo.sh" "$wrap"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Apply discounts in the cart"* ]]
+	# the "$ mic ..." lines, read by the shell as a user pasting them would
+	shown=$(printf '%s\n' "$output" | sed -n 's/^\$ mic //p' |
+		while IFS= read -r line; do
+			eval "set -- $line"
+			for a in "$@"; do printf '[%s]' "$a"; done
+			echo
+		done)
+	# every call but the one fed by a pipe, which is shown as a pipe
+	[ "$shown" = "$(grep -v '\[-\]$' "$log")" ]
+	[[ "$output" == *"$ echo 'The agent reads cart.py and proposes a change.' | mic session note --role agent --author coder-bot -"* ]]
+	[[ "$shown" == *"[session][start][Create the cart module]"* ]]
+}
