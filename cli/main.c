@@ -72,6 +72,12 @@ static const struct mic_opt diff_opts[] =
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt gc_opts[] = {{"dry-run", 'n', NULL,
+					     "list what would be removed",
+					     NULL},
+    {"now", 0, NULL,
+	"also temporary files of any age (no other mic may be running)", NULL},
+    OPT_HELP, OPT_END};
 
 const struct mic_cmd mic_commands[] = {
     {"init", cmd_init, "init [<org> <project>]",
@@ -109,6 +115,8 @@ const struct mic_cmd mic_commands[] = {
 	cat_opts},
     {"fsck", cmd_fsck, "fsck [--json]",
 	"check the store for damage, one line per problem", fsck_opts},
+    {"gc", cmd_gc, "gc [--dry-run] [--now]",
+	"remove temporary files that a killed mic left behind", gc_opts},
     {"help", cmd_help, "help [<command>]",
 	"show a command's manual page (or its --help)", help_opts},
     {NULL, NULL, NULL, NULL, NULL},

@@ -16,7 +16,6 @@
 #include "workspace_internal.h"
 
 #define LINK_MAX_SIZE (1024 * 1024)
-#define TMP_PREFIX ".mic-tmp-"
 
 /*
  * Check that every folder above path is a real folder (not a symlink),
@@ -124,7 +123,7 @@ mic_checkout_file(struct mic_ws *ws, const char *path, unsigned mode,
 	}
 	slash = strrchr(abs.data, '/');
 	mic_buf_add(&tmp, abs.data, (size_t)(slash - abs.data));
-	mic_buf_addstr(&tmp, "/" TMP_PREFIX "XXXXXX");
+	mic_buf_addstr(&tmp, "/" MIC_TMP_PREFIX "XXXXXX");
 	fd = mkstemp(tmp.data);
 	if (fd == -1) {
 		err = mic_error_errno("create temporary file", tmp.data);
@@ -195,7 +194,7 @@ remove_stale_temps(struct mic_ws *ws, const char *dir)
 	}
 	len = abs.len;
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+		if (!mic_path_is_temp(de->d_name, MIC_TMP_PREFIX))
 			continue;
 		mic_buf_truncate(&abs, len);
 		mic_buf_addf(&abs, "/%s", de->d_name);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../store/cache.h"
+#include "gc.h"
 #include "tree.h"
 #include "workspace_internal.h"
 
@@ -338,6 +339,23 @@ done:
 	return err;
 }
 
+/* A stale temporary file: worth knowing about, gc removes it. */
+static void
+temp_report(void *arg, const char *path, int64_t size)
+{
+	struct fsck *f = arg;
+
+	if (size > 0)
+		problem(f, "temporary file",
+		    "%s (%" PRId64 " bytes) is left by a mic that stopped; "
+		    "'mic gc' removes it",
+		    mic_error_quote(path), size);
+	else
+		problem(f, "temporary file",
+		    "%s is left by a mic that stopped; 'mic gc' removes it",
+		    mic_error_quote(path));
+}
+
 const struct mic_error *
 mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report, void *ctx,
     struct mic_fsck_stats *stats)
@@ -356,6 +374,8 @@ mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report, void *ctx,
 		err = check_history(&f);
 	if (err == NULL)
 		err = check_cache(&f);
+	if (err == NULL)
+		err = mic_gc_temp(ws, 0, 1, temp_report, &f);
 	mic_db_rollback(ws->db);
 	return err;
 }

@@ -15,7 +15,9 @@
  *   - each landed or abandoned session's change rows equal the difference
  *     of the trees it sits between (base and result);
  *   - at most one session is active;
- *   - the stat cache lists exactly the head's files with their ids.
+ *   - the stat cache lists exactly the head's files with their ids;
+ *   - no stale temporary file is left (see gc.h): subject "temporary
+ *     file".
  * Returns an error only when the checks themselves cannot run.
  */
 #ifndef MIC_FSCK_H

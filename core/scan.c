@@ -176,6 +176,22 @@ is_tracked(const struct mic_cache *c, const char *path, int is_dir)
 }
 
 /*
+ * 1 when entry d of folder rel is one of mic's own temporary names (see
+ * store/path.h): a ".mic-tmp-XXXXXX" file anywhere, a ".mic-init-XXXXXX"
+ * folder at the root. They are never working changes; like ignored
+ * entries they are still seen when tracked.
+ */
+static int
+is_mic_temp(const char *rel, const struct folder *f, const struct dent *d)
+{
+	const char *name = dent_name(f, d);
+
+	if (d->is_dir)
+		return *rel == '\0' && mic_path_is_temp(name, MIC_INIT_PREFIX);
+	return mic_path_is_temp(name, MIC_TMP_PREFIX);
+}
+
+/*
  * Read folder rel ("" for the root, else "a/b/") into f, sorted in tree
  * order, without "." and "..", the root's .mic, special files (fifos,
  * sockets, devices) and ignored entries (but a tracked file, or a folder
@@ -277,7 +293,7 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		mic_buf_reset(&path);
 		mic_buf_addstr(&path, rel);
 		mic_buf_addstr(&path, dent_name(f, &f->d[i]));
-		skip = ignored ||
+		skip = ignored || is_mic_temp(rel, f, &f->d[i]) ||
 		    mic_ignore_match(wk->ig, path.data, f->d[i].is_dir);
 		if (skip) {
 			if (f->d[i].is_dir)

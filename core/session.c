@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "checkout.h"
+#include "gc.h"
 #include "diff.h"
 #include "pool.h"
 #include "scan.h"
@@ -624,6 +625,9 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 	};
 
 	err = mic_session_active(ws, &s);
+	/* a land killed long ago may have left half an object: best effort */
+	if (err == NULL)
+		(void)mic_gc_temp(ws, 0, 0, NULL, NULL);
 	if (err == NULL)
 		err = end_session(ws, &s, &e, out, nchanges);
 	mic_session_row_release(&s);

@@ -5,6 +5,7 @@
 #include "workspace_internal.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -70,25 +71,73 @@ get_cwd(void)
 	}
 }
 
-/* Remove a folder tree made by mic_ws_create() (only files and folders). */
+/*
+ * Remove a folder that mic_ws_create() made and everything in it, two
+ * levels deep at most (mic.db and its WAL files, config, cache, and the
+ * objects folder with what a failed init may have put there). Best
+ * effort: what cannot be removed stays.
+ */
+static void
+remove_tree_depth(const char *path, int depth)
+{
+	struct mic_buf sub = MIC_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(path);
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			mic_buf_reset(&sub);
+			mic_buf_addf(&sub, "%s/%s", path, de->d_name);
+			if (lstat(sub.data, &st) == 0 && S_ISDIR(st.st_mode)) {
+				if (depth > 0)
+					remove_tree_depth(sub.data, depth - 1);
+			} else {
+				unlink(sub.data);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(path);
+	mic_buf_release(&sub);
+}
+
 static void
 remove_tree(const char *path)
 {
-	struct mic_buf sub = MIC_BUF_INIT;
-	static const char *const names[] = {"mic.db", "mic.db-wal",
-	    "mic.db-shm", "config", NULL};
-	int i;
+	remove_tree_depth(path, 2);
+}
 
-	for (i = 0; names[i]; i++) {
+const struct mic_error *
+mic_ws_stale_init(const char *dir, time_t before, int remove, mic_tmp_fn fn,
+    void *ctx)
+{
+	struct mic_buf sub = MIC_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return mic_error_errno("open folder", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (!mic_path_is_temp(de->d_name, MIC_INIT_PREFIX))
+			continue;
 		mic_buf_reset(&sub);
-		mic_buf_addf(&sub, "%s/%s", path, names[i]);
-		unlink(sub.data);
+		mic_buf_addf(&sub, "%s/%s", dir, de->d_name);
+		if (lstat(sub.data, &st) == -1 || !S_ISDIR(st.st_mode) ||
+		    st.st_mtime >= before)
+			continue;
+		if (fn)
+			fn(ctx, sub.data, 0);
+		if (remove)
+			remove_tree(sub.data);
 	}
-	mic_buf_reset(&sub);
-	mic_buf_addf(&sub, "%s/objects", path);
-	rmdir(sub.data);
-	rmdir(path);
+	closedir(d);
 	mic_buf_release(&sub);
+	return NULL;
 }
 
 /* 1 when s is empty or only white space. */
@@ -142,7 +191,10 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 		    mic_error_quote(final.data));
 		goto out;
 	}
-	mic_buf_addf(&tmp, "%s/.mic-init-XXXXXX", dir);
+	/* what an init killed long ago left behind goes first */
+	mic_ws_stale_init(dir, time(NULL) - MIC_TMP_STALE_SECONDS, 1, NULL,
+	    NULL);
+	mic_buf_addf(&tmp, "%s/" MIC_INIT_PREFIX "XXXXXX", dir);
 	if (mkdtemp(tmp.data) == NULL) {
 		err = mic_error_errno("create", tmp.data);
 		goto out;

@@ -47,4 +47,13 @@ void mic_ws_abspath(const struct mic_ws *ws, const char *path,
 const struct mic_error *mic_ws_open_file(const char *abs, int *fd,
     struct stat *st);
 
+/*
+ * The folders ".mic-init-XXXXXX" (see store/path.h) in folder dir whose
+ * mtime is before `before`, left by a mic init that was killed: fn(ctx,
+ * path, 0) for each (fn may be NULL), then, when remove is set, the folder
+ * and what it holds are removed (best effort).
+ */
+const struct mic_error *mic_ws_stale_init(const char *dir, time_t before,
+    int remove, mic_tmp_fn fn, void *ctx);
+
 #endif

@@ -382,7 +382,7 @@ writer_begin(struct mic_store *store, struct writer *w, enum mic_obj_type type,
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	mic_buf_addf(&w->tmp, "%s/tmp_obj_XXXXXX", store->objdir);
+	mic_buf_addf(&w->tmp, "%s/" MIC_OBJ_TMP_PREFIX "XXXXXX", store->objdir);
 	w->fd = mkstemp(w->tmp.data);
 	if (w->fd == -1) {
 		err = mic_error_errno("create temporary object in",
@@ -945,6 +945,46 @@ mic_store_each(struct mic_store *store,
 		}
 		closedir(dir);
 	}
+	mic_buf_release(&path);
+	return err;
+}
+
+const struct mic_error *
+mic_store_stale_tmp(struct mic_store *store, time_t before, int remove,
+    mic_tmp_fn fn, void *ctx)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf path = MIC_BUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+
+	dir = opendir(store->objdir);
+	if (dir == NULL)
+		return mic_error_errno("open folder", store->objdir);
+	for (;;) {
+		errno = 0;
+		de = readdir(dir);
+		if (de == NULL) {
+			if (errno && err == NULL)
+				err = mic_error_errno("read folder",
+				    store->objdir);
+			break;
+		}
+		if (!mic_path_is_temp(de->d_name, MIC_OBJ_TMP_PREFIX))
+			continue;
+		mic_buf_reset(&path);
+		mic_buf_addf(&path, "%s/%s", store->objdir, de->d_name);
+		if (lstat(path.data, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= before)
+			continue;
+		if (fn)
+			fn(ctx, path.data, (int64_t)st.st_size);
+		if (remove && unlink(path.data) == -1 && errno != ENOENT &&
+		    err == NULL)
+			err = mic_error_errno("remove", path.data);
+	}
+	closedir(dir);
 	mic_buf_release(&path);
 	return err;
 }

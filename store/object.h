@@ -158,4 +158,14 @@ const struct mic_error *mic_store_each(struct mic_store *store,
 const struct mic_error *mic_store_verify(struct mic_store *store,
     const struct mic_oid *oid, enum mic_obj_type *type);
 
+/*
+ * The temporary object files (objects/tmp_obj_XXXXXX, see path.h) whose
+ * mtime is before `before`: fn(ctx, path, size) for each (fn may be
+ * NULL), then, when remove is set, the file is removed. Goes on past a
+ * file it cannot remove and returns the first such error.
+ */
+typedef void (*mic_tmp_fn)(void *ctx, const char *path, int64_t size);
+const struct mic_error *mic_store_stale_tmp(struct mic_store *store,
+    time_t before, int remove, mic_tmp_fn fn, void *ctx);
+
 #endif

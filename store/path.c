@@ -42,6 +42,15 @@ mic_path_ok(const char *path, size_t len)
 	return 1;
 }
 
+int
+mic_path_is_temp(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(name, prefix, n) == 0 && strlen(name) == n + 6 &&
+	    strchr(name + n, '/') == NULL;
+}
+
 static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
 static mode_t umask_value;
 

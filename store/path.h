@@ -33,6 +33,28 @@ int mic_path_name_ok(const char *name, size_t len);
 int mic_path_ok(const char *path, size_t len);
 
 /*
+ * mic's own temporary names (see mic-store(5), TEMPORARY FILES): each is
+ * the prefix and the 6 characters mkstemp()/mkdtemp() put for "XXXXXX".
+ *   MIC_TMP_PREFIX   ".mic-tmp-XXXXXX" beside a file being written back
+ *                    into the working tree (any folder);
+ *   MIC_INIT_PREFIX  ".mic-init-XXXXXX" at the root, a workspace being
+ *                    made by mic init;
+ *   MIC_OBJ_TMP_PREFIX "tmp_obj_XXXXXX" in .mic/objects, an object being
+ *                    written.
+ * A scan never reports the first two as working changes. Such a file is
+ * stale, left by a mic that was killed or lost power, once its mtime is
+ * MIC_TMP_STALE_SECONDS old: no mic writes one file for that long, so it
+ * is safe to remove then (the next land and mic gc do).
+ */
+#define MIC_TMP_PREFIX ".mic-tmp-"
+#define MIC_INIT_PREFIX ".mic-init-"
+#define MIC_OBJ_TMP_PREFIX "tmp_obj_"
+#define MIC_TMP_STALE_SECONDS 3600
+
+/* 1 when name is prefix followed by exactly six more bytes, no '/'. */
+int mic_path_is_temp(const char *name, const char *prefix);
+
+/*
  * The process's umask. It is read once, on the first call (umask() can
  * only be read by setting it, which would race with threads creating
  * files), so call this before starting threads: mic_ws_open() does.

@@ -15,7 +15,7 @@ BUILD_DIR="$(dirname "$MAN_DIR")"
 
 # Every page the project has: mic(1), one per command, and two in section 5.
 ALL_PAGES="mic.1 mic-init.1 mic-session.1 mic-status.1 mic-log.1 mic-show.1
-mic-diff.1 mic-cat.1 mic-fsck.1 mic-help.1 mic-store.5 micignore.5"
+mic-diff.1 mic-cat.1 mic-fsck.1 mic-gc.1 mic-help.1 mic-store.5 micignore.5"
 
 need_pages() {
 	local why="no manual pages in $MAN_DIR"
