@@ -978,7 +978,8 @@ mic_scan_save_refresh(struct mic_ws *ws, struct mic_scan *scan)
 	size_t i;
 	int has_root;
 
-	if (scan->cache == NULL)
+	/* a reader who cannot write .mic/ does without (see mic_db_open()) */
+	if (scan->cache == NULL || mic_db_readonly(ws->db))
 		return NULL;
 	/*
 	 * Rewriting the cache costs about its size in writes; keeping it

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -222,19 +223,70 @@ mic_db_collect(struct mic_db *db, sqlite3_stmt *st, size_t size,
 
 /* The connection and its transactions: see db.h. */
 
+/*
+ * Whether the database at path must be opened read-only: it exists, and
+ * this user cannot write it or the folder holding it (where SQLite makes
+ * its -wal and -shm files). Then *uri is the URI to open it with: a WAL
+ * database is readable without write access only through its -shm file
+ * (mode=ro, when a writer left one there) or as immutable (no -shm: no
+ * writer is at work, so nothing changes under the reader).
+ */
+static int
+must_read_only(const char *path, struct mic_buf *uri)
+{
+	struct mic_buf dir = MIC_BUF_INIT, shm = MIC_BUF_INIT;
+	const char *slash = strrchr(path, '/'), *p;
+	int ro;
+
+	if (slash)
+		mic_buf_add(&dir, path, (size_t)(slash - path));
+	else
+		mic_buf_addstr(&dir, ".");
+	ro = access(path, F_OK) == 0 &&
+	    (access(path, W_OK) != 0 || access(dir.data, W_OK) != 0);
+	if (ro) {
+		mic_buf_addstr(uri, "file:");
+		for (p = path; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (c == '/' || c == '.' || c == '-' || c == '_' ||
+			    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z'))
+				mic_buf_addch(uri, (char)c);
+			else
+				mic_buf_addf(uri, "%%%02X", c);
+		}
+		mic_buf_addf(&shm, "%s-shm", path);
+		mic_buf_addstr(uri,
+		    access(shm.data, R_OK) == 0 ? "?mode=ro"
+						: "?mode=ro&immutable=1");
+	}
+	mic_buf_release(&dir);
+	mic_buf_release(&shm);
+	return ro;
+}
+
 const struct mic_error *
 mic_db_open(const char *path, int create, struct mic_db **out)
 {
 	const struct mic_error *err = NULL;
+	struct mic_buf uri = MIC_BUF_INIT;
 	struct mic_db *db;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	const char *name = path;
 
 	*out = NULL;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 	db = mic_xcalloc(1, sizeof(*db));
 	db->path = mic_xstrdup(path);
-	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+	if (!create && must_read_only(path, &uri)) {
+		db->readonly = 1;
+		flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+		    SQLITE_OPEN_NOMUTEX;
+		name = uri.data;
+	}
+	if (sqlite3_open_v2(name, &db->h, flags, NULL) != SQLITE_OK) {
 		if (db->h == NULL) {
 			err = mic_error_nomem();
 		} else {
@@ -253,7 +305,8 @@ mic_db_open(const char *path, int create, struct mic_db **out)
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_busy_timeout(db->h, 30000);
 	/* journal_mode returns a row; mic_db_exec() ignores it */
-	err = mic_db_exec(db, "PRAGMA journal_mode = WAL");
+	if (!db->readonly)
+		err = mic_db_exec(db, "PRAGMA journal_mode = WAL");
 	if (err == NULL)
 		err = mic_db_exec(db,
 		    "PRAGMA foreign_keys = ON;"
@@ -261,11 +314,18 @@ mic_db_open(const char *path, int create, struct mic_db **out)
 	if (err == NULL)
 		err = mic_db_migrate(db);
 done:
+	mic_buf_release(&uri);
 	if (err)
 		mic_db_close(db);
 	else
 		*out = db;
 	return err;
+}
+
+int
+mic_db_readonly(const struct mic_db *db)
+{
+	return db->readonly;
 }
 
 void

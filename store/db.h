@@ -52,9 +52,19 @@
 
 struct mic_db;
 
-/* Open (create when `create`) and migrate; *out freed by mic_db_close(). */
+/*
+ * Open (create when `create`) and migrate; *out freed by mic_db_close().
+ * A database this user cannot write (nor the folder it is in) is opened
+ * read-only instead, as git reads a repository it cannot write.
+ */
 const struct mic_error *mic_db_open(const char *path, int create,
     struct mic_db **out);
+/*
+ * 1 when the database was opened read-only, because this user cannot
+ * write .mic/ (see mic_db_open()): reading works, and every write fails
+ * with the read-only error.
+ */
+int mic_db_readonly(const struct mic_db *db);
 void mic_db_close(struct mic_db *db);
 
 const struct mic_error *mic_db_begin(struct mic_db *db); /* write */

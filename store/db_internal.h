@@ -47,6 +47,7 @@ struct mic_db {
 	sqlite3 *h;
 	char *path; /* as given to mic_db_open(), for messages */
 	int in_tx; /* a BEGIN of ours is open */
+	int readonly; /* opened read-only: the user cannot write .mic/ */
 	/*
 	 * The statement cache: n_stmts slots used of cap_stmts, grown by
 	 * doubling (malloc'd; mic_db_close() finalizes and frees them).
