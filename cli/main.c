@@ -72,7 +72,7 @@ static const struct mic_opt diff_opts[] =
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt gc_opts[] = {{"dry-run", 'n', NULL,
+static const struct mic_opt gc_opts[] = {{"dry-run", 0, NULL,
 					     "list what would be removed",
 					     NULL},
     {"now", 0, NULL,
