@@ -3,12 +3,16 @@
  * against the head, one line per path: A added, M modified, D deleted.
  * mic has no staging area: every file that .micignore does not exclude
  * is part of the working tree, so a new file shows as A at once.
+ * Paths are relative to the current folder, as git status prints them
+ * (status.relativePaths = false in a config file: to the root); with -z
+ * they are root-relative raw bytes, each line ended by a NUL.
  */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "../core/record.h"
 #include "../core/session.h"
+#include "../core/workspace.h"
 #include "cli.h"
 
 int
@@ -20,11 +24,14 @@ cmd_status(struct mic_args *args)
 	struct mic_ws *ws;
 	int64_t head = 0;
 	char pending[33] = "";
-	int rc = MIC_EXIT_OK, found = 0;
+	struct mic_buf shown = MIC_BUF_INIT;
+	int rc = MIC_EXIT_OK, found = 0, relative;
 	size_t i;
 
 	if (args->argc != 0)
 		return mic_cli_usage(args, "'mic status' takes no arguments");
+	if (mic_opt_count(args, "null") && mic_opt_count(args, "json"))
+		return mic_cli_usage(args, "-z and --json cannot be combined");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
@@ -37,6 +44,12 @@ cmd_status(struct mic_args *args)
 		err = mic_changes_working(ws, MIC_CHANGES_STATUS, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
+		goto done;
+	}
+	if (mic_opt_count(args, "null")) {
+		/* as git status -z: root-relative, raw bytes, NUL after each */
+		for (i = 0; i < ch.n; i++)
+			printf("%c %s%c", ch.v[i].kind, ch.v[i].path, '\0');
 		goto done;
 	}
 	if (mic_opt_count(args, "json")) {
@@ -78,16 +91,23 @@ cmd_status(struct mic_args *args)
 	printf("Head: @%" PRId64 "\n", head);
 	if (ch.n == 0)
 		printf("No changes\n");
+	relative = mic_ws_relative_paths(ws);
 	for (i = 0; i < ch.n; i++) {
 		const char *color =
 		    ch.v[i].kind == 'D' ? "\033[31m" : "\033[32m";
 
 		printf("%s%c%s ", mic_color(color), ch.v[i].kind,
 		    mic_color("\033[m"));
-		mic_print_path(stdout, ch.v[i].path);
+		mic_buf_reset(&shown);
+		if (relative)
+			mic_ws_display_path(ws, ch.v[i].path, &shown);
+		else
+			mic_buf_addstr(&shown, ch.v[i].path);
+		mic_print_path(stdout, shown.data);
 		putchar('\n');
 	}
 done:
+	mic_buf_release(&shown);
 	mic_changes_release(&ch);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);

@@ -54,7 +54,11 @@ static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
 	OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt status_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt status_opts[] = {{"null", 'z', NULL,
+						 "NUL after each line, paths "
+						 "raw and root-relative",
+						 NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
 					      "show at most N sessions", NULL},
     {"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
@@ -101,7 +105,7 @@ const struct mic_cmd mic_commands[] = {
     {"session list", cmd_session_list,
 	"session list [--status STATUS] [--json]",
 	"list sessions, most recently updated first", list_opts},
-    {"status", cmd_status, "status [--json]",
+    {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log, "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
 	"list landed sessions, newest first", log_opts},

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -378,32 +379,37 @@ trim(char *s)
 }
 
 /*
- * user.name from an INI-style config file: a "[user]" section and a
- * "name = value" line in it. NULL when the file or key is missing.
+ * The value of key in [section] of an INI-style config file ("key =
+ * value" lines; '#' and ';' start comments; the last one wins). Section
+ * and key compare without regard to case, as git's do. NULL when the
+ * file, the section or the key is missing, or the value is empty.
  */
 static char *
-config_user_name(const char *path)
+config_file_get(const char *path, const char *section, const char *key)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], *result = NULL;
-	int in_user = 0;
+	int in_section = 0;
 
 	if (f == NULL)
 		return NULL;
 	while (fgets(line, sizeof(line), f)) {
 		char *s = trim(line), *eq;
+		size_t n;
 
 		if (*s == '#' || *s == ';' || *s == '\0')
 			continue;
 		if (*s == '[') {
-			in_user = strcmp(s, "[user]") == 0;
+			n = strlen(section);
+			in_section = strncasecmp(s + 1, section, n) == 0 &&
+			    strcmp(s + 1 + n, "]") == 0;
 			continue;
 		}
 		eq = strchr(s, '=');
-		if (!in_user || eq == NULL)
+		if (!in_section || eq == NULL)
 			continue;
 		*eq = '\0';
-		if (strcmp(trim(s), "name") == 0 && *trim(eq + 1)) {
+		if (strcasecmp(trim(s), key) == 0 && *trim(eq + 1)) {
 			free(result);
 			result = mic_xstrdup(trim(eq + 1));
 		}
@@ -413,20 +419,17 @@ config_user_name(const char *path)
 }
 
 char *
-mic_ws_author(struct mic_ws *ws)
+mic_ws_config(struct mic_ws *ws, const char *section, const char *key)
 {
 	struct mic_buf path = MIC_BUF_INIT;
-	const char *env = getenv("MIC_AUTHOR"), *home;
-	struct passwd *pw;
-	char *name = NULL;
+	const char *env, *home;
+	char *v = NULL;
 
-	if (env && *env)
-		return mic_xstrdup(env);
 	if (ws) {
 		mic_buf_addf(&path, "%s/config", ws->micdir);
-		name = config_user_name(path.data);
+		v = config_file_get(path.data, section, key);
 	}
-	if (name == NULL) {
+	if (v == NULL) {
 		env = getenv("XDG_CONFIG_HOME");
 		home = getenv("HOME");
 		mic_buf_reset(&path);
@@ -435,9 +438,22 @@ mic_ws_author(struct mic_ws *ws)
 		else if (home && *home)
 			mic_buf_addf(&path, "%s/.config/mic/config", home);
 		if (path.len)
-			name = config_user_name(path.data);
+			v = config_file_get(path.data, section, key);
 	}
 	mic_buf_release(&path);
+	return v;
+}
+
+char *
+mic_ws_author(struct mic_ws *ws)
+{
+	const char *env = getenv("MIC_AUTHOR");
+	struct passwd *pw;
+	char *name;
+
+	if (env && *env)
+		return mic_xstrdup(env);
+	name = mic_ws_config(ws, "user", "name");
 	if (name)
 		return name;
 	env = getenv("LOGNAME");
@@ -447,6 +463,37 @@ mic_ws_author(struct mic_ws *ws)
 	if (pw && pw->pw_name && *pw->pw_name)
 		return mic_xstrdup(pw->pw_name);
 	return mic_xstrdup("unknown");
+}
+
+int
+mic_ws_relative_paths(struct mic_ws *ws)
+{
+	char *v = mic_ws_config(ws, "status", "relativePaths");
+	int rel = v == NULL ||
+	    !(strcasecmp(v, "false") == 0 || strcasecmp(v, "no") == 0 ||
+		strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0);
+
+	free(v);
+	return rel;
+}
+
+void
+mic_ws_display_path(const struct mic_ws *ws, const char *path,
+    struct mic_buf *out)
+{
+	const char *pre = ws->prefix, *p = path;
+	size_t common = 0, i;
+
+	/* the longest run of whole folders that prefix and path share */
+	for (i = 0; pre[i] && p[i] == pre[i]; i++)
+		if (pre[i] == '/')
+			common = i + 1;
+	for (i = common; pre[i]; i++)
+		if (pre[i] == '/')
+			mic_buf_addstr(out, "../");
+	mic_buf_addstr(out, path + common);
+	if (out->len == 0)
+		mic_buf_addch(out, '.');
 }
 
 const struct mic_error *

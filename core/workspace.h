@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "../store/buf.h"
 #include "../store/error.h"
 
 /* An open workspace; its inside is core's (workspace_internal.h). */
@@ -46,6 +47,28 @@ void mic_ws_close(struct mic_ws *ws);
  * else the login name, else "unknown". ws may be NULL. Caller frees.
  */
 char *mic_ws_author(struct mic_ws *ws);
+
+/*
+ * The value of section.key from .mic/config, else from the user's config
+ * file (as for the author); NULL when unset or empty. ws may be NULL.
+ * Caller frees.
+ */
+char *mic_ws_config(struct mic_ws *ws, const char *section, const char *key);
+
+/*
+ * Whether output names paths relative to the current folder, as git
+ * status does: yes, unless status.relativePaths is false (or no, off, 0)
+ * in a config file, git's name for the same choice.
+ */
+int mic_ws_relative_paths(struct mic_ws *ws);
+
+/*
+ * Append path (relative to the root) to out as seen from the current
+ * folder: "../" for each folder to climb, then the rest ("." for the
+ * current folder itself). The inverse of mic_ws_path().
+ */
+void mic_ws_display_path(const struct mic_ws *ws, const char *path,
+    struct mic_buf *out);
 
 /*
  * Turn a path argument (relative to the current folder, or absolute) into

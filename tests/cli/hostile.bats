@@ -184,8 +184,8 @@ A f" ]
 	echo b > sub/deeper/low
 	cd sub/deeper
 	run mic status
-	[ "${lines[2]}" = "A sub/deeper/low" ]
-	[ "${lines[3]}" = "A top" ]
+	[ "${lines[2]}" = "A low" ]
+	[ "${lines[3]}" = "A ../../top" ]
 	mic session land >/dev/null
 	run mic cat low
 	[ "$output" = "b" ]

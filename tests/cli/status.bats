@@ -107,16 +107,46 @@ print(d["head"], None if s is None else (s["id"], s["status"], s["goal"]),
 	[ "$output" = "1 ('$ID', 'active', 'json') M:a D:b A:c" ]
 }
 
-@test "status from a subfolder shows paths from the workspace root" {
+@test "status from a subfolder shows paths relative to it, as git status does" {
 	init_ws
-	mkdir -p a/b
+	mkdir -p a/b a/c
 	echo top >top
 	echo deep >a/b/deep
+	echo side >a/c/side
 	cd a/b
-	prints $'No active session\nHead: @0\nA a/b/deep\nA top' status
+	prints $'No active session\nHead: @0\nA deep\nA ../c/side\nA ../../top' status
+	# JSON and -z name paths from the root, as scripts want them
 	run mic status --json
 	[ "$status" -eq 0 ]
-	[[ "$output" == '{"session":null,"head":0,'*'"changes":[{"status":"A","path":"a/b/deep"},{"status":"A","path":"top"}]}' ]]
+	[[ "$output" == '{"session":null,"head":0,'*'"changes":[{"status":"A","path":"a/b/deep"},{"status":"A","path":"a/c/side"},{"status":"A","path":"top"}]}' ]]
+	# git's config key turns it off
+	printf '[status]\n\trelativePaths = false\n' >"$WS/.mic/config"
+	prints $'No active session\nHead: @0\nA a/b/deep\nA a/c/side\nA top' status
+	printf '[Status]\nrelativepaths = true\n' >"$WS/.mic/config"
+	prints $'No active session\nHead: @0\nA deep\nA ../c/side\nA ../../top' status
+}
+
+@test "status -z: NUL after each line, paths raw and from the root" {
+	init_ws
+	mkdir sub
+	printf 'x' >"$(printf 'we\200ird')"
+	printf 'y' >"sub/new
+line"
+	printf 'z' >'with space'
+	cd sub
+	mic status -z >"$BATS_TEST_TMPDIR/got"
+	printf 'A sub/new\nline\0A we\200ird\0A with space\0' >"$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want"
+	# as git status -z names them (git as the oracle)
+	if command -v git >/dev/null; then
+		local g="git --git-dir=$BATS_TEST_TMPDIR/g --work-tree=$WS"
+		$g init -q && printf '.mic/\n' >"$BATS_TEST_TMPDIR/g/info/exclude"
+		mic status -z >"$BATS_TEST_TMPDIR/mic.z"
+		$g status --porcelain -z -uall | sed -z 's/^?? /A /' >"$BATS_TEST_TMPDIR/git.z"
+		cmp "$BATS_TEST_TMPDIR/mic.z" "$BATS_TEST_TMPDIR/git.z"
+	fi
+	run mic status -z --json
+	assert_fail 2 "mic: -z and --json cannot be combined (see 'mic status --help')"
 }
 
 @test "status takes no arguments" {
