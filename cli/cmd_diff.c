@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/patch.h"
 #include "../core/record.h"
 #include "../core/session.h"
 #include "../store/buf.h"
@@ -116,8 +117,28 @@ print_stat_bar(const char *path, int binary, size_t add, size_t del,
 }
 
 int
+mic_cli_patch_opts(const struct mic_args *args, struct mic_patch_opts *opts)
+{
+	static const struct mic_patch_opts defaults = MIC_PATCH_OPTS_INIT;
+	const char *u = mic_opt_val(args, "unified");
+
+	*opts = defaults;
+	if (u) {
+		int64_t n = mic_parse_count(u);
+
+		if (n < 0)
+			return mic_cli_usage(args,
+			    "-U needs a number of lines, "
+			    "not %s",
+			    mic_cli_word(u, strlen(u)).s);
+		opts->diff.context = (size_t)n;
+	}
+	return 0;
+}
+
+int
 mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
-    enum mic_patch_format fmt)
+    enum mic_patch_format fmt, const struct mic_patch_opts *opts)
 {
 	const struct mic_change_row *rows = ch->v;
 	size_t n = ch->n;
@@ -141,7 +162,7 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 			continue;
 		}
 		if (fmt == MIC_PATCH_STAT) {
-			err = mic_changes_patch(ws, ch, i, NULL, NULL,
+			err = mic_changes_patch(ws, ch, i, opts, NULL, NULL,
 			    &stats[i], &bins[i]);
 			if (err)
 				break;
@@ -154,7 +175,7 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 				scale = stats[i].added + stats[i].removed;
 			continue;
 		}
-		err = mic_changes_patch(ws, ch, i,
+		err = mic_changes_patch(ws, ch, i, opts,
 		    mic_color_enabled() ? emit_color : emit_plain, &co, NULL,
 		    NULL);
 	}
@@ -181,6 +202,7 @@ cmd_diff(struct mic_args *args)
 	struct mic_changes ch = MIC_CHANGES_INIT;
 	struct mic_session_row s = {0};
 	enum mic_patch_format fmt = MIC_PATCH_FULL;
+	struct mic_patch_opts opts;
 	struct mic_ws *ws;
 	char **paths = NULL;
 	size_t npaths = 0, i;
@@ -190,6 +212,9 @@ cmd_diff(struct mic_args *args)
 		return mic_cli_usage(args,
 		    "--stat and --name-status cannot be "
 		    "used together");
+	rc = mic_cli_patch_opts(args, &opts);
+	if (rc)
+		return rc;
 	if (mic_opt_count(args, "stat"))
 		fmt = MIC_PATCH_STAT;
 	if (mic_opt_count(args, "name-status"))
@@ -229,7 +254,7 @@ cmd_diff(struct mic_args *args)
 		mic_changes_limit(&ch, paths, npaths);
 	if (fmt == MIC_PATCH_FULL)
 		mic_pager_start();
-	rc = mic_cli_patches(ws, &ch, fmt);
+	rc = mic_cli_patches(ws, &ch, fmt, &opts);
 	goto done;
 fail:
 	rc = mic_cli_err(args, err);

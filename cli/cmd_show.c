@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/patch.h"
 #include "../core/record.h"
 #include "../core/session.h"
 #include "cli.h"
@@ -231,6 +232,7 @@ cmd_show(struct mic_args *args)
 	struct mic_message_row *msgs = NULL;
 	struct mic_decision_row *decs = NULL;
 	size_t nmsgs = 0, ndecs = 0;
+	struct mic_patch_opts opts;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK;
 
@@ -238,6 +240,9 @@ cmd_show(struct mic_args *args)
 		return mic_cli_usage(args,
 		    "'mic show' takes at most one "
 		    "session");
+	rc = mic_cli_patch_opts(args, &opts);
+	if (rc)
+		return rc;
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
@@ -269,7 +274,7 @@ cmd_show(struct mic_args *args)
 	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
 	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
-		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL);
+		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, &opts);
 	}
 done:
 	mic_changes_release(&ch);

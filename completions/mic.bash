@@ -28,7 +28,7 @@
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n "
+_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion

@@ -781,15 +781,20 @@ diff_classes(struct diff_file *files, size_t nclasses, size_t *nchanges)
  * through it. All memory is temporary.
  */
 static const struct mic_error *
-run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat)
+run_diff(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat)
 {
+	static const struct mic_diff_opts defaults = MIC_DIFF_OPTS_INIT;
 	const struct mic_error *err = NULL;
 	struct diff_file files[2];
 	struct change *ch;
 	size_t nchanges, nclasses, k;
 	struct out o;
 
+	if (opts == NULL) {
+		opts = &defaults;
+	}
 	if (stat) {
 		stat->added = 0;
 		stat->removed = 0;
@@ -812,7 +817,7 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
 		mic_buf_init(&o.buf);
 		o.emit = emit;
 		o.ctx = ctx;
-		err = emit_hunks(&o, files, ch, nchanges, context);
+		err = emit_hunks(&o, files, ch, nchanges, opts->context);
 		mic_buf_release(&o.buf);
 	}
 	free(ch);
@@ -826,14 +831,32 @@ mic_diff_unified(const char *a, size_t alen, const char *b, size_t blen,
     unsigned context, mic_diff_emit_fn emit, void *ctx,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, context, emit, ctx, stat);
+	struct mic_diff_opts opts = MIC_DIFF_OPTS_INIT;
+
+	opts.context = context;
+	return run_diff(a, alen, b, blen, &opts, emit, ctx, stat);
+}
+
+const struct mic_error *
+mic_diff_text(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, emit, ctx, stat);
 }
 
 const struct mic_error *
 mic_diff_count(const char *a, size_t alen, const char *b, size_t blen,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, 0, NULL, NULL, stat);
+	return run_diff(a, alen, b, blen, NULL, NULL, NULL, stat);
+}
+
+const struct mic_error *
+mic_diff_count_opts(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, NULL, NULL, stat);
 }
 
 int

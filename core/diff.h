@@ -36,6 +36,25 @@ struct mic_diff_stat {
 typedef const struct mic_error *(
     *mic_diff_emit_fn)(void *ctx, const char *data, size_t len);
 
+/* How lines are compared and hunks shown (git diff's options). */
+struct mic_diff_opts {
+	size_t context; /* unchanged lines around each change: git's -U */
+};
+
+/* git's defaults: 3 lines of context. */
+#define MIC_DIFF_OPTS_INIT \
+	{ \
+		3 \
+	}
+
+/*
+ * Diff a[0..alen) against b[0..blen) as opts says (NULL: the defaults)
+ * and pass the hunks to emit; the rest as mic_diff_unified().
+ */
+const struct mic_error *mic_diff_text(const char *a, size_t alen, const char *b,
+    size_t blen, const struct mic_diff_opts *opts, mic_diff_emit_fn emit,
+    void *ctx, struct mic_diff_stat *stat);
+
 /*
  * Diff a[0..alen) against b[0..blen) and pass the hunks, with `context`
  * unchanged lines around each change (hunks whose context overlaps or
@@ -47,9 +66,15 @@ const struct mic_error *mic_diff_unified(const char *a, size_t alen,
     const char *b, size_t blen, unsigned context, mic_diff_emit_fn emit,
     void *ctx, struct mic_diff_stat *stat);
 
-/* Only count added and removed lines, emitting nothing. */
+/*
+ * Only count added and removed lines, emitting nothing; the lines are
+ * compared as opts says (NULL: the defaults) in mic_diff_count_opts().
+ */
 const struct mic_error *mic_diff_count(const char *a, size_t alen,
     const char *b, size_t blen, struct mic_diff_stat *stat);
+const struct mic_error *mic_diff_count_opts(const char *a, size_t alen,
+    const char *b, size_t blen, const struct mic_diff_opts *opts,
+    struct mic_diff_stat *stat);
 
 /* 1 when data is binary: mic_lines_is_binary() (store/lines.h) says so. */
 int mic_diff_is_binary(const char *data, size_t len);

@@ -146,8 +146,8 @@ add_abbrev(struct mic_buf *b, const struct mic_patch_side *s)
  */
 static const struct mic_error *
 patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
-    struct mic_patch_side *b, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat, int *binary)
+    struct mic_patch_side *b, const struct mic_patch_opts *opts,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_error *err;
 	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT, db = MIC_BUF_INIT;
@@ -229,10 +229,11 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	if (err)
 		goto done;
 	if (emit)
-		err = mic_diff_unified(da.data, da.len, db.data, db.len, 3,
-		    emit, ctx, &st);
+		err = mic_diff_text(da.data, da.len, db.data, db.len,
+		    &opts->diff, emit, ctx, &st);
 	else
-		err = mic_diff_count(da.data, da.len, db.data, db.len, &st);
+		err = mic_diff_count_opts(da.data, da.len, db.data, db.len,
+		    &opts->diff, &st);
 done:
 	if (stat) {
 		stat->added += st.added;
@@ -247,23 +248,28 @@ done:
 const struct mic_error *
 mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
+    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary)
 {
+	static const struct mic_patch_opts defaults = MIC_PATCH_OPTS_INIT;
 	const struct mic_error *err;
 	struct mic_patch_side ca = *a, cb = *b, none = {0};
 	int link_a = a->present && a->mode == MIC_MODE_LINK;
 	int link_b = b->present && b->mode == MIC_MODE_LINK;
 
+	if (opts == NULL)
+		opts = &defaults;
 	if (stat)
 		stat->added = stat->removed = 0;
 	if (binary)
 		*binary = 0;
 	if (ca.present && cb.present && link_a != link_b) {
-		err = patch_one(ws, path, &ca, &none, emit, ctx, stat, binary);
+		err = patch_one(ws, path, &ca, &none, opts, emit, ctx, stat,
+		    binary);
 		if (err == NULL)
-			err = patch_one(ws, path, &none, &cb, emit, ctx, stat,
-			    binary);
+			err = patch_one(ws, path, &none, &cb, opts, emit, ctx,
+			    stat, binary);
 		return err;
 	}
-	return patch_one(ws, path, &ca, &cb, emit, ctx, stat, binary);
+	return patch_one(ws, path, &ca, &cb, opts, emit, ctx, stat, binary);
 }

@@ -29,10 +29,21 @@ struct mic_patch_side {
 	int from_disk; /* read the working tree's file, not oid */
 };
 
+/* How a patch is made; MIC_PATCH_OPTS_INIT gives git's defaults. */
+struct mic_patch_opts {
+	struct mic_diff_opts diff; /* context lines */
+};
+
+#define MIC_PATCH_OPTS_INIT \
+	{ \
+		MIC_DIFF_OPTS_INIT \
+	}
+
 /*
- * Write the patch of path from side a to side b through emit (NULL: only
- * count). *stat receives the line counts; *binary is set for binary
- * files (stat is then zero). Equal sides produce nothing.
+ * Write the patch of path from side a to side b, made as opts says (NULL:
+ * the defaults), through emit (NULL: only count). *stat receives the line
+ * counts; *binary is set for binary files (stat is then zero). Equal sides
+ * produce nothing.
  *
  * A side from the disk is read once: the index line names the id of the
  * very bytes the hunks show (not an id the caller got from an earlier
@@ -41,6 +52,7 @@ struct mic_patch_side {
  */
 const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
+    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary);
 
 #endif

@@ -44,7 +44,8 @@ count_working_lines(struct mic_ws *ws, struct mic_changes *ch)
 		struct mic_diff_stat st;
 		int binary;
 
-		err = mic_changes_patch(ws, ch, i, NULL, NULL, &st, &binary);
+		err = mic_changes_patch(ws, ch, i, NULL, NULL, NULL, &st,
+		    &binary);
 		r->lines_added = binary ? -1 : (int64_t)st.added;
 		r->lines_removed = binary ? -1 : (int64_t)st.removed;
 	}
@@ -141,7 +142,8 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 
 const struct mic_error *
 mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
+    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_change_row *r = &ch->v[i];
 	struct mic_patch_side a = {0}, b = {0};
@@ -155,7 +157,7 @@ mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
 	b.mode = r->new_mode;
 	b.oid = r->new_oid;
 	b.from_disk = ch->from_disk && b.present;
-	return mic_patch_write(ws, r->path, &a, &b, emit, ctx,
+	return mic_patch_write(ws, r->path, &a, &b, opts, emit, ctx,
 	    stat ? stat : &st_unused, binary ? binary : &bin_unused);
 }
 

@@ -7,7 +7,8 @@
  *	struct mic_changes ch = MIC_CHANGES_INIT;
  *	err = mic_changes_of_session(ws, &s, 0, &ch);
  *	for (i = 0; i < ch.n; i++)
- *		err = mic_changes_patch(ws, &ch, i, emit, ctx, &st, &bin);
+ *		err = mic_changes_patch(ws, &ch, i, NULL, emit, ctx, &st,
+ *		    &bin);
  *	mic_changes_release(&ch);
  *
  * This is the one door through which cli/ reads the store: it decides
@@ -87,12 +88,14 @@ const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
 void mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n);
 
 /*
- * Write the git-style patch of change i through emit (NULL: only count,
- * see mic_patch_write()). *stat and *binary may be NULL.
+ * Write the git-style patch of change i, made as opts says (NULL: git's
+ * defaults), through emit (NULL: only count, see mic_patch_write()).
+ * *stat and *binary may be NULL.
  */
+struct mic_patch_opts;
 const struct mic_error *mic_changes_patch(struct mic_ws *ws,
-    const struct mic_changes *ch, size_t i, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat, int *binary);
+    const struct mic_changes *ch, size_t i, const struct mic_patch_opts *opts,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
 
 /* The head's position (0 before the first landing). */
 const struct mic_error *mic_record_head(struct mic_ws *ws, int64_t *position);

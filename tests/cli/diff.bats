@@ -896,6 +896,99 @@ index $(blob12s "$(seq 1 30)\n")..$(blob12 f) 100644
  28" ]
 }
 
+# A git repository (SHA-256, as mic's ids) in folder $1 whose commit is
+# the working tree of $WS as it is now; git_update $1 copies the working
+# tree over it again (for edits: files removed in $WS stay there).
+git_mirror() {
+	snapshot "$1"
+	git -C "$1" init -q --object-format=sha256
+	git -C "$1" add -A
+	git -C "$1" -c user.name=t -c user.email=t@t commit -q -m base
+}
+
+git_update() {
+	snapshot "$1"
+}
+
+# git diff in folder $1 as mic prints it: no color, 12-digit ids.
+git_diff() {
+	local dir="$1"
+	shift
+	git -C "$dir" -c core.quotePath=true diff --no-color --no-renames \
+	    --abbrev=12 "$@"
+}
+
+@test "diff -U<n> shows n lines of context, as git diff -U<n>" {
+	init_ws
+	seq 1 40 >f
+	seq 1 8 >g
+	land_all "base"
+	git_mirror "$BATS_TEST_TMPDIR/g"
+	sed -i -e 's/^5$/five/' -e 's/^11$/eleven/' -e 's/^25$/twenty-five/' \
+	    -e '/^38$/d' f
+	printf 'top\n' | cat - g >g.new && mv g.new g
+	git_update "$BATS_TEST_TMPDIR/g"
+	for n in 0 1 2 3 5 7 100; do
+		mic diff -U$n >"$BATS_TEST_TMPDIR/mic"
+		git_diff "$BATS_TEST_TMPDIR/g" -U$n >"$BATS_TEST_TMPDIR/git"
+		diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+	done
+	# every spelling of the option, and 3 is the default
+	run mic diff -U 1
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(mic diff -U1)" ]
+	[ "$(mic diff --unified=1)" = "$output" ]
+	[ "$(mic diff --unified 1)" = "$output" ]
+	[ "$(mic diff -U001)" = "$output" ]
+	[ "$(mic diff -U3)" = "$(mic diff)" ]
+	[ "$(mic diff -U1)" != "$(mic diff)" ]
+	# the last one wins, as in git
+	[ "$(mic diff -U7 -U1)" = "$output" ]
+	# the stat does not depend on it
+	[ "$(mic diff --stat -U0)" = "$(mic diff --stat)" ]
+	# and the patch still applies
+	land_all "edits"
+	mkdir "$BATS_TEST_TMPDIR/t"
+	cd "$BATS_TEST_TMPDIR/t"
+	seq 1 40 >f
+	seq 1 8 >g
+	(cd "$WS" && mic diff -U0 @1 @2) | git apply --unidiff-zero
+	cmp f "$WS/f"
+	cmp g "$WS/g"
+}
+
+@test "show --patch -U<n> shows the session's diff with n lines of context" {
+	init_ws
+	seq 1 20 >f
+	land_all "base"
+	sed -i 's/^10$/ten/' f
+	land_all "edit"
+	run mic show --patch -U1 @2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$(mic diff -U1 @2)" ]]
+	[[ "$output" == *"@@ -9,3 +9,3 @@"* ]]
+	run mic show -p --unified=0 @2
+	[[ "$output" == *"$(mic diff -U0 @2)" ]]
+	[[ "$output" == *"@@ -10 +10 @@"* ]]
+	# without --patch it is accepted and changes nothing
+	[ "$(mic show -U1 @2)" = "$(mic show @2)" ]
+}
+
+@test "diff -U and show -U with a value that is not a count" {
+	init_ws
+	for bad in -1 abc '' 1x ' 1' 99999999999999999999; do
+		if [ -n "$bad" ]; then
+			refused 2 "mic: -U needs a number of lines, not '$bad' (see 'mic diff --help')" diff "-U$bad"
+		fi
+		refused 2 "mic: -U needs a number of lines, not '$bad' (see 'mic diff --help')" diff "--unified=$bad"
+		refused 2 "mic: -U needs a number of lines, not '$bad' (see 'mic show --help')" show -p "--unified=$bad"
+	done
+	refused 2 "mic: option '--unified' needs a value (N) (see 'mic diff --help')" diff -U
+	# a usage error comes before looking for a workspace
+	cd "$BATS_TEST_TMPDIR"
+	refused 2 "mic: -U needs a number of lines, not 'x' (see 'mic diff --help')" diff -Ux
+}
+
 # --- mic's patches against git ------------------------------------------------
 
 # The tree landed at @1 by make_trees: many kinds of files.
