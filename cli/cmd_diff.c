@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "../core/patch.h"
 #include "../core/record.h"
@@ -87,32 +89,199 @@ shown_width(const char *path)
 	return w;
 }
 
-static void
-print_stat_bar(const char *path, int binary, size_t add, size_t del,
-    size_t width, size_t scale_max)
-{
-	size_t total = add + del, plus = add, minus = del, k;
-	size_t shown = shown_width(path);
+/* One line of --stat: a change's counts, or its sizes when binary. */
+struct stat_file {
+	const char *path;
+	size_t added, deleted;
+	uint64_t size_a, size_b;
+	int binary, same_content, shown;
+};
 
-	printf(" ");
-	mic_print_path(stdout, path);
-	printf("%*s | ", (int)(width > shown ? width - shown : 0), "");
-	if (binary) {
-		printf("Bin\n");
+/*
+ * The sink of --stat's patches: what a file's patch is about. A change
+ * between a symlink and a file is two patches of one path, one side
+ * each.
+ */
+static const struct mic_error *
+stat_file_cb(void *ctx, const struct mic_patch_file *f)
+{
+	struct stat_file *sf = ctx;
+
+	sf->binary |= f->binary;
+	sf->same_content = f->same_content;
+	if (f->a->present)
+		sf->size_a = f->size_a;
+	if (f->b->present)
+		sf->size_b = f->size_b;
+	return NULL;
+}
+
+static int
+decimal_width(uint64_t n)
+{
+	int w = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		w++;
+	}
+	return w;
+}
+
+/* git's scale_linear(): at least one column for a non-zero count. */
+static int64_t
+scale_linear(int64_t it, int64_t width, int64_t max_change)
+{
+	if (it == 0)
+		return 0;
+	return 1 + it * (width - 1) / max_change;
+}
+
+/* The terminal's width on stdout, 80 when it is not a terminal. */
+static int64_t
+stat_columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static void
+put_graph(char c, int64_t n, const char *color)
+{
+	int64_t k;
+
+	if (n <= 0)
 		return;
-	}
-	if (scale_max > 50 && total > 0) {
-		plus = (add * 50 + scale_max - 1) / scale_max;
-		minus = (del * 50 + scale_max - 1) / scale_max;
-	}
-	printf("%zu%s", total, plus + minus ? " " : "");
-	fputs(mic_color("\033[32m"), stdout);
-	for (k = 0; k < plus; k++)
-		putchar('+');
-	fputs(mic_color("\033[31m"), stdout);
-	for (k = 0; k < minus; k++)
-		putchar('-');
+	fputs(mic_color(color), stdout);
+	for (k = 0; k < n; k++)
+		putchar(c);
 	fputs(mic_color("\033[m"), stdout);
+}
+
+/*
+ * Print --stat as git's show_stats() does: the name column as wide as
+ * the widest name, the counts right-aligned (as wide as "Bin" when a file
+ * is binary), the bars scaled to what is left of the terminal's width
+ * (80 columns off a terminal), and names that do not fit cut on the left
+ * behind "...". Then the summary line, in git's words: " N file(s)
+ * changed", then ", N insertion(s)(+)" unless there are deletions and no
+ * insertions, then ", N deletion(s)(-)" unless there are insertions and
+ * no deletions. A modified file with the same mode and no changed line
+ * (its changes were all ignored) is left out, as git leaves it out.
+ */
+static void
+print_stat(const struct stat_file *sf, size_t n)
+{
+	int64_t max_change = 0, max_len = 0, bin_width = 0, number_width = 0;
+	int64_t width, graph_width, name_width;
+	size_t i, files = 0, adds = 0, dels = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!sf[i].shown)
+			continue;
+		files++;
+		if ((int64_t)shown_width(sf[i].path) > max_len)
+			max_len = (int64_t)shown_width(sf[i].path);
+		if (sf[i].binary) {
+			int64_t w = sf[i].same_content
+			    ? 16
+			    : 14 + decimal_width(sf[i].size_b) +
+				decimal_width(sf[i].size_a);
+
+			if (w > bin_width)
+				bin_width = w;
+			number_width = 3;
+			continue;
+		}
+		adds += sf[i].added;
+		dels += sf[i].deleted;
+		if ((int64_t)(sf[i].added + sf[i].deleted) > max_change)
+			max_change = (int64_t)(sf[i].added + sf[i].deleted);
+	}
+	if (files == 0)
+		return;
+	width = stat_columns();
+	if (decimal_width((uint64_t)max_change) > number_width)
+		number_width = decimal_width((uint64_t)max_change);
+	if (width < 16 + 6 + number_width)
+		width = 16 + 6 + number_width;
+	graph_width = max_change + 4 > bin_width ? max_change : bin_width - 4;
+	name_width = max_len;
+	if (name_width + number_width + 6 + graph_width > width) {
+		if (graph_width > width * 3 / 8 - number_width - 6) {
+			graph_width = width * 3 / 8 - number_width - 6;
+			if (graph_width < 6)
+				graph_width = 6;
+		}
+		if (name_width > width - number_width - 6 - graph_width)
+			name_width = width - number_width - 6 - graph_width;
+		else
+			graph_width = width - number_width - 6 - name_width;
+	}
+	for (i = 0; i < n; i++) {
+		struct mic_buf q = MIC_BUF_INIT;
+		const char *name, *prefix = "", *slash;
+		int64_t len = name_width, pad, add, del;
+
+		if (!sf[i].shown)
+			continue;
+		mic_buf_add_quoted(&q, sf[i].path);
+		name = q.data;
+		if (name_width < (int64_t)q.len) {
+			prefix = "...";
+			len = len > 3 ? len - 3 : 0;
+			name += q.len - (size_t)len;
+			slash = strchr(name, '/');
+			if (slash)
+				name = slash;
+		}
+		pad = len - (int64_t)strlen(name);
+		printf(" %s%s%*s | ", prefix, name, (int)(pad > 0 ? pad : 0),
+		    "");
+		mic_buf_release(&q);
+		if (sf[i].binary) {
+			printf("%*s", (int)number_width, "Bin");
+			if (!sf[i].same_content)
+				printf(" %s%" PRIu64 "%s -> %s%" PRIu64
+				       "%s bytes",
+				    mic_color("\033[31m"), sf[i].size_a,
+				    mic_color("\033[m"), mic_color("\033[32m"),
+				    sf[i].size_b, mic_color("\033[m"));
+			putchar('\n');
+			continue;
+		}
+		add = (int64_t)sf[i].added;
+		del = (int64_t)sf[i].deleted;
+		if (graph_width <= max_change) {
+			int64_t total =
+			    scale_linear(add + del, graph_width, max_change);
+
+			if (total < 2 && add && del)
+				total = 2;
+			if (add < del) {
+				add =
+				    scale_linear(add, graph_width, max_change);
+				del = total - add;
+			} else {
+				del =
+				    scale_linear(del, graph_width, max_change);
+				add = total - del;
+			}
+		}
+		printf("%*zu%s", (int)number_width, sf[i].added + sf[i].deleted,
+		    sf[i].added + sf[i].deleted ? " " : "");
+		put_graph('+', add, "\033[32m");
+		put_graph('-', del, "\033[31m");
+		putchar('\n');
+	}
+	printf(" %zu file%s changed", files, files == 1 ? "" : "s");
+	if (adds || !dels)
+		printf(", %zu insertion%s(+)", adds, adds == 1 ? "" : "s");
+	if (dels || !adds)
+		printf(", %zu deletion%s(-)", dels, dels == 1 ? "" : "s");
 	putchar('\n');
 }
 
@@ -144,14 +313,11 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 	size_t n = ch->n;
 	const struct mic_error *err = NULL;
 	struct color_out co = {1, 0};
-	struct mic_diff_stat *stats = NULL;
-	int *bins = NULL;
-	size_t i, files = 0, adds = 0, dels = 0, width = 0, scale = 0;
+	struct stat_file *sf = NULL;
+	size_t i;
 
-	if (fmt == MIC_PATCH_STAT) {
-		stats = mic_xcalloc(n + 1, sizeof(*stats));
-		bins = mic_xcalloc(n + 1, sizeof(*bins));
-	}
+	if (fmt == MIC_PATCH_STAT)
+		sf = mic_xcalloc(n + 1, sizeof(*sf));
 	for (i = 0; i < n && err == NULL; i++) {
 		const struct mic_change_row *r = &rows[i];
 
@@ -162,34 +328,28 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 			continue;
 		}
 		if (fmt == MIC_PATCH_STAT) {
-			err = mic_changes_patch(ws, ch, i, opts, NULL, NULL,
-			    &stats[i], &bins[i]);
-			if (err)
-				break;
-			files++;
-			adds += stats[i].added;
-			dels += stats[i].removed;
-			if (shown_width(r->path) > width)
-				width = shown_width(r->path);
-			if (stats[i].added + stats[i].removed > scale)
-				scale = stats[i].added + stats[i].removed;
+			struct mic_patch_sink sink = {stat_file_cb, &sf[i]};
+			struct mic_patch_opts so = *opts;
+			struct mic_diff_stat st;
+
+			so.sink = &sink;
+			sf[i].path = r->path;
+			err = mic_changes_patch(ws, ch, i, &so, NULL, NULL, &st,
+			    NULL);
+			sf[i].added = st.added;
+			sf[i].deleted = st.removed;
+			sf[i].shown = !(r->kind == 'M' &&
+			    r->old_mode == r->new_mode && !sf[i].binary &&
+			    st.added == 0 && st.removed == 0);
 			continue;
 		}
 		err = mic_changes_patch(ws, ch, i, opts,
 		    mic_color_enabled() ? emit_color : emit_plain, &co, NULL,
 		    NULL);
 	}
-	if (err == NULL && fmt == MIC_PATCH_STAT && files > 0) {
-		for (i = 0; i < n; i++)
-			print_stat_bar(rows[i].path, bins[i], stats[i].added,
-			    stats[i].removed, width, scale);
-		printf(" %zu file%s changed, %zu insertion%s(+), %zu "
-		       "deletion%s(-)\n",
-		    files, files == 1 ? "" : "s", adds, adds == 1 ? "" : "s",
-		    dels, dels == 1 ? "" : "s");
-	}
-	free(stats);
-	free(bins);
+	if (err == NULL && fmt == MIC_PATCH_STAT)
+		print_stat(sf, n);
+	free(sf);
 	if (err)
 		return mic_cli_fail(err);
 	return MIC_EXIT_OK;

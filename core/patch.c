@@ -53,8 +53,9 @@ read_file(int fd, const struct stat *st, const char *abs, struct mic_buf *out)
 }
 
 /*
- * Load one side's content into out; *too_big when it is over the size
- * limit (store/lines.h), and then out is empty. A side from the disk is
+ * Load one side's content into out and its size in bytes into *size (0
+ * for an absent side); *too_big when it is over the size limit
+ * (store/lines.h), and then out is empty. A side from the disk is
  * read once: its symlink's target or its file's bytes are loaded and
  * s->oid becomes their id, so the index line names what the hunks show;
  * a file over the limit is not loaded, and is hashed in one streaming
@@ -62,14 +63,16 @@ read_file(int fd, const struct stat *st, const char *abs, struct mic_buf *out)
  */
 static const struct mic_error *
 load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
-    struct mic_buf *out, int *too_big)
+    struct mic_buf *out, uint64_t *size, int *too_big)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT;
+	struct mic_obj *obj = NULL;
 	struct stat st;
 	int fd = -1;
 
 	*too_big = 0;
+	*size = 0;
 	mic_buf_reset(out);
 	mic_buf_addstr(out, "");
 	if (!s->present)
@@ -77,9 +80,14 @@ load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
 	if (!s->from_disk) {
 		err = mic_store_read(ws->store, &s->oid, MIC_OBJ_BLOB,
 		    MIC_LINES_MAX_SIZE, out, NULL);
+		*size = out->len;
 		if (err && err->code == MIC_ERR_INPUT) {
+			/* too big to load: only its header is read */
 			*too_big = 1;
-			err = NULL;
+			err = mic_obj_open(ws->store, &s->oid, &obj);
+			if (err == NULL)
+				*size = mic_obj_size(obj);
+			mic_obj_close(obj);
 		}
 		return err;
 	}
@@ -93,12 +101,14 @@ load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
 			err = mic_error_errno("readlink", abs.data);
 			goto done;
 		}
+		*size = out->len;
 		err = mic_hash_buf(MIC_OBJ_BLOB, out->data, out->len, &s->oid);
 		goto done;
 	}
 	err = mic_ws_open_file(abs.data, &fd, &st);
 	if (err)
 		goto done;
+	*size = (uint64_t)st.st_size;
 	if (mic_lines_too_big((uint64_t)st.st_size)) {
 		*too_big = 1;
 		if (mic_oid_is_null(&s->oid))
@@ -152,11 +162,12 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	const struct mic_error *err;
 	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT, db = MIC_BUF_INIT;
 	struct mic_diff_stat st = {0, 0};
+	struct mic_patch_file info;
 	int big_a, big_b, is_bin, same_content;
 
-	err = load_side(ws, path, a, &da, &big_a);
+	err = load_side(ws, path, a, &da, &info.size_a, &big_a);
 	if (err == NULL)
-		err = load_side(ws, path, b, &db, &big_b);
+		err = load_side(ws, path, b, &db, &info.size_b, &big_b);
 	if (err)
 		goto done;
 	is_bin = big_a || big_b || mic_lines_is_binary(da.data, da.len) ||
@@ -165,6 +176,19 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	    da.len == db.len && memcmp(da.data, db.data, da.len) == 0;
 	if (binary)
 		*binary = is_bin;
+	if (opts->sink) {
+		info.path = path;
+		info.a = a;
+		info.b = b;
+		info.binary = is_bin;
+		info.same_content = same_content;
+		if (opts->sink->file)
+			err = opts->sink->file(opts->sink->ctx, &info);
+		if (err == NULL && !is_bin && !same_content)
+			err = mic_diff_count_opts(da.data, da.len, db.data,
+			    db.len, &opts->diff, &st);
+		goto done;
+	}
 
 	mic_buf_addstr(&hdr, "diff --git ");
 	mic_buf_add_quoted_prefix(&hdr, "a/", path);

@@ -29,14 +29,43 @@ struct mic_patch_side {
 	int from_disk; /* read the working tree's file, not oid */
 };
 
+/*
+ * What one patch is about, once both sides are read: the sides (a disk
+ * side's id filled in from the bytes read), whether the file is binary,
+ * whether both sides hold the same bytes, and the size in bytes of each
+ * side (0 for an absent one).
+ */
+struct mic_patch_file {
+	const char *path;
+	const struct mic_patch_side *a, *b;
+	int binary;
+	int same_content; /* both present, the same bytes (a mode change) */
+	uint64_t size_a, size_b;
+};
+
+/*
+ * Where a patch goes as events rather than text (see mic_patch_opts):
+ * file() once per patch, before anything else of it (NULL: not wanted).
+ */
+struct mic_patch_sink {
+	const struct mic_error *(
+	    *file)(void *ctx, const struct mic_patch_file *f);
+	void *ctx;
+};
+
 /* How a patch is made; MIC_PATCH_OPTS_INIT gives git's defaults. */
 struct mic_patch_opts {
 	struct mic_diff_opts diff; /* context lines */
+	/*
+	 * Not NULL: the patch is given to the sink as events, and emit is
+	 * not called.
+	 */
+	const struct mic_patch_sink *sink;
 };
 
 #define MIC_PATCH_OPTS_INIT \
 	{ \
-		MIC_DIFF_OPTS_INIT \
+		MIC_DIFF_OPTS_INIT, NULL \
 	}
 
 /*

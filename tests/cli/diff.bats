@@ -286,7 +286,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [<session> | @A [@B]] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [-U N] [<session> | @A [@B]] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------
@@ -306,12 +306,12 @@ index 000000000000..$a2
 	: >empty
 	run mic diff --stat
 	[ "$status" -eq 0 ]
-	[ "$output" = " bin      | Bin
- del      | 2 --
- empty    | 0
- exe      | 0
- mod      | 3 ++-
- new-file | 1 +
+	[ "$output" = " bin      | Bin 4 -> 5 bytes
+ del      |   2 --
+ empty    |   0
+ exe      |   0
+ mod      |   3 ++-
+ new-file |   1 +
  6 files changed, 3 insertions(+), 3 deletions(-)" ]
 	# the same after landing, by position and by session
 	land_all "second"
@@ -326,15 +326,21 @@ index 000000000000..$a2
 	printf 'x\n' >one
 	run mic diff --stat
 	[ "$output" = " one | 1 +
- 1 file changed, 1 insertion(+), 0 deletions(-)" ]
+ 1 file changed, 1 insertion(+)" ]
 	land_all "one"
 	rm one
 	seq 1 100 >big
 	run mic diff --stat
-	plus=$(printf '+%.0s' {1..50})
+	# 80 columns off a terminal: 68 for the bar after " big | 100 "
+	plus=$(printf '+%.0s' {1..68})
 	[ "$output" = " big | 100 $plus
- one | 1 -
+ one |   1 -
  2 files changed, 100 insertions(+), 1 deletion(-)" ]
+	land_all "two"
+	rm big
+	run mic diff --stat
+	[ "$output" = " big | 100 $(printf -- '-%.0s' {1..68})
+ 1 file changed, 100 deletions(-)" ]
 }
 
 @test "diff --name-status lists A, M and D" {
@@ -393,7 +399,7 @@ index $(blob12s '1\n')..$(blob12 sub/c) 100644
 	run mic diff --stat -- a sub2
 	[ "$output" = " a      | 1 +
  sub2/e | 1 +
- 2 files changed, 2 insertions(+), 0 deletions(-)" ]
+ 2 files changed, 2 insertions(+)" ]
 	run mic diff --stat -- nothing-here
 	[ "$output" = "" ]
 	# . is the whole workspace
@@ -584,10 +590,10 @@ new file mode 100644
 index 000000000000..$(blob12 new.bin)
 Binary files /dev/null and b/new.bin differ" ]
 	run mic diff --stat
-	[ "$output" = " became-binary | Bin
- del.bin       | Bin
- mod.bin       | Bin
- new.bin       | Bin
+	[ "$output" = " became-binary | Bin 5 -> 6 bytes
+ del.bin       | Bin 5 -> 0 bytes
+ mod.bin       | Bin 5 -> 5 bytes
+ new.bin       | Bin 0 -> 3 bytes
  4 files changed, 0 insertions(+), 0 deletions(-)" ]
 }
 
@@ -598,9 +604,9 @@ Binary files /dev/null and b/new.bin differ" ]
 	{ head -c 8000 /dev/zero | tr '\0' 'a'; printf '\n\000\n'; } >late-nul
 	{ head -c 7990 /dev/zero | tr '\0' 'a'; printf '\n\000\n'; } >early-nul
 	run mic diff --stat
-	[ "$output" = " early-nul | Bin
- late-nul  | 2 ++
- 2 files changed, 2 insertions(+), 0 deletions(-)" ]
+	[ "$output" = " early-nul | Bin 0 -> 7993 bytes
+ late-nul  |   2 ++
+ 2 files changed, 2 insertions(+)" ]
 }
 
 # How many times the last traced mic call opened the working file $1.
@@ -1133,6 +1139,46 @@ make_edits() {
 	# git says T for a type change; mic says M
 	(cd "$WS" && mic diff --name-status @1 @2) >"$BATS_TEST_TMPDIR/micns"
 	diff <(sed 's/^T/M/' "$BATS_TEST_TMPDIR/gitns") "$BATS_TEST_TMPDIR/micns"
+	# --stat: git's lines, widths and summary (80 columns off a terminal)
+	env -u COLUMNS git -c core.quotePath=true diff --cached --no-renames \
+	    --stat >"$BATS_TEST_TMPDIR/gitstat"
+	(cd "$WS" && mic diff --stat @1 @2) >"$BATS_TEST_TMPDIR/micstat"
+	diff "$BATS_TEST_TMPDIR/gitstat" "$BATS_TEST_TMPDIR/micstat"
+}
+
+@test "diff --stat is git's: binary sizes, long names cut, scaled bars" {
+	init_ws
+	long=very/long/folder/name/that/goes/on/and/on/and/on/for/ever/and/more
+	mkdir -p "$long"
+	seq 1 10 >small
+	printf '\000\001abc' >bin
+	printf 'x\n' >gone
+	printf 'm\n' >mode
+	seq 1 5 >"$long/file.txt"
+	land_all "base"
+	git_mirror "$BATS_TEST_TMPDIR/g"
+	seq 1 300 >big
+	sed -i 's/^3$/three/' small
+	printf '\000\001abcdef' >bin
+	rm gone
+	chmod +x mode
+	printf '\000' >newbin
+	seq 2 7 >"$long/file.txt"
+	git_update "$BATS_TEST_TMPDIR/g"
+	rm "$BATS_TEST_TMPDIR/g/gone"
+	git -C "$BATS_TEST_TMPDIR/g" add -A
+	for args in "" "-- small" "-- big small" "-- bin" "-- gone mode"; do
+		# shellcheck disable=SC2086
+		env -u COLUMNS git -C "$BATS_TEST_TMPDIR/g" diff --cached --stat \
+		    $args >"$BATS_TEST_TMPDIR/git"
+		# shellcheck disable=SC2086
+		mic diff --stat $args >"$BATS_TEST_TMPDIR/mic"
+		diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+	done
+	run mic diff --stat -- small bin
+	[ "$output" = " bin   | Bin 5 -> 8 bytes
+ small |   2 +-
+ 2 files changed, 1 insertion(+), 1 deletion(-)" ]
 }
 
 @test "diff with random edits always applies with git apply" {
@@ -1182,5 +1228,5 @@ PY
 	[ "$output" = ' "caf\351"   | 1 +
  "new\nline" | 1 +
  plain       | 1 +
- 3 files changed, 3 insertions(+), 0 deletions(-)' ]
+ 3 files changed, 3 insertions(+)' ]
 }
