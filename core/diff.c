@@ -691,6 +691,39 @@ out_range(struct out *o, size_t start, size_t count)
 	}
 }
 
+/* The bytes git's isspace() takes as blanks (its ctype, not the C one). */
+static int
+is_git_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * git's def_ff(): the length of line i of f as a function line (cut to
+ * FUNC_MAX bytes, trailing blanks stripped), or -1 when it does not
+ * start with an ASCII letter, '_' or '$'.
+ */
+#define FUNC_MAX 80
+static ptrdiff_t
+func_len(const struct diff_file *f, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)line_ptr(f, i);
+	size_t len = line_len(f, i);
+
+	if (len == 0 ||
+	    !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z') ||
+		p[0] == '_' || p[0] == '$')) {
+		return -1;
+	}
+	if (len > FUNC_MAX) {
+		len = FUNC_MAX;
+	}
+	while (len > 0 && is_git_space(p[len - 1])) {
+		len--;
+	}
+	return (ptrdiff_t)len;
+}
+
 /*
  * Print the changes ch[0..n) as unified hunks. A hunk takes changes while
  * the unchanged gap to the next one is at most 2 * context lines, and spans
@@ -701,11 +734,15 @@ out_range(struct out *o, size_t start, size_t count)
  */
 static const struct mic_error *
 emit_hunks(struct out *o, const struct diff_file *files,
-    const struct change *ch, size_t n, size_t context)
+    const struct change *ch, size_t n, const struct mic_diff_opts *opts)
 {
 	const struct diff_file *fa = &files[0], *fb = &files[1];
 	const struct mic_error *err;
+	const size_t context = opts->context;
 	size_t first = 0, last, k, i;
+	/* the function line found so far, and the lines searched for it */
+	size_t func = 0, searched = 0;
+	ptrdiff_t flen = -1;
 
 	while (first < n) {
 		size_t a0, a1, b0, b1, end0;
@@ -730,7 +767,26 @@ emit_hunks(struct out *o, const struct diff_file *files,
 		out_range(o, a0, a1 - a0);
 		mic_buf_addstr(&o->buf, " +");
 		out_range(o, b0, b1 - b0);
-		mic_buf_addstr(&o->buf, " @@\n");
+		mic_buf_addstr(&o->buf, " @@");
+		if (opts->funcname) {
+			/* lines before a0 not searched for an earlier hunk */
+			for (k = a0; k > searched; k--) {
+				ptrdiff_t len = func_len(fa, k - 1);
+
+				if (len >= 0) {
+					func = k - 1;
+					flen = len;
+					break;
+				}
+			}
+			searched = a0;
+			if (flen > 0) {
+				mic_buf_addch(&o->buf, ' ');
+				mic_buf_add(&o->buf, line_ptr(fa, func),
+				    (size_t)flen);
+			}
+		}
+		mic_buf_addch(&o->buf, '\n');
 
 		i = a0;
 		for (k = first; k <= last; k++) {
@@ -817,7 +873,7 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen,
 		mic_buf_init(&o.buf);
 		o.emit = emit;
 		o.ctx = ctx;
-		err = emit_hunks(&o, files, ch, nchanges, opts->context);
+		err = emit_hunks(&o, files, ch, nchanges, opts);
 		mic_buf_release(&o.buf);
 	}
 	free(ch);
@@ -834,6 +890,7 @@ mic_diff_unified(const char *a, size_t alen, const char *b, size_t blen,
 	struct mic_diff_opts opts = MIC_DIFF_OPTS_INIT;
 
 	opts.context = context;
+	opts.funcname = 0;
 	return run_diff(a, alen, b, blen, &opts, emit, ctx, stat);
 }
 

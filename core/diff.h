@@ -39,12 +39,21 @@ typedef const struct mic_error *(
 /* How lines are compared and hunks shown (git diff's options). */
 struct mic_diff_opts {
 	size_t context; /* unchanged lines around each change: git's -U */
+	/*
+	 * Name the function around each hunk after its "@@": git's default
+	 * funcname rule, with no diff driver. The function line is the
+	 * nearest line of a before the hunk's first line (context included)
+	 * that starts with an ASCII letter, '_' or '$'; it is cut to its
+	 * first 80 bytes, then stripped of trailing blanks (' ', '\t', '\r',
+	 * '\n'), and written after "@@ " and one space. None: nothing after.
+	 */
+	int funcname;
 };
 
-/* git's defaults: 3 lines of context. */
+/* git's defaults: 3 lines of context, function names in hunk headers. */
 #define MIC_DIFF_OPTS_INIT \
 	{ \
-		3 \
+		3, 1 \
 	}
 
 /*
@@ -57,10 +66,10 @@ const struct mic_error *mic_diff_text(const char *a, size_t alen, const char *b,
 
 /*
  * Diff a[0..alen) against b[0..blen) and pass the hunks, with `context`
- * unchanged lines around each change (hunks whose context overlaps or
- * touches are merged, as in GNU diff), to emit. Emits nothing when the
- * inputs are equal. When stat is not NULL it receives the line counts.
- * Allocates only temporary memory, freed before return.
+ * unchanged lines around each change and no function name after "@@" (hunks
+ * whose context overlaps or touches are merged, as in GNU diff), to emit. Emits
+ * nothing when the inputs are equal. When stat is not NULL it receives the line
+ * counts. Allocates only temporary memory, freed before return.
  */
 const struct mic_error *mic_diff_unified(const char *a, size_t alen,
     const char *b, size_t blen, unsigned context, mic_diff_emit_fn emit,

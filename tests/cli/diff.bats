@@ -995,6 +995,61 @@ git_diff() {
 	refused 2 "mic: -U needs a number of lines, not 'x' (see 'mic diff --help')" diff -Ux
 }
 
+# The hunks (from the first @@) of git diff --no-index -U$3 $1 $2.
+git_hunks() {
+	git -c core.quotePath=true diff --no-index --no-color -U"$3" "$1" "$2" |
+	    sed -n '/^@@/,$p'
+}
+
+@test "diff names the function of each hunk after @@, as git's default rule" {
+	init_ws
+	python3 - <<'PY'
+lines = []
+for k in range(6):
+    lines += ["static int", "f%d(int x)" % k, "{", "\tint y = x;", ""]
+    lines += ["\ty += %d;" % i for i in range(12)]
+    lines += ["\treturn y;", "}", ""]
+lines += ["_under(void) {", "\t1;", "}", "$dollar:", "  indented", "9digits",
+          "x" * 100 + "   ", "\tbody", "\tbody", "\tbody", "\tbody",
+          "tail   \r", "\tbody", "\tbody", "\tbody", "\tbody", "end"]
+open("prog.c", "w").write("\n".join(lines) + "\n")
+text = ["Chapter %d: a title with trailing blanks  \t" % k if k % 9 == 0
+        else "  line %d" % k for k in range(80)]
+open("notes.txt", "w").write("\n".join(text) + "\n")
+PY
+	land_all "base"
+	cp prog.c notes.txt "$BATS_TEST_TMPDIR/"
+	python3 - <<'PY'
+p = open("prog.c").read().split("\n")
+for i in (8, 30, 31, 55, 80, 100, 118, 121, 125, 128, 131):
+    p[i] = p[i] + " /* edited */"
+open("prog.c", "w").write("\n".join(p))
+t = open("notes.txt").read().split("\n")
+for i in (5, 12, 40, 41, 77):
+    t[i] = "changed"
+open("notes.txt", "w").write("\n".join(t))
+PY
+	for n in 0 1 3 6; do
+		for f in prog.c notes.txt; do
+			mic diff -U$n -- $f | sed -n '/^@@/,$p' >"$BATS_TEST_TMPDIR/mic"
+			git_hunks "$BATS_TEST_TMPDIR/$f" $f $n >"$BATS_TEST_TMPDIR/git"
+			diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+		done
+	done
+	# what the rule picks: the nearest line above the hunk that starts
+	# with a letter, '_' or '$', at most 80 bytes, without trailing blanks
+	run mic diff -U0 -- prog.c
+	[[ "$output" == *"@@ -9 +9 @@ f0(int x)"$'\n'* ]]
+	[[ "$output" == *" @@ $(printf 'x%.0s' {1..80})"$'\n'* ]]
+	[[ "$output" == *" @@ \$dollar:"$'\n'* ]]
+	[[ "$output" == *" @@ _under(void) {"$'\n'* ]]
+	run mic diff -U0 -- notes.txt
+	[[ "$output" == *"@@ -6 +6 @@ Chapter 0: a title with trailing blanks"$'\n'* ]]
+	# a hunk at the top has none
+	run mic diff -U20 -- notes.txt
+	[ "${lines[4]}" = "@@ -1,80 +1,80 @@" ]
+}
+
 # --- mic's patches against git ------------------------------------------------
 
 # The tree landed at @1 by make_trees: many kinds of files.
@@ -1130,10 +1185,10 @@ make_edits() {
 	git -c user.name=t -c user.email=t@t commit -q -m base
 	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p12"
 	git add -A
-	# mic prints no function context after @@, and no tab after a
-	# ---/+++ name with a space (git adds one for GNU patch)
+	# mic prints no tab after a ---/+++ name with a space (git adds one
+	# for GNU patch)
 	git -c core.quotePath=true diff --cached --no-renames --no-color --abbrev=12 |
-	    sed -e 's/^\(@@ [^@]* @@\).*/\1/' -e '/^\(---\|+++\) .* .*\t$/s/\t$//' >"$BATS_TEST_TMPDIR/git12"
+	    sed -e '/^\(---\|+++\) .* .*\t$/s/\t$//' >"$BATS_TEST_TMPDIR/git12"
 	diff "$BATS_TEST_TMPDIR/git12" "$BATS_TEST_TMPDIR/p12"
 	git -c core.quotePath=true diff --cached --no-renames --name-status >"$BATS_TEST_TMPDIR/gitns"
 	# git says T for a type change; mic says M
