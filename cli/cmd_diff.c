@@ -302,6 +302,8 @@ mic_cli_patch_opts(const struct mic_args *args, struct mic_patch_opts *opts)
 			    mic_cli_word(u, strlen(u)).s);
 		opts->diff.context = (size_t)n;
 	}
+	opts->diff.ignore_all_space =
+	    mic_opt_count(args, "ignore-all-space") > 0;
 	return 0;
 }
 

@@ -64,13 +64,18 @@ static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
 		"unified", 'U', "N", "show N lines of context (default 3)", \
 		    NULL \
 	}
+#define OPT_IGNORE_ALL_SPACE \
+	{ \
+		"ignore-all-space", 'w', NULL, \
+		    "compare lines ignoring all white space", NULL \
+	}
 static const struct mic_opt show_opts[] =
     {{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
-	OPT_UNIFIED, OPT_JSON, OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
-	OPT_UNIFIED, OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -101,10 +106,10 @@ const struct mic_cmd mic_commands[] = {
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log, "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
 	"list landed sessions, newest first", log_opts},
-    {"show", cmd_show, "show [--patch [-U N]] [--json] [<session>]",
+    {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
-	"diff [--stat | --name-status] [-U N] [<session> | @A [@B]] "
+	"diff [--stat | --name-status] [-U N] [-w] [<session> | @A [@B]] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
     {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",

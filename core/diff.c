@@ -144,14 +144,27 @@ line_len(const struct diff_file *f, size_t i)
 	return f->off[i + 1] - f->off[i];
 }
 
-/* FNV-1a over the bytes of a line, then a final mix for the low bits. */
+/* The bytes git's isspace() takes as blanks (its ctype, not the C one). */
+static int
+is_git_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * FNV-1a over the bytes of a line (but its blanks when ignore_ws), then a
+ * final mix for the low bits.
+ */
 static uint64_t
-hash_line(const char *p, size_t len)
+hash_line(const char *p, size_t len, int ignore_ws)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
+		if (ignore_ws && is_git_space((unsigned char)p[i])) {
+			continue;
+		}
 		h ^= (unsigned char)p[i];
 		h *= 0x100000001b3ULL;
 	}
@@ -161,16 +174,39 @@ hash_line(const char *p, size_t len)
 	return h;
 }
 
+/* 1 when p[0..plen) and q[0..qlen) are equal but for their blanks. */
+static int
+equal_but_blanks(const char *p, size_t plen, const char *q, size_t qlen)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < plen && is_git_space((unsigned char)p[i])) {
+			i++;
+		}
+		while (j < qlen && is_git_space((unsigned char)q[j])) {
+			j++;
+		}
+		if (i == plen || j == qlen) {
+			return i == plen && j == qlen;
+		}
+		if (p[i++] != q[j++]) {
+			return 0;
+		}
+	}
+}
+
 /*
  * Give every line of both files its class: equal lines (same bytes, same
- * length) get the same number, different lines different ones, numbered
+ * length; with ignore_ws, the same bytes but for blanks) get the same
+ * number, different lines different ones, numbered
  * from 0 in order of first appearance (a before b). Uses an open-addressing
  * hash table of at least twice as many slots as lines, each slot holding
  * the hash, the first line seen with it, and its class; the table is freed
  * before return. Returns the number of classes.
  */
 static size_t
-intern_lines(struct diff_file *files)
+intern_lines(struct diff_file *files, int ignore_ws)
 {
 	struct slot {
 		uint64_t hash;
@@ -193,12 +229,15 @@ intern_lines(struct diff_file *files)
 		for (i = 0; i < f->nlines; i++) {
 			const char *p = line_ptr(f, i);
 			size_t len = line_len(f, i);
-			uint64_t h = hash_line(p, len);
+			uint64_t h = hash_line(p, len, ignore_ws);
 			size_t s = (size_t)h & mask;
 
 			while (tab[s].cls != 0 &&
-			    (tab[s].hash != h || tab[s].len != len ||
-				memcmp(tab[s].p, p, len))) {
+			    (tab[s].hash != h ||
+				(ignore_ws ? !equal_but_blanks(tab[s].p,
+						 tab[s].len, p, len)
+					   : (tab[s].len != len ||
+						 memcmp(tab[s].p, p, len))))) {
 				s = (s + 1) & mask;
 			}
 			if (tab[s].cls == 0) {
@@ -691,13 +730,6 @@ out_range(struct out *o, size_t start, size_t count)
 	}
 }
 
-/* The bytes git's isspace() takes as blanks (its ctype, not the C one). */
-static int
-is_git_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 /*
  * git's def_ff(): the length of line i of f as a function line (cut to
  * FUNC_MAX bytes, trailing blanks stripped), or -1 when it does not
@@ -729,8 +761,8 @@ func_len(const struct diff_file *f, size_t i)
  * the unchanged gap to the next one is at most 2 * context lines, and spans
  * from context lines before its first change to context lines after its
  * last (fewer at a file's edge). Its body shows, for each change, the
- * context before it (from a), then its deleted lines, then its inserted
- * lines, then the trailing context.
+ * context before it, then its deleted lines, then its inserted lines,
+ * then the trailing context; context lines are b's, as git prints them.
  */
 static const struct mic_error *
 emit_hunks(struct out *o, const struct diff_file *files,
@@ -739,7 +771,7 @@ emit_hunks(struct out *o, const struct diff_file *files,
 	const struct diff_file *fa = &files[0], *fb = &files[1];
 	const struct mic_error *err;
 	const size_t context = opts->context;
-	size_t first = 0, last, k, i;
+	size_t first = 0, last, k, i, j;
 	/* the function line found so far, and the lines searched for it */
 	size_t func = 0, searched = 0;
 	ptrdiff_t flen = -1;
@@ -788,10 +820,12 @@ emit_hunks(struct out *o, const struct diff_file *files,
 		}
 		mic_buf_addch(&o->buf, '\n');
 
+		/* context lines as b has them (they differ with -w) */
 		i = a0;
+		j = b0;
 		for (k = first; k <= last; k++) {
-			for (; i < ch[k].line0; i++) {
-				if ((err = out_line(o, ' ', fa, i))) {
+			for (; i < ch[k].line0; i++, j++) {
+				if ((err = out_line(o, ' ', fb, j))) {
 					return err;
 				}
 			}
@@ -800,15 +834,15 @@ emit_hunks(struct out *o, const struct diff_file *files,
 					return err;
 				}
 			}
-			for (size_t j = ch[k].line1;
-			     j < ch[k].line1 + ch[k].ins; j++) {
+			for (j = ch[k].line1; j < ch[k].line1 + ch[k].ins;
+			     j++) {
 				if ((err = out_line(o, '+', fb, j))) {
 					return err;
 				}
 			}
 		}
-		for (; i < a1; i++) {
-			if ((err = out_line(o, ' ', fa, i))) {
+		for (; i < a1; i++, j++) {
+			if ((err = out_line(o, ' ', fb, j))) {
 				return err;
 			}
 		}
@@ -861,7 +895,7 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen,
 	}
 	file_init(&files[0], a, alen);
 	file_init(&files[1], b, blen);
-	nclasses = intern_lines(files);
+	nclasses = intern_lines(files, opts->ignore_all_space);
 	ch = diff_classes(files, nclasses, &nchanges);
 	if (stat) {
 		for (k = 0; k < nchanges; k++) {

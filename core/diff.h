@@ -48,12 +48,18 @@ struct mic_diff_opts {
 	 * '\n'), and written after "@@ " and one space. None: nothing after.
 	 */
 	int funcname;
+	/*
+	 * git's -w: lines are equal when they are once their blanks (' ',
+	 * '\t', '\r', '\n') are taken out, so a change of blanks only is no
+	 * change. Context lines are then printed as b has them, as git does.
+	 */
+	int ignore_all_space;
 };
 
 /* git's defaults: 3 lines of context, function names in hunk headers. */
 #define MIC_DIFF_OPTS_INIT \
 	{ \
-		3, 1 \
+		3, 1, 0 \
 	}
 
 /*

@@ -151,6 +151,35 @@ add_abbrev(struct mic_buf *b, const struct mic_patch_side *s)
 }
 
 /*
+ * An emit function that first passes on what is pending (once): the
+ * header of a patch, but its first `skip` bytes when they were already
+ * printed.
+ */
+struct lazy_emit {
+	mic_diff_emit_fn emit;
+	void *ctx;
+	struct mic_buf *pending;
+	size_t skip;
+};
+
+static const struct mic_error *
+lazy_emit_fn(void *arg, const char *data, size_t len)
+{
+	struct lazy_emit *le = arg;
+	const struct mic_error *err = NULL;
+
+	if (le->pending) {
+		if (le->pending->len > le->skip)
+			err = le->emit(le->ctx, le->pending->data + le->skip,
+			    le->pending->len - le->skip);
+		le->pending = NULL;
+	}
+	if (err == NULL)
+		err = le->emit(le->ctx, data, len);
+	return err;
+}
+
+/*
  * One patch, for sides that are both present or one absent. Loading a
  * disk side fills in its id (see load_side()), for the index line.
  */
@@ -164,6 +193,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	struct mic_diff_stat st = {0, 0};
 	struct mic_patch_file info;
 	int big_a, big_b, is_bin, same_content;
+	size_t hdr_len;
 
 	err = load_side(ws, path, a, &da, &info.size_a, &big_a);
 	if (err == NULL)
@@ -235,6 +265,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 		err = emit_buf(emit, ctx, &hdr);
 		goto done;
 	}
+	hdr_len = hdr.len;
 	if (a->present) {
 		mic_buf_addstr(&hdr, "--- ");
 		mic_buf_add_quoted_prefix(&hdr, "a/", path);
@@ -249,13 +280,24 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 		mic_buf_addstr(&hdr, "+++ /dev/null");
 	}
 	mic_buf_addch(&hdr, '\n');
-	err = emit_buf(emit, ctx, &hdr);
-	if (err)
-		goto done;
-	if (emit)
-		err = mic_diff_text(da.data, da.len, db.data, db.len,
-		    &opts->diff, emit, ctx, &st);
-	else
+	if (emit) {
+		/*
+		 * As git: a header that says something of its own (a new or
+		 * deleted file, a mode change) is printed whatever follows;
+		 * otherwise the header and ---/+++ come only with a first
+		 * hunk, so a file whose changes are all ignored (-w) shows
+		 * nothing.
+		 */
+		struct lazy_emit le = {emit, ctx, &hdr, 0};
+
+		if (!a->present || !b->present || a->mode != b->mode) {
+			err = emit(ctx, hdr.data, hdr_len);
+			le.skip = hdr_len;
+		}
+		if (err == NULL)
+			err = mic_diff_text(da.data, da.len, db.data, db.len,
+			    &opts->diff, lazy_emit_fn, &le, &st);
+	} else
 		err = mic_diff_count_opts(da.data, da.len, db.data, db.len,
 		    &opts->diff, &st);
 done:

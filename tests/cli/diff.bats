@@ -286,7 +286,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [-U N] [<session> | @A [@B]] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [-U N] [-w] [<session> | @A [@B]] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------
@@ -1048,6 +1048,66 @@ PY
 	# a hunk at the top has none
 	run mic diff -U20 -- notes.txt
 	[ "${lines[4]}" = "@@ -1,80 +1,80 @@" ]
+}
+
+@test "diff -w ignores all white space, as git diff -w" {
+	init_ws
+	printf 'int main(void)\n{\n\treturn 0;\n}\n' >prog.c
+	printf 'one two\nthree\n' >ws-only
+	printf 'a b\nkeep\nc\n' >mixed
+	printf 'm\n' >mode-ws
+	printf 'x' >nl-only
+	printf 'a\r\nb\r\n' >crlf
+	seq 1 20 >ctx
+	printf 'gone\n' >gone
+	land_all "base"
+	git_mirror "$BATS_TEST_TMPDIR/g"
+	printf 'int main(void)\n{\n\treturn  0 ;\n\treturn 1;\n}\n' >prog.c
+	printf ' one  two \n\tthree\n' >ws-only
+	printf 'a  b\nkept\nc\n' >mixed
+	printf 'm \n' >mode-ws
+	chmod +x mode-ws
+	printf 'x\n' >nl-only
+	printf 'a\nb\n' >crlf
+	seq 1 20 | sed -e 's/^5$/ 5 /' -e 's/^10$/ten/' >ctx
+	rm gone
+	printf ' new\n' >added
+	git_update "$BATS_TEST_TMPDIR/g"
+	rm "$BATS_TEST_TMPDIR/g/gone"
+	git -C "$BATS_TEST_TMPDIR/g" add -A
+	for args in "-w" "--ignore-all-space" "-w -U1" "-w -U0" "-w --stat" \
+	    "-w --name-status" "--stat" ""; do
+		# shellcheck disable=SC2086
+		mic diff $args >"$BATS_TEST_TMPDIR/mic"
+		# shellcheck disable=SC2086
+		(unset COLUMNS; git_diff "$BATS_TEST_TMPDIR/g" --cached $args) \
+		    >"$BATS_TEST_TMPDIR/git"
+		diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+	done
+	# a file whose only change is white space shows nothing, not even
+	# its header; with a mode change, the header and no hunk
+	run mic diff -w -- ws-only nl-only crlf
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	run mic diff -w -- mode-ws
+	[ "$output" = "diff --git a/mode-ws b/mode-ws
+old mode 100644
+new mode 100755
+index $(blob12s 'm\n')..$(blob12 mode-ws)" ]
+	# the context lines are the new side's, as git prints them
+	run mic diff -w -U6 -- ctx
+	[[ "$output" == *$'\n'"  5 "$'\n'* ]]
+	run mic diff -w --stat -- ws-only mode-ws
+	[ "$output" = " mode-ws | 0
+ 1 file changed, 0 insertions(+), 0 deletions(-)" ]
+	run mic diff -w --stat -- ws-only
+	[ "$output" = "" ]
+	# show -p takes it too
+	land_all "edits"
+	run mic show -p -w @2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$(mic diff -w @2)" ]]
+	[[ "$output" != *"ws-only b/ws-only"* ]]
 }
 
 # --- mic's patches against git ------------------------------------------------

@@ -248,7 +248,7 @@ land_one() {
 @test "show --help" {
 	run mic show --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic show [--patch] [--json] [<session>]" ]
+	[ "${lines[0]}" = "usage: mic show [--patch [-U N] [-w]] [--json] [<session>]" ]
 	[[ "$output" == *"-p, --patch                add the diff of the session's changes"* ]]
 	[[ "$output" == *"    --json                 print JSON instead of text"* ]]
 }
