@@ -3,6 +3,7 @@
  */
 #include "record.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,15 +113,23 @@ mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
 	return err;
 }
 
-/* 1 when path is prefix or under it ("" is above everything). */
+/*
+ * 1 when path is selected by pathspec spec, as git's default pathspecs
+ * select: spec is path itself or a folder above it ("" is above
+ * everything), or a glob that matches the whole path with fnmatch()
+ * without FNM_PATHNAME, so that '*' and '?' match '/' too ("src/\*.c"
+ * takes src/a.c and src/x/b.c).
+ */
 static int
-path_under(const char *path, const char *prefix)
+path_selected(const char *path, const char *spec)
 {
-	size_t len = strlen(prefix);
+	size_t len = strlen(spec);
 
-	return len == 0 ||
-	    (strncmp(path, prefix, len) == 0 &&
-		(path[len] == '\0' || path[len] == '/'));
+	if (len == 0 ||
+	    (strncmp(path, spec, len) == 0 &&
+		(path[len] == '\0' || path[len] == '/')))
+		return 1;
+	return strpbrk(spec, "*?[\\") != NULL && fnmatch(spec, path, 0) == 0;
 }
 
 void
@@ -130,7 +139,7 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 
 	for (i = 0; i < ch->n; i++) {
 		for (k = 0; k < n; k++)
-			if (path_under(ch->v[i].path, paths[k]))
+			if (path_selected(ch->v[i].path, paths[k]))
 				break;
 		if (k < n)
 			ch->v[kept++] = ch->v[i];

@@ -82,8 +82,12 @@ const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
     const char *b, struct mic_changes *ch);
 
 /*
- * Keep only the changes at or under one of the n paths (root-relative,
- * as mic_ws_path() makes them; "" selects everything).
+ * Keep only the changes selected by one of the n pathspecs (root-relative,
+ * as mic_ws_path() makes them), as git's default pathspecs select: a
+ * path selects itself and what is under it ("" selects everything); a
+ * pathspec with a glob character ('*', '?', '[' or '\\') also selects
+ * each path it matches whole with fnmatch(3) without FNM_PATHNAME, so '*'
+ * matches across '/'.
  */
 void mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n);
 

@@ -447,6 +447,43 @@ M	sub/deep/d" ]
 	[ "$output" = "M	a" ]
 }
 
+@test "diff -- <glob> selects paths as git's default pathspecs do" {
+	init_ws
+	mkdir -p sub/d src/x
+	for f in sub/c sub/d/e src/a.c src/x/b.c src/a.h top.c 'we*ird' 'q?'; do
+		printf '1\n' >"$f"
+	done
+	land_all "base"
+	git_mirror "$BATS_TEST_TMPDIR/g"
+	for f in sub/c sub/d/e src/a.c src/x/b.c src/a.h top.c 'we*ird' 'q?'; do
+		printf '2\n' >>"$f"
+	done
+	git_update "$BATS_TEST_TMPDIR/g"
+	for spec in 'src/*.c' '*.c' 'we*ird' 'w?*' 's?b' 'su[b]' 's*/d' \
+	    'src/\*.c' '*/a.[ch]' 'src/a.c' 'src' 'sub/' '*' 'q?' 'nothing*'; do
+		mic diff --name-status -- "$spec" >"$BATS_TEST_TMPDIR/mic"
+		git_diff "$BATS_TEST_TMPDIR/g" --name-status -- "$spec" \
+		    >"$BATS_TEST_TMPDIR/git"
+		diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+	done
+	run mic diff --name-status -- 'src/*.c'
+	[ "$output" = "M	src/a.c
+M	src/x/b.c" ]
+	# relative to the current folder, and mixed with plain paths
+	cd src
+	run mic diff --name-status -- '*.h' ../top.c
+	[ "$output" = "M	src/a.h
+M	top.c" ]
+	# the same for the other diffs and the stat
+	cd "$WS"
+	land_all "second"
+	run mic diff --stat @1 @2 -- '*.h'
+	[ "$output" = " src/a.h | 1 +
+ 1 file changed, 1 insertion(+)" ]
+	run mic diff @2 -- 's*/*.h'
+	[ "${lines[0]}" = "diff --git a/src/a.h b/src/a.h" ]
+}
+
 @test "diff -- with no path after it shows everything" {
 	land_one
 	printf 'changed\n' >a.txt
