@@ -159,6 +159,7 @@ enum mic_patch_format {
 	MIC_PATCH_FULL, /* unified diff */
 	MIC_PATCH_STAT, /* --stat */
 	MIC_PATCH_NAME_STATUS, /* --name-status */
+	MIC_PATCH_JSON, /* --json: {"files": [...]} */
 };
 
 /*

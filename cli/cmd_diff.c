@@ -285,6 +285,162 @@ print_stat(const struct stat_file *sf, size_t n)
 	putchar('\n');
 }
 
+/* The state of mic diff --json between the events of the patches. */
+struct json_patch {
+	struct mic_json *j;
+	int open; /* a file's object is open */
+	int in_hunk; /* and in it a hunk's */
+	int binary;
+	size_t added, removed;
+};
+
+static void
+json_close_hunk(struct json_patch *jp)
+{
+	if (!jp->in_hunk)
+		return;
+	mic_json_arr_end(jp->j);
+	mic_json_obj_end(jp->j);
+	jp->in_hunk = 0;
+}
+
+/* End the open file object with its line counts (null when binary). */
+static void
+json_close_file(struct json_patch *jp)
+{
+	if (!jp->open)
+		return;
+	json_close_hunk(jp);
+	mic_json_arr_end(jp->j);
+	mic_json_key(jp->j, "lines_added");
+	if (jp->binary)
+		mic_json_null(jp->j);
+	else
+		mic_json_int(jp->j, (int64_t)jp->added);
+	mic_json_key(jp->j, "lines_removed");
+	if (jp->binary)
+		mic_json_null(jp->j);
+	else
+		mic_json_int(jp->j, (int64_t)jp->removed);
+	mic_json_obj_end(jp->j);
+	jp->open = 0;
+}
+
+static void
+json_side(struct mic_json *j, const char *mode_key, const char *id_key,
+    const struct mic_patch_side *s)
+{
+	char hex[MIC_OID_HEXSZ + 1];
+
+	mic_json_key(j, mode_key);
+	if (s->present)
+		mic_json_int(j, s->mode);
+	else
+		mic_json_null(j);
+	mic_json_key(j, id_key);
+	if (s->present)
+		mic_json_str(j, mic_oid_to_hex(&s->oid, hex));
+	else
+		mic_json_null(j);
+}
+
+static const struct mic_error *
+json_file_cb(void *ctx, const struct mic_patch_file *f)
+{
+	struct json_patch *jp = ctx;
+	const char *status = !f->a->present ? "A" : !f->b->present ? "D" : "M";
+
+	json_close_file(jp);
+	mic_json_obj(jp->j);
+	mic_json_kstr(jp->j, "status", status);
+	mic_json_kstr(jp->j, "path", f->path);
+	json_side(jp->j, "old_mode", "old_id", f->a);
+	json_side(jp->j, "new_mode", "new_id", f->b);
+	mic_json_key(jp->j, "binary");
+	mic_json_bool(jp->j, f->binary);
+	mic_json_key(jp->j, "hunks");
+	mic_json_arr(jp->j);
+	jp->open = 1;
+	jp->binary = f->binary;
+	jp->added = jp->removed = 0;
+	return NULL;
+}
+
+static const struct mic_error *
+json_hunk_cb(void *ctx, const struct mic_diff_hunk *h)
+{
+	struct json_patch *jp = ctx;
+
+	json_close_hunk(jp);
+	mic_json_obj(jp->j);
+	mic_json_kint(jp->j, "old_start", (int64_t)h->old_start);
+	mic_json_kint(jp->j, "old_count", (int64_t)h->old_count);
+	mic_json_kint(jp->j, "new_start", (int64_t)h->new_start);
+	mic_json_kint(jp->j, "new_count", (int64_t)h->new_count);
+	mic_json_key(jp->j, "header");
+	mic_json_strn(jp->j, h->header, h->header_len);
+	mic_json_key(jp->j, "function");
+	if (h->func_len)
+		mic_json_strn(jp->j, h->func, h->func_len);
+	else
+		mic_json_null(jp->j);
+	mic_json_key(jp->j, "lines");
+	mic_json_arr(jp->j);
+	jp->in_hunk = 1;
+	return NULL;
+}
+
+static const struct mic_error *
+json_line_cb(void *ctx, char kind, const char *data, size_t len)
+{
+	struct json_patch *jp = ctx;
+	int nl = len > 0 && data[len - 1] == '\n';
+
+	jp->added += kind == '+';
+	jp->removed += kind == '-';
+	mic_json_obj(jp->j);
+	mic_json_kstr(jp->j, "kind",
+	    kind == '+'	      ? "added"
+		: kind == '-' ? "removed"
+			      : "context");
+	mic_json_key(jp->j, "text");
+	mic_json_strn(jp->j, data, nl ? len - 1 : len);
+	mic_json_key(jp->j, "newline");
+	mic_json_bool(jp->j, nl);
+	mic_json_obj_end(jp->j);
+	return NULL;
+}
+
+/*
+ * mic diff --json: {"files": [...]}, one object per patch (a change
+ * between a symlink and a file is two, a deletion and an addition, as in
+ * the text), with its hunks and their lines. Errors are the caller's.
+ */
+static const struct mic_error *
+print_json(struct mic_ws *ws, const struct mic_changes *ch,
+    const struct mic_patch_opts *opts)
+{
+	const struct mic_error *err = NULL;
+	struct json_patch jp = {0};
+	struct mic_patch_sink sink = {json_file_cb, json_hunk_cb, json_line_cb,
+	    &jp};
+	struct mic_patch_opts jo = *opts;
+	size_t i;
+
+	jo.sink = &sink;
+	jp.j = mic_json_new(stdout);
+	mic_json_obj(jp.j);
+	mic_json_key(jp.j, "files");
+	mic_json_arr(jp.j);
+	for (i = 0; i < ch->n && err == NULL; i++)
+		err = mic_changes_patch(ws, ch, i, &jo, NULL, NULL, NULL, NULL);
+	json_close_file(&jp);
+	mic_json_arr_end(jp.j);
+	mic_json_obj_end(jp.j);
+	mic_json_free(jp.j);
+	return err;
+}
+
 int
 mic_cli_patch_opts(const struct mic_args *args, struct mic_patch_opts *opts)
 {
@@ -318,6 +474,10 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 	struct stat_file *sf = NULL;
 	size_t i;
 
+	if (fmt == MIC_PATCH_JSON) {
+		err = print_json(ws, ch, opts);
+		return err ? mic_cli_fail(err) : MIC_EXIT_OK;
+	}
 	if (fmt == MIC_PATCH_STAT)
 		sf = mic_xcalloc(n + 1, sizeof(*sf));
 	for (i = 0; i < n && err == NULL; i++) {
@@ -330,7 +490,8 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 			continue;
 		}
 		if (fmt == MIC_PATCH_STAT) {
-			struct mic_patch_sink sink = {stat_file_cb, &sf[i]};
+			struct mic_patch_sink sink = {stat_file_cb, NULL, NULL,
+			    &sf[i]};
 			struct mic_patch_opts so = *opts;
 			struct mic_diff_stat st;
 
@@ -377,10 +538,17 @@ cmd_diff(struct mic_args *args)
 	rc = mic_cli_patch_opts(args, &opts);
 	if (rc)
 		return rc;
+	if (mic_opt_count(args, "json") &&
+	    (mic_opt_count(args, "stat") || mic_opt_count(args, "name-status")))
+		return mic_cli_usage(args,
+		    "--json cannot be used with --stat or "
+		    "--name-status");
 	if (mic_opt_count(args, "stat"))
 		fmt = MIC_PATCH_STAT;
 	if (mic_opt_count(args, "name-status"))
 		fmt = MIC_PATCH_NAME_STATUS;
+	if (mic_opt_count(args, "json"))
+		fmt = MIC_PATCH_JSON;
 	nrev = args->dashdash >= 0 ? args->dashdash : args->argc;
 	if (nrev > 2)
 		return mic_cli_usage(args,

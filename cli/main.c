@@ -75,7 +75,7 @@ static const struct mic_opt show_opts[] =
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
-	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -109,7 +109,8 @@ const struct mic_cmd mic_commands[] = {
     {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
-	"diff [--stat | --name-status] [-U N] [-w] [<session> | @A [@B]] "
+	"diff [--stat | --name-status | --json] [-U N] [-w] "
+	"[<session> | @A [@B]] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
     {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",

@@ -81,6 +81,7 @@ struct out {
 	struct mic_buf buf;
 	mic_diff_emit_fn emit;
 	void *ctx;
+	const struct mic_diff_sink *sink; /* not NULL: events, not text */
 };
 
 /*
@@ -702,6 +703,10 @@ out_line(struct out *o, char prefix, const struct diff_file *f, size_t i)
 	const char *p = line_ptr(f, i);
 	size_t len = line_len(f, i);
 
+	if (o->sink) {
+		return o->sink->line(o->sink->ctx, prefix, p, len);
+	}
+
 	mic_buf_addch(&o->buf, prefix);
 	mic_buf_add(&o->buf, p, len);
 	if (len == 0 || p[len - 1] != '\n') {
@@ -771,7 +776,7 @@ emit_hunks(struct out *o, const struct diff_file *files,
 	const struct diff_file *fa = &files[0], *fb = &files[1];
 	const struct mic_error *err;
 	const size_t context = opts->context;
-	size_t first = 0, last, k, i, j;
+	size_t first = 0, last, k, i, j, hstart;
 	/* the function line found so far, and the lines searched for it */
 	size_t func = 0, searched = 0;
 	ptrdiff_t flen = -1;
@@ -795,6 +800,7 @@ emit_hunks(struct out *o, const struct diff_file *files,
 		a1 = fa->nlines - end0 > context ? end0 + context : fa->nlines;
 		b1 = ch[last].line1 + ch[last].ins + (a1 - end0);
 
+		hstart = o->buf.len;
 		mic_buf_addstr(&o->buf, "@@ -");
 		out_range(o, a0, a1 - a0);
 		mic_buf_addstr(&o->buf, " +");
@@ -818,7 +824,27 @@ emit_hunks(struct out *o, const struct diff_file *files,
 				    (size_t)flen);
 			}
 		}
-		mic_buf_addch(&o->buf, '\n');
+		if (o->sink) {
+			struct mic_diff_hunk h;
+
+			h.old_start = a1 > a0 ? a0 + 1 : a0;
+			h.old_count = a1 - a0;
+			h.new_start = b1 > b0 ? b0 + 1 : b0;
+			h.new_count = b1 - b0;
+			h.header = o->buf.data + hstart;
+			h.header_len = o->buf.len - hstart;
+			h.func = opts->funcname && flen > 0 ? line_ptr(fa, func)
+							    : "";
+			h.func_len =
+			    opts->funcname && flen > 0 ? (size_t)flen : 0;
+			err = o->sink->hunk(o->sink->ctx, &h);
+			mic_buf_reset(&o->buf);
+			if (err) {
+				return err;
+			}
+		} else {
+			mic_buf_addch(&o->buf, '\n');
+		}
 
 		/* context lines as b has them (they differ with -w) */
 		i = a0;
@@ -873,7 +899,7 @@ diff_classes(struct diff_file *files, size_t nclasses, size_t *nchanges)
 static const struct mic_error *
 run_diff(const char *a, size_t alen, const char *b, size_t blen,
     const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat)
+    const struct mic_diff_sink *sink, struct mic_diff_stat *stat)
 {
 	static const struct mic_diff_opts defaults = MIC_DIFF_OPTS_INIT;
 	const struct mic_error *err = NULL;
@@ -903,10 +929,11 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen,
 			stat->added += ch[k].ins;
 		}
 	}
-	if (emit) {
+	if (emit || sink) {
 		mic_buf_init(&o.buf);
 		o.emit = emit;
 		o.ctx = ctx;
+		o.sink = sink;
 		err = emit_hunks(&o, files, ch, nchanges, opts);
 		mic_buf_release(&o.buf);
 	}
@@ -925,7 +952,7 @@ mic_diff_unified(const char *a, size_t alen, const char *b, size_t blen,
 
 	opts.context = context;
 	opts.funcname = 0;
-	return run_diff(a, alen, b, blen, &opts, emit, ctx, stat);
+	return run_diff(a, alen, b, blen, &opts, emit, ctx, NULL, stat);
 }
 
 const struct mic_error *
@@ -933,21 +960,29 @@ mic_diff_text(const char *a, size_t alen, const char *b, size_t blen,
     const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, opts, emit, ctx, stat);
+	return run_diff(a, alen, b, blen, opts, emit, ctx, NULL, stat);
 }
 
 const struct mic_error *
 mic_diff_count(const char *a, size_t alen, const char *b, size_t blen,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, NULL, NULL, NULL, stat);
+	return run_diff(a, alen, b, blen, NULL, NULL, NULL, NULL, stat);
 }
 
 const struct mic_error *
 mic_diff_count_opts(const char *a, size_t alen, const char *b, size_t blen,
     const struct mic_diff_opts *opts, struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, opts, NULL, NULL, stat);
+	return run_diff(a, alen, b, blen, opts, NULL, NULL, NULL, stat);
+}
+
+const struct mic_error *
+mic_diff_hunks(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, const struct mic_diff_sink *sink,
+    struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, NULL, NULL, sink, stat);
 }
 
 int

@@ -82,6 +82,39 @@ const struct mic_error *mic_diff_unified(const char *a, size_t alen,
     void *ctx, struct mic_diff_stat *stat);
 
 /*
+ * One hunk, as its header line says: "@@ -old_start,old_count
+ * +new_start,new_count @@" (a start is 1-based, or for an empty range
+ * the number of the line before it), then the function line if any.
+ * header[0..header_len) is that line without its '\n', func[0..func_len)
+ * the function line's part of it (func_len 0: none).
+ */
+struct mic_diff_hunk {
+	size_t old_start, old_count, new_start, new_count;
+	const char *header, *func;
+	size_t header_len, func_len;
+};
+
+/*
+ * Where mic_diff_hunks() sends hunks as events: hunk() for each header,
+ * then line() for each of its lines in order, kind ' ' (context, as b
+ * has it), '-' (only in a) or '+' (only in b), data[0..len) the line
+ * with its '\n' (none: the side's last line has none). The pointers are
+ * valid during the call only. A non-NULL return stops the diff with it.
+ */
+struct mic_diff_sink {
+	const struct mic_error *(
+	    *hunk)(void *ctx, const struct mic_diff_hunk *h);
+	const struct mic_error *(
+	    *line)(void *ctx, char kind, const char *data, size_t len);
+	void *ctx;
+};
+
+/* The hunks of mic_diff_text(), as events to sink instead of text. */
+const struct mic_error *mic_diff_hunks(const char *a, size_t alen,
+    const char *b, size_t blen, const struct mic_diff_opts *opts,
+    const struct mic_diff_sink *sink, struct mic_diff_stat *stat);
+
+/*
  * Only count added and removed lines, emitting nothing; the lines are
  * compared as opts says (NULL: the defaults) in mic_diff_count_opts().
  */

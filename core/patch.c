@@ -214,9 +214,17 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 		info.same_content = same_content;
 		if (opts->sink->file)
 			err = opts->sink->file(opts->sink->ctx, &info);
-		if (err == NULL && !is_bin && !same_content)
+		if (err == NULL && !is_bin && !same_content &&
+		    opts->sink->hunk) {
+			struct mic_diff_sink ds = {opts->sink->hunk,
+			    opts->sink->line, opts->sink->ctx};
+
+			err = mic_diff_hunks(da.data, da.len, db.data, db.len,
+			    &opts->diff, &ds, &st);
+		} else if (err == NULL && !is_bin && !same_content) {
 			err = mic_diff_count_opts(da.data, da.len, db.data,
 			    db.len, &opts->diff, &st);
+		}
 		goto done;
 	}
 

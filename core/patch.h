@@ -45,11 +45,17 @@ struct mic_patch_file {
 
 /*
  * Where a patch goes as events rather than text (see mic_patch_opts):
- * file() once per patch, before anything else of it (NULL: not wanted).
+ * file() once per patch, before anything else of it (NULL: not wanted),
+ * then, unless the file is binary, its hunks and their lines as
+ * mic_diff_hunks() gives them (hunk NULL: the lines are only counted).
  */
 struct mic_patch_sink {
 	const struct mic_error *(
 	    *file)(void *ctx, const struct mic_patch_file *f);
+	const struct mic_error *(
+	    *hunk)(void *ctx, const struct mic_diff_hunk *h);
+	const struct mic_error *(
+	    *line)(void *ctx, char kind, const char *data, size_t len);
 	void *ctx;
 };
 

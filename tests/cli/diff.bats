@@ -286,7 +286,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status] [-U N] [-w] [<session> | @A [@B]] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [<session> | @A [@B]] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------
@@ -1145,6 +1145,142 @@ index $(blob12s 'm\n')..$(blob12 mode-ws)" ]
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$(mic diff -w @2)" ]]
 	[[ "$output" != *"ws-only b/ws-only"* ]]
+}
+
+# The text of a diff made back from mic diff --json on stdin: for each
+# file its path and status, then its hunks as the text diff prints them
+# (with $1 -w, without the files the text leaves out).
+json_as_text() {
+	cat >"$BATS_TEST_TMPDIR/json_as_text.py" <<'PY'
+import json, sys
+d = json.load(sys.stdin)
+assert list(d) == ["files"]
+for f in d["files"]:
+    # with -w the text leaves out what JSON lists with no hunk
+    if (sys.argv[1:] == ["-w"] and f["status"] == "M" and not f["hunks"]
+            and not f["binary"] and f["old_mode"] == f["new_mode"]):
+        continue
+    same = f["old_id"] == f["new_id"]
+    print("file", f["status"], f["path"], f["old_mode"], f["new_mode"],
+          "=" if same else (f["old_id"] or "-")[:12],
+          "=" if same else (f["new_id"] or "-")[:12], f["binary"],
+          f["lines_added"], f["lines_removed"])
+    added = removed = 0
+    for h in f["hunks"]:
+        r = lambda s, c: "%d" % s if c == 1 else "%d,%d" % (s, c)
+        head = "@@ -%s +%s @@" % (r(h["old_start"], h["old_count"]),
+                                  r(h["new_start"], h["new_count"]))
+        if h["function"] is not None:
+            head += " " + h["function"]
+        assert h["header"] == head, (h["header"], head)
+        print(head)
+        for l in h["lines"]:
+            p = {"context": " ", "added": "+", "removed": "-"}[l["kind"]]
+            added += p == "+"
+            removed += p == "-"
+            print(p + l["text"])
+            if not l["newline"]:
+                print("\\ No newline at end of file")
+    if f["binary"]:
+        assert f["hunks"] == [] and f["lines_added"] is None
+    else:
+        assert (added, removed) == (f["lines_added"], f["lines_removed"])
+PY
+	python3 "$BATS_TEST_TMPDIR/json_as_text.py" "$@"
+}
+
+# The same from the text diff on stdin, with the ids of the index line.
+text_as_text() {
+	python3 -c '
+import re, sys
+lines = sys.stdin.read().split("\n")[:-1]
+i, out = 0, []
+def flush(f):
+    if f:
+        print("file", f["status"], f["path"], f["old"], f["new"], f["oid"],
+              f["nid"], f["bin"], "None" if f["bin"] else f["a"],
+              "None" if f["bin"] else f["r"])
+        print("\n".join(f["body"])) if f["body"] else None
+f = None
+for l in lines:
+    if l.startswith("diff --git "):
+        flush(f)
+        f = {"status": "M", "path": l.split(" b/", 1)[1], "old": 0, "new": 0,
+             "oid": "=", "nid": "=", "bin": False, "a": 0, "r": 0, "body": []}
+        continue
+    m = re.match(r"(new file|deleted file|old|new) mode (\d+)$", l)
+    if m and not f["body"]:
+        k, mode = m.group(1), int(m.group(2), 8)
+        if k == "new file": f["status"], f["new"] = "A", mode
+        elif k == "deleted file": f["status"], f["old"] = "D", mode
+        elif k == "old": f["old"] = mode
+        else: f["new"] = mode
+        continue
+    m = re.match(r"index (\w+)\.\.(\w+)( (\d+))?$", l)
+    if m and not f["body"]:
+        f["oid"] = "-" if f["status"] == "A" else m.group(1)
+        f["nid"] = "-" if f["status"] == "D" else m.group(2)
+        if m.group(4):
+            f["old"] = f["new"] = int(m.group(4), 8)
+        continue
+    if l.startswith("Binary files "):
+        f["bin"] = True
+        continue
+    if l.startswith("--- ") or l.startswith("+++ ") and not f["body"]:
+        continue
+    f["body"].append(l)
+    if l[0] == "+": f["a"] += 1
+    if l[0] == "-": f["r"] += 1
+flush(f)
+' | sed -e 's/ 0 / None /g'
+}
+
+@test "diff --json: the files, their sides and hunks, as the text diff has them" {
+	init_ws
+	make_base
+	land_all "base"
+	make_edits
+	printf '\000bin' >bin.dat
+	printf 'int f(void)\n{\n' >func.c
+	seq 1 10 >>func.c
+	land_all "edits"
+	sed -i 's/^7$/seven/' func.c
+	printf '\000bin2' >bin.dat
+	for args in "@1 @2" "@0 @2" "@2 @1" "-U1 @1 @2" "-U0 @2 @1" "-w @1 @2" ""; do
+		# shellcheck disable=SC2086
+		run --separate-stderr mic diff --json $args
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		json_as_text ${args%% *} <<<"$output" >"$BATS_TEST_TMPDIR/json"
+		# shellcheck disable=SC2086
+		mic diff $args | text_as_text >"$BATS_TEST_TMPDIR/text"
+		diff "$BATS_TEST_TMPDIR/text" <(sed -e 's/ 0 / None /g' "$BATS_TEST_TMPDIR/json")
+	done
+	# one file, field by field
+	run mic diff --json -- func.c
+	[ "$output" = "$(printf '%s' '{"files":[{"status":"M","path":"func.c",'\
+'"old_mode":33188,"old_id":"'"$(mic show --json @2 | python3 -c '
+import json,sys; print([c for c in json.load(sys.stdin)["changes"] if c["path"] == "func.c"][0]["new_id"])')"'",'\
+'"new_mode":33188,"new_id":"'"$({ printf 'blob %d\0' "$(wc -c <func.c)"; cat func.c; } | sha256sum | cut -c1-64)"'",'\
+'"binary":false,"hunks":[{"old_start":6,"old_count":7,"new_start":6,'\
+'"new_count":7,"header":"@@ -6,7 +6,7 @@ int f(void)","function":"int f(void)",'\
+'"lines":[{"kind":"context","text":"4","newline":true},'\
+'{"kind":"context","text":"5","newline":true},'\
+'{"kind":"context","text":"6","newline":true},'\
+'{"kind":"removed","text":"7","newline":true},'\
+'{"kind":"added","text":"seven","newline":true},'\
+'{"kind":"context","text":"8","newline":true},'\
+'{"kind":"context","text":"9","newline":true},'\
+'{"kind":"context","text":"10","newline":true}]}],'\
+'"lines_added":1,"lines_removed":1}]}')" ]
+	run mic diff --json -- bin.dat
+	[[ "$output" == *'"binary":true,"hunks":[],"lines_added":null,"lines_removed":null}]}' ]]
+	# nothing changed: no file
+	run mic diff --json -- nothing-here
+	[ "$output" = '{"files":[]}' ]
+	# never with --stat or --name-status
+	refused 2 "mic: --json cannot be used with --stat or --name-status (see 'mic diff --help')" diff --json --stat
+	refused 2 "mic: --json cannot be used with --stat or --name-status (see 'mic diff --help')" diff --name-status --json @1 @2
 }
 
 # --- mic's patches against git ------------------------------------------------
