@@ -211,14 +211,17 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 		printf("  %s ", kind_mark(r->kind));
 		mic_print_path(stdout, r->path);
 		if (r->size >= 0)
-			printf("  (%" PRId64 " bytes", r->size);
+			printf("  (%" PRId64 " bytes, ", r->size);
 		else
 			printf("  (");
 		if (r->lines_added < 0)
-			printf(r->size >= 0 ? ", binary)" : "binary)");
+			printf("binary");
 		else
-			printf(", +%" PRId64 " -%" PRId64 ")", r->lines_added,
+			printf("+%" PRId64 " -%" PRId64, r->lines_added,
 			    r->lines_removed);
+		if (r->kind == 'M' && r->old_mode != r->new_mode)
+			printf(", mode %o -> %o", r->old_mode, r->new_mode);
+		putchar(')');
 		putchar('\n');
 	}
 }
