@@ -460,6 +460,7 @@ mic_cli_patch_opts(const struct mic_args *args, struct mic_patch_opts *opts)
 	}
 	opts->diff.ignore_all_space =
 	    mic_opt_count(args, "ignore-all-space") > 0;
+	opts->binary = mic_opt_count(args, "binary") > 0;
 	return 0;
 }
 

@@ -75,7 +75,9 @@ static const struct mic_opt show_opts[] =
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
-	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_JSON, OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE,
+	{"binary", 0, NULL, "binary files as git binary patches", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -109,7 +111,7 @@ const struct mic_cmd mic_commands[] = {
     {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
-	"diff [--stat | --name-status | --json] [-U N] [-w] "
+	"diff [--stat | --name-status | --json] [-U N] [-w] [--binary] "
 	"[<session> | @A [@B]] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},

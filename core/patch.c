@@ -5,10 +5,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../store/gitbin.h"
 #include "../store/lines.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -150,6 +153,168 @@ add_abbrev(struct mic_buf *b, const struct mic_patch_side *s)
 	mic_buf_add(b, hex, ABBREV);
 }
 
+typedef const struct mic_error *(
+    *bytes_fn)(void *ctx, const void *data, size_t len);
+
+/*
+ * Pass the bytes of side s to fn: loaded (its content, as load_side()
+ * read it), or, when it was too big to load, its object or working file
+ * streamed in chunks of 64 KiB. An absent side has no bytes.
+ */
+static const struct mic_error *
+side_bytes(struct mic_ws *ws, const char *path, const struct mic_patch_side *s,
+    const struct mic_buf *loaded, int too_big, bytes_fn fn, void *ctx)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT;
+	struct mic_obj *obj = NULL;
+	struct stat st;
+	char *chunk = NULL;
+	size_t n;
+	ssize_t r;
+	int fd = -1;
+
+	if (!s->present)
+		return NULL;
+	if (!too_big)
+		return fn(ctx, loaded->data, loaded->len);
+	chunk = mic_xmalloc(65536);
+	if (!s->from_disk) {
+		err = mic_obj_open(ws->store, &s->oid, &obj);
+		while (err == NULL) {
+			err = mic_obj_read(obj, chunk, 65536, &n);
+			if (err || n == 0)
+				break;
+			err = fn(ctx, chunk, n);
+		}
+		goto done;
+	}
+	mic_ws_abspath(ws, path, &abs);
+	err = mic_ws_open_file(abs.data, &fd, &st);
+	while (err == NULL) {
+		r = read(fd, chunk, 65536);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			err = mic_error_errno("read", abs.data);
+		if (r <= 0)
+			break;
+		err = fn(ctx, chunk, (size_t)r);
+	}
+done:
+	if (fd != -1)
+		close(fd);
+	mic_obj_close(obj);
+	mic_buf_release(&abs);
+	free(chunk);
+	return err;
+}
+
+static const struct mic_error *
+sha1_bytes(void *h, const void *data, size_t len)
+{
+	return mic_gitbin_sha1_add(h, data, len);
+}
+
+static const struct mic_error *
+literal_bytes(void *l, const void *data, size_t len)
+{
+	return mic_gitbin_literal_add(l, data, len);
+}
+
+/*
+ * Into hex: git's SHA-1 id of side s of size bytes (what git apply checks
+ * a binary patch against), or 40 zeros for an absent side.
+ */
+static const struct mic_error *
+side_sha1(struct mic_ws *ws, const char *path, const struct mic_patch_side *s,
+    const struct mic_buf *loaded, int too_big, uint64_t size,
+    char hex[MIC_SHA1_HEXSZ + 1])
+{
+	const struct mic_error *err;
+	struct mic_gitbin_sha1 *h;
+
+	if (!s->present) {
+		memset(hex, '0', MIC_SHA1_HEXSZ);
+		hex[MIC_SHA1_HEXSZ] = '\0';
+		return NULL;
+	}
+	err = mic_gitbin_sha1_begin(&h, size);
+	if (err)
+		return err;
+	err = side_bytes(ws, path, s, loaded, too_big, sha1_bytes, h);
+	if (err) {
+		mic_gitbin_sha1_free(h);
+		return err;
+	}
+	return mic_gitbin_sha1_end(h, hex);
+}
+
+/* "literal <size>", the lines of side s deflated, an empty line. */
+static const struct mic_error *
+side_literal(struct mic_ws *ws, const char *path,
+    const struct mic_patch_side *s, const struct mic_buf *loaded, int too_big,
+    uint64_t size, mic_diff_emit_fn emit, void *ctx)
+{
+	const struct mic_error *err;
+	struct mic_gitbin_literal *l;
+	char line[48];
+	int n;
+
+	n = snprintf(line, sizeof(line), "literal %llu\n",
+	    (unsigned long long)(s->present ? size : 0));
+	err = emit(ctx, line, (size_t)n);
+	if (err == NULL)
+		err = mic_gitbin_literal_begin(&l, emit, ctx);
+	if (err)
+		return err;
+	err = side_bytes(ws, path, s, loaded, too_big, literal_bytes, l);
+	if (err) {
+		mic_gitbin_literal_free(l);
+		return err;
+	}
+	err = mic_gitbin_literal_end(l);
+	if (err == NULL)
+		err = emit(ctx, "\n", 1);
+	return err;
+}
+
+/*
+ * git's binary patch of a file whose sides differ, after hdr (which
+ * holds the lines up to the modes): an index line with both sides' full
+ * SHA-1 ids, as git apply requires of a binary patch in a repository of
+ * SHA-1 ids (git's default) or outside any, then "GIT binary patch", the
+ * new side as a literal and the old one as a literal too (what git apply
+ * -R applies). Each side is read twice: once for its id, once for its
+ * literal.
+ */
+static const struct mic_error *
+binary_patch(struct mic_ws *ws, const char *path,
+    const struct mic_patch_side *a, const struct mic_buf *da, int big_a,
+    uint64_t size_a, const struct mic_patch_side *b, const struct mic_buf *db,
+    int big_b, uint64_t size_b, struct mic_buf *hdr, mic_diff_emit_fn emit,
+    void *ctx)
+{
+	const struct mic_error *err;
+	char ha[MIC_SHA1_HEXSZ + 1], hb[MIC_SHA1_HEXSZ + 1];
+
+	err = side_sha1(ws, path, a, da, big_a, size_a, ha);
+	if (err == NULL)
+		err = side_sha1(ws, path, b, db, big_b, size_b, hb);
+	if (err)
+		return err;
+	mic_buf_addf(hdr, "index %s..%s", ha, hb);
+	if (a->present && b->present && a->mode == b->mode)
+		mic_buf_addf(hdr, " %o", a->mode);
+	mic_buf_addstr(hdr, "\nGIT binary patch\n");
+	err = emit(ctx, hdr->data, hdr->len);
+	if (err == NULL)
+		err = side_literal(ws, path, b, db, big_b, size_b, emit, ctx);
+	if (err == NULL)
+		err = side_literal(ws, path, a, da, big_a, size_a, emit, ctx);
+	return err;
+}
+
 /*
  * An emit function that first passes on what is pending (once): the
  * header of a patch, but its first `skip` bytes when they were already
@@ -193,7 +358,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	struct mic_diff_stat st = {0, 0};
 	struct mic_patch_file info;
 	int big_a, big_b, is_bin, same_content;
-	size_t hdr_len;
+	size_t hdr_len, hdr_mode_len;
 
 	err = load_side(ws, path, a, &da, &info.size_a, &big_a);
 	if (err == NULL)
@@ -240,6 +405,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	else if (a->mode != b->mode)
 		mic_buf_addf(&hdr, "old mode %o\nnew mode %o\n", a->mode,
 		    b->mode);
+	hdr_mode_len = hdr.len;
 	if (!same_content) {
 		mic_buf_addstr(&hdr, "index ");
 		add_abbrev(&hdr, a);
@@ -251,6 +417,12 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	}
 	if (same_content) {
 		err = emit_buf(emit, ctx, &hdr);
+		goto done;
+	}
+	if (is_bin && opts->binary && emit) {
+		mic_buf_truncate(&hdr, hdr_mode_len);
+		err = binary_patch(ws, path, a, &da, big_a, info.size_a, b, &db,
+		    big_b, info.size_b, &hdr, emit, ctx);
 		goto done;
 	}
 	if (is_bin) {

@@ -63,6 +63,12 @@ struct mic_patch_sink {
 struct mic_patch_opts {
 	struct mic_diff_opts diff; /* context lines */
 	/*
+	 * git's --binary: a binary file's patch is git's "GIT binary patch"
+	 * (its index line then has both sides' full SHA-1 ids, which git
+	 * apply requires) instead of "Binary files ... differ".
+	 */
+	int binary;
+	/*
 	 * Not NULL: the patch is given to the sink as events, and emit is
 	 * not called.
 	 */
@@ -71,7 +77,7 @@ struct mic_patch_opts {
 
 #define MIC_PATCH_OPTS_INIT \
 	{ \
-		MIC_DIFF_OPTS_INIT, NULL \
+		MIC_DIFF_OPTS_INIT, 0, NULL \
 	}
 
 /*

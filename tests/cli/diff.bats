@@ -286,7 +286,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [<session> | @A [@B]] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [--binary] [<session> | @A [@B]] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------
@@ -1281,6 +1281,118 @@ import json,sys; print([c for c in json.load(sys.stdin)["changes"] if c["path"] 
 	# never with --stat or --name-status
 	refused 2 "mic: --json cannot be used with --stat or --name-status (see 'mic diff --help')" diff --json --stat
 	refused 2 "mic: --json cannot be used with --stat or --name-status (see 'mic diff --help')" diff --name-status --json @1 @2
+}
+
+# A base and a session of binary and text files, added, modified and
+# deleted, a mode changed, and a binary file too big for line diffs.
+make_binary_base() {
+	printf '\000\001old' >mod.bin
+	printf '\000gone' >del.bin
+	printf 'text\n' >became-binary
+	printf 'keep\n' >mod.txt
+	printf 'bye\n' >del.txt
+	printf '\000\001\002\003' >exe.bin
+	head -c 33554433 /dev/zero >big.bin
+	python3 -c 'import os, random; random.seed(3); open("rand.bin", "wb").write(bytes(random.randrange(256) for _ in range(70000)))'
+}
+
+make_binary_edits() {
+	printf '\000\001new\002' >mod.bin
+	rm del.bin del.txt
+	printf 'text\n\000' >became-binary
+	printf 'keep\nmore\n' >mod.txt
+	printf '\377\000\376' >new.bin
+	: >empty.bin
+	printf 'new\n' >new.txt
+	chmod +x exe.bin
+	printf 'x' >>big.bin
+	python3 -c 'import random; random.seed(4); open("rand.bin", "wb").write(bytes(random.randrange(256) for _ in range(90001)))'
+}
+
+@test "diff --binary: git binary patches that git apply takes, both ways" {
+	init_ws
+	make_binary_base
+	land_all "base"
+	snapshot "$BATS_TEST_TMPDIR/t1"
+	make_binary_edits
+	snapshot "$BATS_TEST_TMPDIR/t2"
+	run --separate-stderr mic diff --binary
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	mic diff --binary >"$BATS_TEST_TMPDIR/work"
+	# (a patch ends with the empty line after its last literal)
+	[ "$(tail -c 2 "$BATS_TEST_TMPDIR/work" | od -An -c | tr -d ' ')" = '\n\n' ]
+	# the header of a binary patch names git's SHA-1 ids in full
+	sha1() { { printf 'blob %d\0' "$(wc -c <"$1")"; cat "$1"; } | sha1sum | cut -c1-40; }
+	[[ "$output" == *"diff --git a/mod.bin b/mod.bin
+index $(sha1 "$BATS_TEST_TMPDIR/t1/mod.bin")..$(sha1 mod.bin) 100644
+GIT binary patch
+literal 6
+"* ]]
+	[[ "$output" == *"diff --git a/new.bin b/new.bin
+new file mode 100644
+index 0000000000000000000000000000000000000000..$(sha1 new.bin)
+GIT binary patch
+literal 3
+"* ]]
+	[[ "$output" == *"
+literal 0
+"* ]]
+	# text files are as without --binary
+	[[ "$output" == *"$(mic diff -- mod.txt)"* ]]
+	[ "$(mic diff --binary -- mod.txt new.txt)" = "$(mic diff -- mod.txt new.txt)" ]
+	# a git repository (SHA-1) with the base, then the patch
+	cp -a "$BATS_TEST_TMPDIR/t1" "$BATS_TEST_TMPDIR/g"
+	cd "$BATS_TEST_TMPDIR/g"
+	git init -q
+	git add -A
+	git -c user.name=t -c user.email=t@t commit -q -m base
+	git apply "$BATS_TEST_TMPDIR/work"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/g" "$BATS_TEST_TMPDIR/t2"
+	# and back with git apply -R
+	git init -q
+	git apply -R "$BATS_TEST_TMPDIR/work"
+	rm -rf .git
+	same_tree "$BATS_TEST_TMPDIR/g" "$BATS_TEST_TMPDIR/t1"
+	# landed, the recorded patch is the same, and applies outside any
+	# repository
+	cd "$WS"
+	land_all "edits"
+	cmp "$BATS_TEST_TMPDIR/work" <(mic diff --binary @1 @2)
+	cmp "$BATS_TEST_TMPDIR/work" <(mic diff --binary @2)
+	mic diff --binary @2 @1 >"$BATS_TEST_TMPDIR/back"
+	cp -a "$BATS_TEST_TMPDIR/t2" "$BATS_TEST_TMPDIR/plain"
+	cd "$BATS_TEST_TMPDIR/plain"
+	git apply "$BATS_TEST_TMPDIR/back"
+	same_tree "$BATS_TEST_TMPDIR/plain" "$BATS_TEST_TMPDIR/t1"
+	# --stat and --name-status do not change
+	cd "$WS"
+	[ "$(mic diff --binary --stat @1 @2)" = "$(mic diff --stat @1 @2)" ]
+}
+
+@test "diff --binary of an abandoned session applies again, as mic-diff(1) says" {
+	init_ws
+	make_binary_base
+	land_all "base"
+	mic session start "dropped" >/dev/null
+	id=$(mic show --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	make_binary_edits
+	snapshot "$BATS_TEST_TMPDIR/tried"
+	mic session abandon >/dev/null
+	[ ! -e new.bin ]
+	# the example of the manual page, run in the workspace
+	mic diff --binary "${id:0:8}" >retry.patch
+	git apply retry.patch
+	rm retry.patch
+	snapshot "$BATS_TEST_TMPDIR/now"
+	same_tree "$BATS_TEST_TMPDIR/now" "$BATS_TEST_TMPDIR/tried"
+	# without --binary it cannot: git refuses "Binary files ... differ"
+	mic session start "again" >/dev/null
+	mic session abandon >/dev/null
+	mic diff "${id:0:8}" >retry.patch
+	run git apply retry.patch
+	[ "$status" -ne 0 ]
 }
 
 # --- mic's patches against git ------------------------------------------------
