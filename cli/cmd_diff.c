@@ -529,6 +529,7 @@ cmd_diff(struct mic_args *args)
 	struct mic_patch_opts opts;
 	struct mic_ws *ws;
 	char **paths = NULL;
+	const char *from;
 	size_t npaths = 0, i;
 	int nrev, rc = MIC_EXIT_OK;
 
@@ -551,6 +552,11 @@ cmd_diff(struct mic_args *args)
 	if (mic_opt_count(args, "json"))
 		fmt = MIC_PATCH_JSON;
 	nrev = args->dashdash >= 0 ? args->dashdash : args->argc;
+	from = mic_opt_val(args, "from");
+	if (from && nrev > 0)
+		return mic_cli_usage(args,
+		    "--from cannot be used with a session or "
+		    "positions (put paths after --)");
 	if (nrev > 2)
 		return mic_cli_usage(args,
 		    "'mic diff' takes at most two "
@@ -567,7 +573,10 @@ cmd_diff(struct mic_args *args)
 		if (err)
 			goto fail;
 	}
-	if (nrev == 0) {
+	if (from) {
+		/* the working tree against position @N */
+		err = mic_changes_since(ws, from, &ch);
+	} else if (nrev == 0) {
 		/* the working tree against the head */
 		err = mic_changes_working(ws, MIC_CHANGES_NAMES, &ch);
 	} else if (nrev == 1) {

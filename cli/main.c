@@ -77,6 +77,7 @@ static const struct mic_opt diff_opts[] =
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
 	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE,
 	{"binary", 0, NULL, "binary files as git binary patches", NULL},
+	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
@@ -112,7 +113,7 @@ const struct mic_cmd mic_commands[] = {
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
 	"diff [--stat | --name-status | --json] [-U N] [-w] [--binary] "
-	"[<session> | @A [@B]] "
+	"[<session> | @A [@B] | --from @N] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
     {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",

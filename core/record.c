@@ -63,7 +63,9 @@ mic_changes_working(struct mic_ws *ws, enum mic_changes_detail detail,
 
 	*scan = (struct mic_scan)MIC_SCAN_INIT;
 	err = mic_scan_run(ws,
-	    detail == MIC_CHANGES_LINES ? MIC_SCAN_HASH : MIC_SCAN_STATUS,
+	    detail == MIC_CHANGES_LINES || detail == MIC_CHANGES_HASHED
+		? MIC_SCAN_HASH
+		: MIC_SCAN_STATUS,
 	    scan);
 	if (err) {
 		mic_scan_release(scan);
@@ -110,6 +112,114 @@ mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
 	if (err == NULL)
 		err = mic_tree_diff(ws->store, ha ? &ra : NULL, hb ? &rb : NULL,
 		    &ch->v, &ch->n);
+	return err;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Mode and id of path in tree root (NULL: empty); *present 0 if none. */
+static const struct mic_error *
+tree_side(struct mic_ws *ws, const struct mic_oid *root, const char *path,
+    unsigned *mode, struct mic_oid *oid, int *present)
+{
+	const struct mic_error *err;
+
+	*present = 0;
+	*mode = 0;
+	memset(oid, 0, sizeof(*oid));
+	if (root == NULL)
+		return NULL;
+	err = mic_tree_lookup(ws->store, root, path, mode, oid, present);
+	if (err == NULL && *present && *mode == MIC_MODE_DIR) {
+		*present = 0;
+		*mode = 0;
+		memset(oid, 0, sizeof(*oid));
+	}
+	return err;
+}
+
+const struct mic_error *
+mic_changes_since(struct mic_ws *ws, const char *posname,
+    struct mic_changes *ch)
+{
+	const struct mic_error *err;
+	struct mic_changes work = MIC_CHANGES_INIT;
+	struct mic_change_row *tr = NULL, *rows = NULL;
+	struct mic_oid proot, hroot;
+	char **paths = NULL;
+	size_t ntr = 0, npaths = 0, nrows = 0, i, k, w = 0;
+	int64_t pos;
+	int has_p, has_h;
+
+	err = mic_position_resolve(ws, posname, &pos, &proot, &has_p);
+	if (err == NULL)
+		err = mic_changes_working(ws, MIC_CHANGES_HASHED, &work);
+	if (err)
+		goto done;
+	hroot = work.scan->root;
+	has_h = !mic_oid_is_null(&hroot);
+	err = mic_tree_diff(ws->store, has_p ? &proot : NULL,
+	    has_h ? &hroot : NULL, &tr, &ntr);
+	if (err)
+		goto done;
+	/* every path changed from @N to the head or from it to the disk */
+	paths = mic_xcalloc(ntr + work.n + 1, sizeof(*paths));
+	for (i = 0; i < ntr; i++)
+		paths[npaths++] = tr[i].path;
+	for (i = 0; i < work.n; i++)
+		paths[npaths++] = work.v[i].path;
+	qsort(paths, npaths, sizeof(*paths), cmp_str);
+	rows = mic_xcalloc(npaths + 1, sizeof(*rows));
+	for (i = 0; i < npaths && err == NULL; i++) {
+		struct mic_change_row r = {0};
+		int old_present, new_present;
+
+		if (i > 0 && strcmp(paths[i], paths[i - 1]) == 0)
+			continue;
+		err = tree_side(ws, has_p ? &proot : NULL, paths[i],
+		    &r.old_mode, &r.old_oid, &old_present);
+		/* the disk's side: the working change, else the head's */
+		while (w < work.n && strcmp(work.v[w].path, paths[i]) < 0)
+			w++;
+		if (err == NULL && w < work.n &&
+		    strcmp(work.v[w].path, paths[i]) == 0) {
+			new_present = work.v[w].kind != 'D';
+			r.new_mode = new_present ? work.v[w].new_mode : 0;
+			r.new_oid = work.v[w].new_oid;
+			if (!new_present)
+				memset(&r.new_oid, 0, sizeof(r.new_oid));
+		} else if (err == NULL) {
+			err = tree_side(ws, has_h ? &hroot : NULL, paths[i],
+			    &r.new_mode, &r.new_oid, &new_present);
+		}
+		if (err || (!old_present && !new_present) ||
+		    (old_present && new_present && r.old_mode == r.new_mode &&
+			mic_oid_cmp(&r.old_oid, &r.new_oid) == 0))
+			continue;
+		r.kind = !old_present ? 'A' : !new_present ? 'D' : 'M';
+		r.path = mic_xstrdup(paths[i]);
+		r.size = -1;
+		r.lines_added = r.lines_removed = -1;
+		rows[nrows++] = r;
+	}
+	if (err)
+		goto done;
+	ch->v = rows;
+	ch->n = nrows;
+	ch->from_disk = 1;
+	rows = NULL;
+	nrows = 0;
+done:
+	for (k = 0; k < nrows; k++)
+		free(rows[k].path);
+	free(rows);
+	free(paths);
+	mic_change_rows_free(tr, ntr);
+	mic_changes_release(&work);
 	return err;
 }
 

@@ -52,6 +52,7 @@ void mic_changes_release(struct mic_changes *ch);
 enum mic_changes_detail {
 	MIC_CHANGES_NAMES, /* kind and path; added files not read */
 	MIC_CHANGES_STATUS, /* the same, and refresh the stat cache */
+	MIC_CHANGES_HASHED, /* also the ids of the new sides */
 	MIC_CHANGES_LINES, /* also ids and line counts (as mic show) */
 };
 
@@ -80,6 +81,17 @@ const struct mic_error *mic_changes_of_session(struct mic_ws *ws,
  */
 const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
     const char *b, struct mic_changes *ch);
+
+/*
+ * The changes that take position posname ("@N", see
+ * mic_position_resolve()) to the working tree: the paths that changed
+ * from @N to the head or from the head to the disk, each with @N's side
+ * and the disk's, left out when they are the same. Every changed file of
+ * the working tree is hashed. The new sides are read from the disk
+ * (from_disk); line counts and sizes are not computed (-1).
+ */
+const struct mic_error *mic_changes_since(struct mic_ws *ws,
+    const char *posname, struct mic_changes *ch);
 
 /*
  * Keep only the changes selected by one of the n pathspecs (root-relative,

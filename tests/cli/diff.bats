@@ -286,7 +286,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [--binary] [<session> | @A [@B]] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [--binary] [<session> | @A [@B] | --from @N] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------
@@ -1393,6 +1393,75 @@ literal 0
 	mic diff "${id:0:8}" >retry.patch
 	run git apply retry.patch
 	[ "$status" -ne 0 ]
+}
+
+@test "diff --from @N compares the working tree with position @N, as git diff <commit>" {
+	init_ws
+	mkdir "$BATS_TEST_TMPDIR/g"
+	git -C "$BATS_TEST_TMPDIR/g" init -q --object-format=sha256
+	# commit the working tree as it is into the git repository
+	commit_git() {
+		rm -rf "$BATS_TEST_TMPDIR/g"/*
+		snapshot "$BATS_TEST_TMPDIR/g"
+		git -C "$BATS_TEST_TMPDIR/g" add -A
+		git -C "$BATS_TEST_TMPDIR/g" -c user.name=t -c user.email=t@t \
+		    commit -q --allow-empty -m "$1"
+	}
+	commit_git zero
+	make_base
+	land_all "base"
+	commit_git one
+	make_edits
+	land_all "edits"
+	commit_git two
+	# the working tree: some of @1 back, some new, some gone
+	printf 'line1\nline2\nline3\n' >mod.txt
+	printf 'x\n' >del.txt
+	rm added.txt
+	printf 'working\n' >>tricky.txt
+	printf 'w\n' >w.txt
+	rm -rf "$BATS_TEST_TMPDIR/g"/*
+	snapshot "$BATS_TEST_TMPDIR/g"
+	git -C "$BATS_TEST_TMPDIR/g" add -A
+	for n in 0 1 2; do
+		mic diff --from @$n >"$BATS_TEST_TMPDIR/mic"
+		git_diff "$BATS_TEST_TMPDIR/g" --cached --no-renames \
+		    "HEAD~$((2 - n))" | sed -e '/^\(---\|+++\) .* .*\t$/s/\t$//' \
+		    >"$BATS_TEST_TMPDIR/git"
+		diff "$BATS_TEST_TMPDIR/git" "$BATS_TEST_TMPDIR/mic"
+	done
+	# the head's position is what mic diff shows
+	[ "$(mic diff --from @2)" = "$(mic diff)" ]
+	# what came back as it was at @1 is no change against @1
+	run mic diff --name-status --from @1 -- mod.txt del.txt added.txt w.txt
+	[ "$output" = "A	w.txt" ]
+	run mic diff --name-status --from=@2 -- mod.txt del.txt added.txt
+	[ "$output" = "D	added.txt
+A	del.txt
+M	mod.txt" ]
+	run mic diff --stat --from @1 -- mod.txt w.txt
+	[ "$output" = " w.txt | 1 +
+ 1 file changed, 1 insertion(+)" ]
+	# and it applies: @1's tree plus the patch is the working tree
+	mic diff --binary --from @1 >"$BATS_TEST_TMPDIR/p"
+	mkdir "$BATS_TEST_TMPDIR/t"
+	cd "$BATS_TEST_TMPDIR/t"
+	git init -q
+	git -C "$BATS_TEST_TMPDIR/g" -c tar.umask=0022 archive HEAD~1 | tar -xf -
+	git apply --whitespace=nowarn "$BATS_TEST_TMPDIR/p"
+	rm -rf .git
+	snapshot "$BATS_TEST_TMPDIR/now"
+	same_tree "$BATS_TEST_TMPDIR/t" "$BATS_TEST_TMPDIR/now"
+}
+
+@test "diff --from with a session, positions or a bad position" {
+	land_one
+	refused 2 "mic: --from cannot be used with a session or positions (put paths after --) (see 'mic diff --help')" diff --from @1 @1
+	refused 2 "mic: --from cannot be used with a session or positions (put paths after --) (see 'mic diff --help')" diff --from @0 @0 @1
+	refused 1 "mic: no position @7: nothing landed there" diff --from @7
+	refused 2 "mic: @x is not a position: use @N with N a number (see 'mic diff --help')" diff --from @x
+	refused 2 "mic: 1 is not a position: use @N (see 'mic diff --help')" diff --from 1
+	refused 2 "mic: option '--from' needs a value (POS) (see 'mic diff --help')" diff --from
 }
 
 # --- mic's patches against git ------------------------------------------------
