@@ -128,11 +128,14 @@ decimal_width(uint64_t n)
 	return w;
 }
 
-/* git's scale_linear(): at least one column for a non-zero count. */
+/*
+ * git's scale_linear(): at least one column for a non-zero count (a
+ * non-zero count means max_change is not 0 either).
+ */
 static int64_t
 scale_linear(int64_t it, int64_t width, int64_t max_change)
 {
-	if (it == 0)
+	if (it == 0 || max_change == 0)
 		return 0;
 	return 1 + it * (width - 1) / max_change;
 }

@@ -679,13 +679,16 @@ build_script(const struct diff_file *files, size_t *nchanges)
 	return ch;
 }
 
-/* Hand the buffered bytes to emit and empty the buffer. */
+/*
+ * Hand the buffered bytes to emit and empty the buffer. With a sink
+ * nothing is buffered past a hunk's header, and there is no emit.
+ */
 static const struct mic_error *
 out_flush(struct out *o)
 {
 	const struct mic_error *err = NULL;
 
-	if (o->buf.len > 0) {
+	if (o->buf.len > 0 && o->emit) {
 		err = o->emit(o->ctx, o->buf.data, o->buf.len);
 	}
 	mic_buf_reset(&o->buf);
