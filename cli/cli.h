@@ -58,6 +58,9 @@ const char *mic_opt_val(const struct mic_args *a, const char *name);
 /* All values of option name; *n receives how many. */
 char **mic_opt_vals(const struct mic_args *a, const char *name, int *n);
 
+/* A non-negative decimal count (an option's value); -1 when s is not one. */
+int64_t mic_parse_count(const char *s);
+
 /* Print "mic: <err>" and return the exit code it maps to. */
 int mic_cli_fail(const struct mic_error *err);
 /*
@@ -157,10 +160,22 @@ enum mic_patch_format {
 	MIC_PATCH_FULL, /* unified diff */
 	MIC_PATCH_STAT, /* --stat */
 	MIC_PATCH_NAME_STATUS, /* --name-status */
+	MIC_PATCH_JSON, /* --json: {"files": [...]} */
 };
 
-/* Print the changes ch (sorted by path) in the given format; an exit code. */
+/*
+ * Fill in *opts from the diff options of args (-U); 0, or the usage exit
+ * code after printing why an option is wrong.
+ */
+struct mic_patch_opts;
+int mic_cli_patch_opts(const struct mic_args *args,
+    struct mic_patch_opts *opts);
+
+/*
+ * Print the changes ch (sorted by path) in the given format, the patches
+ * made as opts says; an exit code.
+ */
 struct mic_changes;
 int mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
-    enum mic_patch_format fmt);
+    enum mic_patch_format fmt, const struct mic_patch_opts *opts);
 #endif

@@ -8,22 +8,6 @@
 
 #include "cli.h"
 
-/* Parse a non-negative count for -n; -1 when s is not one. */
-static int64_t
-parse_count(const char *s)
-{
-	int64_t v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 int
 cmd_log(struct mic_args *args)
 {
@@ -40,7 +24,7 @@ cmd_log(struct mic_args *args)
 	if (args->argc != 0)
 		return mic_cli_usage(args, "'mic log' takes no arguments");
 	if (nval) {
-		limit = parse_count(nval);
+		limit = mic_parse_count(nval);
 		if (limit < 0)
 			return mic_cli_usage(args,
 			    "-n needs a number, not "

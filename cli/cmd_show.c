@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/patch.h"
 #include "../core/record.h"
 #include "../core/session.h"
 #include "cli.h"
@@ -223,14 +224,17 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 		printf("  %s ", kind_mark(r->kind));
 		mic_print_path(stdout, r->path);
 		if (r->size >= 0)
-			printf("  (%" PRId64 " bytes", r->size);
+			printf("  (%" PRId64 " bytes, ", r->size);
 		else
 			printf("  (");
 		if (r->lines_added < 0)
-			printf(r->size >= 0 ? ", binary)" : "binary)");
+			printf("binary");
 		else
-			printf(", +%" PRId64 " -%" PRId64 ")", r->lines_added,
+			printf("+%" PRId64 " -%" PRId64, r->lines_added,
 			    r->lines_removed);
+		if (r->kind == 'M' && r->old_mode != r->new_mode)
+			printf(", mode %o -> %o", r->old_mode, r->new_mode);
+		putchar(')');
 		putchar('\n');
 	}
 }
@@ -244,6 +248,7 @@ cmd_show(struct mic_args *args)
 	struct mic_message_row *msgs = NULL;
 	struct mic_decision_row *decs = NULL;
 	size_t nmsgs = 0, ndecs = 0;
+	struct mic_patch_opts opts;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK;
 
@@ -251,6 +256,9 @@ cmd_show(struct mic_args *args)
 		return mic_cli_usage(args,
 		    "'mic show' takes at most one "
 		    "session");
+	rc = mic_cli_patch_opts(args, &opts);
+	if (rc)
+		return rc;
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
@@ -282,7 +290,7 @@ cmd_show(struct mic_args *args)
 	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
 	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
-		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL);
+		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, &opts);
 	}
 done:
 	mic_changes_release(&ch);

@@ -66,13 +66,26 @@ static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
     {"all", 0, NULL, "include abandoned sessions", NULL},
     {"oneline", 0, NULL, "one line per session", NULL}, OPT_JSON, OPT_HELP,
     OPT_END};
+#define OPT_UNIFIED \
+	{ \
+		"unified", 'U', "N", "show N lines of context (default 3)", \
+		    NULL \
+	}
+#define OPT_IGNORE_ALL_SPACE \
+	{ \
+		"ignore-all-space", 'w', NULL, \
+		    "compare lines ignoring all white space", NULL \
+	}
 static const struct mic_opt show_opts[] =
     {{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
-	OPT_JSON, OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
-	OPT_HELP, OPT_END};
+	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE,
+	{"binary", 0, NULL, "binary files as git binary patches", NULL},
+	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -109,10 +122,11 @@ const struct mic_cmd mic_commands[] = {
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log, "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
 	"list landed sessions, newest first", log_opts},
-    {"show", cmd_show, "show [--patch] [--json] [<session>]",
+    {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
-	"diff [--stat | --name-status] [<session> | @A [@B]] "
+	"diff [--stat | --name-status | --json] [-U N] [-w] [--binary] "
+	"[<session> | @A [@B] | --from @N] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
     {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",
@@ -200,6 +214,21 @@ mic_opt_vals(const struct mic_args *a, const char *name, int *n)
 
 	*n = i < 0 ? 0 : a->count[i];
 	return i < 0 ? NULL : a->vals[i];
+}
+
+int64_t
+mic_parse_count(const char *s)
+{
+	int64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
 }
 
 int

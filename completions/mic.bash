@@ -28,7 +28,7 @@
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n "
+_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -76,6 +76,7 @@ _mic_value()
 {
 	case $1 in
 	--path) _mic_files ;;
+	--from) _mic_add -p sessions ;;
 	*) _mic_add values "$1" ;;
 	esac
 }

@@ -81,6 +81,7 @@ struct out {
 	struct mic_buf buf;
 	mic_diff_emit_fn emit;
 	void *ctx;
+	const struct mic_diff_sink *sink; /* not NULL: events, not text */
 };
 
 /*
@@ -144,14 +145,27 @@ line_len(const struct diff_file *f, size_t i)
 	return f->off[i + 1] - f->off[i];
 }
 
-/* FNV-1a over the bytes of a line, then a final mix for the low bits. */
+/* The bytes git's isspace() takes as blanks (its ctype, not the C one). */
+static int
+is_git_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * FNV-1a over the bytes of a line (but its blanks when ignore_ws), then a
+ * final mix for the low bits.
+ */
 static uint64_t
-hash_line(const char *p, size_t len)
+hash_line(const char *p, size_t len, int ignore_ws)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
+		if (ignore_ws && is_git_space((unsigned char)p[i])) {
+			continue;
+		}
 		h ^= (unsigned char)p[i];
 		h *= 0x100000001b3ULL;
 	}
@@ -161,16 +175,39 @@ hash_line(const char *p, size_t len)
 	return h;
 }
 
+/* 1 when p[0..plen) and q[0..qlen) are equal but for their blanks. */
+static int
+equal_but_blanks(const char *p, size_t plen, const char *q, size_t qlen)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < plen && is_git_space((unsigned char)p[i])) {
+			i++;
+		}
+		while (j < qlen && is_git_space((unsigned char)q[j])) {
+			j++;
+		}
+		if (i == plen || j == qlen) {
+			return i == plen && j == qlen;
+		}
+		if (p[i++] != q[j++]) {
+			return 0;
+		}
+	}
+}
+
 /*
  * Give every line of both files its class: equal lines (same bytes, same
- * length) get the same number, different lines different ones, numbered
+ * length; with ignore_ws, the same bytes but for blanks) get the same
+ * number, different lines different ones, numbered
  * from 0 in order of first appearance (a before b). Uses an open-addressing
  * hash table of at least twice as many slots as lines, each slot holding
  * the hash, the first line seen with it, and its class; the table is freed
  * before return. Returns the number of classes.
  */
 static size_t
-intern_lines(struct diff_file *files)
+intern_lines(struct diff_file *files, int ignore_ws)
 {
 	struct slot {
 		uint64_t hash;
@@ -193,12 +230,15 @@ intern_lines(struct diff_file *files)
 		for (i = 0; i < f->nlines; i++) {
 			const char *p = line_ptr(f, i);
 			size_t len = line_len(f, i);
-			uint64_t h = hash_line(p, len);
+			uint64_t h = hash_line(p, len, ignore_ws);
 			size_t s = (size_t)h & mask;
 
 			while (tab[s].cls != 0 &&
-			    (tab[s].hash != h || tab[s].len != len ||
-				memcmp(tab[s].p, p, len))) {
+			    (tab[s].hash != h ||
+				(ignore_ws ? !equal_but_blanks(tab[s].p,
+						 tab[s].len, p, len)
+					   : (tab[s].len != len ||
+						 memcmp(tab[s].p, p, len))))) {
 				s = (s + 1) & mask;
 			}
 			if (tab[s].cls == 0) {
@@ -639,13 +679,16 @@ build_script(const struct diff_file *files, size_t *nchanges)
 	return ch;
 }
 
-/* Hand the buffered bytes to emit and empty the buffer. */
+/*
+ * Hand the buffered bytes to emit and empty the buffer. With a sink
+ * nothing is buffered past a hunk's header, and there is no emit.
+ */
 static const struct mic_error *
 out_flush(struct out *o)
 {
 	const struct mic_error *err = NULL;
 
-	if (o->buf.len > 0) {
+	if (o->buf.len > 0 && o->emit) {
 		err = o->emit(o->ctx, o->buf.data, o->buf.len);
 	}
 	mic_buf_reset(&o->buf);
@@ -662,6 +705,10 @@ out_line(struct out *o, char prefix, const struct diff_file *f, size_t i)
 {
 	const char *p = line_ptr(f, i);
 	size_t len = line_len(f, i);
+
+	if (o->sink) {
+		return o->sink->line(o->sink->ctx, prefix, p, len);
+	}
 
 	mic_buf_addch(&o->buf, prefix);
 	mic_buf_add(&o->buf, p, len);
@@ -692,20 +739,50 @@ out_range(struct out *o, size_t start, size_t count)
 }
 
 /*
+ * git's def_ff(): the length of line i of f as a function line (cut to
+ * FUNC_MAX bytes, trailing blanks stripped), or -1 when it does not
+ * start with an ASCII letter, '_' or '$'.
+ */
+#define FUNC_MAX 80
+static ptrdiff_t
+func_len(const struct diff_file *f, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)line_ptr(f, i);
+	size_t len = line_len(f, i);
+
+	if (len == 0 ||
+	    !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= 'A' && p[0] <= 'Z') ||
+		p[0] == '_' || p[0] == '$')) {
+		return -1;
+	}
+	if (len > FUNC_MAX) {
+		len = FUNC_MAX;
+	}
+	while (len > 0 && is_git_space(p[len - 1])) {
+		len--;
+	}
+	return (ptrdiff_t)len;
+}
+
+/*
  * Print the changes ch[0..n) as unified hunks. A hunk takes changes while
  * the unchanged gap to the next one is at most 2 * context lines, and spans
  * from context lines before its first change to context lines after its
  * last (fewer at a file's edge). Its body shows, for each change, the
- * context before it (from a), then its deleted lines, then its inserted
- * lines, then the trailing context.
+ * context before it, then its deleted lines, then its inserted lines,
+ * then the trailing context; context lines are b's, as git prints them.
  */
 static const struct mic_error *
 emit_hunks(struct out *o, const struct diff_file *files,
-    const struct change *ch, size_t n, size_t context)
+    const struct change *ch, size_t n, const struct mic_diff_opts *opts)
 {
 	const struct diff_file *fa = &files[0], *fb = &files[1];
 	const struct mic_error *err;
-	size_t first = 0, last, k, i;
+	const size_t context = opts->context;
+	size_t first = 0, last, k, i, j, hstart;
+	/* the function line found so far, and the lines searched for it */
+	size_t func = 0, searched = 0;
+	ptrdiff_t flen = -1;
 
 	while (first < n) {
 		size_t a0, a1, b0, b1, end0;
@@ -726,16 +803,58 @@ emit_hunks(struct out *o, const struct diff_file *files,
 		a1 = fa->nlines - end0 > context ? end0 + context : fa->nlines;
 		b1 = ch[last].line1 + ch[last].ins + (a1 - end0);
 
+		hstart = o->buf.len;
 		mic_buf_addstr(&o->buf, "@@ -");
 		out_range(o, a0, a1 - a0);
 		mic_buf_addstr(&o->buf, " +");
 		out_range(o, b0, b1 - b0);
-		mic_buf_addstr(&o->buf, " @@\n");
+		mic_buf_addstr(&o->buf, " @@");
+		if (opts->funcname) {
+			/* lines before a0 not searched for an earlier hunk */
+			for (k = a0; k > searched; k--) {
+				ptrdiff_t len = func_len(fa, k - 1);
 
+				if (len >= 0) {
+					func = k - 1;
+					flen = len;
+					break;
+				}
+			}
+			searched = a0;
+			if (flen > 0) {
+				mic_buf_addch(&o->buf, ' ');
+				mic_buf_add(&o->buf, line_ptr(fa, func),
+				    (size_t)flen);
+			}
+		}
+		if (o->sink) {
+			struct mic_diff_hunk h;
+
+			h.old_start = a1 > a0 ? a0 + 1 : a0;
+			h.old_count = a1 - a0;
+			h.new_start = b1 > b0 ? b0 + 1 : b0;
+			h.new_count = b1 - b0;
+			h.header = o->buf.data + hstart;
+			h.header_len = o->buf.len - hstart;
+			h.func = opts->funcname && flen > 0 ? line_ptr(fa, func)
+							    : "";
+			h.func_len =
+			    opts->funcname && flen > 0 ? (size_t)flen : 0;
+			err = o->sink->hunk(o->sink->ctx, &h);
+			mic_buf_reset(&o->buf);
+			if (err) {
+				return err;
+			}
+		} else {
+			mic_buf_addch(&o->buf, '\n');
+		}
+
+		/* context lines as b has them (they differ with -w) */
 		i = a0;
+		j = b0;
 		for (k = first; k <= last; k++) {
-			for (; i < ch[k].line0; i++) {
-				if ((err = out_line(o, ' ', fa, i))) {
+			for (; i < ch[k].line0; i++, j++) {
+				if ((err = out_line(o, ' ', fb, j))) {
 					return err;
 				}
 			}
@@ -744,15 +863,15 @@ emit_hunks(struct out *o, const struct diff_file *files,
 					return err;
 				}
 			}
-			for (size_t j = ch[k].line1;
-			     j < ch[k].line1 + ch[k].ins; j++) {
+			for (j = ch[k].line1; j < ch[k].line1 + ch[k].ins;
+			     j++) {
 				if ((err = out_line(o, '+', fb, j))) {
 					return err;
 				}
 			}
 		}
-		for (; i < a1; i++) {
-			if ((err = out_line(o, ' ', fa, i))) {
+		for (; i < a1; i++, j++) {
+			if ((err = out_line(o, ' ', fb, j))) {
 				return err;
 			}
 		}
@@ -781,15 +900,20 @@ diff_classes(struct diff_file *files, size_t nclasses, size_t *nchanges)
  * through it. All memory is temporary.
  */
 static const struct mic_error *
-run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat)
+run_diff(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    const struct mic_diff_sink *sink, struct mic_diff_stat *stat)
 {
+	static const struct mic_diff_opts defaults = MIC_DIFF_OPTS_INIT;
 	const struct mic_error *err = NULL;
 	struct diff_file files[2];
 	struct change *ch;
 	size_t nchanges, nclasses, k;
 	struct out o;
 
+	if (opts == NULL) {
+		opts = &defaults;
+	}
 	if (stat) {
 		stat->added = 0;
 		stat->removed = 0;
@@ -800,7 +924,7 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
 	}
 	file_init(&files[0], a, alen);
 	file_init(&files[1], b, blen);
-	nclasses = intern_lines(files);
+	nclasses = intern_lines(files, opts->ignore_all_space);
 	ch = diff_classes(files, nclasses, &nchanges);
 	if (stat) {
 		for (k = 0; k < nchanges; k++) {
@@ -808,11 +932,12 @@ run_diff(const char *a, size_t alen, const char *b, size_t blen, size_t context,
 			stat->added += ch[k].ins;
 		}
 	}
-	if (emit) {
+	if (emit || sink) {
 		mic_buf_init(&o.buf);
 		o.emit = emit;
 		o.ctx = ctx;
-		err = emit_hunks(&o, files, ch, nchanges, context);
+		o.sink = sink;
+		err = emit_hunks(&o, files, ch, nchanges, opts);
 		mic_buf_release(&o.buf);
 	}
 	free(ch);
@@ -826,14 +951,41 @@ mic_diff_unified(const char *a, size_t alen, const char *b, size_t blen,
     unsigned context, mic_diff_emit_fn emit, void *ctx,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, context, emit, ctx, stat);
+	struct mic_diff_opts opts = MIC_DIFF_OPTS_INIT;
+
+	opts.context = context;
+	opts.funcname = 0;
+	return run_diff(a, alen, b, blen, &opts, emit, ctx, NULL, stat);
+}
+
+const struct mic_error *
+mic_diff_text(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, emit, ctx, NULL, stat);
 }
 
 const struct mic_error *
 mic_diff_count(const char *a, size_t alen, const char *b, size_t blen,
     struct mic_diff_stat *stat)
 {
-	return run_diff(a, alen, b, blen, 0, NULL, NULL, stat);
+	return run_diff(a, alen, b, blen, NULL, NULL, NULL, NULL, stat);
+}
+
+const struct mic_error *
+mic_diff_count_opts(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, NULL, NULL, NULL, stat);
+}
+
+const struct mic_error *
+mic_diff_hunks(const char *a, size_t alen, const char *b, size_t blen,
+    const struct mic_diff_opts *opts, const struct mic_diff_sink *sink,
+    struct mic_diff_stat *stat)
+{
+	return run_diff(a, alen, b, blen, opts, NULL, NULL, sink, stat);
 }
 
 int

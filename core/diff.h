@@ -36,20 +36,93 @@ struct mic_diff_stat {
 typedef const struct mic_error *(
     *mic_diff_emit_fn)(void *ctx, const char *data, size_t len);
 
+/* How lines are compared and hunks shown (git diff's options). */
+struct mic_diff_opts {
+	size_t context; /* unchanged lines around each change: git's -U */
+	/*
+	 * Name the function around each hunk after its "@@": git's default
+	 * funcname rule, with no diff driver. The function line is the
+	 * nearest line of a before the hunk's first line (context included)
+	 * that starts with an ASCII letter, '_' or '$'; it is cut to its
+	 * first 80 bytes, then stripped of trailing blanks (' ', '\t', '\r',
+	 * '\n'), and written after "@@ " and one space. None: nothing after.
+	 */
+	int funcname;
+	/*
+	 * git's -w: lines are equal when they are once their blanks (' ',
+	 * '\t', '\r', '\n') are taken out, so a change of blanks only is no
+	 * change. Context lines are then printed as b has them, as git does.
+	 */
+	int ignore_all_space;
+};
+
+/* git's defaults: 3 lines of context, function names in hunk headers. */
+#define MIC_DIFF_OPTS_INIT \
+	{ \
+		3, 1, 0 \
+	}
+
+/*
+ * Diff a[0..alen) against b[0..blen) as opts says (NULL: the defaults)
+ * and pass the hunks to emit; the rest as mic_diff_unified().
+ */
+const struct mic_error *mic_diff_text(const char *a, size_t alen, const char *b,
+    size_t blen, const struct mic_diff_opts *opts, mic_diff_emit_fn emit,
+    void *ctx, struct mic_diff_stat *stat);
+
 /*
  * Diff a[0..alen) against b[0..blen) and pass the hunks, with `context`
- * unchanged lines around each change (hunks whose context overlaps or
- * touches are merged, as in GNU diff), to emit. Emits nothing when the
- * inputs are equal. When stat is not NULL it receives the line counts.
- * Allocates only temporary memory, freed before return.
+ * unchanged lines around each change and no function name after "@@" (hunks
+ * whose context overlaps or touches are merged, as in GNU diff), to emit. Emits
+ * nothing when the inputs are equal. When stat is not NULL it receives the line
+ * counts. Allocates only temporary memory, freed before return.
  */
 const struct mic_error *mic_diff_unified(const char *a, size_t alen,
     const char *b, size_t blen, unsigned context, mic_diff_emit_fn emit,
     void *ctx, struct mic_diff_stat *stat);
 
-/* Only count added and removed lines, emitting nothing. */
+/*
+ * One hunk, as its header line says: "@@ -old_start,old_count
+ * +new_start,new_count @@" (a start is 1-based, or for an empty range
+ * the number of the line before it), then the function line if any.
+ * header[0..header_len) is that line without its '\n', func[0..func_len)
+ * the function line's part of it (func_len 0: none).
+ */
+struct mic_diff_hunk {
+	size_t old_start, old_count, new_start, new_count;
+	const char *header, *func;
+	size_t header_len, func_len;
+};
+
+/*
+ * Where mic_diff_hunks() sends hunks as events: hunk() for each header,
+ * then line() for each of its lines in order, kind ' ' (context, as b
+ * has it), '-' (only in a) or '+' (only in b), data[0..len) the line
+ * with its '\n' (none: the side's last line has none). The pointers are
+ * valid during the call only. A non-NULL return stops the diff with it.
+ */
+struct mic_diff_sink {
+	const struct mic_error *(
+	    *hunk)(void *ctx, const struct mic_diff_hunk *h);
+	const struct mic_error *(
+	    *line)(void *ctx, char kind, const char *data, size_t len);
+	void *ctx;
+};
+
+/* The hunks of mic_diff_text(), as events to sink instead of text. */
+const struct mic_error *mic_diff_hunks(const char *a, size_t alen,
+    const char *b, size_t blen, const struct mic_diff_opts *opts,
+    const struct mic_diff_sink *sink, struct mic_diff_stat *stat);
+
+/*
+ * Only count added and removed lines, emitting nothing; the lines are
+ * compared as opts says (NULL: the defaults) in mic_diff_count_opts().
+ */
 const struct mic_error *mic_diff_count(const char *a, size_t alen,
     const char *b, size_t blen, struct mic_diff_stat *stat);
+const struct mic_error *mic_diff_count_opts(const char *a, size_t alen,
+    const char *b, size_t blen, const struct mic_diff_opts *opts,
+    struct mic_diff_stat *stat);
 
 /* 1 when data is binary: mic_lines_is_binary() (store/lines.h) says so. */
 int mic_diff_is_binary(const char *data, size_t len);

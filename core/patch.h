@@ -30,9 +30,61 @@ struct mic_patch_side {
 };
 
 /*
- * Write the patch of path from side a to side b through emit (NULL: only
- * count). *stat receives the line counts; *binary is set for binary
- * files (stat is then zero). Equal sides produce nothing.
+ * What one patch is about, once both sides are read: the sides (a disk
+ * side's id filled in from the bytes read), whether the file is binary,
+ * whether both sides hold the same bytes, and the size in bytes of each
+ * side (0 for an absent one).
+ */
+struct mic_patch_file {
+	const char *path;
+	const struct mic_patch_side *a, *b;
+	int binary;
+	int same_content; /* both present, the same bytes (a mode change) */
+	uint64_t size_a, size_b;
+};
+
+/*
+ * Where a patch goes as events rather than text (see mic_patch_opts):
+ * file() once per patch, before anything else of it (NULL: not wanted),
+ * then, unless the file is binary, its hunks and their lines as
+ * mic_diff_hunks() gives them (hunk NULL: the lines are only counted).
+ */
+struct mic_patch_sink {
+	const struct mic_error *(
+	    *file)(void *ctx, const struct mic_patch_file *f);
+	const struct mic_error *(
+	    *hunk)(void *ctx, const struct mic_diff_hunk *h);
+	const struct mic_error *(
+	    *line)(void *ctx, char kind, const char *data, size_t len);
+	void *ctx;
+};
+
+/* How a patch is made; MIC_PATCH_OPTS_INIT gives git's defaults. */
+struct mic_patch_opts {
+	struct mic_diff_opts diff; /* context lines */
+	/*
+	 * git's --binary: a binary file's patch is git's "GIT binary patch"
+	 * (its index line then has both sides' full SHA-1 ids, which git
+	 * apply requires) instead of "Binary files ... differ".
+	 */
+	int binary;
+	/*
+	 * Not NULL: the patch is given to the sink as events, and emit is
+	 * not called.
+	 */
+	const struct mic_patch_sink *sink;
+};
+
+#define MIC_PATCH_OPTS_INIT \
+	{ \
+		MIC_DIFF_OPTS_INIT, 0, NULL \
+	}
+
+/*
+ * Write the patch of path from side a to side b, made as opts says (NULL:
+ * the defaults), through emit (NULL: only count). *stat receives the line
+ * counts; *binary is set for binary files (stat is then zero). Equal sides
+ * produce nothing.
  *
  * A side from the disk is read once: the index line names the id of the
  * very bytes the hunks show (not an id the caller got from an earlier
@@ -41,6 +93,7 @@ struct mic_patch_side {
  */
 const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
     const struct mic_patch_side *a, const struct mic_patch_side *b,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
+    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "record.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,8 @@ count_working_lines(struct mic_ws *ws, struct mic_changes *ch)
 		struct mic_diff_stat st;
 		int binary;
 
-		err = mic_changes_patch(ws, ch, i, NULL, NULL, &st, &binary);
+		err = mic_changes_patch(ws, ch, i, NULL, NULL, NULL, &st,
+		    &binary);
 		r->lines_added = binary ? -1 : (int64_t)st.added;
 		r->lines_removed = binary ? -1 : (int64_t)st.removed;
 	}
@@ -61,7 +63,9 @@ mic_changes_working(struct mic_ws *ws, enum mic_changes_detail detail,
 
 	*scan = (struct mic_scan)MIC_SCAN_INIT;
 	err = mic_scan_run(ws,
-	    detail == MIC_CHANGES_LINES ? MIC_SCAN_HASH : MIC_SCAN_STATUS,
+	    detail == MIC_CHANGES_LINES || detail == MIC_CHANGES_HASHED
+		? MIC_SCAN_HASH
+		: MIC_SCAN_STATUS,
 	    scan);
 	if (err) {
 		mic_scan_release(scan);
@@ -111,15 +115,131 @@ mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
 	return err;
 }
 
-/* 1 when path is prefix or under it ("" is above everything). */
 static int
-path_under(const char *path, const char *prefix)
+cmp_str(const void *a, const void *b)
 {
-	size_t len = strlen(prefix);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	return len == 0 ||
-	    (strncmp(path, prefix, len) == 0 &&
-		(path[len] == '\0' || path[len] == '/'));
+/* Mode and id of path in tree root (NULL: empty); *present 0 if none. */
+static const struct mic_error *
+tree_side(struct mic_ws *ws, const struct mic_oid *root, const char *path,
+    unsigned *mode, struct mic_oid *oid, int *present)
+{
+	const struct mic_error *err;
+
+	*present = 0;
+	*mode = 0;
+	memset(oid, 0, sizeof(*oid));
+	if (root == NULL)
+		return NULL;
+	err = mic_tree_lookup(ws->store, root, path, mode, oid, present);
+	if (err == NULL && *present && *mode == MIC_MODE_DIR) {
+		*present = 0;
+		*mode = 0;
+		memset(oid, 0, sizeof(*oid));
+	}
+	return err;
+}
+
+const struct mic_error *
+mic_changes_since(struct mic_ws *ws, const char *posname,
+    struct mic_changes *ch)
+{
+	const struct mic_error *err;
+	struct mic_changes work = MIC_CHANGES_INIT;
+	struct mic_change_row *tr = NULL, *rows = NULL;
+	struct mic_oid proot, hroot;
+	char **paths = NULL;
+	size_t ntr = 0, npaths = 0, nrows = 0, i, k, w = 0;
+	int64_t pos;
+	int has_p, has_h;
+
+	err = mic_position_resolve(ws, posname, &pos, &proot, &has_p);
+	if (err == NULL)
+		err = mic_changes_working(ws, MIC_CHANGES_HASHED, &work);
+	if (err)
+		goto done;
+	hroot = work.scan->root;
+	has_h = !mic_oid_is_null(&hroot);
+	err = mic_tree_diff(ws->store, has_p ? &proot : NULL,
+	    has_h ? &hroot : NULL, &tr, &ntr);
+	if (err)
+		goto done;
+	/* every path changed from @N to the head or from it to the disk */
+	paths = mic_xcalloc(ntr + work.n + 1, sizeof(*paths));
+	for (i = 0; i < ntr; i++)
+		paths[npaths++] = tr[i].path;
+	for (i = 0; i < work.n; i++)
+		paths[npaths++] = work.v[i].path;
+	qsort(paths, npaths, sizeof(*paths), cmp_str);
+	rows = mic_xcalloc(npaths + 1, sizeof(*rows));
+	for (i = 0; i < npaths && err == NULL; i++) {
+		struct mic_change_row r = {0};
+		int old_present, new_present;
+
+		if (i > 0 && strcmp(paths[i], paths[i - 1]) == 0)
+			continue;
+		err = tree_side(ws, has_p ? &proot : NULL, paths[i],
+		    &r.old_mode, &r.old_oid, &old_present);
+		/* the disk's side: the working change, else the head's */
+		while (w < work.n && strcmp(work.v[w].path, paths[i]) < 0)
+			w++;
+		if (err == NULL && w < work.n &&
+		    strcmp(work.v[w].path, paths[i]) == 0) {
+			new_present = work.v[w].kind != 'D';
+			r.new_mode = new_present ? work.v[w].new_mode : 0;
+			r.new_oid = work.v[w].new_oid;
+			if (!new_present)
+				memset(&r.new_oid, 0, sizeof(r.new_oid));
+		} else if (err == NULL) {
+			err = tree_side(ws, has_h ? &hroot : NULL, paths[i],
+			    &r.new_mode, &r.new_oid, &new_present);
+		}
+		if (err || (!old_present && !new_present) ||
+		    (old_present && new_present && r.old_mode == r.new_mode &&
+			mic_oid_cmp(&r.old_oid, &r.new_oid) == 0))
+			continue;
+		r.kind = !old_present ? 'A' : !new_present ? 'D' : 'M';
+		r.path = mic_xstrdup(paths[i]);
+		r.size = -1;
+		r.lines_added = r.lines_removed = -1;
+		rows[nrows++] = r;
+	}
+	if (err)
+		goto done;
+	ch->v = rows;
+	ch->n = nrows;
+	ch->from_disk = 1;
+	rows = NULL;
+	nrows = 0;
+done:
+	for (k = 0; k < nrows; k++)
+		free(rows[k].path);
+	free(rows);
+	free(paths);
+	mic_change_rows_free(tr, ntr);
+	mic_changes_release(&work);
+	return err;
+}
+
+/*
+ * 1 when path is selected by pathspec spec, as git's default pathspecs
+ * select: spec is path itself or a folder above it ("" is above
+ * everything), or a glob that matches the whole path with fnmatch()
+ * without FNM_PATHNAME, so that '*' and '?' match '/' too ("src/\*.c"
+ * takes src/a.c and src/x/b.c).
+ */
+static int
+path_selected(const char *path, const char *spec)
+{
+	size_t len = strlen(spec);
+
+	if (len == 0 ||
+	    (strncmp(path, spec, len) == 0 &&
+		(path[len] == '\0' || path[len] == '/')))
+		return 1;
+	return strpbrk(spec, "*?[\\") != NULL && fnmatch(spec, path, 0) == 0;
 }
 
 void
@@ -129,7 +249,7 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 
 	for (i = 0; i < ch->n; i++) {
 		for (k = 0; k < n; k++)
-			if (path_under(ch->v[i].path, paths[k]))
+			if (path_selected(ch->v[i].path, paths[k]))
 				break;
 		if (k < n)
 			ch->v[kept++] = ch->v[i];
@@ -141,7 +261,8 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 
 const struct mic_error *
 mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
-    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
+    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
+    struct mic_diff_stat *stat, int *binary)
 {
 	const struct mic_change_row *r = &ch->v[i];
 	struct mic_patch_side a = {0}, b = {0};
@@ -155,7 +276,7 @@ mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
 	b.mode = r->new_mode;
 	b.oid = r->new_oid;
 	b.from_disk = ch->from_disk && b.present;
-	return mic_patch_write(ws, r->path, &a, &b, emit, ctx,
+	return mic_patch_write(ws, r->path, &a, &b, opts, emit, ctx,
 	    stat ? stat : &st_unused, binary ? binary : &bin_unused);
 }
 

@@ -7,7 +7,8 @@
  *	struct mic_changes ch = MIC_CHANGES_INIT;
  *	err = mic_changes_of_session(ws, &s, 0, &ch);
  *	for (i = 0; i < ch.n; i++)
- *		err = mic_changes_patch(ws, &ch, i, emit, ctx, &st, &bin);
+ *		err = mic_changes_patch(ws, &ch, i, NULL, emit, ctx, &st,
+ *		    &bin);
  *	mic_changes_release(&ch);
  *
  * This is the one door through which cli/ reads the store: it decides
@@ -51,6 +52,7 @@ void mic_changes_release(struct mic_changes *ch);
 enum mic_changes_detail {
 	MIC_CHANGES_NAMES, /* kind and path; added files not read */
 	MIC_CHANGES_STATUS, /* the same, and refresh the stat cache */
+	MIC_CHANGES_HASHED, /* also the ids of the new sides */
 	MIC_CHANGES_LINES, /* also ids and line counts (as mic show) */
 };
 
@@ -81,18 +83,35 @@ const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
     const char *b, struct mic_changes *ch);
 
 /*
- * Keep only the changes at or under one of the n paths (root-relative,
- * as mic_ws_path() makes them; "" selects everything).
+ * The changes that take position posname ("@N", see
+ * mic_position_resolve()) to the working tree: the paths that changed
+ * from @N to the head or from the head to the disk, each with @N's side
+ * and the disk's, left out when they are the same. Every changed file of
+ * the working tree is hashed. The new sides are read from the disk
+ * (from_disk); line counts and sizes are not computed (-1).
+ */
+const struct mic_error *mic_changes_since(struct mic_ws *ws,
+    const char *posname, struct mic_changes *ch);
+
+/*
+ * Keep only the changes selected by one of the n pathspecs (root-relative,
+ * as mic_ws_path() makes them), as git's default pathspecs select: a
+ * path selects itself and what is under it ("" selects everything); a
+ * pathspec with a glob character ('*', '?', '[' or '\\') also selects
+ * each path it matches whole with fnmatch(3) without FNM_PATHNAME, so '*'
+ * matches across '/'.
  */
 void mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n);
 
 /*
- * Write the git-style patch of change i through emit (NULL: only count,
- * see mic_patch_write()). *stat and *binary may be NULL.
+ * Write the git-style patch of change i, made as opts says (NULL: git's
+ * defaults), through emit (NULL: only count, see mic_patch_write()).
+ * *stat and *binary may be NULL.
  */
+struct mic_patch_opts;
 const struct mic_error *mic_changes_patch(struct mic_ws *ws,
-    const struct mic_changes *ch, size_t i, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat, int *binary);
+    const struct mic_changes *ch, size_t i, const struct mic_patch_opts *opts,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
 
 /* The head's position (0 before the first landing). */
 const struct mic_error *mic_record_head(struct mic_ws *ws, int64_t *position);

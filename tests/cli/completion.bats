@@ -276,8 +276,8 @@ mic_commands() {
 
 # The options of command words "$@" that take a value per `--help`.
 help_value_opts() {
-	mic "$@" --help | sed -n 's/^ *\(-[a-z], \)\{0,1\}\(--[a-z-]*\) [A-Z].*/\2/p'
-	mic "$@" --help | sed -n 's/^ *\(-[a-z]\), --[a-z-]* [A-Z].*/\1/p'
+	mic "$@" --help | sed -n 's/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-z-]*\) [A-Z].*/\2/p'
+	mic "$@" --help | sed -n 's/^ *\(-[a-zA-Z]\), --[a-z-]* [A-Z].*/\1/p'
 }
 
 # --- bash ------------------------------------------------------------------

@@ -321,7 +321,7 @@ in_list() {
 	mic session start "second" >/dev/null
 	echo two >b.txt
 	for cmd in "status" "session status" "session list" "log" "show @1" \
-	    "show"; do
+	    "show" "diff @0 @1" "diff"; do
 		# shellcheck disable=SC2086
 		keys="$("$MIC" $cmd --json | python3 -c '
 import json, sys

@@ -247,7 +247,7 @@ land_one() {
 @test "show --help" {
 	run mic show --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic show [--patch] [--json] [<session>]" ]
+	[ "${lines[0]}" = "usage: mic show [--patch [-U N] [-w]] [--json] [<session>]" ]
 	[[ "$output" == *"-p, --patch                add the diff of the session's changes"* ]]
 	[[ "$output" == *"    --json                 print JSON instead of text"* ]]
 }
@@ -318,7 +318,7 @@ Changes: 6 files (3 added, 2 modified, 1 deleted)
   + bin.dat  (3 bytes, binary)
   - del.txt  (5 bytes, +0 -1)
   + empty  (0 bytes, +0 -0)
-  ~ exec.sh  (5 bytes, +0 -0)
+  ~ exec.sh  (5 bytes, +0 -0, mode 100644 -> 100755)
   ~ mod.txt  (18 bytes, +1 -0)
   + new/dir/file.txt  (5 bytes, +3 -0)"
 	if [ "$output" != "$expected" ]; then
@@ -454,6 +454,56 @@ index 000000000000..$(printf 'blob 4\0new\n' | sha256sum | cut -c1-12)
 +++ b/n.txt
 @@ -0,0 +1 @@
 +new" ]]
+}
+
+@test "show prints mode changes, and its patch git's old mode and new mode" {
+	init_ws
+	printf 'x\n' >exe
+	printf '\000b' >bin
+	printf 'y\n' >both
+	printf 'z\n' >unexe
+	chmod +x unexe
+	land_all "base"
+	chmod +x exe bin both
+	chmod -x unexe
+	printf 'w\n' >>both
+	for when in active landed; do
+		if [ $when = landed ]; then
+			mic session land >/dev/null
+		else
+			mic session start "modes" >/dev/null
+		fi
+		run --separate-stderr mic show --patch
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		# (a binary file whose mode only changed is recorded with
+		# +0 -0 when it lands, "binary" while active)
+		[[ "$output" == *"Changes: 4 files (0 added, 4 modified, 0 deleted)
+  ~ bin  (2 bytes, "*", mode 100644 -> 100755)
+  ~ both  (4 bytes, +1 -0, mode 100644 -> 100755)
+  ~ exe  (2 bytes, +0 -0, mode 100644 -> 100755)
+  ~ unexe  (2 bytes, +0 -0, mode 100755 -> 100644)
+
+diff --git a/bin b/bin
+old mode 100644
+new mode 100755
+diff --git a/both b/both
+old mode 100644
+new mode 100755
+index "* ]]
+		[[ "$output" == *"
+diff --git a/exe b/exe
+old mode 100644
+new mode 100755
+diff --git a/unexe b/unexe
+old mode 100755
+new mode 100644" ]]
+	done
+	# a file replaced by a symlink changes its mode too
+	mic session start "link" >/dev/null
+	ln -sf both exe
+	run mic show
+	[ "${lines[-1]}" = "  ~ exe  (4 bytes, +1 -1, mode 100755 -> 120000)" ]
 }
 
 @test "show --patch with no changes adds nothing" {
