@@ -102,7 +102,8 @@ const struct mic_cmd mic_commands[] = {
 	"diff [--stat | --name-status] [<session> | @A [@B]] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
-    {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",
+    {"cat", cmd_cat, "cat <path> [@N | <session>]",
+	"print a file as it was at a position or in a session",
 	cat_opts},
     {"fsck", cmd_fsck, "fsck [--json]",
 	"check the store for damage, one line per problem", fsck_opts},

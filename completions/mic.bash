@@ -188,9 +188,13 @@ _mic()
 	show:0 | diff:0)
 		_mic_add sessions
 		;;
-	diff:1 | cat:1)
-		# `diff @A @B`, `cat <path> @N`: a position
+	diff:1)
+		# `diff @A @B`: a position
 		_mic_add -p sessions
+		;;
+	cat:1)
+		# `cat <path> @N`, `cat <path> <session>`
+		_mic_add sessions
 		;;
 	cat:0)
 		_mic_files

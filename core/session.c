@@ -829,3 +829,37 @@ mic_position_resolve(struct mic_ws *ws, const char *name, int64_t *pos,
 		*has_root = 1;
 	return err;
 }
+
+const struct mic_error *
+mic_snapshot_resolve(struct mic_ws *ws, const char *name,
+    struct mic_snapshot *out)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	int64_t pos;
+
+	memset(out, 0, sizeof(*out));
+	if (name == NULL || name[0] == '@') {
+		if (name)
+			err = mic_position_resolve(ws, name, &pos, &out->root,
+			    &out->has_root);
+		else
+			err = mic_db_head(ws->db, &pos, &out->root,
+			    &out->has_root);
+		if (err == NULL)
+			snprintf(out->where, sizeof(out->where),
+			    "at @%" PRId64, pos);
+		return err;
+	}
+	err = mic_session_resolve(ws, name, &s);
+	if (err)
+		return err;
+	memcpy(out->id, s.id, sizeof(out->id));
+	snprintf(out->where, sizeof(out->where), "in session %.8s", s.id);
+	/* an ended session without a result root recorded the empty tree */
+	out->active = s.status == MIC_SESSION_ACTIVE;
+	out->has_root = !out->active && s.has_result;
+	out->root = s.result_root;
+	mic_session_row_release(&s);
+	return NULL;
+}

@@ -98,6 +98,32 @@ const struct mic_error *mic_position_resolve(struct mic_ws *ws,
     const char *name, int64_t *pos, struct mic_oid *root, int *has_root);
 
 /*
+ * A snapshot named on the command line (mic cat, mic restore --at).
+ * "@N" is the position N (see mic_position_resolve(); @0 has no root);
+ * any other name is a session (see mic_session_resolve()), whose
+ * snapshot is what it recorded when it ended: the tree it landed, or for
+ * an abandoned session the base with its changes applied. An active
+ * session has recorded no snapshot yet: then active is set, id names it,
+ * and what it stands for (the working tree, which is what it would land)
+ * is the caller's to read. where is how messages name the snapshot:
+ * "at @3" or "in session 5025b69a".
+ */
+struct mic_snapshot {
+	int has_root; /* 0: the empty tree (@0), or an active session */
+	struct mic_oid root;
+	int active; /* an active session: the working tree */
+	char id[33]; /* the session, or "" for a position */
+	char where[48];
+};
+
+/*
+ * Resolve name into *out as above; NULL name: the head. Errors are
+ * those of mic_position_resolve() and mic_session_resolve().
+ */
+const struct mic_error *mic_snapshot_resolve(struct mic_ws *ws,
+    const char *name, struct mic_snapshot *out);
+
+/*
  * Lines of a stored blob (a last line without '\n' counts), streamed in
  * constant memory; -1 when it is binary (store/lines.h).
  */

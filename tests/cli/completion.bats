@@ -367,8 +367,9 @@ help_value_opts() {
 	expect "$all" bash_complete mic diff ''
 	expect "@1 @2" bash_complete mic diff --stat @
 	expect "@1 @2" bash_complete mic diff @1 ''
-	expect "@1 @2" bash_complete mic cat a.txt ''
+	expect "$all" bash_complete mic cat a.txt ''
 	expect "@1" bash_complete mic cat a.txt @1
+	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
 }
 
 @test "bash: file paths for cat, --path and after -- in diff" {
@@ -425,7 +426,9 @@ help_value_opts() {
 	# shellcheck disable=SC2046
 	expect "$(words printf '%s\n' @1 @2 $(session_ids))" \
 	    bash_complete_bare mic show ''
-	expect "@1 @2" bash_complete_bare mic cat a.txt ''
+	# shellcheck disable=SC2046
+	expect "$(words printf '%s\n' @1 @2 $(session_ids))" \
+	    bash_complete_bare mic cat a.txt ''
 	expect "a.txt src" bash_complete_bare mic cat ''
 	expect "a.txt src" bash_complete_bare mic diff -- ''
 	expect "" bash_complete_bare mic log -n -
@@ -532,7 +535,7 @@ help_value_opts() {
 	    "$id" "mic show ${id:0:6}" \
 	    "$all" 'mic diff --stat ' \
 	    "@1 @2" 'mic diff @1 ' \
-	    "@1 @2" 'mic cat a.txt ' \
+	    "$all" 'mic cat a.txt ' \
 	    "a.txt src" 'mic cat ' \
 	    "a.txt src" 'mic diff -- ' \
 	    "a.txt src" 'mic log --path ' \
