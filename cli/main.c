@@ -67,6 +67,12 @@ static const struct mic_opt diff_opts[] =
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt restore_opts[] =
+    {{"at", 0, "WHERE",
+	 "the position @N or session to restore from (default: the head)",
+	 NULL},
+	{"force", 0, NULL, "discard working changes of the files", NULL},
+	OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 
@@ -103,8 +109,11 @@ const struct mic_cmd mic_commands[] = {
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
     {"cat", cmd_cat, "cat <path> [@N | <session>]",
-	"print a file as it was at a position or in a session",
-	cat_opts},
+	"print a file as it was at a position or in a session", cat_opts},
+    {"restore", cmd_restore,
+	"restore [--at <@N | session>] [--force] [--] <path>...",
+	"put files back as they are at a position (default: the head)",
+	restore_opts},
     {"fsck", cmd_fsck, "fsck [--json]",
 	"check the store for damage, one line per problem", fsck_opts},
     {"help", cmd_help, "help [<command>]",

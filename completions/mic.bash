@@ -20,15 +20,16 @@
 #
 # `mic` is looked up on PATH. The one thing known here is which options
 # take a value (_mic_value_opts below, checked against `mic <cmd> --help`
-# by tests/cli/completion.bats) and that --path, `cat`'s first argument and
-# `diff`'s arguments after `--` are file paths.
+# by tests/cli/completion.bats), that --at takes a session, and that
+# --path, `cat`'s first argument, `restore`'s arguments and `diff`'s
+# arguments after `--` are file paths.
 #
 # The script works with or without the bash-completion package; with it,
 # file names are completed by its _filedir (quoting, ~, folders). It needs
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n "
+_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --at "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -76,6 +77,7 @@ _mic_value()
 {
 	case $1 in
 	--path) _mic_files ;;
+	--at) _mic_add sessions ;;
 	*) _mic_add values "$1" ;;
 	esac
 }
@@ -180,7 +182,7 @@ _mic()
 	fi
 
 	# Positional arguments.
-	if ((dashdash)) && [[ ${cmd[*]} == diff ]]; then
+	if ((dashdash)) && [[ ${cmd[*]} == diff || ${cmd[*]} == restore ]]; then
 		_mic_files
 		return 0
 	fi
@@ -196,7 +198,7 @@ _mic()
 		# `cat <path> @N`, `cat <path> <session>`
 		_mic_add sessions
 		;;
-	cat:0)
+	cat:0 | restore:*)
 		_mic_files
 		;;
 	help:0)

@@ -13,6 +13,7 @@
 #include "checkout.h"
 #include "diff.h"
 #include "pool.h"
+#include "restore.h"
 #include "scan.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -99,6 +100,9 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 		    pending);
 		goto done;
 	}
+	err = mic_restore_refuse_unfinished(ws);
+	if (err)
+		goto done;
 	err = mic_db_meta_get(ws->db, "org", &ws_org);
 	if (err == NULL)
 		err = mic_db_meta_get(ws->db, "project", &ws_project);
@@ -427,8 +431,9 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 }
 
 /*
- * Check, inside the write transaction, that s is still the active session
- * and the head has not moved since record_changes() looked.
+ * Check, inside the write transaction, that s is still the active session,
+ * the head has not moved since record_changes() looked, and no restore
+ * is unfinished.
  */
 static const struct mic_error *
 recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
@@ -453,6 +458,9 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
 	if (err == NULL && pos != head)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
 		    "the head moved to @%" PRId64 " meanwhile", pos);
+	/* a half-restored working tree is no session's result */
+	if (err == NULL)
+		err = mic_restore_refuse_unfinished(ws);
 	return err;
 }
 
@@ -836,7 +844,7 @@ mic_snapshot_resolve(struct mic_ws *ws, const char *name,
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
-	int64_t pos;
+	int64_t pos = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (name == NULL || name[0] == '@') {
@@ -846,16 +854,20 @@ mic_snapshot_resolve(struct mic_ws *ws, const char *name,
 		else
 			err = mic_db_head(ws->db, &pos, &out->root,
 			    &out->has_root);
-		if (err == NULL)
-			snprintf(out->where, sizeof(out->where),
-			    "at @%" PRId64, pos);
+		if (err == NULL) {
+			snprintf(out->name, sizeof(out->name), "@%" PRId64,
+			    pos);
+			snprintf(out->where, sizeof(out->where), "at %s",
+			    out->name);
+		}
 		return err;
 	}
 	err = mic_session_resolve(ws, name, &s);
 	if (err)
 		return err;
 	memcpy(out->id, s.id, sizeof(out->id));
-	snprintf(out->where, sizeof(out->where), "in session %.8s", s.id);
+	snprintf(out->name, sizeof(out->name), "session %.8s", s.id);
+	snprintf(out->where, sizeof(out->where), "in %s", out->name);
 	/* an ended session without a result root recorded the empty tree */
 	out->active = s.status == MIC_SESSION_ACTIVE;
 	out->has_root = !out->active && s.has_result;

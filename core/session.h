@@ -105,14 +105,16 @@ const struct mic_error *mic_position_resolve(struct mic_ws *ws,
  * an abandoned session the base with its changes applied. An active
  * session has recorded no snapshot yet: then active is set, id names it,
  * and what it stands for (the working tree, which is what it would land)
- * is the caller's to read. where is how messages name the snapshot:
- * "at @3" or "in session 5025b69a".
+ * is the caller's to read. name and where are how messages name the
+ * snapshot: "@3" and "at @3", or "session 5025b69a" and "in session
+ * 5025b69a".
  */
 struct mic_snapshot {
 	int has_root; /* 0: the empty tree (@0), or an active session */
 	struct mic_oid root;
 	int active; /* an active session: the working tree */
 	char id[33]; /* the session, or "" for a position */
+	char name[40];
 	char where[48];
 };
 

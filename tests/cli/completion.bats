@@ -370,6 +370,9 @@ help_value_opts() {
 	expect "$all" bash_complete mic cat a.txt ''
 	expect "@1" bash_complete mic cat a.txt @1
 	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
+	expect "$all" bash_complete mic restore --at ''
+	expect "@1 @2" bash_complete mic restore --at @
+	expect "$id" bash_complete mic restore --force --at = "${id:0:6}"
 }
 
 @test "bash: file paths for cat, --path and after -- in diff" {
@@ -379,6 +382,9 @@ help_value_opts() {
 	expect "a.txt src" bash_complete mic diff -- ''
 	expect "a.txt src" bash_complete mic diff @1 @2 -- a.txt ''
 	expect "a.txt src" bash_complete mic log --path ''
+	expect "a.txt src" bash_complete mic restore ''
+	expect "a.txt src" bash_complete mic restore --at @1 a.txt ''
+	expect "a.txt src" bash_complete mic restore -- ''
 }
 
 @test "bash: help completes command names" {
@@ -537,6 +543,9 @@ help_value_opts() {
 	    "@1 @2" 'mic diff @1 ' \
 	    "$all" 'mic cat a.txt ' \
 	    "a.txt src" 'mic cat ' \
+	    "$all" 'mic restore --at ' \
+	    "a.txt src" 'mic restore ' \
+	    "a.txt src" 'mic restore --at @1 -- ' \
 	    "a.txt src" 'mic diff -- ' \
 	    "a.txt src" 'mic log --path ' \
 	    "a.txt src" 'mic log --path ./' \

@@ -125,7 +125,8 @@ EOF
 # path|mode (octal)|oid|size|mtime_ns|ctime_ns|ino|racy, after a first
 # line "head <position> <root>". cache_dump --drop PATH first removes
 # PATH's row from the file; cache_dump --v1 turns the store back into
-# schema version 1, where the cache was a table of the database.
+# schema version 1, where the cache was a table of the database (and
+# there was no restore journal).
 cache_dump() {
 	python3 -S - "$WS/.mic" "$@" <<'EOF'
 import os, sqlite3, struct, sys
@@ -163,6 +164,7 @@ if args[:1] == ["--v1"]:
                    (path, mode, oid.hex(), size, mt, ct, ino, racy))
     for c in ("n_added", "n_modified", "n_deleted"):
         db.execute("ALTER TABLE sessions DROP COLUMN " + c)
+    db.execute("DROP TABLE IF EXISTS restore_journal")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     os.unlink(micdir + "/cache")
