@@ -21,8 +21,8 @@
 # `mic` is looked up on PATH. The one thing known here is which options
 # take a value (_mic_value_opts below, checked against `mic <cmd> --help`
 # by tests/cli/completion.bats), that --at takes a session, and that
-# --path, `cat`'s first argument, `restore`'s arguments and `diff`'s
-# arguments after `--` are file paths.
+# --path, `cat`'s first argument, the arguments of `restore` and `session
+# land`, and `diff`'s arguments after `--` are file paths.
 #
 # The script works with or without the bash-completion package; with it,
 # file names are completed by its _filedir (quoting, ~, folders). It needs
@@ -182,7 +182,8 @@ _mic()
 	fi
 
 	# Positional arguments.
-	if ((dashdash)) && [[ ${cmd[*]} == diff || ${cmd[*]} == restore ]]; then
+	if ((dashdash)) && [[ ${cmd[*]} == diff || ${cmd[*]} == restore ||
+		${cmd[*]} == "session land" ]]; then
 		_mic_files
 		return 0
 	fi
@@ -198,7 +199,7 @@ _mic()
 		# `cat <path> @N`, `cat <path> <session>`
 		_mic_add sessions
 		;;
-	cat:0 | restore:*)
+	cat:0 | restore:* | "session land":*)
 		_mic_files
 		;;
 	help:0)

@@ -114,17 +114,6 @@ mic_changes_between(struct mic_ws *ws, const char *a, const char *b,
 	return err;
 }
 
-/* 1 when path is prefix or under it ("" is above everything). */
-static int
-path_under(const char *path, const char *prefix)
-{
-	size_t len = strlen(prefix);
-
-	return len == 0 ||
-	    (strncmp(path, prefix, len) == 0 &&
-		(path[len] == '\0' || path[len] == '/'));
-}
-
 void
 mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 {
@@ -132,7 +121,7 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 
 	for (i = 0; i < ch->n; i++) {
 		for (k = 0; k < n; k++)
-			if (path_under(ch->v[i].path, paths[k]))
+			if (mic_path_under(ch->v[i].path, paths[k]))
 				break;
 		if (k < n)
 			ch->v[kept++] = ch->v[i];
@@ -352,7 +341,8 @@ working_kind(struct mic_ws *ws, const char *path, char *kind, int *dir)
 	for (i = 0; err == NULL && i < ch.n; i++) {
 		if (strcmp(ch.v[i].path, path) == 0)
 			*kind = ch.v[i].kind;
-		else if (ch.v[i].kind == 'A' && path_under(ch.v[i].path, path))
+		else if (ch.v[i].kind == 'A' &&
+		    mic_path_under(ch.v[i].path, path))
 			*dir = 1;
 	}
 	mic_changes_release(&ch);

@@ -82,17 +82,6 @@ finish_unfinished(struct mic_ws *ws, size_t *n)
 	return err;
 }
 
-/* 1 when path is prefix or under it ("" is above everything). */
-static int
-under(const char *path, const char *prefix)
-{
-	size_t len = strlen(prefix);
-
-	return len == 0 ||
-	    (strncmp(path, prefix, len) == 0 &&
-		(path[len] == '\0' || path[len] == '/'));
-}
-
 /* The index of the first of the n selected paths path is under, or -1. */
 static int
 selected(const char *path, char *const *sel, size_t n)
@@ -100,7 +89,7 @@ selected(const char *path, char *const *sel, size_t n)
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		if (under(path, sel[k]))
+		if (mic_path_under(path, sel[k]))
 			return (int)k;
 	return -1;
 }
@@ -215,7 +204,7 @@ make_plan(const struct mic_filelist *src, const struct mic_filelist *head,
 			woid = &hf->oid;
 		}
 		for (k = 0; k < nsel; k++)
-			if (under(cand[i], sel[k]) && (sf || woid))
+			if (mic_path_under(cand[i], sel[k]) && (sf || woid))
 				matched[k] = 1;
 		if (sf && woid && sf->mode == wmode &&
 		    mic_oid_cmp(&sf->oid, woid) == 0)

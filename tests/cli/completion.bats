@@ -311,7 +311,7 @@ help_value_opts() {
 	expect "--max-count" bash_complete mic log --m
 	# nothing else to complete: the options
 	expect "$(helper options log)" bash_complete mic log ''
-	expect "--allow-empty --help -h" bash_complete mic session land -
+	expect "--allow-empty --dry-run --help -h" bash_complete mic session land -
 	expect "--author --help --role -h" bash_complete mic session note -
 	# after another option or its value, still the options
 	expect "$(helper options log)" bash_complete mic log --all -
@@ -385,6 +385,8 @@ help_value_opts() {
 	expect "a.txt src" bash_complete mic restore ''
 	expect "a.txt src" bash_complete mic restore --at @1 a.txt ''
 	expect "a.txt src" bash_complete mic restore -- ''
+	expect "a.txt src" bash_complete mic session land ''
+	expect "a.txt src" bash_complete mic session land --dry-run -- ''
 }
 
 @test "bash: help completes command names" {
@@ -546,6 +548,7 @@ help_value_opts() {
 	    "$all" 'mic restore --at ' \
 	    "a.txt src" 'mic restore ' \
 	    "a.txt src" 'mic restore --at @1 -- ' \
+	    "a.txt src" 'mic session land --dry-run ' \
 	    "a.txt src" 'mic diff -- ' \
 	    "a.txt src" 'mic log --path ' \
 	    "a.txt src" 'mic log --path ./' \

@@ -198,6 +198,63 @@ head_pos() {
 	[ "$status" -eq 0 ]
 }
 
+@test "SIGKILL during a partial land: landed and continued, or untouched" {
+	trials=${MIC_CRASH_TRIALS:-5}
+	init_ws
+	make_tree
+	land_all "initial"
+	sync
+	# the timing of a whole land of the same size
+	mic session start "timing" >/dev/null
+	change_tree 0
+	t0=$(now_ns)
+	mic session land >/dev/null
+	dur=$(( $(now_ns) - t0 ))
+	landed=0 untouched=0
+	for t in $(seq 1 "$trials"); do
+		start_id "trial $t"
+		change_tree "$t"
+		# every trial changes files in d00..d19 and the root
+		before=$(manifest)
+		pos=$(head_pos)
+		f=$(( ((t - 1) * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
+		"$MIC" session land -- "new$t.txt" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$pause"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		run mic fsck
+		if [ "$status" -ne 0 ]; then
+			echo "trial $t: fsck failed: $output" >&2
+			return 1
+		fi
+		[ "$(manifest)" = "$before" ]
+		sid=$(mic session status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+		if [ "$(head_pos)" -eq $((pos + 1)) ]; then
+			# landed: another session goes on with the rest
+			landed=$((landed + 1))
+			[ "$sid" != "$ID" ]
+			run mic cat "new$t.txt" "@$((pos + 1))"
+			[ "$status" -eq 0 ]
+			run mic status --json
+			[[ "$output" != *"\"new$t.txt\""* ]]
+		else
+			[ "$(head_pos)" -eq "$pos" ]
+			[ "$sid" = "$ID" ]
+			untouched=$((untouched + 1))
+		fi
+		mic session land >/dev/null
+		run mic status
+		[ "${lines[2]}" = "No changes" ]
+	done
+	echo "# partial land: $trials kills over ${dur} ns: $landed landed, $untouched untouched" >&3
+	if [ "$trials" -ge 20 ]; then
+		[ "$landed" -gt 0 ]
+		[ "$untouched" -gt 0 ]
+	fi
+}
+
 # Append a line to every file of make_tree's, and add one.
 change_all() {
 	python3 - <<'PY'
