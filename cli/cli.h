@@ -144,6 +144,7 @@ int cmd_log(struct mic_args *args);
 int cmd_show(struct mic_args *args);
 int cmd_diff(struct mic_args *args);
 int cmd_cat(struct mic_args *args);
+int cmd_restore(struct mic_args *args);
 int cmd_help(struct mic_args *args);
 int cmd_gc(struct mic_args *args);
 int cmd_fsck(struct mic_args *args);

@@ -1,6 +1,7 @@
 /*
- * cmd_cat.c - mic cat <path> [@N]: a file's content at a position,
- * streamed to stdout (a symlink prints its target).
+ * cmd_cat.c - mic cat <path> [@N | <session>]: a file's content at a
+ * position or in a session, streamed to stdout (a symlink prints its
+ * target).
  */
 #include <stdio.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ cmd_cat(struct mic_args *args)
 	if (args->argc < 1 || args->argc > 2)
 		return mic_cli_usage(args,
 		    "'mic cat' takes <path> and an "
-		    "optional position @N");
+		    "optional position @N or session");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;

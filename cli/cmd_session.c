@@ -272,29 +272,43 @@ int
 cmd_session_land(struct mic_args *args)
 {
 	const struct mic_error *err;
-	struct mic_session_row s = {0};
+	struct mic_land_result r;
 	struct mic_ws *ws;
-	size_t n = 0;
-	int rc = MIC_EXIT_OK;
+	int rc = MIC_EXIT_OK, dry = mic_opt_count(args, "dry-run") > 0;
+	size_t i;
 
-	if (args->argc != 0)
-		return mic_cli_usage(args,
-		    "'mic session land' takes no "
-		    "arguments");
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_session_land(ws, mic_opt_count(args, "allow-empty") > 0, &s,
-	    &n);
+	err = mic_session_land_paths(ws, mic_opt_count(args, "allow-empty") > 0,
+	    args->argv, (size_t)args->argc, dry, &r);
 	if (err) {
-		rc = mic_cli_fail(err);
+		rc = mic_cli_err(args, err);
+	} else if (dry) {
+		printf("Would land session %.8s at @%" PRId64 ": ",
+		    r.session.id, r.position);
+		mic_print_preview(stdout, r.session.goal, 200);
+		printf("\n%zu file%s changed\n", r.n, r.n == 1 ? "" : "s");
+		for (i = 0; i < r.n; i++) {
+			printf("%c ", r.landed[i].kind);
+			mic_print_path(stdout, r.landed[i].path);
+			putchar('\n');
+		}
+		if (r.rest)
+			printf("%zu other changed file%s would stay, in a new "
+			       "session\n",
+			    r.rest, r.rest == 1 ? "" : "s");
 	} else {
-		printf("Landed session %.8s at @%" PRId64 ": ", s.id,
-		    s.landed_position);
-		mic_print_preview(stdout, s.goal, 200);
-		printf("\n%zu file%s changed\n", n, n == 1 ? "" : "s");
+		printf("Landed session %.8s at @%" PRId64 ": ", r.session.id,
+		    r.session.landed_position);
+		mic_print_preview(stdout, r.session.goal, 200);
+		printf("\n%zu file%s changed\n", r.n, r.n == 1 ? "" : "s");
+		if (r.continued[0])
+			printf("Session %.8s continues it with %zu changed "
+			       "file%s\n",
+			    r.continued, r.rest, r.rest == 1 ? "" : "s");
 	}
-	mic_session_row_release(&s);
+	mic_land_result_release(&r);
 	mic_ws_close(ws);
 	return rc;
 }

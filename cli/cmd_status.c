@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "../core/record.h"
+#include "../core/restore.h"
 #include "../core/session.h"
 #include "../core/workspace.h"
 #include "cli.h"
@@ -26,7 +27,7 @@ cmd_status(struct mic_args *args)
 	char pending[33] = "";
 	struct mic_buf shown = MIC_BUF_INIT;
 	int rc = MIC_EXIT_OK, found = 0, relative;
-	size_t i;
+	size_t i, unfinished = 0;
 
 	if (args->argc != 0)
 		return mic_cli_usage(args, "'mic status' takes no arguments");
@@ -38,6 +39,8 @@ cmd_status(struct mic_args *args)
 	err = mic_record_active(ws, &s, &found);
 	if (err == NULL)
 		err = mic_session_pending_restore(ws, pending);
+	if (err == NULL)
+		err = mic_restore_unfinished(ws, &unfinished);
 	if (err == NULL)
 		err = mic_record_head(ws, &head);
 	if (err == NULL)
@@ -70,6 +73,11 @@ cmd_status(struct mic_args *args)
 			mic_json_str(j, pending);
 		else
 			mic_json_null(j);
+		mic_json_key(j, "unfinished_restore");
+		if (unfinished)
+			mic_json_int(j, (int64_t)unfinished);
+		else
+			mic_json_null(j);
 		mic_json_key(j, "changes");
 		mic_json_change_list(j, &ch);
 		mic_json_obj_end(j);
@@ -88,6 +96,10 @@ cmd_status(struct mic_args *args)
 		       "tree "
 		       "was restored: run 'mic session abandon' to finish\n",
 		    pending);
+	if (unfinished)
+		printf("A restore stopped before it finished (%zu file%s "
+		       "left): run 'mic restore' to finish it\n",
+		    unfinished, unfinished == 1 ? "" : "s");
 	printf("Head: @%" PRId64 "\n", head);
 	if (ch.n == 0)
 		printf("No changes\n");

@@ -46,6 +46,7 @@ static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt land_opts[] = {{"allow-empty", 0, NULL,
 					       "land even when no file changed",
 					       NULL},
+    {"dry-run", 0, NULL, "list what would land, and change nothing", NULL},
     OPT_HELP, OPT_END};
 static const struct mic_opt abandon_opts[] =
     {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
@@ -87,6 +88,12 @@ static const struct mic_opt diff_opts[] =
 	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt restore_opts[] =
+    {{"at", 0, "WHERE",
+	 "the position @N or session to restore from (default: the head)",
+	 NULL},
+	{"force", 0, NULL, "discard working changes of the files", NULL},
+	OPT_HELP, OPT_END};
 static const struct mic_opt help_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt fsck_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt gc_opts[] = {{"dry-run", 0, NULL,
@@ -111,7 +118,8 @@ const struct mic_cmd mic_commands[] = {
 	"record a decision of the active session", decide_opts},
     {"session status", cmd_session_status, "session status [--json]",
 	"show the active session", sstatus_opts},
-    {"session land", cmd_session_land, "session land [--allow-empty]",
+    {"session land", cmd_session_land,
+	"session land [--allow-empty] [--dry-run] [--] [<path>...]",
 	"land the active session's changes at the next position", land_opts},
     {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
 	"abandon the active session, keeping its record", abandon_opts},
@@ -129,8 +137,12 @@ const struct mic_cmd mic_commands[] = {
 	"[<session> | @A [@B] | --from @N] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
-    {"cat", cmd_cat, "cat <path> [@N]", "print a file as it was at a position",
-	cat_opts},
+    {"cat", cmd_cat, "cat <path> [@N | <session>]",
+	"print a file as it was at a position or in a session", cat_opts},
+    {"restore", cmd_restore,
+	"restore [--at <@N | session>] [--force] [--] <path>...",
+	"put files back as they are at a position (default: the head)",
+	restore_opts},
     {"fsck", cmd_fsck, "fsck [--json]",
 	"check the store for damage, one line per problem", fsck_opts},
     {"gc", cmd_gc, "gc [--dry-run] [--now]",

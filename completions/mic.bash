@@ -20,15 +20,16 @@
 #
 # `mic` is looked up on PATH. The one thing known here is which options
 # take a value (_mic_value_opts below, checked against `mic <cmd> --help`
-# by tests/cli/completion.bats) and that --path, `cat`'s first argument and
-# `diff`'s arguments after `--` are file paths.
+# by tests/cli/completion.bats), that --at takes a session, and that
+# --path, `cat`'s first argument, the arguments of `restore` and `session
+# land`, and `diff`'s arguments after `--` are file paths.
 #
 # The script works with or without the bash-completion package; with it,
 # file names are completed by its _filedir (quoting, ~, folders). It needs
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from "
+_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from --at "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -77,6 +78,7 @@ _mic_value()
 	case $1 in
 	--path) _mic_files ;;
 	--from) _mic_add -p sessions ;;
+	--at) _mic_add sessions ;;
 	*) _mic_add values "$1" ;;
 	esac
 }
@@ -181,7 +183,8 @@ _mic()
 	fi
 
 	# Positional arguments.
-	if ((dashdash)) && [[ ${cmd[*]} == diff ]]; then
+	if ((dashdash)) && [[ ${cmd[*]} == diff || ${cmd[*]} == restore ||
+		${cmd[*]} == "session land" ]]; then
 		_mic_files
 		return 0
 	fi
@@ -189,11 +192,15 @@ _mic()
 	show:0 | diff:0)
 		_mic_add sessions
 		;;
-	diff:1 | cat:1)
-		# `diff @A @B`, `cat <path> @N`: a position
+	diff:1)
+		# `diff @A @B`: a position
 		_mic_add -p sessions
 		;;
-	cat:0)
+	cat:1)
+		# `cat <path> @N`, `cat <path> <session>`
+		_mic_add sessions
+		;;
+	cat:0 | restore:* | "session land":*)
 		_mic_files
 		;;
 	help:0)

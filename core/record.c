@@ -3,10 +3,13 @@
  */
 #include "record.h"
 
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "patch.h"
 #include "scan.h"
@@ -233,11 +236,7 @@ done:
 static int
 path_selected(const char *path, const char *spec)
 {
-	size_t len = strlen(spec);
-
-	if (len == 0 ||
-	    (strncmp(path, spec, len) == 0 &&
-		(path[len] == '\0' || path[len] == '/')))
+	if (mic_path_under(path, spec))
 		return 1;
 	return strpbrk(spec, "*?[\\") != NULL && fnmatch(spec, path, 0) == 0;
 }
@@ -387,22 +386,111 @@ mic_record_names(struct mic_ws *ws, void (*fn)(void *ctx, const char *name),
 	return err;
 }
 
+/* Write all len bytes of data to fd (named fdname in errors). */
+static const struct mic_error *
+write_out(int fd, const char *fdname, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return mic_error_errno("write to", fdname);
+		data += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+/*
+ * Copy the working file at path (root-relative, one the scan found
+ * changed, so neither ignored nor under a symlink) to fd as a land would
+ * read it: a symlink's target, never followed, or a regular file's bytes
+ * in 64 KiB chunks.
+ */
+static const struct mic_error *
+copy_working_file(struct mic_ws *ws, const char *path, int fd,
+    const char *fdname)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf abs = MIC_BUF_INIT, buf = MIC_BUF_INIT;
+	struct stat st;
+	int in = -1;
+
+	mic_ws_abspath(ws, path, &abs);
+	if (lstat(abs.data, &st) == -1) {
+		err = mic_error_errno("stat", abs.data);
+		goto done;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if (mic_buf_readlink(&buf, abs.data, (size_t)st.st_size) == -1)
+			err = mic_error_errno("readlink", abs.data);
+		else
+			err = write_out(fd, fdname, buf.data, buf.len);
+		goto done;
+	}
+	err = mic_ws_open_file(abs.data, &in, &st);
+	mic_buf_grow(&buf, 65536);
+	while (err == NULL) {
+		ssize_t n = read(in, buf.data, 65536);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			err = mic_error_errno("read", abs.data);
+		if (n <= 0)
+			break;
+		err = write_out(fd, fdname, buf.data, (size_t)n);
+	}
+done:
+	if (in != -1)
+		close(in);
+	mic_buf_release(&abs);
+	mic_buf_release(&buf);
+	return err;
+}
+
+/*
+ * How path stands in the working tree, for mic cat of an active
+ * session: *kind gets its change against the head ('A', 'M', 'D', or 0
+ * when unchanged), *dir 1 when files were added under it (a new folder).
+ */
+static const struct mic_error *
+working_kind(struct mic_ws *ws, const char *path, char *kind, int *dir)
+{
+	const struct mic_error *err;
+	struct mic_changes ch = MIC_CHANGES_INIT;
+	size_t i;
+
+	*kind = 0;
+	*dir = 0;
+	err = mic_changes_working(ws, MIC_CHANGES_NAMES, &ch);
+	for (i = 0; err == NULL && i < ch.n; i++) {
+		if (strcmp(ch.v[i].path, path) == 0)
+			*kind = ch.v[i].kind;
+		else if (ch.v[i].kind == 'A' &&
+		    mic_path_under(ch.v[i].path, path))
+			*dir = 1;
+	}
+	mic_changes_release(&ch);
+	return err;
+}
+
 const struct mic_error *
-mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname, int fd,
+mic_record_cat(struct mic_ws *ws, const char *arg, const char *name, int fd,
     const char *fdname)
 {
 	const struct mic_error *err;
-	struct mic_oid root, oid;
-	char *path = NULL;
+	struct mic_snapshot snap;
+	struct mic_oid oid;
+	char *path = NULL, kind = 0;
 	unsigned mode = 0;
-	int64_t pos;
-	int has_root = 0, found = 0;
+	int found = 0, dir = 0;
 
 	err = mic_ws_path(ws, arg, &path);
-	if (err == NULL && posname)
-		err = mic_position_resolve(ws, posname, &pos, &root, &has_root);
-	else if (err == NULL)
-		err = mic_db_head(ws->db, &pos, &root, &has_root);
+	if (err == NULL)
+		err = mic_snapshot_resolve(ws, name, &snap);
 	if (err)
 		goto done;
 	if (*path == '\0') {
@@ -412,16 +500,27 @@ mic_record_cat(struct mic_ws *ws, const char *arg, const char *posname, int fd,
 		    mic_error_quote(arg));
 		goto done;
 	}
-	err = mic_tree_lookup(ws->store, has_root ? &root : NULL, path, &mode,
-	    &oid, &found);
-	if (err == NULL && !found)
-		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
-		    "%s does not exist at "
-		    "@%lld",
-		    mic_error_quote(path), (long long)pos);
-	else if (err == NULL && mode == MIC_MODE_DIR)
-		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is a folder at @%lld",
-		    mic_error_quote(path), (long long)pos);
+	if (snap.active) {
+		/* what the session would land: the working tree */
+		err = working_kind(ws, path, &kind, &dir);
+		if (err == NULL && (kind == 'A' || kind == 'M')) {
+			err = copy_working_file(ws, path, fd, fdname);
+			goto done;
+		}
+		if (err == NULL)
+			err = mic_db_head(ws->db, &(int64_t){0}, &snap.root,
+			    &snap.has_root);
+	}
+	if (err == NULL && kind != 'D')
+		err = mic_tree_lookup(ws->store,
+		    snap.has_root ? &snap.root : NULL, path, &mode, &oid,
+		    &found);
+	if (err == NULL && (dir || (found && mode == MIC_MODE_DIR)))
+		err = mic_error_fmt(MIC_ERR_CONFLICT, "%s is a folder %s",
+		    mic_error_quote(path), snap.where);
+	else if (err == NULL && !found)
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND, "%s does not exist %s",
+		    mic_error_quote(path), snap.where);
 	if (err == NULL)
 		err = mic_store_copy_to_fd(ws->store, &oid, fd, fdname);
 done:

@@ -161,11 +161,15 @@ const struct mic_error *mic_record_names(struct mic_ws *ws,
 
 /*
  * Copy the file at path (an argument relative to the current folder) as
- * it was at position posname ("@N"; NULL: the head) to fd. A symlink
- * gives its target. MIC_ERR_NOT_FOUND when the path does not exist
- * there, MIC_ERR_CONFLICT when it is a folder or the root.
+ * the snapshot name has it (see mic_snapshot_resolve(); NULL: the head)
+ * to fd. For an active session that is what it would land: the working
+ * file when the working tree changed it, else the head's (a file it
+ * deleted, or an ignored one, does not exist). A symlink gives its
+ * target. MIC_ERR_NOT_FOUND when the path does not exist there,
+ * MIC_ERR_CONFLICT when it is a folder or the root; errors name the
+ * snapshot ("at @3", "in session 5025b69a").
  */
 const struct mic_error *mic_record_cat(struct mic_ws *ws, const char *path,
-    const char *posname, int fd, const char *fdname);
+    const char *name, int fd, const char *fdname);
 
 #endif

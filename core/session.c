@@ -14,6 +14,7 @@
 #include "gc.h"
 #include "diff.h"
 #include "pool.h"
+#include "restore.h"
 #include "scan.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -125,6 +126,9 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 		    pending);
 		goto done;
 	}
+	err = mic_restore_refuse_unfinished(ws);
+	if (err)
+		goto done;
 	err = mic_db_meta_get(ws->db, "org", &ws_org);
 	if (err == NULL)
 		err = mic_db_meta_get(ws->db, "project", &ws_project);
@@ -396,17 +400,60 @@ count_job(void *arg, size_t i)
 }
 
 /*
- * Store the working changes of the active session s, count their lines
- * and build the tree they make on top of the head: the first half of
- * end_session(), done before any database write. Fills scan, *root and
- * *head.
+ * Keep only the changes of scan at or under one of the nsel
+ * root-relative paths sel (see mic_path_under()), freeing the others;
+ * *rest gets how many went. nsel 0 keeps them all. A path that selects
+ * no change fails (MIC_ERR_NOT_FOUND), naming it; the scan is then as
+ * it was.
+ */
+static const struct mic_error *
+select_changes(struct mic_scan *scan, char *const *sel, size_t nsel,
+    size_t *rest)
+{
+	size_t i, k, kept = 0;
+
+	*rest = 0;
+	for (k = 0; k < nsel; k++) {
+		for (i = 0; i < scan->n; i++)
+			if (mic_path_under(scan->changes[i].c.path, sel[k]))
+				break;
+		if (i == scan->n)
+			return mic_error_fmt(MIC_ERR_NOT_FOUND,
+			    "%s has no working changes to land",
+			    mic_error_quote(*sel[k] ? sel[k] : "."));
+	}
+	if (nsel == 0)
+		return NULL;
+	for (i = 0; i < scan->n; i++) {
+		for (k = 0; k < nsel; k++)
+			if (mic_path_under(scan->changes[i].c.path, sel[k]))
+				break;
+		if (k < nsel) {
+			scan->changes[kept++] = scan->changes[i];
+		} else {
+			free(scan->changes[i].c.path);
+			(*rest)++;
+		}
+	}
+	scan->n = kept;
+	return NULL;
+}
+
+/*
+ * Store the working changes of the active session s, keep those under
+ * the nsel paths sel (all when nsel is 0; see select_changes(), which
+ * sets *rest), count their lines and build the tree they make on top of
+ * the head: the first half of end_session(), done before any database
+ * write. Fills scan, *root and *head. The scan stores every changed
+ * file, selected or not: those it drops are unused objects.
  */
 static const struct mic_error *recheck(struct mic_ws *ws,
     const struct mic_session_row *s, int64_t head);
 
 static const struct mic_error *
 record_changes(struct mic_ws *ws, const struct mic_session_row *s,
-    struct mic_scan *scan, struct mic_oid *root, int64_t *head)
+    char *const *sel, size_t nsel, struct mic_scan *scan, struct mic_oid *root,
+    int64_t *head, size_t *rest)
 {
 	const struct mic_error *err;
 	struct mic_tree_edit *edits = NULL;
@@ -434,6 +481,8 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 			    "to @%" PRId64 " meanwhile",
 			    scan->head);
 	}
+	if (err == NULL)
+		err = select_changes(scan, sel, nsel, rest);
 	if (err)
 		return err;
 	edits = mic_xcalloc(scan->n + 1, sizeof(*edits));
@@ -460,8 +509,9 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 }
 
 /*
- * Check, inside the write transaction, that s is still the active session
- * and the head has not moved since record_changes() looked.
+ * Check, inside the write transaction, that s is still the active session,
+ * the head has not moved since record_changes() looked, and no restore
+ * is unfinished.
  */
 static const struct mic_error *
 recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
@@ -486,6 +536,9 @@ recheck(struct mic_ws *ws, const struct mic_session_row *s, int64_t head)
 	if (err == NULL && pos != head)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
 		    "the head moved to @%" PRId64 " meanwhile", pos);
+	/* a half-restored working tree is no session's result */
+	if (err == NULL)
+		err = mic_restore_refuse_unfinished(ws);
 	return err;
 }
 
@@ -507,6 +560,10 @@ struct ending {
 	const struct mic_error *(*record)(struct mic_ws *ws, struct ending *e);
 	/* after the commit */
 	const struct mic_error *(*after)(struct mic_ws *ws, struct ending *e);
+	/* only the changes under these root-relative paths (none: all) */
+	char *const *sel;
+	size_t nsel;
+	int keep_scan; /* the caller releases scan, not end_session() */
 
 	/* filled in by end_session() */
 	const struct mic_session_row *s; /* the session */
@@ -514,6 +571,8 @@ struct ending {
 	struct mic_oid root; /* the tree they make on the base */
 	int64_t head; /* the base, which is still the head */
 	int64_t now; /* when the session ends */
+	size_t rest; /* changes left out by sel */
+	char cont[33]; /* the session that goes on with them, or "" */
 };
 
 /*
@@ -531,7 +590,8 @@ struct ending {
  *     nothing of the ending is recorded;
  *  5. set *nchanges, run e->after, then fill *out (both may be NULL).
  *
- * The scan is released before return, whatever happens.
+ * The scan is released before return, whatever happens, unless
+ * e->keep_scan.
  */
 static const struct mic_error *
 end_session(struct mic_ws *ws, const struct mic_session_row *s,
@@ -543,7 +603,10 @@ end_session(struct mic_ws *ws, const struct mic_session_row *s,
 
 	e->s = s;
 	e->scan = (struct mic_scan)MIC_SCAN_INIT;
-	err = record_changes(ws, s, &e->scan, &e->root, &e->head);
+	e->rest = 0;
+	e->cont[0] = '\0';
+	err = record_changes(ws, s, e->sel, e->nsel, &e->scan, &e->root,
+	    &e->head, &e->rest);
 	if (err == NULL && e->check)
 		err = e->check(ws, e);
 	if (err)
@@ -573,7 +636,8 @@ end_session(struct mic_ws *ws, const struct mic_session_row *s,
 	if (err == NULL && out)
 		err = mic_db_session_get(ws->db, s->id, out, &found);
 done:
-	mic_scan_release(&e->scan);
+	if (!e->keep_scan)
+		mic_scan_release(&e->scan);
 	return err;
 }
 
@@ -611,26 +675,180 @@ add_landing(struct mic_ws *ws, struct ending *e)
 	return err;
 }
 
-const struct mic_error *
-mic_session_land(struct mic_ws *ws, int allow_empty,
-    struct mic_session_row *out, size_t *nchanges)
+/*
+ * A partial land that leaves changes behind starts, in its transaction,
+ * the session that goes on with them: the same org, project and goal,
+ * based on the new head, its conversation opened by a system message
+ * that names the landed session (the schema has no link between
+ * sessions), so that mic show tells where its work began.
+ */
+static const struct mic_error *
+add_continuation(struct mic_ws *ws, struct ending *e)
 {
 	const struct mic_error *err;
+	struct mic_session_row row = {0};
+	struct mic_buf text = MIC_BUF_INIT;
+
+	if (e->rest == 0)
+		return NULL;
+	err = mic_random_id(row.id);
+	if (err)
+		return err;
+	row.org = e->s->org;
+	row.project = e->s->project;
+	row.goal = e->s->goal;
+	row.author = mic_ws_author(ws);
+	row.base_position = e->head + 1;
+	row.created_ns = row.updated_ns = e->now;
+	mic_buf_addf(&text,
+	    "Continues session %s: it landed %zu changed file%s at @%" PRId64
+	    " and left %zu to this session.",
+	    e->s->id, e->scan.n, e->scan.n == 1 ? "" : "s", e->head + 1,
+	    e->rest);
+	err = mic_db_session_insert(ws->db, &row);
+	if (err == NULL)
+		err = mic_db_message_add(ws->db, row.id, "system", row.author,
+		    e->now, text.data, text.len);
+	if (err == NULL)
+		memcpy(e->cont, row.id, sizeof(e->cont));
+	free(row.author);
+	mic_buf_release(&text);
+	return err;
+}
+
+/* A land's rows: the landing, then the continuation of a partial land. */
+static const struct mic_error *
+record_land(struct mic_ws *ws, struct ending *e)
+{
+	const struct mic_error *err;
+
+	err = add_landing(ws, e);
+	if (err == NULL)
+		err = add_continuation(ws, e);
+	return err;
+}
+
+void
+mic_land_result_release(struct mic_land_result *r)
+{
+	mic_change_rows_free(r->landed, r->n);
+	mic_session_row_release(&r->session);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Fill r's list of changes from scan's (copies of the rows, paths and
+ * all), and r->position, r->rest from the arguments.
+ */
+static void
+fill_result(struct mic_land_result *r, const struct mic_scan *scan,
+    int64_t position, size_t rest)
+{
+	size_t i;
+
+	r->landed = mic_xcalloc(scan->n + 1, sizeof(*r->landed));
+	for (i = 0; i < scan->n; i++) {
+		r->landed[i] = scan->changes[i].c;
+		r->landed[i].path = mic_xstrdup(scan->changes[i].c.path);
+	}
+	r->n = scan->n;
+	r->position = position;
+	r->rest = rest;
+}
+
+/*
+ * What a land would do, without doing it: the active session, its
+ * changes (selected as a land selects them, not stored) and the
+ * refusals a land would make before its transaction.
+ */
+static const struct mic_error *
+land_dry(struct mic_ws *ws, int allow_empty, char *const *sel, size_t nsel,
+    struct mic_land_result *r)
+{
+	const struct mic_error *err;
+	struct mic_scan scan = MIC_SCAN_INIT;
+	struct ending e = {.flag = allow_empty};
+	size_t rest = 0;
+
+	err = mic_session_active(ws, &r->session);
+	if (err == NULL)
+		err = mic_restore_refuse_unfinished(ws);
+	if (err == NULL)
+		err = mic_scan_run(ws, MIC_SCAN_STATUS, &scan);
+	if (err == NULL)
+		err = select_changes(&scan, sel, nsel, &rest);
+	if (err == NULL) {
+		e.scan = scan;
+		e.head = scan.head;
+		err = refuse_empty(ws, &e);
+	}
+	if (err == NULL)
+		fill_result(r, &scan, scan.head + 1, rest);
+	mic_scan_release(&scan);
+	return err;
+}
+
+const struct mic_error *
+mic_session_land_paths(struct mic_ws *ws, int allow_empty, char *const *args,
+    size_t nargs, int dry_run, struct mic_land_result *r)
+{
+	const struct mic_error *err = NULL;
+	char **sel = mic_xcalloc(nargs + 1, sizeof(*sel));
 	struct mic_session_row s = {0};
 	struct ending e = {
 	    .status = MIC_SESSION_LANDED,
 	    .flag = allow_empty,
 	    .check = refuse_empty,
-	    .record = add_landing,
+	    .record = record_land,
 	};
+	size_t i;
 
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < nargs && err == NULL; i++)
+		err = mic_ws_path(ws, args[i], &sel[i]);
+	if (err)
+		goto done;
+	if (dry_run) {
+		err = land_dry(ws, allow_empty, sel, nargs, r);
+		goto done;
+	}
+	e.sel = sel;
+	e.nsel = nargs;
+	e.keep_scan = 1;
 	err = mic_session_active(ws, &s);
 	/* a land killed long ago may have left half an object: best effort */
 	if (err == NULL)
 		(void)mic_gc_temp(ws, 0, 0, NULL, NULL);
 	if (err == NULL)
-		err = end_session(ws, &s, &e, out, nchanges);
+		err = end_session(ws, &s, &e, &r->session, NULL);
+	if (err == NULL) {
+		fill_result(r, &e.scan, e.head + 1, e.rest);
+		memcpy(r->continued, e.cont, sizeof(r->continued));
+	}
+	mic_scan_release(&e.scan);
+done:
+	for (i = 0; i < nargs; i++)
+		free(sel[i]);
+	free(sel);
 	mic_session_row_release(&s);
+	return err;
+}
+
+const struct mic_error *
+mic_session_land(struct mic_ws *ws, int allow_empty,
+    struct mic_session_row *out, size_t *nchanges)
+{
+	const struct mic_error *err;
+	struct mic_land_result r;
+
+	err = mic_session_land_paths(ws, allow_empty, NULL, 0, 0, &r);
+	if (err == NULL && nchanges)
+		*nchanges = r.n;
+	if (err == NULL && out) {
+		*out = r.session;
+		memset(&r.session, 0, sizeof(r.session));
+	}
+	mic_land_result_release(&r);
 	return err;
 }
 
@@ -872,4 +1090,42 @@ mic_position_resolve(struct mic_ws *ws, const char *name, int64_t *pos,
 	if (err == NULL)
 		*has_root = 1;
 	return err;
+}
+
+const struct mic_error *
+mic_snapshot_resolve(struct mic_ws *ws, const char *name,
+    struct mic_snapshot *out)
+{
+	const struct mic_error *err;
+	struct mic_session_row s = {0};
+	int64_t pos = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (name == NULL || name[0] == '@') {
+		if (name)
+			err = mic_position_resolve(ws, name, &pos, &out->root,
+			    &out->has_root);
+		else
+			err = mic_db_head(ws->db, &pos, &out->root,
+			    &out->has_root);
+		if (err == NULL) {
+			snprintf(out->name, sizeof(out->name), "@%" PRId64,
+			    pos);
+			snprintf(out->where, sizeof(out->where), "at %s",
+			    out->name);
+		}
+		return err;
+	}
+	err = mic_session_resolve(ws, name, &s);
+	if (err)
+		return err;
+	memcpy(out->id, s.id, sizeof(out->id));
+	snprintf(out->name, sizeof(out->name), "session %.8s", s.id);
+	snprintf(out->where, sizeof(out->where), "in %s", out->name);
+	/* an ended session without a result root recorded the empty tree */
+	out->active = s.status == MIC_SESSION_ACTIVE;
+	out->has_root = !out->active && s.has_result;
+	out->root = s.result_root;
+	mic_session_row_release(&s);
+	return NULL;
 }

@@ -67,6 +67,39 @@ const struct mic_error *mic_session_decide(struct mic_ws *ws,
 const struct mic_error *mic_session_land(struct mic_ws *ws, int allow_empty,
     struct mic_session_row *out, size_t *nchanges);
 
+/* What mic_session_land_paths() landed, or would land. */
+struct mic_land_result {
+	struct mic_change_row *landed; /* the changes, by path */
+	size_t n;
+	size_t rest; /* working changes left out by the paths */
+	int64_t position; /* where they land */
+	struct mic_session_row session; /* the session, after the land */
+	char continued[33]; /* the session that goes on, or "" */
+};
+
+void mic_land_result_release(struct mic_land_result *r);
+
+/*
+ * Land the active session as mic_session_land() does, but only its
+ * changes at or under the nargs paths args (arguments relative to the
+ * current folder; nargs 0: all of them). Each path must select at least
+ * one change (MIC_ERR_NOT_FOUND). When some changes are left out, the
+ * same transaction that lands starts a new active session on the new
+ * head with the same goal, whose first message (role system) names the
+ * landed session: the changes left out are its working changes, and
+ * r->continued names it. A kill leaves the session active and nothing
+ * landed, or both done.
+ *
+ * With dry_run nothing is stored or written: r gets what a land would
+ * land, at which position, and how many changes it would leave out; the
+ * refusals are a land's (no active session, nothing to land, a path
+ * without changes). r's rows are copies the caller frees with
+ * mic_land_result_release(), after an error too.
+ */
+const struct mic_error *mic_session_land_paths(struct mic_ws *ws,
+    int allow_empty, char *const *args, size_t nargs, int dry_run,
+    struct mic_land_result *r);
+
 /*
  * Abandon the active session (see above). The restore is marked pending
  * in the same transaction that abandons the session, and the mark is
@@ -96,6 +129,34 @@ const struct mic_error *mic_session_resolve(struct mic_ws *ws, const char *name,
  */
 const struct mic_error *mic_position_resolve(struct mic_ws *ws,
     const char *name, int64_t *pos, struct mic_oid *root, int *has_root);
+
+/*
+ * A snapshot named on the command line (mic cat, mic restore --at).
+ * "@N" is the position N (see mic_position_resolve(); @0 has no root);
+ * any other name is a session (see mic_session_resolve()), whose
+ * snapshot is what it recorded when it ended: the tree it landed, or for
+ * an abandoned session the base with its changes applied. An active
+ * session has recorded no snapshot yet: then active is set, id names it,
+ * and what it stands for (the working tree, which is what it would land)
+ * is the caller's to read. name and where are how messages name the
+ * snapshot: "@3" and "at @3", or "session 5025b69a" and "in session
+ * 5025b69a".
+ */
+struct mic_snapshot {
+	int has_root; /* 0: the empty tree (@0), or an active session */
+	struct mic_oid root;
+	int active; /* an active session: the working tree */
+	char id[33]; /* the session, or "" for a position */
+	char name[40];
+	char where[48];
+};
+
+/*
+ * Resolve name into *out as above; NULL name: the head. Errors are
+ * those of mic_position_resolve() and mic_session_resolve().
+ */
+const struct mic_error *mic_snapshot_resolve(struct mic_ws *ws,
+    const char *name, struct mic_snapshot *out);
 
 /*
  * Lines of a stored blob (a last line without '\n' counts), streamed in

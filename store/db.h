@@ -48,7 +48,7 @@
 #include "object.h"
 
 /* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
-#define MIC_DB_SCHEMA_VERSION 2
+#define MIC_DB_SCHEMA_VERSION 3
 
 struct mic_db;
 
@@ -236,6 +236,21 @@ const struct mic_error *mic_db_change_add(struct mic_db *db,
 /* A session's changes sorted by path; see Lists above. */
 const struct mic_error *mic_db_changes(struct mic_db *db,
     const char *session_id, struct mic_change_row **rows, size_t *n);
+
+/*
+ * The restore journal: the files an unfinished mic restore writes or
+ * removes, as change rows that mic_checkout_revert() carries out: kind
+ * 'M' writes (old_mode, old_oid) at path, kind 'A' removes path.
+ * mic_db_journal_set() adds rows (call it in the transaction that checks
+ * the journal is empty; MIC_ERR_CONFLICT for a path twice);
+ * mic_db_journal() lists them by path (see Lists above; new_* are 0,
+ * size and line counts -1); mic_db_journal_clear() empties it.
+ */
+const struct mic_error *mic_db_journal_set(struct mic_db *db,
+    const struct mic_change_row *rows, size_t n);
+const struct mic_error *mic_db_journal(struct mic_db *db,
+    struct mic_change_row **rows, size_t *n);
+const struct mic_error *mic_db_journal_clear(struct mic_db *db);
 
 /* The head: last position (0 when none) and its root (has_root 0 then). */
 const struct mic_error *mic_db_head(struct mic_db *db, int64_t *position,

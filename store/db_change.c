@@ -101,6 +101,75 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 }
 
 const struct mic_error *
+mic_db_journal_set(struct mic_db *db, const struct mic_change_row *rows,
+    size_t n)
+{
+	static const char sql[] = "INSERT INTO restore_journal(path, mode, oid)"
+				  " VALUES (?, ?, ?)";
+	const struct mic_error *err = NULL;
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < n && err == NULL; i++) {
+		int remove = rows[i].kind == 'A';
+
+		err = mic_db_stmt(db, sql, &st);
+		if (err)
+			break;
+		mic_db_bind_blob(st, 1, rows[i].path);
+		sqlite3_bind_int(st, 2, remove ? 0 : (int)rows[i].old_mode);
+		mic_db_bind_oid(st, 3, remove ? NULL : &rows[i].old_oid);
+		err = mic_db_step_done(db, st);
+	}
+	return err;
+}
+
+/*
+ * The mic_db_row_read_fn of the journal: a row with mode 0 removes its
+ * path (kind 'A'), any other writes it (kind 'M'); the path is malloc'd,
+ * freed by release_change(). Never fails.
+ */
+static const struct mic_error *
+read_journal(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_change_row *c = row;
+
+	(void)db;
+	c->path = mic_xstrndup(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0));
+	c->old_mode = (unsigned)sqlite3_column_int(st, 1);
+	c->kind = c->old_mode == 0 ? 'A' : 'M';
+	mic_db_col_oid(st, 2, &c->old_oid);
+	c->size = c->lines_added = c->lines_removed = -1;
+	return NULL;
+}
+
+const struct mic_error *
+mic_db_journal(struct mic_db *db, struct mic_change_row **rows, size_t *n)
+{
+	static const char sql[] = "SELECT path, mode, oid FROM restore_journal"
+				  " ORDER BY path";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	void *v = NULL;
+
+	*rows = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err == NULL)
+		err = mic_db_collect(db, st, sizeof(**rows), read_journal,
+		    release_change, &v, n);
+	*rows = v;
+	return err;
+}
+
+const struct mic_error *
+mic_db_journal_clear(struct mic_db *db)
+{
+	return mic_db_exec(db, "DELETE FROM restore_journal");
+}
+
+const struct mic_error *
 mic_db_head(struct mic_db *db, int64_t *position, struct mic_oid *root,
     int *has_root)
 {

@@ -111,6 +111,17 @@ static const struct migration {
 	"    WHERE c.session_id = s.id AND c.kind = 'M'),"
 	"  n_deleted = (SELECT count(*) FROM changes c"
 	"    WHERE c.session_id = s.id AND c.kind = 'D');"},
+    /*
+     * 2 -> 3: the journal of mic restore (core/restore.c): the files a
+     * restore is writing (mode and id) or removing (mode 0, no id),
+     * committed before the first write and emptied after the last.
+     */
+    {NULL,
+	"CREATE TABLE restore_journal("
+	"  path BLOB PRIMARY KEY,"
+	"  mode INTEGER NOT NULL,"
+	"  oid TEXT,"
+	"  CHECK ((mode = 0) = (oid IS NULL))) WITHOUT ROWID;"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -51,6 +51,16 @@ mic_path_is_temp(const char *name, const char *prefix)
 	    strchr(name + n, '/') == NULL;
 }
 
+int
+mic_path_under(const char *path, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	return len == 0 ||
+	    (strncmp(path, prefix, len) == 0 &&
+		(path[len] == '\0' || path[len] == '/'));
+}
+
 static pthread_once_t umask_once = PTHREAD_ONCE_INIT;
 static mode_t umask_value;
 

@@ -55,6 +55,13 @@ int mic_path_ok(const char *path, size_t len);
 int mic_path_is_temp(const char *name, const char *prefix);
 
 /*
+ * 1 when tracked path is prefix or under it ("a/b" is under "a", "ab" is
+ * not; "" is the root, above everything): how path arguments select
+ * files (mic diff -- <path>, mic restore, mic session land <path>).
+ */
+int mic_path_under(const char *path, const char *prefix);
+
+/*
  * The process's umask. It is read once, on the first call (umask() can
  * only be read by setting it, which would race with threads creating
  * files), so call this before starting threads: mic_ws_open() does.

@@ -124,10 +124,13 @@ two_positions() {
 	assert_fail 2 "mic: @-1 is not a position: use @N with N a number (see 'mic cat --help')"
 	run mic cat f @
 	assert_fail 2 "mic: @ is not a position: use @N with N a number (see 'mic cat --help')"
+	# anything else is a session name
 	run mic cat f 1
-	assert_fail 2 "mic: 1 is not a position: use @N (see 'mic cat --help')"
+	assert_fail 2 "mic: 1 is not a session name: use an id, a prefix of at least 4 hex digits, or @N (see 'mic cat --help')"
 	run mic cat f HEAD
-	assert_fail 2 "mic: HEAD is not a position: use @N (see 'mic cat --help')"
+	assert_fail 2 "mic: HEAD is not a session name: use an id, a prefix of at least 4 hex digits, or @N (see 'mic cat --help')"
+	run mic cat f abcdef01
+	assert_fail 1 "mic: no session matches abcdef01"
 	# one spelling per position: @01 is neither @1 nor a session id
 	run mic cat f @01
 	assert_fail 2 "mic: @01 is not a position: write N without leading zeros (see 'mic cat --help')"
@@ -140,15 +143,15 @@ two_positions() {
 @test "cat with a missing or extra argument is a usage error" {
 	init_ws
 	run mic cat
-	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N (see 'mic cat --help')"
+	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N or session (see 'mic cat --help')"
 	run mic cat f @1 @2
-	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N (see 'mic cat --help')"
+	assert_fail 2 "mic: 'mic cat' takes <path> and an optional position @N or session (see 'mic cat --help')"
 	run mic cat --json f
 	assert_fail 2 "mic: unknown option '--json' for 'mic cat' (see 'mic cat --help')"
 	run mic cat --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic cat <path> [@N]" ]
-	[ "${lines[1]}" = "print a file as it was at a position" ]
+	[ "${lines[0]}" = "usage: mic cat <path> [@N | <session>]" ]
+	[ "${lines[1]}" = "print a file as it was at a position or in a session" ]
 }
 
 @test "cat takes paths relative to the current folder" {
@@ -264,4 +267,113 @@ two_positions() {
 	chmod +x run.sh
 	land_all "exec"
 	mic cat run.sh | cmp run.sh -
+}
+
+# --- cat <path> <session> ---------------------------------------------------
+
+# The session landed at @N's id.
+landed_id() {
+	sql "select session_id from landings where position = $1"
+}
+
+@test "cat path <session> of a landed session is its landed file" {
+	two_positions
+	id1=$(landed_id 1)
+	id2=$(landed_id 2)
+	run mic cat f "$id1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "one" ]
+	run mic cat f "${id2:0:6}"
+	[ "$output" = "two" ]
+	run mic cat sub/g "${id1^^}"
+	[ "$output" = "in sub" ]
+	run mic cat new "$id1"
+	assert_fail 1 "mic: new does not exist in session ${id1:0:8}"
+	run mic cat sub "$id2"
+	assert_fail 1 "mic: sub is a folder in session ${id2:0:8}"
+}
+
+@test "cat path <session> of an abandoned session prints what it recorded" {
+	two_positions
+	start_id "try"
+	printf 'tried\n' >f
+	printf 'added\n' >added
+	rm new
+	mic session abandon >/dev/null
+	[ "$(cat f)" = "two" ]
+	[ ! -e added ]
+	run --separate-stderr mic cat f "$ID"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "tried" ]
+	run mic cat added "${ID:0:4}"
+	[ "$output" = "added" ]
+	# a file it did not change is the base's
+	run mic cat sub/deep/h "$ID"
+	[ "$output" = "deep" ]
+	refused 1 "mic: new does not exist in session ${ID:0:8}" cat new "$ID"
+	refused 1 "mic: sub/g does not exist in session ${ID:0:8}" cat sub/g "$ID"
+	# the working tree and the record are left alone
+	before=$(db_dump)
+	mic cat f "$ID" >/dev/null
+	[ "$(db_dump)" = "$before" ]
+	[ "$(cat f)" = "two" ]
+}
+
+@test "cat path <session> of the active session prints what it would land" {
+	two_positions
+	printf '*.log\n' >.micignore
+	printf 'ignored\n' >x.log
+	land_all "ignore"
+	start_id "wip"
+	printf 'edited\n' >f
+	mkdir newdir
+	printf 'in new dir\n' >newdir/n
+	ln -s sub/deep/h link
+	rm new
+	run --separate-stderr mic cat f "$ID"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "edited" ]
+	run mic cat newdir/n "$ID"
+	[ "$output" = "in new dir" ]
+	mic cat link "$ID" >"$BATS_TEST_TMPDIR/out"
+	printf 'sub/deep/h' | cmp - "$BATS_TEST_TMPDIR/out"
+	# unchanged: the head's
+	run mic cat sub/deep/h "$ID"
+	[ "$output" = "deep" ]
+	# the head has it, the session deletes it
+	refused 1 "mic: new does not exist in session ${ID:0:8}" cat new "$ID"
+	# ignored files are no part of it
+	refused 1 "mic: x.log does not exist in session ${ID:0:8}" cat x.log "$ID"
+	refused 1 "mic: newdir is a folder in session ${ID:0:8}" cat newdir "$ID"
+	refused 1 "mic: sub is a folder in session ${ID:0:8}" cat sub "$ID"
+	refused 1 "mic: nothing does not exist in session ${ID:0:8}" cat nothing "$ID"
+	# binary content, byte for byte
+	head -c 100000 /dev/urandom >bin
+	mic cat bin "$ID" | cmp bin -
+	# nothing changed on the way
+	run mic status
+	[ "${lines[0]}" = "On session ${ID:0:8}: wip" ]
+}
+
+@test "cat path <session> with special bytes in the path" {
+	init_ws
+	nl=$'new\nline'
+	raw=$'caf\xe9'
+	printf 'a\n' >"$nl"
+	printf 'b\n' >"$raw"
+	printf 'c\n' >"with space"
+	start_id "special"
+	mic session abandon --keep-files >/dev/null
+	run mic cat "$nl" "$ID"
+	[ "$output" = "a" ]
+	run mic cat "$raw" "$ID"
+	[ "$output" = "b" ]
+	run mic cat "with space" "$ID"
+	[ "$output" = "c" ]
+	rm "$nl"
+	start_id "gone"
+	refused 1 "mic: \"new\\nline\" does not exist in session ${ID:0:8}" cat "$nl" "$ID"
+	refused 1 "mic: \"caf\\351x\" does not exist in session ${ID:0:8}" cat "${raw}x" "$ID"
 }

@@ -311,7 +311,7 @@ help_value_opts() {
 	expect "--max-count" bash_complete mic log --m
 	# nothing else to complete: the options
 	expect "$(helper options log)" bash_complete mic log ''
-	expect "--allow-empty --help -h" bash_complete mic session land -
+	expect "--allow-empty --dry-run --help -h" bash_complete mic session land -
 	expect "--author --help --role -h" bash_complete mic session note -
 	# after another option or its value, still the options
 	expect "$(helper options log)" bash_complete mic log --all -
@@ -367,8 +367,12 @@ help_value_opts() {
 	expect "$all" bash_complete mic diff ''
 	expect "@1 @2" bash_complete mic diff --stat @
 	expect "@1 @2" bash_complete mic diff @1 ''
-	expect "@1 @2" bash_complete mic cat a.txt ''
+	expect "$all" bash_complete mic cat a.txt ''
 	expect "@1" bash_complete mic cat a.txt @1
+	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
+	expect "$all" bash_complete mic restore --at ''
+	expect "@1 @2" bash_complete mic restore --at @
+	expect "$id" bash_complete mic restore --force --at = "${id:0:6}"
 }
 
 @test "bash: file paths for cat, --path and after -- in diff" {
@@ -378,6 +382,11 @@ help_value_opts() {
 	expect "a.txt src" bash_complete mic diff -- ''
 	expect "a.txt src" bash_complete mic diff @1 @2 -- a.txt ''
 	expect "a.txt src" bash_complete mic log --path ''
+	expect "a.txt src" bash_complete mic restore ''
+	expect "a.txt src" bash_complete mic restore --at @1 a.txt ''
+	expect "a.txt src" bash_complete mic restore -- ''
+	expect "a.txt src" bash_complete mic session land ''
+	expect "a.txt src" bash_complete mic session land --dry-run -- ''
 }
 
 @test "bash: help completes command names" {
@@ -427,7 +436,9 @@ help_value_opts() {
 	# shellcheck disable=SC2046
 	expect "$(words printf '%s\n' @1 @2 $(session_ids))" \
 	    bash_complete_bare mic show ''
-	expect "@1 @2" bash_complete_bare mic cat a.txt ''
+	# shellcheck disable=SC2046
+	expect "$(words printf '%s\n' @1 @2 $(session_ids))" \
+	    bash_complete_bare mic cat a.txt ''
 	expect "a.txt src" bash_complete_bare mic cat ''
 	expect "a.txt src" bash_complete_bare mic diff -- ''
 	expect "" bash_complete_bare mic log -n -
@@ -535,8 +546,12 @@ help_value_opts() {
 	    "$id" "mic show ${id:0:6}" \
 	    "$all" 'mic diff --stat ' \
 	    "@1 @2" 'mic diff @1 ' \
-	    "@1 @2" 'mic cat a.txt ' \
+	    "$all" 'mic cat a.txt ' \
 	    "a.txt src" 'mic cat ' \
+	    "$all" 'mic restore --at ' \
+	    "a.txt src" 'mic restore ' \
+	    "a.txt src" 'mic restore --at @1 -- ' \
+	    "a.txt src" 'mic session land --dry-run ' \
 	    "a.txt src" 'mic diff -- ' \
 	    "a.txt src" 'mic log --path ' \
 	    "a.txt src" 'mic log --path ./' \

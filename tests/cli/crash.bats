@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# Crash safety: mic session land and abandon killed with SIGKILL at many
-# moments spread over their whole run. After each kill the store passes
-# fsck and the session is either done with exactly the working tree's
-# content, or still active with the working tree untouched; running the
-# command again then succeeds.
+# Crash safety: mic session land and abandon, and mic restore, killed with
+# SIGKILL at many moments spread over their whole run. After each kill the
+# store passes fsck and the session is either done with exactly the
+# working tree's content, or still active with the working tree untouched;
+# running the command again then succeeds. A restore is either untouched,
+# done, or recorded as unfinished and finished by the next mic restore.
 #
 # MIC_CRASH_TRIALS sets the number of kills per test: 5 by default, which
 # `meson test` runs every time (immediately, and at about 5%, 25%, 60% and
@@ -193,6 +194,141 @@ head_pos() {
 		[ "$active" -gt 0 ]
 		[ $((pending + done_)) -gt 0 ]
 	fi
+	run mic fsck
+	[ "$status" -eq 0 ]
+}
+
+@test "SIGKILL during a partial land: landed and continued, or untouched" {
+	trials=${MIC_CRASH_TRIALS:-5}
+	init_ws
+	make_tree
+	land_all "initial"
+	sync
+	# the timing of a whole land of the same size
+	mic session start "timing" >/dev/null
+	change_tree 0
+	t0=$(now_ns)
+	mic session land >/dev/null
+	dur=$(( $(now_ns) - t0 ))
+	landed=0 untouched=0
+	for t in $(seq 1 "$trials"); do
+		start_id "trial $t"
+		change_tree "$t"
+		# every trial changes files in d00..d19 and the root
+		before=$(manifest)
+		pos=$(head_pos)
+		f=$(( ((t - 1) * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
+		"$MIC" session land -- "new$t.txt" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$pause"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		run mic fsck
+		if [ "$status" -ne 0 ]; then
+			echo "trial $t: fsck failed: $output" >&2
+			return 1
+		fi
+		[ "$(manifest)" = "$before" ]
+		sid=$(mic session status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+		if [ "$(head_pos)" -eq $((pos + 1)) ]; then
+			# landed: another session goes on with the rest
+			landed=$((landed + 1))
+			[ "$sid" != "$ID" ]
+			run mic cat "new$t.txt" "@$((pos + 1))"
+			[ "$status" -eq 0 ]
+			run mic status --json
+			[[ "$output" != *"\"new$t.txt\""* ]]
+		else
+			[ "$(head_pos)" -eq "$pos" ]
+			[ "$sid" = "$ID" ]
+			untouched=$((untouched + 1))
+		fi
+		mic session land >/dev/null
+		run mic status
+		[ "${lines[2]}" = "No changes" ]
+	done
+	echo "# partial land: $trials kills over ${dur} ns: $landed landed, $untouched untouched" >&3
+	if [ "$trials" -ge 20 ]; then
+		[ "$landed" -gt 0 ]
+		[ "$untouched" -gt 0 ]
+	fi
+}
+
+# Append a line to every file of make_tree's, and add one.
+change_all() {
+	python3 - <<'PY'
+for d in range(20):
+    for f in range(100):
+        with open("d%02d/f%03d.txt" % (d, f), "a") as fh:
+            fh.write("second\n")
+with open("only-at-2.txt", "w") as fh:
+    fh.write("second\n")
+PY
+}
+
+unfinished() {
+	mic status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["unfinished_restore"])'
+}
+
+@test "SIGKILL during restore: untouched, done, or finished by the next restore" {
+	trials=${MIC_CRASH_TRIALS:-5}
+	init_ws
+	make_tree
+	land_all "initial"
+	at1=$(manifest)
+	change_all
+	land_all "second"
+	at2=$(manifest)
+	sync
+	dur=0
+	for k in 1 2 3; do
+		t0=$(now_ns)
+		mic restore --force --at @1 . >/dev/null
+		d=$(( $(now_ns) - t0 ))
+		if [ "$dur" -eq 0 ] || [ "$d" -lt "$dur" ]; then dur=$d; fi
+		[ "$(manifest)" = "$at1" ]
+		mic restore --force . >/dev/null
+		[ "$(manifest)" = "$at2" ]
+	done
+	untouched=0 unfinished_=0 done_=0
+	for t in $(seq 1 "$trials"); do
+		before=$(manifest)
+		if [ $((t % 2)) -eq 1 ]; then at=@1 want=$at1; else at=@2 want=$at2; fi
+		f=$(( ((t - 1) * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
+		"$MIC" restore --force --at "$at" . >/dev/null 2>&1 &
+		pid=$!
+		sleep "$pause"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		# (a restore writes no object: one fsck at the end is enough)
+		if [ "$(unfinished)" != "None" ]; then
+			unfinished_=$((unfinished_ + 1))
+			run mic session start "refused"
+			[ "$status" -eq 1 ]
+			mic restore >/dev/null
+		elif [ "$(manifest)" = "$before" ] && [ "$before" != "$want" ]; then
+			untouched=$((untouched + 1))
+			mic restore --force --at "$at" . >/dev/null
+		else
+			done_=$((done_ + 1))
+		fi
+		[ "$(manifest)" = "$want" ] || {
+			echo "trial $t: the tree is not $at's" >&2
+			return 1
+		}
+		[ "$(unfinished)" = "None" ]
+		# no temporary file is left behind
+		[ -z "$(find . -name '.mic-tmp-*' -print -quit)" ]
+	done
+	echo "# restore: $trials kills over ${dur} ns: $untouched untouched, $unfinished_ unfinished, $done_ done" >&3
+	if [ "$trials" -ge 20 ]; then
+		[ "$unfinished_" -gt 0 ]
+	fi
+	mic restore --force . >/dev/null
+	run mic status
+	[ "${lines[2]}" = "No changes" ]
 	run mic fsck
 	[ "$status" -eq 0 ]
 }

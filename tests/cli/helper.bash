@@ -126,7 +126,8 @@ EOF
 # line "head <position> <root>"; it checks the checksum at the end.
 # cache_dump --drop PATH first removes PATH's row from the file (and
 # writes the checksum again); cache_dump --v1 turns the store back into
-# schema version 1, where the cache was a table of the database.
+# schema version 1, where the cache was a table of the database (and
+# there was no restore journal).
 cache_dump() {
 	python3 -S - "$WS/.mic" "$@" <<'EOF'
 import hashlib, os, sqlite3, struct, sys
@@ -167,6 +168,7 @@ if args[:1] == ["--v1"]:
                    (path, mode, oid.hex(), size, mt, ct, ino, racy))
     for c in ("n_added", "n_modified", "n_deleted"):
         db.execute("ALTER TABLE sessions DROP COLUMN " + c)
+    db.execute("DROP TABLE IF EXISTS restore_journal")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     os.unlink(micdir + "/cache")

@@ -386,8 +386,8 @@ No changes" ]
 	echo a >a
 	refused 1 "$NO_ACTIVE" session land
 	refused 1 "$NO_ACTIVE" session land --allow-empty
-	refused 2 "mic: 'mic session land' takes no arguments (see 'mic session land --help')" \
-	    session land now
+	refused 1 "$NO_ACTIVE" session land now
+	refused 1 "$NO_ACTIVE" session land --dry-run
 	run mic status
 	[ "$output" = $'No active session\nHead: @0\nA a' ]
 }
@@ -456,6 +456,149 @@ A big" ]
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Landed session ${ID:0:8} at @2: too big" ]
 	mic cat big | cmp - big
+}
+
+# --- land <path>... and --dry-run ------------------------------------------
+
+# @1 with a, b, d/x; then an active session (ID) that modifies a, deletes
+# b, adds d/y and "sp ace".
+partial_setup() {
+	init_ws
+	echo a >a
+	echo b >b
+	mkdir d
+	echo x >d/x
+	land_all "base"
+	start_id "two things"
+	mic session note "why both" >/dev/null
+	echo changed >a
+	rm b
+	echo y >d/y
+	echo s >"sp ace"
+}
+
+@test "session land <path> lands only those changes; a new session keeps the rest" {
+	partial_setup
+	run --separate-stderr mic session land a d
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${lines[0]}" = "Landed session ${ID:0:8} at @2: two things" ]
+	[ "${lines[1]}" = "2 files changed" ]
+	[[ "${lines[2]}" =~ ^Session\ ([0-9a-f]{8})\ continues\ it\ with\ 2\ changed\ files$ ]]
+	cont=${BASH_REMATCH[1]}
+	[ "${#lines[@]}" -eq 3 ]
+	# the landed session has a and d/y, with its conversation
+	run sql "select path, kind from changes where session_id = '$ID' order by path" \
+	    "select status from sessions where id = '$ID'" \
+	    "select count(*) from messages where session_id = '$ID'"
+	[ "$output" = $'a|M\nd/y|A\nlanded\n1' ]
+	run mic cat a @2
+	[ "$output" = "changed" ]
+	run mic cat b @2
+	[ "$output" = "b" ]
+	refused 1 "mic: sp ace does not exist at @2" cat "sp ace" @2
+	# the rest are the working changes of the new session, on @2
+	run mic status
+	[ "$output" = "On session $cont: two things
+Head: @2
+D b
+A sp ace" ]
+	run sql "select goal, base_position, status from sessions where id like '$cont%'" \
+	    "select role, body from messages m join sessions s on m.session_id = s.id where s.id like '$cont%'"
+	[ "$output" = "two things|2|active
+system|Continues session $ID: it landed 2 changed files at @2 and left 2 to this session." ]
+	# the files were not touched, and the stat cache is the new head's
+	[ "$(cat a)" = "changed" ]
+	[ ! -e b ]
+	[ "$(head -n1 <<<"$(cache_dump)")" = "head 2 $(sql 'select root from landings where position = 2')" ]
+	echo again >d/y
+	run mic status
+	[ "${lines[2]}" = "D b" ]
+	[ "${lines[3]}" = "M d/y" ]
+	mic session land >/dev/null
+	run mic status
+	[ "$output" = $'No active session\nHead: @3\nNo changes' ]
+	run mic fsck
+	[ "$status" -eq 0 ]
+}
+
+@test "session land <path> covering every change leaves no session behind" {
+	partial_setup
+	prints "Landed session ${ID:0:8} at @2: two things
+4 files changed" session land -- .
+	run mic status
+	[ "$output" = $'No active session\nHead: @2\nNo changes' ]
+	[ "$(sql "select count(*) from sessions where status = 'active'")" = "0" ]
+}
+
+@test "session land <path> takes paths relative to the current folder, with special bytes" {
+	init_ws
+	echo base >base
+	land_all "base"
+	start_id "special"
+	nl=$'new\nline'
+	mkdir sub
+	echo a >"sub/$nl"
+	echo b >$'sub/caf\xe9'
+	echo c >sub/-dash
+	echo d >other
+	cd sub
+	run --separate-stderr mic session land -- "$nl" -dash
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "2 files changed" ]
+	cd "$WS"
+	run mic status
+	[ "${lines[2]}" = "A other" ]
+	[ "${lines[3]}" = 'A "sub/caf\351"' ]
+	run sql "select count(*) from changes where session_id = '$ID'"
+	[ "$output" = "2" ]
+}
+
+@test "session land <path> without changes under it fails and changes nothing" {
+	partial_setup
+	before=$(db_dump)
+	refused 1 "mic: d/x has no working changes to land" session land a d/x
+	refused 1 "mic: nothing has no working changes to land" session land nothing
+	refused 2 "mic: ../x is outside the workspace $WS (see 'mic session land --help')" session land ../x
+	refused 2 "mic: .mic is inside .mic/, which mic does not track (see 'mic session land --help')" session land .mic
+	[ "$(db_dump)" = "$before" ]
+	run mic session status
+	[ "${lines[0]}" = "session   $ID" ]
+}
+
+@test "session land --dry-run lists what would land and changes nothing" {
+	partial_setup
+	mic status >/dev/null
+	before=$(db_dump)
+	objects=$(find .mic/objects -type f | sort)
+	cache=$(cache_dump)
+	prints "Would land session ${ID:0:8} at @2: two things
+4 files changed
+M a
+D b
+A d/y
+A sp ace" session land --dry-run
+	prints "Would land session ${ID:0:8} at @2: two things
+2 files changed
+M a
+A d/y
+2 other changed files would stay, in a new session" session land --dry-run a d
+	prints "Would land session ${ID:0:8} at @2: two things
+1 file changed
+A sp ace
+3 other changed files would stay, in a new session" session land --dry-run -- "sp ace"
+	refused 1 "mic: d/x has no working changes to land" session land --dry-run d/x
+	[ "$(db_dump)" = "$before" ]
+	[ "$(find .mic/objects -type f | sort)" = "$objects" ]
+	[ "$(cache_dump)" = "$cache" ]
+	[ "$(cat a)" = "changed" ]
+	# nothing to land: refused as a land is
+	mic session land >/dev/null
+	mic session start "empty" >/dev/null
+	refused 1 "mic: nothing to land: no file changed since @2; use --allow-empty to land a session without file changes" session land --dry-run
+	run mic session land --dry-run --allow-empty
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "0 files changed" ]
 }
 
 # --- abandon ---------------------------------------------------------------
