@@ -270,12 +270,16 @@ A important.tmp" status
 	init_ws
 	printf 'aaaa\n' >f
 	land_all "racy"
+	done_at=$(date +%s)
 	mtime=$(stat -c %.9Y f)
-	# the row was written in the racy window: it must not be trusted
+	# a row written in the racy window (2 s) must not be trusted; a slow
+	# land (valgrind) may write it after the window, when it may be
 	run cache_dump
 	[ "${#lines[@]}" = "2" ]
-	[ "${lines[1]##*|}" = "1" ]
 	[ "${lines[1]%%|*}" = "f" ]
+	if [ $((done_at - ${mtime%.*})) -lt 2 ]; then
+		[ "${lines[1]##*|}" = "1" ]
+	fi
 	printf 'bbbb\n' >f
 	touch -d "@$mtime" f
 	[ "$(stat -c %.9Y f)" = "$mtime" ]
