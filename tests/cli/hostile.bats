@@ -252,22 +252,7 @@ read_only_user() {
 
 @test "a read-only .mic is reported in one line" {
 	two_landings
-	if [ "$(id -u)" -eq 0 ]; then
-		command -v setpriv >/dev/null || skip "root, and no setpriv to drop privileges"
-		# let nobody reach the workspace through bats' private folders
-		d=$WS
-		while [ "${#d}" -gt "${#BATS_RUN_TMPDIR}" ]; do
-			chmod o+rx "$d"
-			d=$(dirname "$d")
-		done
-		chmod o+x "$BATS_RUN_TMPDIR"
-		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$WS/.mic/mic.db" ||
-			skip "the test folder is not readable by nobody"
-		as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
-	else
-		chmod -R a-w .mic
-		as_user() { "$@"; }
-	fi
+	read_only_user
 	run --separate-stderr as_user "$MIC" session start "x"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "mic: database $WS/.mic/mic.db is read-only: mic needs write access to .mic/ ("*")" ]]
