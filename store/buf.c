@@ -101,6 +101,9 @@ mic_buf_grow(struct mic_buf *b, size_t extra)
 	while (b->cap < need)
 		b->cap = b->cap > SIZE_MAX / 2 ? need : b->cap * 2;
 	b->data = mic_xrealloc(b->data, b->cap);
+	/* the first allocation must already hold a string: a caller may
+	 * grow, read nothing into the room and use the buffer as "" */
+	b->data[b->len] = '\0';
 }
 
 void
