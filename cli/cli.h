@@ -104,6 +104,13 @@ struct mic_date_str mic_fmt_date_iso(int64_t ns);
 struct mic_word_str mic_cli_word(const char *s, size_t len);
 /* Print s quoted as git quotes paths. */
 void mic_print_path(FILE *f, const char *s);
+/*
+ * On stderr, one warning per path of the working tree that ch's scan
+ * could not read: "mic: warning: cannot read <path>: <reason>; its
+ * changes are left out", the path shown as status shows paths.
+ * Commands that show working changes go on.
+ */
+void mic_cli_warn_unreadable(struct mic_ws *ws, const struct mic_changes *ch);
 /* Print the first line of s, at most max bytes, with "..." if cut. */
 void mic_print_preview(FILE *f, const char *s, size_t max);
 

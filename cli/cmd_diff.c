@@ -595,6 +595,7 @@ cmd_diff(struct mic_args *args)
 		goto fail;
 	if (paths)
 		mic_changes_limit(&ch, paths, npaths);
+	mic_cli_warn_unreadable(ws, &ch);
 	if (fmt == MIC_PATCH_FULL)
 		mic_pager_start();
 	rc = mic_cli_patches(ws, &ch, fmt, &opts);

@@ -220,6 +220,7 @@ cmd_session_status(struct mic_args *args)
 		rc = mic_cli_fail(err);
 		goto done;
 	}
+	mic_cli_warn_unreadable(ws, &ch);
 	count_kinds(&ch, &na, &nm, &nd);
 	if (mic_opt_count(args, "json")) {
 		struct mic_json *j = mic_json_new(stdout);

@@ -282,6 +282,7 @@ cmd_show(struct mic_args *args)
 		rc = mic_cli_fail(err);
 		goto done;
 	}
+	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "json")) {
 		print_json(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
 		goto done;

@@ -49,6 +49,7 @@ cmd_status(struct mic_args *args)
 		rc = mic_cli_fail(err);
 		goto done;
 	}
+	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "null")) {
 		/* as git status -z: root-relative, raw bytes, NUL after each */
 		for (i = 0; i < ch.n; i++)

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/workspace.h"
 #include "../store/buf.h"
 #include "cli.h"
 
@@ -190,6 +191,27 @@ mic_print_path(FILE *f, const char *s)
 	mic_buf_add_quoted(&b, s);
 	fputs(mic_buf_str(&b), f);
 	mic_buf_release(&b);
+}
+
+void
+mic_cli_warn_unreadable(struct mic_ws *ws, const struct mic_changes *ch)
+{
+	struct mic_buf shown = MIC_BUF_INIT;
+	int relative = ch->nunreadable > 0 && mic_ws_relative_paths(ws);
+	size_t i;
+
+	for (i = 0; i < ch->nunreadable; i++) {
+		mic_buf_reset(&shown);
+		if (relative)
+			mic_ws_display_path(ws, ch->unreadable[i].path, &shown);
+		else
+			mic_buf_addstr(&shown, ch->unreadable[i].path);
+		fputs("mic: warning: cannot read ", stderr);
+		mic_print_path(stderr, shown.data);
+		fprintf(stderr, ": %s; its changes are left out\n",
+		    strerror(ch->unreadable[i].errnum));
+	}
+	mic_buf_release(&shown);
 }
 
 void

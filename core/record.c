@@ -20,6 +20,8 @@
 void
 mic_changes_release(struct mic_changes *ch)
 {
+	size_t i;
+
 	if (ch->scan) {
 		free(ch->v); /* the paths are the scan's */
 		mic_scan_release(ch->scan);
@@ -31,6 +33,11 @@ mic_changes_release(struct mic_changes *ch)
 	ch->n = 0;
 	ch->from_disk = 0;
 	ch->scan = NULL;
+	for (i = 0; i < ch->nunreadable; i++)
+		free(ch->unreadable[i].path);
+	free(ch->unreadable);
+	ch->unreadable = NULL;
+	ch->nunreadable = 0;
 }
 
 /*
@@ -80,6 +87,11 @@ mic_changes_working(struct mic_ws *ws, enum mic_changes_detail detail,
 	ch->scan = scan;
 	ch->n = scan->n;
 	ch->from_disk = 1;
+	/* the set takes the list over */
+	ch->unreadable = scan->unreadable;
+	ch->nunreadable = scan->nunreadable;
+	scan->unreadable = NULL;
+	scan->nunreadable = 0;
 	ch->v = mic_xcalloc(scan->n + 1, sizeof(*ch->v));
 	for (i = 0; i < scan->n; i++)
 		ch->v[i] = scan->changes[i].c;
@@ -181,8 +193,10 @@ mic_changes_since(struct mic_ws *ws, const char *posname,
 		struct mic_change_row r = {0};
 		int old_present, new_present;
 
-		if (i > 0 && strcmp(paths[i], paths[i - 1]) == 0)
-			continue;
+		if ((i > 0 && strcmp(paths[i], paths[i - 1]) == 0) ||
+		    mic_unreadable_covers(work.unreadable, work.nunreadable,
+			paths[i]))
+			continue; /* the disk's side is unknown */
 		err = tree_side(ws, has_p ? &proot : NULL, paths[i],
 		    &r.old_mode, &r.old_oid, &old_present);
 		/* the disk's side: the working change, else the head's */
@@ -214,6 +228,10 @@ mic_changes_since(struct mic_ws *ws, const char *posname,
 	ch->v = rows;
 	ch->n = nrows;
 	ch->from_disk = 1;
+	ch->unreadable = work.unreadable;
+	ch->nunreadable = work.nunreadable;
+	work.unreadable = NULL;
+	work.nunreadable = 0;
 	rows = NULL;
 	nrows = 0;
 done:

@@ -39,11 +39,14 @@ struct mic_changes {
 	size_t n;
 	int from_disk;
 	struct mic_scan *scan; /* private */
+	/* from_disk: the paths that could not be read, sorted; owned */
+	struct mic_unreadable *unreadable;
+	size_t nunreadable;
 };
 
 #define MIC_CHANGES_INIT \
 	{ \
-		NULL, 0, 0, NULL \
+		NULL, 0, 0, NULL, NULL, 0 \
 	}
 
 void mic_changes_release(struct mic_changes *ch);
@@ -88,7 +91,8 @@ const struct mic_error *mic_changes_between(struct mic_ws *ws, const char *a,
  * from @N to the head or from the head to the disk, each with @N's side
  * and the disk's, left out when they are the same. Every changed file of
  * the working tree is hashed. The new sides are read from the disk
- * (from_disk); line counts and sizes are not computed (-1).
+ * (from_disk); line counts and sizes are not computed (-1). Paths the
+ * scan could not read are left out and listed in ch->unreadable.
  */
 const struct mic_error *mic_changes_since(struct mic_ws *ws,
     const char *posname, struct mic_changes *ch);

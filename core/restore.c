@@ -253,6 +253,9 @@ plan_and_journal(struct mic_ws *ws, const struct mic_snapshot *snap,
 	*rows = NULL;
 	*n = 0;
 	err = mic_scan_run(ws, MIC_SCAN_HASH, &scan);
+	if (err == NULL)
+		err = mic_scan_refuse_unreadable(&scan, sel, nsel, "restore",
+		    ", or restore other paths");
 	if (err == NULL && snap->has_root)
 		err = mic_tree_flatten(ws->store, &snap->root, &src);
 	if (err == NULL && !mic_oid_is_null(&scan.root))

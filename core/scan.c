@@ -35,6 +35,7 @@ struct event {
 				   * once hashed, from that read and
 				   * with its id */
 	int64_t lines; /* its lines (-1 binary, -2 unknown) */
+	int denied; /* errno when the file could not be read */
 };
 
 #define NO_ROW SIZE_MAX
@@ -43,6 +44,42 @@ struct evlist {
 	struct event *v;
 	size_t n, cap;
 };
+
+/* Paths that could not be read, in the order found. */
+struct denials {
+	struct mic_unreadable *v;
+	size_t n, cap;
+};
+
+static void
+add_denial(struct denials *l, const char *path, int errnum)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = mic_xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n].path = mic_xstrdup(path);
+	l->v[l->n].errnum = errnum;
+	l->n++;
+}
+
+static void
+denials_release(struct denials *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* 1 for the errors that mean "not allowed to read", not "broken". */
+static int
+is_denial(int errnum)
+{
+	return errnum == EACCES || errnum == EPERM;
+}
 
 static struct event *
 add_event(struct evlist *l)
@@ -200,10 +237,13 @@ is_mic_temp(const char *rel, const struct folder *f, const struct dent *d)
  * kept for its tracked files. *nested is set (and nothing kept) when the
  * folder holds a .mic of its own: another workspace. Files get an
  * lstat(); folders known as such from readdir()'s d_type are not stat'ed.
+ * A folder below the root that may not be listed or looked into (opendir
+ * or an entry's lstat fails with EACCES or EPERM) sets *denied to that
+ * errno and keeps nothing: the caller records it as unreadable.
  */
 static const struct mic_error *
 read_folder(const struct walker *wk, const char *rel, int ignored,
-    struct folder *f, int *nested)
+    struct folder *f, int *nested, int *denied)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT, path = MIC_BUF_INIT;
@@ -213,13 +253,16 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 
 	f->n = 0;
 	mic_buf_reset(&f->names);
-	*nested = 0;
+	*nested = *denied = 0;
 	mic_buf_addstr(&abs, wk->root);
 	mic_buf_addch(&abs, '/');
 	mic_buf_addstr(&abs, rel);
 	dir = opendir(abs.data);
 	if (dir == NULL) {
-		err = mic_error_errno("open folder", abs.data);
+		if (*rel != '\0' && is_denial(errno))
+			*denied = errno;
+		else
+			err = mic_error_errno("open folder", abs.data);
 		goto done;
 	}
 	for (;;) {
@@ -252,6 +295,10 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 			    AT_SYMLINK_NOFOLLOW) == -1) {
 			if (errno == ENOENT)
 				continue; /* vanished meanwhile */
+			if (*rel != '\0' && is_denial(errno)) {
+				*denied = errno; /* no search permission */
+				break;
+			}
 			mic_buf_addf(&abs, "/%s", de->d_name);
 			err = mic_error_errno("stat", abs.data);
 			break;
@@ -276,7 +323,7 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		}
 	}
 	closedir(dir);
-	if (err || *nested) {
+	if (err || *nested || *denied) {
 		f->n = 0;
 		goto done;
 	}
@@ -320,6 +367,7 @@ struct cursor {
 	const struct walker *wk;
 	size_t cur, end;
 	struct evlist ev;
+	struct denials den; /* folders it could not read */
 };
 
 /* Rows before path (all of them when path is NULL) have no file. */
@@ -331,6 +379,23 @@ deleted_before(struct cursor *cs, const char *path)
 	while (cs->cur < cs->end &&
 	    (path == NULL || strcmp(mic_cache_path(c, cs->cur), path) < 0))
 		add_event(&cs->ev)->row = cs->cur++;
+}
+
+/*
+ * The walk could not read folder rel ("a/b/"): record it, and pass over
+ * its rows, which are neither unchanged nor deleted but unknown.
+ */
+static void
+visit_denied(struct cursor *cs, const char *rel, int errnum)
+{
+	const struct mic_cache *c = cs->wk->cache;
+	size_t len = strlen(rel);
+
+	add_denial(&cs->den, rel, errnum);
+	deleted_before(cs, rel);
+	while (cs->cur < cs->end &&
+	    strncmp(mic_cache_path(c, cs->cur), rel, len) == 0)
+		cs->cur++;
 }
 
 /* The walk found file d at path. */
@@ -374,9 +439,12 @@ walk(struct cursor *cs, struct mic_buf *rel, int ignored)
 	const struct mic_error *err;
 	struct folder f = FOLDER_INIT;
 	size_t i, rlen = rel->len;
-	int nested;
+	int nested, denied;
 
-	err = read_folder(cs->wk, mic_buf_str(rel), ignored, &f, &nested);
+	err = read_folder(cs->wk, mic_buf_str(rel), ignored, &f, &nested,
+	    &denied);
+	if (err == NULL && denied)
+		visit_denied(cs, rel->data, denied);
 	for (i = 0; err == NULL && i < f.n; i++) {
 		/* a folder walked just before left its path in rel */
 		mic_buf_truncate(rel, rlen);
@@ -440,13 +508,17 @@ units_release(struct units *u)
 	for (i = 0; i < u->n; i++) {
 		free(u->v[i].rel);
 		evlist_release(&u->v[i].cs.ev);
+		denials_release(&u->v[i].cs.den);
 	}
 	free(u->v);
 	u->v = NULL;
 	u->n = u->cap = 0;
 }
 
-/* Replace each folder unit by the units of its entries, in order. */
+/*
+ * Replace each folder unit by the units of its entries, in order. A
+ * folder that cannot be read stays a unit: its walk records it.
+ */
 static const struct mic_error *
 expand(struct units *u)
 {
@@ -458,13 +530,16 @@ expand(struct units *u)
 
 	for (i = 0; i < u->n && err == NULL; i++) {
 		struct unit *x = &u->v[i];
-		int nested;
+		int nested, denied;
 
 		if (x->is_file) {
 			add_unit(&next, x->rel, &x->file, x->ignored);
 			continue;
 		}
-		err = read_folder(u->wk, x->rel, x->ignored, &f, &nested);
+		err = read_folder(u->wk, x->rel, x->ignored, &f, &nested,
+		    &denied);
+		if (err == NULL && denied)
+			add_unit(&next, x->rel, NULL, x->ignored);
 		for (k = 0; err == NULL && k < f.n; k++) {
 			mic_buf_reset(&rel);
 			mic_buf_addf(&rel, "%s%s%s", x->rel,
@@ -521,15 +596,16 @@ walk_unit(void *arg, size_t i)
  * The top folders are read first, two levels deep while there are fewer
  * folders than a few per thread, then the folders are walked in parallel,
  * each against its own range of rows. Rows outside every unit (files of
- * folders that are gone) are deleted.
+ * folders that are gone) are deleted. The folders that could not be read
+ * are added to *den, in order.
  */
 static const struct mic_error *
-walk_all(const struct walker *wk, struct evlist *out)
+walk_all(const struct walker *wk, struct evlist *out, struct denials *den)
 {
 	const struct mic_error *err;
 	const struct mic_cache *c = wk->cache;
 	struct units u = {NULL, 0, 0, wk};
-	struct cursor gap = {wk, 0, 0, {NULL, 0, 0}};
+	struct cursor gap = {wk, 0, 0, {NULL, 0, 0}, {NULL, 0, 0}};
 	size_t i, k, total, folders, want = 4 * (size_t)mic_threads();
 	int depth;
 
@@ -577,6 +653,9 @@ walk_all(const struct walker *wk, struct evlist *out)
 		}
 		for (k = 0; k < x->cs.ev.n; k++)
 			*add_event(&gap.ev) = x->cs.ev.v[k];
+		for (k = 0; k < x->cs.den.n; k++)
+			add_denial(den, x->cs.den.v[k].path,
+			    x->cs.den.v[k].errnum);
 		/* their paths moved to gap.ev */
 		free(x->cs.ev.v);
 		memset(&x->cs.ev, 0, sizeof(x->cs.ev));
@@ -696,18 +775,35 @@ hash_event(void *arg, size_t i)
 {
 	struct hashing *h = arg;
 	struct event *e = &h->ev[h->todo[i]];
+	const struct mic_error *err;
+	struct mic_buf abs = MIC_BUF_INIT;
 
-	return mic_scan_file(h->ws, e->path, h->store, &e->now.oid, &e->now,
+	if (!e->hash) {
+		/* an added file not read now: may it be read at all? */
+		mic_ws_abspath(h->ws, e->path, &abs);
+		if (faccessat(AT_FDCWD, abs.data, R_OK, AT_EACCESS) == -1 &&
+		    is_denial(errno))
+			e->denied = errno;
+		mic_buf_release(&abs);
+		return NULL;
+	}
+	err = mic_scan_file(h->ws, e->path, h->store, &e->now.oid, &e->now,
 	    &e->lines);
+	if (err && err->code == MIC_ERR_IO && is_denial(err->errno_code)) {
+		e->denied = err->errno_code;
+		return NULL;
+	}
+	return err;
 }
 
 /*
- * Turn the events into changes and refresh rows, in path order. The
- * events' paths move to the changes.
+ * Turn the events into changes and refresh rows, in path order; files
+ * that could not be read go to *den. The events' paths move to the
+ * changes.
  */
 static void
 settle(const struct mic_cache *cache, struct event *ev, size_t nev,
-    int64_t scan_ns, struct mic_scan *out)
+    int64_t scan_ns, struct mic_scan *out, struct denials *den)
 {
 	size_t i;
 
@@ -720,6 +816,10 @@ settle(const struct mic_cache *cache, struct event *ev, size_t nev,
 			mic_cache_get(cache, e->row, &row);
 		else if (e->path == NULL)
 			MIC_BUG("a deleted file without its cache row");
+		if (e->denied) {
+			add_denial(den, e->path, e->denied);
+			continue;
+		}
 		if (e->path == NULL) {
 			c = add_change(out, 'D', mic_xstrdup(row.path));
 			c->c.old_mode = row.mode;
@@ -854,6 +954,64 @@ mic_scan_load_cache(struct mic_ws *ws, struct mic_cache **out, int64_t *head,
 	return NULL;
 }
 
+int
+mic_unreadable_covers(const struct mic_unreadable *v, size_t n,
+    const char *path)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(v[i].path);
+		if (v[i].path[len - 1] == '/'
+			? strncmp(path, v[i].path, len) == 0
+			: strcmp(path, v[i].path) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const struct mic_error *
+mic_scan_refuse_unreadable(const struct mic_scan *scan, char *const *sel,
+    size_t nsel, const char *verb, const char *hint)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf list = MIC_BUF_INIT;
+	size_t i, k, n = 0;
+
+	for (i = 0; i < scan->nunreadable; i++) {
+		const struct mic_unreadable *u = &scan->unreadable[i];
+
+		for (k = 0; k < nsel; k++)
+			if (mic_path_under(u->path, sel[k]) ||
+			    mic_unreadable_covers(u, 1, sel[k]))
+				break;
+		if (nsel > 0 && k == nsel)
+			continue;
+		if (n++ < 5) {
+			mic_buf_addstr(&list, n > 1 ? ", " : "");
+			mic_buf_add_quoted(&list, u->path);
+			mic_buf_addf(&list, " (%s)", strerror(u->errnum));
+		}
+	}
+	if (n > 5)
+		mic_buf_addf(&list, " and %zu more", n - 5);
+	if (n > 0)
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "cannot read %zu path%s to %s: %s; make %s readable%s", n,
+		    n == 1 ? "" : "s", verb, list.data, n == 1 ? "it" : "them",
+		    hint);
+	mic_buf_release(&list);
+	return err;
+}
+
+static int
+unreadable_cmp(const void *pa, const void *pb)
+{
+	const struct mic_unreadable *a = pa, *b = pb;
+
+	return strcmp(a->path, b->path);
+}
+
 const struct mic_error *
 mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 {
@@ -861,6 +1019,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 	struct mic_ignore *ig = NULL;
 	struct mic_buf abs = MIC_BUF_INIT;
 	struct evlist ev = {NULL, 0, 0};
+	struct denials den = {NULL, 0, 0};
 	struct walker wk;
 	struct hashing h = {0};
 	size_t i, ntodo = 0;
@@ -879,20 +1038,28 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 	wk.cache = out->cache;
 	wk.root = mic_ws_root_prefix(ws);
 	wk.hash_added = mode != MIC_SCAN_STATUS;
-	err = walk_all(&wk, &ev);
+	err = walk_all(&wk, &ev, &den);
 	if (err)
 		goto done;
 	h.todo = mic_xcalloc(ev.n + 1, sizeof(*h.todo));
 	for (i = 0; i < ev.n; i++)
-		if (ev.v[i].hash)
+		if (ev.v[i].hash ||
+		    (ev.v[i].path && ev.v[i].now.mode != MIC_MODE_LINK))
 			h.todo[ntodo++] = i;
 	h.ws = ws;
 	h.ev = ev.v;
 	h.store = mode == MIC_SCAN_STORE;
 	err = mic_parallel(ntodo, hash_event, &h);
-	if (err == NULL)
-		settle(out->cache, ev.v, ev.n, scan_ns, out);
+	if (err == NULL) {
+		settle(out->cache, ev.v, ev.n, scan_ns, out, &den);
+		if (den.n > 1)
+			qsort(den.v, den.n, sizeof(*den.v), unreadable_cmp);
+		out->unreadable = den.v;
+		out->nunreadable = den.n;
+		memset(&den, 0, sizeof(den));
+	}
 done:
+	denials_release(&den);
 	free(h.todo);
 	evlist_release(&ev);
 	mic_ignore_free(ig);
@@ -911,6 +1078,9 @@ mic_scan_release(struct mic_scan *scan)
 	for (i = 0; i < scan->nrefresh; i++)
 		free(scan->refresh[i].path);
 	free(scan->refresh);
+	for (i = 0; i < scan->nunreadable; i++)
+		free(scan->unreadable[i].path);
+	free(scan->unreadable);
 	mic_cache_close(scan->cache);
 	memset(scan, 0, sizeof(*scan));
 }

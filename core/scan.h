@@ -24,6 +24,12 @@
  * Files found unchanged by content but with new stat data come back in
  * `refresh`, so the caller may update the cache and skip the read next
  * time.
+ *
+ * A file that cannot be opened or a folder that cannot be listed or
+ * looked into (EACCES, EPERM) below the root does not fail the scan: it
+ * comes back in `unreadable`, and neither it nor the cache rows under it
+ * are changes (an added file MIC_SCAN_STATUS does not read is checked
+ * with faccessat()). The caller decides: status warns, a land refuses.
  */
 #ifndef MIC_SCAN_H
 #define MIC_SCAN_H
@@ -58,16 +64,13 @@ struct mic_scan {
 	struct mic_cache *cache; /* the rows scanned against */
 	int64_t head; /* the head they describe */
 	struct mic_oid root; /* its root (null: none) */
+	struct mic_unreadable *unreadable; /* sorted by path; owned */
+	size_t nunreadable;
 };
 
 #define MIC_SCAN_INIT \
 	{ \
-		NULL, 0, 0, NULL, 0, 0, NULL, 0, \
-		{ \
-			{ \
-				0 \
-			} \
-		} \
+		NULL, 0, 0, NULL, 0, 0, NULL, 0, {{0}}, NULL, 0 \
 	}
 
 /*
@@ -93,6 +96,24 @@ const struct mic_error *mic_scan_write_cache(struct mic_ws *ws,
 
 const struct mic_error *mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode,
     struct mic_scan *out);
+
+/*
+ * 1 when path (root-relative) is one of the n unreadable paths v, or lies
+ * under one of its folders, so that its state on disk is unknown.
+ */
+int mic_unreadable_covers(const struct mic_unreadable *v, size_t n,
+    const char *path);
+
+/*
+ * Fail (MIC_ERR_CONFLICT) when the scan could not read a path that the
+ * command (verb: "land", "restore") takes: any when nsel is 0, else one
+ * at, under or above one of the nsel root-relative paths sel. Such a
+ * file's content is unknown, so it can be neither recorded nor safely
+ * overwritten. The message names the first five, each with its reason,
+ * says "make it (them) readable" and goes on with hint (", or ...").
+ */
+const struct mic_error *mic_scan_refuse_unreadable(const struct mic_scan *scan,
+    char *const *sel, size_t nsel, const char *verb, const char *hint);
 void mic_scan_release(struct mic_scan *scan);
 
 /*

@@ -404,15 +404,22 @@ count_job(void *arg, size_t i)
  * root-relative paths sel (see mic_path_under()), freeing the others;
  * *rest gets how many went. nsel 0 keeps them all. A path that selects
  * no change fails (MIC_ERR_NOT_FOUND), naming it; the scan is then as
- * it was.
+ * it was. Paths it could not read fail first
+ * (mic_scan_refuse_unreadable()).
  */
 static const struct mic_error *
 select_changes(struct mic_scan *scan, char *const *sel, size_t nsel,
     size_t *rest)
 {
+	const struct mic_error *err;
 	size_t i, k, kept = 0;
 
 	*rest = 0;
+	err = mic_scan_refuse_unreadable(scan, sel, nsel, "land",
+	    ", land the other paths by name, or add untracked ones to "
+	    ".micignore (see 'mic help micignore')");
+	if (err)
+		return err;
 	for (k = 0; k < nsel; k++) {
 		for (i = 0; i < scan->n; i++)
 			if (mic_path_under(scan->changes[i].c.path, sel[k]))
@@ -436,6 +443,8 @@ select_changes(struct mic_scan *scan, char *const *sel, size_t nsel,
 		}
 	}
 	scan->n = kept;
+	/* what could not be read is outside the selection: work left too */
+	*rest += scan->nunreadable;
 	return NULL;
 }
 

@@ -22,6 +22,16 @@
 struct mic_ws;
 
 /*
+ * A path of the working tree that a scan could not read (a file it could
+ * not open, a folder it could not list): its changes are unknown, so it is
+ * neither changed nor deleted. Folders end in '/'.
+ */
+struct mic_unreadable {
+	char *path;
+	int errnum; /* the errno of the failed call */
+};
+
+/*
  * Create .mic/ in folder dir (refusing when one exists there) with an
  * empty store, recording org and project when given (both or neither).
  * The store is built in a temporary folder and renamed into place, so a

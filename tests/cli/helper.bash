@@ -203,3 +203,31 @@ prints() {
 		return 1
 	fi
 }
+
+# let_nobody_reach DIR: give others search permission on DIR and on the
+# folders between it and bats' run folder (bats makes them private), so
+# that a test running as root can hand DIR to nobody.
+let_nobody_reach() {
+	local d=$1
+	while [ "${#d}" -gt "${#BATS_RUN_TMPDIR}" ]; do
+		chmod o+rx "$d"
+		d=$(dirname "$d")
+	done
+	chmod o+x "$BATS_RUN_TMPDIR"
+}
+
+# unprivileged_user: define as_user CMD... to run CMD as a user whom file
+# permissions stop: nobody, owning $WS, when the test runs as root (root
+# reads every file); else the test's own user. Skips when root has no
+# setpriv or nobody cannot reach $WS.
+unprivileged_user() {
+	if [ "$(id -u)" -eq 0 ]; then
+		command -v setpriv >/dev/null || skip "root, and no setpriv to drop privileges"
+		let_nobody_reach "$WS"
+		chown -R nobody "$WS"
+		as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+		as_user test -w "$WS" || skip "the test folder is not reachable by nobody"
+	else
+		as_user() { "$@"; }
+	fi
+}

@@ -198,13 +198,7 @@ A f" ]
 read_only_user() {
 	if [ "$(id -u)" -eq 0 ]; then
 		command -v setpriv >/dev/null || skip "root, and no setpriv to drop privileges"
-		# let nobody reach the workspace through bats' private folders
-		d=$WS
-		while [ "${#d}" -gt "${#BATS_RUN_TMPDIR}" ]; do
-			chmod o+rx "$d"
-			d=$(dirname "$d")
-		done
-		chmod o+x "$BATS_RUN_TMPDIR"
+		let_nobody_reach "$WS"
 		setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$WS/.mic/mic.db" ||
 			skip "the test folder is not readable by nobody"
 		as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
@@ -222,25 +216,33 @@ read_only_user() {
 	before=$(db_dump)
 	read_only_user
 	run --separate-stderr as_user "$MIC" log --oneline
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	[ "${#lines[@]}" -eq 2 ]
 	run --separate-stderr as_user "$MIC" show @1
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	[ "${lines[1]}" = "Goal:     first" ]
 	run --separate-stderr as_user "$MIC" cat f @1
-	[ "$status" -eq 0 ] && [ "$output" = one ]
+	[ "$status" -eq 0 ]
+	[ "$output" = one ]
 	run --separate-stderr as_user "$MIC" diff @1 @2
-	[ "$status" -eq 0 ] && [ "${lines[-1]}" = "+two" ]
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "+two" ]
 	# the stat cache is missing and cannot be written: status does without
 	run --separate-stderr as_user "$MIC" status
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	[ "$output" = $'No active session\nHead: @2\nM f' ]
 	run --separate-stderr as_user "$MIC" diff
-	[ "$status" -eq 0 ] && [ "${lines[-1]}" = "+three" ]
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "+three" ]
 	run --separate-stderr as_user "$MIC" fsck
-	[ "$status" -eq 0 ] && [ -z "$stderr" ]
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 	run --separate-stderr as_user "$MIC" session list
-	[ "$status" -eq 0 ] && [ "${#lines[@]}" -eq 2 ]
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
 	# writing is refused in one line
 	run --separate-stderr as_user "$MIC" session start "x"
 	[ "$status" -eq 1 ]
