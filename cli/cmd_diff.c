@@ -548,6 +548,8 @@ cmd_diff(struct mic_args *args)
 		return mic_cli_usage(args,
 		    "--json cannot be used with --stat or "
 		    "--name-status");
+	if (mic_opt_count(args, "null") && !mic_opt_count(args, "name-status"))
+		return mic_cli_usage(args, "-z needs --name-status");
 	if (mic_opt_count(args, "stat"))
 		fmt = MIC_PATCH_STAT;
 	if (mic_opt_count(args, "name-status"))
@@ -596,6 +598,13 @@ cmd_diff(struct mic_args *args)
 	if (paths)
 		mic_changes_limit(&ch, paths, npaths);
 	mic_cli_warn_unreadable(ws, &ch);
+	if (mic_opt_count(args, "null")) {
+		/* as git diff --name-status -z: raw root-relative paths */
+		for (i = 0; i < ch.n; i++)
+			printf("%c%c%s%c", ch.v[i].kind, '\0', ch.v[i].path,
+			    '\0');
+		goto done;
+	}
 	if (fmt == MIC_PATCH_FULL)
 		mic_pager_start();
 	rc = mic_cli_patches(ws, &ch, fmt, &opts);

@@ -1,5 +1,8 @@
 /*
- * cmd_log.c - mic log: landed sessions, newest first.
+ * cmd_log.c - mic log: landed sessions, newest first. With --name-status
+ * each session's changed files follow it (only those under --path when
+ * given), as git log --name-status lists them; -z ends each session and
+ * each field of that list with a NUL instead, paths raw.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -7,6 +10,37 @@
 #include <string.h>
 
 #include "cli.h"
+
+/*
+ * The files session r changed (under path, when not NULL): "K\tpath\n"
+ * each, or "K\0path\0" with nul.
+ */
+static const struct mic_error *
+print_names(struct mic_ws *ws, const struct mic_session_row *r, char *path,
+    int nul)
+{
+	const struct mic_error *err;
+	struct mic_changes ch = MIC_CHANGES_INIT;
+	size_t i;
+
+	err = mic_changes_of_session(ws, r, MIC_CHANGES_NAMES, &ch);
+	if (err)
+		return err;
+	if (path)
+		mic_changes_limit(&ch, &path, 1);
+	for (i = 0; i < ch.n; i++) {
+		if (nul) {
+			printf("%c%c%s%c", ch.v[i].kind, '\0', ch.v[i].path,
+			    '\0');
+			continue;
+		}
+		printf("%c\t", ch.v[i].kind);
+		mic_print_path(stdout, ch.v[i].path);
+		putchar('\n');
+	}
+	mic_changes_release(&ch);
+	return NULL;
+}
 
 int
 cmd_log(struct mic_args *args)
@@ -20,9 +54,14 @@ cmd_log(struct mic_args *args)
 	struct mic_ws *ws;
 	size_t n = 0, i;
 	int rc = MIC_EXIT_OK, oneline = mic_opt_count(args, "oneline") > 0;
+	int names = mic_opt_count(args, "name-status") > 0;
+	int nul = mic_opt_count(args, "null") > 0;
 
 	if (args->argc != 0)
 		return mic_cli_usage(args, "'mic log' takes no arguments");
+	if (mic_opt_count(args, "json") && (names || nul))
+		return mic_cli_usage(args,
+		    "--json cannot be used with --name-status or -z");
 	if (nval) {
 		limit = mic_parse_count(nval);
 		if (limit < 0)
@@ -67,8 +106,9 @@ cmd_log(struct mic_args *args)
 		mic_json_free(j);
 		goto done;
 	}
-	mic_pager_start();
-	for (i = 0; i < n; i++) {
+	if (!nul)
+		mic_pager_start();
+	for (i = 0; i < n && err == NULL; i++) {
 		struct mic_session_row *r = &rows[i];
 		char pos[32];
 
@@ -81,11 +121,16 @@ cmd_log(struct mic_args *args)
 			printf("%s%s%s %.8s ", mic_color("\033[33m"), pos,
 			    mic_color("\033[m"), r->id);
 			mic_print_preview(stdout, r->goal, 200);
-			printf(" (+%" PRId64 " ~%" PRId64 " -%" PRId64 ")\n",
-			    r->n_added, r->n_modified, r->n_deleted);
+			printf(" (+%" PRId64 " ~%" PRId64 " -%" PRId64 ")%c",
+			    r->n_added, r->n_modified, r->n_deleted,
+			    nul && !names ? '\0' : '\n');
+			if (names)
+				err = print_names(ws, r, path, nul);
+			if (names && nul)
+				putchar('\0');
 			continue;
 		}
-		if (i > 0)
+		if (i > 0 && !nul)
 			putchar('\n');
 		printf("%s%s session %s%s\n", mic_color("\033[33m"), pos, r->id,
 		    mic_color("\033[m"));
@@ -99,7 +144,15 @@ cmd_log(struct mic_args *args)
 		printf("Files:   %" PRId64 " added, %" PRId64
 		       " modified, %" PRId64 " deleted\n",
 		    r->n_added, r->n_modified, r->n_deleted);
+		if (names) {
+			putchar('\n');
+			err = print_names(ws, r, path, nul);
+		}
+		if (nul)
+			putchar('\0');
 	}
+	if (err)
+		rc = mic_cli_fail(err);
 done:
 	free(path);
 	mic_session_rows_free(rows, n);

@@ -65,8 +65,13 @@ static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
     {"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
 	NULL},
     {"all", 0, NULL, "include abandoned sessions", NULL},
-    {"oneline", 0, NULL, "one line per session", NULL}, OPT_JSON, OPT_HELP,
-    OPT_END};
+    {"oneline", 0, NULL, "one line per session", NULL},
+    {"name-status", 0, NULL, "list each session's changed files with A, M or D",
+	NULL},
+    {"null", 'z', NULL,
+	"NUL after each session and each field of --name-status, paths raw",
+	NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 #define OPT_UNIFIED \
 	{ \
 		"unified", 'U', "N", "show N lines of context (default 3)", \
@@ -83,6 +88,8 @@ static const struct mic_opt show_opts[] =
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
 	{"name-status", 0, NULL, "list changed files with A, M or D", NULL},
+	{"null", 'z', NULL,
+	    "with --name-status: NUL after each field, paths raw", NULL},
 	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE,
 	{"binary", 0, NULL, "binary files as git binary patches", NULL},
 	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
@@ -128,12 +135,14 @@ const struct mic_cmd mic_commands[] = {
 	"list sessions, most recently updated first", list_opts},
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
-    {"log", cmd_log, "log [-n N] [--path PATH] [--all] [--oneline] [--json]",
+    {"log", cmd_log,
+	"log [-n N] [--path PATH] [--all] [--oneline] [--name-status] "
+	"[-z | --json]",
 	"list landed sessions, newest first", log_opts},
     {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
-	"diff [--stat | --name-status | --json] [-U N] [-w] [--binary] "
+	"diff [--stat | --name-status [-z] | --json] [-U N] [-w] [--binary] "
 	"[<session> | @A [@B] | --from @N] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},

@@ -306,7 +306,7 @@ help_value_opts() {
 
 @test "bash: the options of a command" {
 	expect "$(helper options log)" bash_complete mic log -
-	expect "--all --help --json --max-count --oneline --path -h -n" \
+	expect "--all --help --json --max-count --name-status --null --oneline --path -h -n -z" \
 	    bash_complete mic log -
 	expect "--max-count" bash_complete mic log --m
 	# nothing else to complete: the options
@@ -518,7 +518,7 @@ help_value_opts() {
 	    "--help --version" 'mic -' \
 	    "abandon decide land list note start status" 'mic session ' \
 	    "$(helper options log)" 'mic log -' \
-	    "--all --help --json --max-count --oneline --path -h -n" 'mic log -' \
+	    "--all --help --json --max-count --name-status --null --oneline --path -h -n -z" 'mic log -' \
 	    "$(helper options log)" 'mic log --all ' \
 	    "agent human system tool" 'mic session note --role ' \
 	    "--role=agent" 'mic session note --role=a' \

@@ -220,6 +220,46 @@ index 000000000000..$a2
 	assert_fail 2 "mic: @00 is not a position: write N without leading zeros (see 'mic diff --help')"
 }
 
+@test "diff --name-status -z: NUL after each field, paths raw and from the root" {
+	init_ws
+	mkdir sub
+	echo old >gone
+	echo a >kept
+	land_all
+	local g="git --git-dir=$BATS_TEST_TMPDIR/g --work-tree=$WS" oracle=
+	if command -v git >/dev/null; then
+		oracle=1
+		$g init -q && printf '.mic/\n' >"$BATS_TEST_TMPDIR/g/info/exclude"
+		$g add -A && $g -c user.name=t -c user.email=t@t commit -qm base
+	fi
+	rm gone
+	echo b >>kept
+	printf 'x' >"$(printf 'we\200ird')"
+	printf 'y' >"sub/new
+line"
+	cd sub
+	mic diff --name-status -z >"$BATS_TEST_TMPDIR/got"
+	printf 'D\0gone\0M\0kept\0A\0sub/new\nline\0A\0we\200ird\0' >"$BATS_TEST_TMPDIR/want"
+	cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/want"
+	# as git diff --name-status -z names them (git as the oracle)
+	if [ -n "$oracle" ]; then
+		$g add -A "$WS"
+		$g diff --cached --name-status --no-renames -z >"$BATS_TEST_TMPDIR/git.z"
+		cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/git.z"
+	fi
+	# between positions too
+	mic diff --name-status -z @0 @1 >"$BATS_TEST_TMPDIR/got"
+	printf 'A\0gone\0A\0kept\0' | cmp - "$BATS_TEST_TMPDIR/got"
+}
+
+@test "diff -z without --name-status is a usage error" {
+	land_one
+	run mic diff -z
+	assert_fail 2 "mic: -z needs --name-status (see 'mic diff --help')"
+	run mic diff --stat -z
+	assert_fail 2 "mic: -z needs --name-status (see 'mic diff --help')"
+}
+
 # --- errors ------------------------------------------------------------------
 
 @test "diff --stat and --name-status together is a usage error" {
@@ -286,7 +326,7 @@ index 000000000000..$a2
 	assert_fail 2 "mic: option '--stat' takes no value (see 'mic diff --help')"
 	run mic diff --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status | --json] [-U N] [-w] [--binary] [<session> | @A [@B] | --from @N] [-- <path>...]" ]
+	[ "${lines[0]}" = "usage: mic diff [--stat | --name-status [-z] | --json] [-U N] [-w] [--binary] [<session> | @A [@B] | --from @N] [-- <path>...]" ]
 }
 
 # --- --stat and --name-status ------------------------------------------------

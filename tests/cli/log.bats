@@ -196,6 +196,46 @@ abandoned ${THREE:0:8} three (+1 ~1 -0)
 	[ "${#lines[@]}" -eq 3 ]
 }
 
+@test "log --name-status lists each session's files, only under --path when given" {
+	log_fixture
+	prints "@3 ${FOUR:0:8} four (+3 ~0 -1)
+D	README
+A	docs/guide
+A	src-notes
+A	src2/x
+@2 ${TWO:0:8} two (+0 ~1 -0)
+M	src/a.c
+@1 ${ONE:0:8} one (+2 ~0 -0)
+A	README
+A	src/a.c" log --oneline --name-status
+	prints "@2 ${TWO:0:8} two (+0 ~1 -0)
+M	src/a.c
+@1 ${ONE:0:8} one (+2 ~0 -0)
+A	src/a.c" log --oneline --name-status --path src
+	run mic log --name-status -n 1
+	[ "${lines[4]}" = "Files:   3 added, 0 modified, 1 deleted" ]
+	[ "${lines[5]}" = "D	README" ]
+	[ "${#lines[@]}" -eq 9 ]
+}
+
+@test "log -z ends each session and each --name-status field with a NUL" {
+	log_fixture
+	mic log -z --oneline --name-status --path src >"$BATS_TEST_TMPDIR/got"
+	printf '@2 %s two (+0 ~1 -0)\nM\0src/a.c\0\0@1 %s one (+2 ~0 -0)\nA\0src/a.c\0\0' \
+	    "${TWO:0:8}" "${ONE:0:8}" | cmp - "$BATS_TEST_TMPDIR/got"
+	mic log -z --oneline -n 2 >"$BATS_TEST_TMPDIR/got"
+	printf '@3 %s four (+3 ~0 -1)\0@2 %s two (+0 ~1 -0)\0' \
+	    "${FOUR:0:8}" "${TWO:0:8}" | cmp - "$BATS_TEST_TMPDIR/got"
+	# a name that is not UTF-8 comes out raw
+	mic session start "odd" >/dev/null
+	printf 'x' >"$(printf 'we\200ird')"
+	mic session land >/dev/null
+	mic log -z --name-status -n 1 | tr '\0' '|' | tail -c 10 | od -c >"$BATS_TEST_TMPDIR/got"
+	printf 'A|we\200ird||' | od -c | cmp - "$BATS_TEST_TMPDIR/got"
+	refused 2 "mic: --json cannot be used with --name-status or -z (see 'mic log --help')" log --json -z
+	refused 2 "mic: --json cannot be used with --name-status or -z (see 'mic log --help')" log --json --name-status
+}
+
 @test "log --path with no sessions prints nothing" {
 	log_fixture
 	prints "" log --path nowhere
