@@ -145,6 +145,7 @@ int cmd_session_decide(struct mic_args *args);
 int cmd_session_status(struct mic_args *args);
 int cmd_session_land(struct mic_args *args);
 int cmd_session_abandon(struct mic_args *args);
+int cmd_session_revert(struct mic_args *args);
 int cmd_session_list(struct mic_args *args);
 int cmd_status(struct mic_args *args);
 int cmd_log(struct mic_args *args);

@@ -1,5 +1,6 @@
 /*
- * cmd_session.c - mic session start|note|decide|status|land|abandon|list
+ * cmd_session.c - mic session start|note|decide|status|land|abandon|revert|
+ * list
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "../core/record.h"
+#include "../core/revert.h"
 #include "../core/session.h"
 #include "../store/buf.h"
 #include "cli.h"
@@ -349,6 +351,42 @@ cmd_session_abandon(struct mic_args *args)
 			    s.base_position);
 	}
 	mic_session_row_release(&s);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_session_revert(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_revert_result r = {0};
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 1)
+		return mic_cli_usage(args,
+		    "'mic session revert' takes one <session> (an id, a "
+		    "prefix or @N)");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_session_revert(ws, args->argv[0], &r);
+	if (err) {
+		rc = mic_cli_err(args, err);
+	} else {
+		printf("Started session %s on @%" PRId64 ": ", r.session.id,
+		    r.session.base_position);
+		mic_print_preview(stdout, r.session.goal, 200);
+		printf("\nIt undoes session %.8s (landed at @%" PRId64
+		       "): %zu file%s written",
+		    r.reverted.id, r.reverted.landed_position, r.written,
+		    r.written == 1 ? "" : "s");
+		if (r.merged)
+			printf(" (%zu merged with later changes)", r.merged);
+		printf(", %zu removed; land it to record the revert\n",
+		    r.removed);
+	}
+	mic_revert_result_release(&r);
 	mic_ws_close(ws);
 	return rc;
 }

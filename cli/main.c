@@ -51,6 +51,7 @@ static const struct mic_opt land_opts[] = {{"allow-empty", 0, NULL,
 static const struct mic_opt abandon_opts[] =
     {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
 	OPT_END};
+static const struct mic_opt revert_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
@@ -130,6 +131,8 @@ const struct mic_cmd mic_commands[] = {
 	"land the active session's changes at the next position", land_opts},
     {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
 	"abandon the active session, keeping its record", abandon_opts},
+    {"session revert", cmd_session_revert, "session revert <session>",
+	"start a session that undoes a landed session's changes", revert_opts},
     {"session list", cmd_session_list,
 	"session list [--status STATUS] [--json]",
 	"list sessions, most recently updated first", list_opts},

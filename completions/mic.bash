@@ -189,7 +189,7 @@ _mic()
 		return 0
 	fi
 	case ${cmd[*]}:$pos_count in
-	show:0 | diff:0)
+	show:0 | diff:0 | "session revert":0)
 		_mic_add sessions
 		;;
 	diff:1)

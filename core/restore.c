@@ -42,13 +42,9 @@ mic_restore_refuse_unfinished(struct mic_ws *ws)
 	return err;
 }
 
-/*
- * Carry out the journal's rows (step 3 of restore.h), then empty the
- * journal (step 4). A failure leaves the journal as it was, for the next
- * try.
- */
-static const struct mic_error *
-carry_out(struct mic_ws *ws, const struct mic_change_row *rows, size_t n)
+const struct mic_error *
+mic_restore_carry_out(struct mic_ws *ws, const struct mic_change_row *rows,
+    size_t n)
 {
 	const struct mic_error *err;
 
@@ -77,7 +73,7 @@ finish_unfinished(struct mic_ws *ws, size_t *n)
 
 	err = mic_db_journal(ws->db, &rows, n);
 	if (err == NULL && *n > 0)
-		err = carry_out(ws, rows, *n);
+		err = mic_restore_carry_out(ws, rows, *n);
 	mic_change_rows_free(rows, *n);
 	return err;
 }
@@ -346,7 +342,7 @@ mic_restore(struct mic_ws *ws, const char *at, char *const *args, size_t nargs,
 		goto done;
 	err = plan_and_journal(ws, &snap, sel, nargs, force, out, &rows, &n);
 	if (err == NULL && n > 0)
-		err = carry_out(ws, rows, n);
+		err = mic_restore_carry_out(ws, rows, n);
 done:
 	mic_change_rows_free(rows, n);
 	for (i = 0; i < nargs; i++)

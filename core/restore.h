@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 
+#include "../store/db.h"
 #include "workspace.h"
 
 struct mic_restore_result {
@@ -56,6 +57,15 @@ struct mic_restore_result {
  */
 const struct mic_error *mic_restore(struct mic_ws *ws, const char *at,
     char *const *args, size_t nargs, int force, struct mic_restore_result *out);
+
+/*
+ * Carry out the n journaled rows (step 3 above), then empty the journal
+ * (step 4). A failure leaves the journal as it was, for the next mic
+ * restore, and says so. For commands that journal their own rows (mic
+ * session revert).
+ */
+const struct mic_error *mic_restore_carry_out(struct mic_ws *ws,
+    const struct mic_change_row *rows, size_t n);
 
 /* How many files an unfinished restore has in its journal (0: none). */
 const struct mic_error *mic_restore_unfinished(struct mic_ws *ws, size_t *n);

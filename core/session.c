@@ -79,8 +79,8 @@ author_check(const char *who)
 }
 
 const struct mic_error *
-mic_session_start(struct mic_ws *ws, const char *org, const char *project,
-    const char *goal, struct mic_session_row *out)
+mic_session_start_tx(struct mic_ws *ws, const char *org, const char *project,
+    const char *goal, char *id)
 {
 	const struct mic_error *err;
 	struct mic_session_row row = {0}, active = {0};
@@ -100,9 +100,6 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	if (org && (err = mic_ws_check_names(org, project)) != NULL)
 		return err;
 	err = mic_random_id(row.id);
-	if (err)
-		return err;
-	err = mic_db_begin(ws->db);
 	if (err)
 		return err;
 	err = mic_db_session_active(ws->db, &active, &found);
@@ -172,16 +169,35 @@ mic_session_start(struct mic_ws *ws, const char *org, const char *project,
 	row.created_ns = row.updated_ns = mic_now_ns();
 	err = mic_db_session_insert(ws->db, &row);
 	if (err == NULL)
-		err = mic_db_commit(ws->db);
-	if (err == NULL && out)
-		err = mic_db_session_get(ws->db, row.id, out, &found);
+		memcpy(id, row.id, 33);
 done:
-	if (err)
-		mic_db_rollback(ws->db);
 	free(row.author);
 	free(ws_org);
 	free(ws_project);
 	mic_session_row_release(&active);
+	return err;
+}
+
+const struct mic_error *
+mic_session_start(struct mic_ws *ws, const char *org, const char *project,
+    const char *goal, struct mic_session_row *out)
+{
+	const struct mic_error *err;
+	char id[33];
+	int found;
+
+	err = mic_db_begin(ws->db);
+	if (err)
+		return err;
+	err = mic_session_start_tx(ws, org, project, goal, id);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err) {
+		mic_db_rollback(ws->db);
+		return err;
+	}
+	if (out)
+		err = mic_db_session_get(ws->db, id, out, &found);
 	return err;
 }
 

@@ -37,6 +37,14 @@
 const struct mic_error *mic_session_start(struct mic_ws *ws, const char *org,
     const char *project, const char *goal, struct mic_session_row *out);
 
+/*
+ * mic_session_start() inside the caller's open transaction, for a
+ * command that starts a session together with other rows (mic session
+ * revert): the same checks and row; id (33 bytes) receives its id.
+ */
+const struct mic_error *mic_session_start_tx(struct mic_ws *ws, const char *org,
+    const char *project, const char *goal, char *id);
+
 /* The active session, or an error saying there is none. */
 const struct mic_error *mic_session_active(struct mic_ws *ws,
     struct mic_session_row *out);

@@ -298,7 +298,7 @@ help_value_opts() {
 }
 
 @test "bash: session subcommands" {
-	expect "abandon decide land list note start status" \
+	expect "abandon decide land list note revert start status" \
 	    bash_complete mic session ''
 	expect "land list" bash_complete mic session l
 	expect "--help" bash_complete mic session -
@@ -348,7 +348,7 @@ help_value_opts() {
 	expect "$(helper options log)" bash_complete mic log --path a.txt -
 }
 
-@test "bash: sessions and positions for show, diff and cat" {
+@test "bash: sessions and positions for show, diff, cat and session revert" {
 	make_history
 	local ids
 	ids=$(session_ids)
@@ -367,6 +367,9 @@ help_value_opts() {
 	expect "$all" bash_complete mic diff ''
 	expect "@1 @2" bash_complete mic diff --stat @
 	expect "@1 @2" bash_complete mic diff @1 ''
+	expect "$all" bash_complete mic session revert ''
+	expect "@1 @2" bash_complete mic session revert @
+	expect "--help -h" bash_complete mic session revert @1 ''
 	expect "$all" bash_complete mic cat a.txt ''
 	expect "@1" bash_complete mic cat a.txt @1
 	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
@@ -399,7 +402,7 @@ help_value_opts() {
 
 @test "bash: outside a workspace: static candidates, no error" {
 	expect "$(helper commands)" bash_complete mic ''
-	expect "abandon decide land list note start status" \
+	expect "abandon decide land list note revert start status" \
 	    bash_complete mic session ''
 	expect "$(helper options log)" bash_complete mic log -
 	expect "agent human system tool" bash_complete mic session note --role ''
@@ -516,7 +519,7 @@ help_value_opts() {
 	    "$(helper commands)" 'mic ' \
 	    "session show status" 'mic s' \
 	    "--help --version" 'mic -' \
-	    "abandon decide land list note start status" 'mic session ' \
+	    "abandon decide land list note revert start status" 'mic session ' \
 	    "$(helper options log)" 'mic log -' \
 	    "--all --help --json --max-count --name-status --null --oneline --path -h -n -z" 'mic log -' \
 	    "$(helper options log)" 'mic log --all ' \
@@ -546,6 +549,8 @@ help_value_opts() {
 	    "$id" "mic show ${id:0:6}" \
 	    "$all" 'mic diff --stat ' \
 	    "@1 @2" 'mic diff @1 ' \
+	    "$all" 'mic session revert ' \
+	    "@1 @2" 'mic session revert @' \
 	    "$all" 'mic cat a.txt ' \
 	    "a.txt src" 'mic cat ' \
 	    "$all" 'mic restore --at ' \

@@ -340,3 +340,69 @@ unfinished() {
 	run mic fsck
 	[ "$status" -eq 0 ]
 }
+
+@test "SIGKILL during session revert: untouched, or the revert session with its files written or journaled" {
+	trials=${MIC_CRASH_TRIALS:-5}
+	[ "$trials" -le 50 ] || trials=50
+	init_ws
+	make_tree
+	land_all "initial"
+	at1=$(manifest)
+	change_all
+	land_all "second"
+	at2=$(manifest)
+	sync
+	dur=0
+	for k in 1 2 3; do
+		t0=$(now_ns)
+		mic session revert @2 >/dev/null
+		d=$(( $(now_ns) - t0 ))
+		if [ "$dur" -eq 0 ] || [ "$d" -lt "$dur" ]; then dur=$d; fi
+		[ "$(manifest)" = "$at1" ]
+		mic session abandon >/dev/null
+		[ "$(manifest)" = "$at2" ]
+	done
+	untouched=0 unfinished_=0 done_=0
+	for t in $(seq 1 "$trials"); do
+		f=$(( ((t - 1) * 37) % 50 ))
+		pause=$(secs $(( dur * f * f * 11 / 25000 )))
+		"$MIC" session revert @2 >/dev/null 2>&1 &
+		pid=$!
+		sleep "$pause"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		run mic session status
+		if [ "$status" -ne 0 ]; then
+			# no session was started: nothing was written
+			untouched=$((untouched + 1))
+			[ "$(manifest)" = "$at2" ]
+			[ "$(unfinished)" = "None" ]
+			continue
+		fi
+		[ "${lines[1]}" = "goal      Revert: second" ] || {
+			echo "trial $t: ${lines[1]}" >&2
+			return 1
+		}
+		if [ "$(unfinished)" != "None" ]; then
+			unfinished_=$((unfinished_ + 1))
+			run mic session land
+			[ "$status" -eq 1 ]
+			mic restore >/dev/null
+		else
+			done_=$((done_ + 1))
+		fi
+		[ "$(manifest)" = "$at1" ] || {
+			echo "trial $t: the tree is not @1's" >&2
+			return 1
+		}
+		[ -z "$(find . -name '.mic-tmp-*' -print -quit)" ]
+		mic session abandon >/dev/null
+		[ "$(manifest)" = "$at2" ]
+	done
+	echo "# revert: $trials kills over ${dur} ns: $untouched untouched, $unfinished_ unfinished, $done_ done" >&3
+	if [ "$trials" -ge 20 ]; then
+		[ "$unfinished_" -gt 0 ]
+	fi
+	run mic fsck
+	[ "$status" -eq 0 ]
+}
