@@ -278,13 +278,21 @@ cmd_session_land(struct mic_args *args)
 	struct mic_land_result r;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK, dry = mic_opt_count(args, "dry-run") > 0;
+	int keep = mic_opt_count(args, "keep-active") > 0;
+	unsigned flags = 0;
 	size_t i;
 
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_session_land_paths(ws, mic_opt_count(args, "allow-empty") > 0,
-	    args->argv, (size_t)args->argc, dry, &r);
+	if (mic_opt_count(args, "allow-empty"))
+		flags |= MIC_LAND_ALLOW_EMPTY;
+	if (dry)
+		flags |= MIC_LAND_DRY_RUN;
+	if (keep)
+		flags |= MIC_LAND_KEEP_ACTIVE;
+	err = mic_session_land_paths(ws, flags, args->argv, (size_t)args->argc,
+	    &r);
 	if (err) {
 		rc = mic_cli_err(args, err);
 	} else if (dry) {
@@ -298,15 +306,19 @@ cmd_session_land(struct mic_args *args)
 			putchar('\n');
 		}
 		if (r.rest)
-			printf("%zu other changed file%s would stay, in a new "
-			       "session\n",
-			    r.rest, r.rest == 1 ? "" : "s");
+			printf("%zu other changed file%s would stay, in %s\n",
+			    r.rest, r.rest == 1 ? "" : "s",
+			    keep ? "this session" : "a new session");
 	} else {
 		printf("Landed session %.8s at @%" PRId64 ": ", r.session.id,
 		    r.session.landed_position);
 		mic_print_preview(stdout, r.session.goal, 200);
 		printf("\n%zu file%s changed\n", r.n, r.n == 1 ? "" : "s");
-		if (r.continued[0])
+		if (keep)
+			printf("Session %.8s stays active with %zu changed "
+			       "file%s\n",
+			    r.continued, r.rest, r.rest == 1 ? "" : "s");
+		else if (r.continued[0])
 			printf("Session %.8s continues it with %zu changed "
 			       "file%s\n",
 			    r.continued, r.rest, r.rest == 1 ? "" : "s");

@@ -47,6 +47,8 @@ static const struct mic_opt land_opts[] = {{"allow-empty", 0, NULL,
 					       "land even when no file changed",
 					       NULL},
     {"dry-run", 0, NULL, "list what would land, and change nothing", NULL},
+    {"keep-active", 0, NULL, "the session stays active with what does not land",
+	NULL},
     OPT_HELP, OPT_END};
 static const struct mic_opt abandon_opts[] =
     {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
@@ -127,7 +129,8 @@ const struct mic_cmd mic_commands[] = {
     {"session status", cmd_session_status, "session status [--json]",
 	"show the active session", sstatus_opts},
     {"session land", cmd_session_land,
-	"session land [--allow-empty] [--dry-run] [--] [<path>...]",
+	"session land [--allow-empty] [--dry-run] [--keep-active] [--] "
+	"[<path>...]",
 	"land the active session's changes at the next position", land_opts},
     {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
 	"abandon the active session, keeping its record", abandon_opts},

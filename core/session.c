@@ -589,6 +589,7 @@ struct ending {
 	char *const *sel;
 	size_t nsel;
 	int keep_scan; /* the caller releases scan, not end_session() */
+	int keep_active; /* a land split off from s; s goes on */
 
 	/* filled in by end_session() */
 	const struct mic_session_row *s; /* the session */
@@ -598,7 +599,10 @@ struct ending {
 	int64_t now; /* when the session ends */
 	size_t rest; /* changes left out by sel */
 	char cont[33]; /* the session that goes on with them, or "" */
+	char ended[33]; /* the session that ends: s, or split off from it */
 };
+
+static const struct mic_error *split_off(struct mic_ws *ws, struct ending *e);
 
 /*
  * End the active session s as e says. The sequence, which landing and
@@ -609,8 +613,10 @@ struct ending {
  *     and s active); then e->check;
  *  2. begin the write transaction and recheck() that s is still active
  *     and the head has not moved;
- *  3. add a change row per changed file, mark s ended with e->status and
- *     the tree as its result, then e->record;
+ *  3. with e->keep_active, split_off() a session from s, which ends in
+ *     its place; add a change row per changed file, mark the session
+ *     that ends (e->ended) ended with e->status and the tree as its
+ *     result, then e->record;
  *  4. commit; on any error of 2-4 roll back, so s stays active and
  *     nothing of the ending is recorded;
  *  5. set *nchanges, run e->after, then fill *out (both may be NULL).
@@ -641,10 +647,14 @@ end_session(struct mic_ws *ws, const struct mic_session_row *s,
 		goto done;
 	err = recheck(ws, s, e->head);
 	e->now = mic_now_ns();
+	memcpy(e->ended, s->id, sizeof(e->ended));
+	if (err == NULL && e->keep_active)
+		err = split_off(ws, e);
 	for (i = 0; i < e->scan.n && err == NULL; i++)
-		err = mic_db_change_add(ws->db, s->id, &e->scan.changes[i].c);
+		err =
+		    mic_db_change_add(ws->db, e->ended, &e->scan.changes[i].c);
 	if (err == NULL)
-		err = mic_db_session_finish(ws->db, s->id, e->status, e->now,
+		err = mic_db_session_finish(ws->db, e->ended, e->status, e->now,
 		    &e->root);
 	if (err == NULL && e->record)
 		err = e->record(ws, e);
@@ -659,7 +669,7 @@ end_session(struct mic_ws *ws, const struct mic_session_row *s,
 	if (e->after)
 		err = e->after(ws, e);
 	if (err == NULL && out)
-		err = mic_db_session_get(ws->db, s->id, out, &found);
+		err = mic_db_session_get(ws->db, e->ended, out, &found);
 done:
 	if (!e->keep_scan)
 		mic_scan_release(&e->scan);
@@ -687,7 +697,7 @@ add_landing(struct mic_ws *ws, struct ending *e)
 	const struct mic_error *err;
 
 	err =
-	    mic_db_landing_add(ws->db, e->head + 1, e->s->id, &e->root, e->now);
+	    mic_db_landing_add(ws->db, e->head + 1, e->ended, &e->root, e->now);
 	/*
 	 * The cache for the new head goes in place before the commit, under
 	 * the write lock: readers wait for the commit that makes it match
@@ -741,14 +751,52 @@ add_continuation(struct mic_ws *ws, struct ending *e)
 	return err;
 }
 
-/* A land's rows: the landing, then the continuation of a partial land. */
+/*
+ * A land that keeps s active (step 3 of end_session()): split a session
+ * off s (store/db.h), taking s's conversation and decisions so far, to
+ * end in its place, and tell s's conversation where they went. s moves
+ * to the new head; its working changes are those the land leaves.
+ */
+static const struct mic_error *
+split_off(struct mic_ws *ws, struct ending *e)
+{
+	const struct mic_error *err;
+	struct mic_buf text = MIC_BUF_INIT;
+	char *author;
+
+	err = mic_random_id(e->ended);
+	if (err)
+		return err;
+	err = mic_db_session_split(ws->db, e->s->id, e->ended, e->head + 1,
+	    e->now);
+	if (err)
+		return err;
+	author = mic_ws_author(ws);
+	mic_buf_addf(&text,
+	    "Landed %zu changed file%s at @%" PRId64 " as session %s, which "
+	    "took this session's messages and decisions so far; this "
+	    "session goes on with %zu.",
+	    e->scan.n, e->scan.n == 1 ? "" : "s", e->head + 1, e->ended,
+	    e->rest);
+	err = mic_db_message_add(ws->db, e->s->id, "system", author, e->now,
+	    text.data, text.len);
+	memcpy(e->cont, e->s->id, sizeof(e->cont));
+	free(author);
+	mic_buf_release(&text);
+	return err;
+}
+
+/*
+ * A land's rows: the landing, then the continuation of a partial land
+ * (none when the session goes on itself).
+ */
 static const struct mic_error *
 record_land(struct mic_ws *ws, struct ending *e)
 {
 	const struct mic_error *err;
 
 	err = add_landing(ws, e);
-	if (err == NULL)
+	if (err == NULL && !e->keep_active)
 		err = add_continuation(ws, e);
 	return err;
 }
@@ -814,9 +862,10 @@ land_dry(struct mic_ws *ws, int allow_empty, char *const *sel, size_t nsel,
 }
 
 const struct mic_error *
-mic_session_land_paths(struct mic_ws *ws, int allow_empty, char *const *args,
-    size_t nargs, int dry_run, struct mic_land_result *r)
+mic_session_land_paths(struct mic_ws *ws, unsigned flags, char *const *args,
+    size_t nargs, struct mic_land_result *r)
 {
+	int allow_empty = (flags & MIC_LAND_ALLOW_EMPTY) != 0;
 	const struct mic_error *err = NULL;
 	char **sel = mic_xcalloc(nargs + 1, sizeof(*sel));
 	struct mic_session_row s = {0};
@@ -833,13 +882,14 @@ mic_session_land_paths(struct mic_ws *ws, int allow_empty, char *const *args,
 		err = mic_ws_path(ws, args[i], &sel[i]);
 	if (err)
 		goto done;
-	if (dry_run) {
+	if (flags & MIC_LAND_DRY_RUN) {
 		err = land_dry(ws, allow_empty, sel, nargs, r);
 		goto done;
 	}
 	e.sel = sel;
 	e.nsel = nargs;
 	e.keep_scan = 1;
+	e.keep_active = (flags & MIC_LAND_KEEP_ACTIVE) != 0;
 	err = mic_session_active(ws, &s);
 	/* a land killed long ago may have left half an object: best effort */
 	if (err == NULL)
@@ -866,7 +916,8 @@ mic_session_land(struct mic_ws *ws, int allow_empty,
 	const struct mic_error *err;
 	struct mic_land_result r;
 
-	err = mic_session_land_paths(ws, allow_empty, NULL, 0, 0, &r);
+	err = mic_session_land_paths(ws, allow_empty ? MIC_LAND_ALLOW_EMPTY : 0,
+	    NULL, 0, &r);
 	if (err == NULL && nchanges)
 		*nchanges = r.n;
 	if (err == NULL && out) {

@@ -81,32 +81,47 @@ struct mic_land_result {
 	size_t n;
 	size_t rest; /* working changes left out by the paths */
 	int64_t position; /* where they land */
-	struct mic_session_row session; /* the session, after the land */
+	struct mic_session_row session; /* the landed session, after it */
 	char continued[33]; /* the session that goes on, or "" */
+};
+
+/* How mic_session_land_paths() lands. */
+enum {
+	MIC_LAND_ALLOW_EMPTY = 1, /* land without file changes */
+	MIC_LAND_DRY_RUN = 2, /* only say what would land */
+	MIC_LAND_KEEP_ACTIVE = 4, /* the session goes on (see below) */
 };
 
 void mic_land_result_release(struct mic_land_result *r);
 
 /*
- * Land the active session as mic_session_land() does, but only its
- * changes at or under the nargs paths args (arguments relative to the
- * current folder; nargs 0: all of them). Each path must select at least
- * one change (MIC_ERR_NOT_FOUND). When some changes are left out, the
- * same transaction that lands starts a new active session on the new
- * head with the same goal, whose first message (role system) names the
+ * Land the active session as mic_session_land() does (flags
+ * MIC_LAND_ALLOW_EMPTY: allow_empty), but only its changes at or under
+ * the nargs paths args (arguments relative to the current folder; nargs
+ * 0: all of them). Each path must select at least one change
+ * (MIC_ERR_NOT_FOUND). When some changes are left out, the same
+ * transaction that lands starts a new active session on the new head
+ * with the same goal, whose first message (role system) names the
  * landed session: the changes left out are its working changes, and
  * r->continued names it. A kill leaves the session active and nothing
  * landed, or both done.
  *
- * With dry_run nothing is stored or written: r gets what a land would
- * land, at which position, and how many changes it would leave out; the
- * refusals are a land's (no active session, nothing to land, a path
- * without changes). r's rows are copies the caller frees with
+ * With MIC_LAND_KEEP_ACTIVE the session itself goes on instead: the
+ * landing is recorded as a session split off from it in the same
+ * transaction (a new id; the same goal, author and start; the messages
+ * and decisions recorded so far, which are the reasons for what lands),
+ * and the session stays active on the new head with the changes left
+ * out, a system message naming the split-off session. r->session is the
+ * split-off session, r->continued the one that goes on.
+ *
+ * With MIC_LAND_DRY_RUN nothing is stored or written: r gets what a land
+ * would land, at which position, and how many changes it would leave
+ * out; the refusals are a land's (no active session, nothing to land, a
+ * path without changes). r's rows are copies the caller frees with
  * mic_land_result_release(), after an error too.
  */
 const struct mic_error *mic_session_land_paths(struct mic_ws *ws,
-    int allow_empty, char *const *args, size_t nargs, int dry_run,
-    struct mic_land_result *r);
+    unsigned flags, char *const *args, size_t nargs, struct mic_land_result *r);
 
 /*
  * Abandon the active session (see above). The restore is marked pending

@@ -134,13 +134,23 @@ const struct mic_error *mic_db_session_ids(struct mic_db *db,
 const struct mic_error *mic_db_session_ids_with_prefix(struct mic_db *db,
     const char *prefix, char (*ids)[33], size_t max, size_t *n);
 /*
- * End active session id: set its status, its ended and updated time and
+ * End session id, active or split off and not yet ended (see
+ * mic_db_session_split()): set its status, its ended and updated time and
  * its result root (may be NULL), and keep the counts of its change rows
- * by kind in it (for log). MIC_ERR_CONFLICT when id is not active.
+ * by kind in it (for log). MIC_ERR_CONFLICT when id has ended already.
  */
 const struct mic_error *mic_db_session_finish(struct mic_db *db, const char *id,
     enum mic_session_status status, int64_t when_ns,
     const struct mic_oid *result_root);
+/*
+ * Split active session id for a land that keeps it active: a new row
+ * new_id with its org, project, goal, author, base and start, status
+ * landed but not yet ended (mic_db_session_finish() ends it), takes over
+ * id's messages and decisions; id stays active on base new_base.
+ * MIC_ERR_CONFLICT when id is not active.
+ */
+const struct mic_error *mic_db_session_split(struct mic_db *db, const char *id,
+    const char *new_id, int64_t new_base, int64_t when_ns);
 /* Raise session id's updated time to when_ns; never lowers it. */
 const struct mic_error *mic_db_session_touch(struct mic_db *db, const char *id,
     int64_t when_ns);

@@ -270,7 +270,7 @@ mic_db_session_finish(struct mic_db *db, const char *id,
 	static const char sql[] =
 	    "UPDATE sessions SET status = ?,"
 	    " ended_ns = ?2, updated_ns = ?2, result_root = ?," SESSION_COUNTS
-	    " WHERE id = ?4 AND status = 'active'";
+	    " WHERE id = ?4 AND ended_ns IS NULL";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -285,6 +285,40 @@ mic_db_session_finish(struct mic_db *db, const char *id,
 	if (err == NULL && sqlite3_changes(db->h) != 1)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
 		    "session %.8s is no longer active", id);
+	return err;
+}
+
+const struct mic_error *
+mic_db_session_split(struct mic_db *db, const char *id, const char *new_id,
+    int64_t new_base, int64_t when_ns)
+{
+	static const char *const sql[] = {
+	    "INSERT INTO sessions(id, org, project, goal, author, status,"
+	    " base_position, created_ns, updated_ns)"
+	    " SELECT ?2, org, project, goal, author, 'landed', base_position,"
+	    " created_ns, ?4 FROM sessions WHERE id = ?1 AND status = 'active'",
+	    "UPDATE messages SET session_id = ?2 WHERE session_id = ?1",
+	    "UPDATE decisions SET session_id = ?2 WHERE session_id = ?1",
+	    "UPDATE sessions SET base_position = ?3, updated_ns = ?4"
+	    " WHERE id = ?1",
+	};
+	const struct mic_error *err = NULL;
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]) && err == NULL; i++) {
+		err = mic_db_stmt(db, sql[i], &st);
+		if (err)
+			break;
+		mic_db_bind_text(st, 1, id);
+		mic_db_bind_text(st, 2, new_id);
+		sqlite3_bind_int64(st, 3, new_base);
+		sqlite3_bind_int64(st, 4, when_ns);
+		err = mic_db_step_done(db, st);
+		if (err == NULL && i == 0 && sqlite3_changes(db->h) != 1)
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "session %.8s is no longer active", id);
+	}
 	return err;
 }
 

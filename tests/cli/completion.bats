@@ -311,7 +311,7 @@ help_value_opts() {
 	expect "--max-count" bash_complete mic log --m
 	# nothing else to complete: the options
 	expect "$(helper options log)" bash_complete mic log ''
-	expect "--allow-empty --dry-run --help -h" bash_complete mic session land -
+	expect "--allow-empty --dry-run --help --keep-active -h" bash_complete mic session land -
 	expect "--author --help --role -h" bash_complete mic session note -
 	# after another option or its value, still the options
 	expect "$(helper options log)" bash_complete mic log --all -

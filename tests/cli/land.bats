@@ -568,6 +568,62 @@ system|Continues session $ID: it landed 2 changed files at @2 and left 2 to this
 	[ "${lines[0]}" = "session   $ID" ]
 }
 
+@test "session land --keep-active: the landing splits off, the session goes on with the rest" {
+	partial_setup
+	mic session decide "split it" --why "a lands first" >/dev/null
+	run --separate-stderr mic session land --keep-active a d
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "${lines[0]}" =~ ^Landed\ session\ ([0-9a-f]{8})\ at\ @2:\ two\ things$ ]]
+	landed=${BASH_REMATCH[1]}
+	[ "$landed" != "${ID:0:8}" ]
+	[ "${lines[1]}" = "2 files changed" ]
+	[ "${lines[2]}" = "Session ${ID:0:8} stays active with 2 changed files" ]
+	# the split-off session has the changes, the landing and the reasons
+	landed=$(sql "select session_id from landings where position = 2")
+	run sql "select path, kind from changes where session_id = '$landed' order by path" \
+	    "select status, goal, author, base_position from sessions where id = '$landed'" \
+	    "select count(*) from messages where session_id = '$landed'" \
+	    "select decision from decisions where session_id = '$landed'"
+	[ "$output" = $'a|M\nd/y|A\nlanded|two things|tester|1\n1\nsplit it' ]
+	# the session itself is active on @2 with the rest and a link
+	run sql "select status, base_position from sessions where id = '$ID'" \
+	    "select role, body from messages where session_id = '$ID'" \
+	    "select count(*) from decisions where session_id = '$ID'" \
+	    "select count(*) from changes where session_id = '$ID'"
+	[ "$output" = "active|2
+system|Landed 2 changed files at @2 as session $landed, which took this session's messages and decisions so far; this session goes on with 2.
+0
+0" ]
+	run mic status
+	[ "$output" = "On session ${ID:0:8}: two things
+Head: @2
+D b
+A sp ace" ]
+	run mic cat a @2
+	[ "$output" = "changed" ]
+	# it lands again, as a checkpoint with nothing left, then for good
+	run mic session land --keep-active
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "Session ${ID:0:8} stays active with 0 changed files" ]
+	run mic session status
+	[ "${lines[0]}" = "session   $ID" ]
+	mic session note "done" >/dev/null
+	run mic session land --allow-empty
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Landed session ${ID:0:8} at @4: two things" ]
+	run mic log --oneline
+	[ "${#lines[@]}" -eq 4 ]
+	run mic fsck
+	[ "$status" -eq 0 ]
+	# --dry-run says where the rest would stay
+	mic session start "more" >/dev/null
+	echo x >x
+	echo y >y
+	run mic session land --dry-run --keep-active x
+	[ "${lines[3]}" = "1 other changed file would stay, in this session" ]
+}
+
 @test "session land --dry-run lists what would land and changes nothing" {
 	partial_setup
 	mic status >/dev/null
