@@ -151,6 +151,7 @@ int cmd_status(struct mic_args *args);
 int cmd_log(struct mic_args *args);
 int cmd_show(struct mic_args *args);
 int cmd_diff(struct mic_args *args);
+int cmd_blame(struct mic_args *args);
 int cmd_cat(struct mic_args *args);
 int cmd_restore(struct mic_args *args);
 int cmd_help(struct mic_args *args);

@@ -98,6 +98,10 @@ static const struct mic_opt diff_opts[] =
 	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt blame_opts[] = {{"lines", 'L', "RANGE",
+						"only lines <start>,<end>",
+						NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt restore_opts[] =
     {{"at", 0, "WHERE",
 	 "the position @N or session to restore from (default: the head)",
@@ -152,6 +156,9 @@ const struct mic_cmd mic_commands[] = {
 	"[<session> | @A [@B] | --from @N] "
 	"[-- <path>...]",
 	"show changes as a unified diff", diff_opts},
+    {"blame", cmd_blame,
+	"blame [--json] [-L <start>,<end>] <path> [@N | <session>]",
+	"show which landing and session last changed each line", blame_opts},
     {"cat", cmd_cat, "cat <path> [@N | <session>]",
 	"print a file as it was at a position or in a session", cat_opts},
     {"restore", cmd_restore,

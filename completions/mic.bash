@@ -29,7 +29,7 @@
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from --at "
+_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from --at --lines -L "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -196,11 +196,11 @@ _mic()
 		# `diff @A @B`: a position
 		_mic_add -p sessions
 		;;
-	cat:1)
+	cat:1 | blame:1)
 		# `cat <path> @N`, `cat <path> <session>`
 		_mic_add sessions
 		;;
-	cat:0 | restore:* | "session land":*)
+	cat:0 | blame:0 | restore:* | "session land":*)
 		_mic_files
 		;;
 	help:0)

@@ -988,6 +988,79 @@ mic_diff_hunks(const char *a, size_t alen, const char *b, size_t blen,
 	return run_diff(a, alen, b, blen, opts, NULL, NULL, sink, stat);
 }
 
+void
+mic_diff_line_index(const char *data, size_t len, struct mic_line_index *li)
+{
+	size_t i = 0, n = 0, cap = 64;
+
+	li->start = mic_xcalloc(cap, sizeof(*li->start));
+	while (i < len) {
+		const char *nl = memchr(data + i, '\n', len - i);
+
+		if (n + 2 > cap) {
+			cap *= 2;
+			li->start =
+			    mic_xrealloc(li->start, cap * sizeof(*li->start));
+		}
+		li->start[n++] = i;
+		i = nl ? (size_t)(nl - data) + 1 : len;
+	}
+	li->start[n] = len;
+	li->n = n;
+}
+
+struct edit_list {
+	struct mic_diff_edit *v;
+	size_t n, cap;
+};
+
+static const struct mic_error *
+edit_hunk(void *ctx, const struct mic_diff_hunk *h)
+{
+	struct edit_list *l = ctx;
+	struct mic_diff_edit *e;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = mic_xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	e = &l->v[l->n++];
+	/* an empty range starts after the line its start names */
+	e->a_start = h->old_count ? h->old_start - 1 : h->old_start;
+	e->a_end = e->a_start + h->old_count;
+	e->b_start = h->new_count ? h->new_start - 1 : h->new_start;
+	e->b_end = e->b_start + h->new_count;
+	return NULL;
+}
+
+static const struct mic_error *
+edit_line(void *ctx, char kind, const char *data, size_t len)
+{
+	(void)ctx, (void)kind, (void)data, (void)len;
+	return NULL;
+}
+
+const struct mic_error *
+mic_diff_edits(const char *a, size_t alen, const char *b, size_t blen,
+    struct mic_diff_edit **edits, size_t *n)
+{
+	struct mic_diff_opts opts = {0, 0, 0};
+	struct edit_list l = {NULL, 0, 0};
+	struct mic_diff_sink sink = {edit_hunk, edit_line, &l};
+	const struct mic_error *err;
+
+	err = mic_diff_hunks(a ? a : "", alen, b ? b : "", blen, &opts, &sink,
+	    NULL);
+	if (err) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
+	}
+	*edits = l.v;
+	*n = l.n;
+	return err;
+}
+
 int
 mic_diff_is_binary(const char *data, size_t len)
 {

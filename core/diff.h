@@ -115,6 +115,36 @@ const struct mic_error *mic_diff_hunks(const char *a, size_t alen,
     const struct mic_diff_sink *sink, struct mic_diff_stat *stat);
 
 /*
+ * Where each line of data[0..len) starts, as the diff splits lines (after
+ * each '\n'; a last line without one counts): start[i] for line i
+ * (0-based), start[n] = len. start is malloc'd; the caller frees it.
+ */
+struct mic_line_index {
+	size_t *start;
+	size_t n;
+};
+void mic_diff_line_index(const char *data, size_t len,
+    struct mic_line_index *li);
+
+/*
+ * One change of a diff without context: lines [a_start, a_end) of a
+ * become lines [b_start, b_end) of b (0-based, end excluded; an empty
+ * range is where lines go in or went out).
+ */
+struct mic_diff_edit {
+	size_t a_start, a_end, b_start, b_end;
+};
+
+/*
+ * The changes that take a to b, in order, from mic's line diff with no
+ * context (lines compared byte for byte): *edits (malloc'd, the caller
+ * frees it; NULL when a and b are equal) gets *n of them. Lines of b
+ * outside every edit are lines of a, in order.
+ */
+const struct mic_error *mic_diff_edits(const char *a, size_t alen,
+    const char *b, size_t blen, struct mic_diff_edit **edits, size_t *n);
+
+/*
  * Only count added and removed lines, emitting nothing; the lines are
  * compared as opts says (NULL: the defaults) in mic_diff_count_opts().
  */

@@ -243,6 +243,19 @@ void mic_change_rows_free(struct mic_change_row *rows, size_t n);
  */
 const struct mic_error *mic_db_change_add(struct mic_db *db,
     const char *session_id, const struct mic_change_row *row);
+/*
+ * The landed changes of exactly path at positions up to max_position,
+ * newest first: each row is a change (c) and the position and session of
+ * its landing. Free with mic_path_changes_free().
+ */
+struct mic_path_change {
+	struct mic_change_row c;
+	int64_t position;
+	char session_id[33];
+};
+void mic_path_changes_free(struct mic_path_change *rows, size_t n);
+const struct mic_error *mic_db_path_history(struct mic_db *db, const char *path,
+    int64_t max_position, struct mic_path_change **rows, size_t *n);
 /* A session's changes sorted by path; see Lists above. */
 const struct mic_error *mic_db_changes(struct mic_db *db,
     const char *session_id, struct mic_change_row **rows, size_t *n);

@@ -100,6 +100,62 @@ mic_db_changes(struct mic_db *db, const char *session_id,
 	return err;
 }
 
+void
+mic_path_changes_free(struct mic_path_change *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		release_change(&rows[i].c);
+	free(rows);
+}
+
+/* read_change() after the position and the session id. */
+static const struct mic_error *
+read_path_change(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_path_change *p = row;
+	const unsigned char *id = sqlite3_column_text(st, 10);
+
+	p->position = sqlite3_column_int64(st, 9);
+	snprintf(p->session_id, sizeof(p->session_id), "%s",
+	    id ? (const char *)id : "");
+	return read_change(db, st, &p->c);
+}
+
+static void
+release_path_change(void *row)
+{
+	release_change(&((struct mic_path_change *)row)->c);
+}
+
+const struct mic_error *
+mic_db_path_history(struct mic_db *db, const char *path, int64_t max_position,
+    struct mic_path_change **rows, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT c.path, c.kind, c.old_mode, c.new_mode, c.old_oid,"
+	    " c.new_oid, c.size, c.lines_added, c.lines_removed, l.position,"
+	    " c.session_id FROM changes c"
+	    " JOIN landings l ON l.session_id = c.session_id"
+	    " WHERE c.path = ? AND l.position <= ? ORDER BY l.position DESC";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	void *v = NULL;
+
+	*rows = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_blob(st, 1, path);
+	sqlite3_bind_int64(st, 2, max_position);
+	err = mic_db_collect(db, st, sizeof(**rows), read_path_change,
+	    release_path_change, &v, n);
+	*rows = v;
+	return err;
+}
+
 const struct mic_error *
 mic_db_journal_set(struct mic_db *db, const struct mic_change_row *rows,
     size_t n)

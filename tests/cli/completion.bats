@@ -371,6 +371,10 @@ help_value_opts() {
 	expect "@1 @2" bash_complete mic session revert @
 	expect "--help -h" bash_complete mic session revert @1 ''
 	expect "$all" bash_complete mic cat a.txt ''
+	expect "$all" bash_complete mic blame a.txt ''
+	expect "$all" bash_complete mic blame -L 1,2 a.txt ''
+	expect "" bash_complete mic blame -L ''
+	expect "a.txt src" bash_complete mic blame ''
 	expect "@1" bash_complete mic cat a.txt @1
 	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
 	expect "$all" bash_complete mic restore --at ''
@@ -552,6 +556,8 @@ help_value_opts() {
 	    "$all" 'mic session revert ' \
 	    "@1 @2" 'mic session revert @' \
 	    "$all" 'mic cat a.txt ' \
+	    "$all" 'mic blame a.txt ' \
+	    "a.txt src" 'mic blame ' \
 	    "a.txt src" 'mic cat ' \
 	    "$all" 'mic restore --at ' \
 	    "a.txt src" 'mic restore ' \
