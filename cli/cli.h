@@ -113,6 +113,21 @@ void mic_print_path(FILE *f, const char *s);
 void mic_cli_warn_unreadable(struct mic_ws *ws, const struct mic_changes *ch);
 /* Print the first line of s, at most max bytes, with "..." if cut. */
 void mic_print_preview(FILE *f, const char *s, size_t max);
+/*
+ * Print s[0..len) line by line: the first line after `first`, every other
+ * after `rest` (so a block can hang under a label). Control bytes but tab
+ * print as '?', a CR before a newline is dropped, and newlines at the end
+ * are not printed; the block ends with one newline.
+ */
+void mic_print_block(const char *s, size_t len, const char *first,
+    const char *rest);
+/*
+ * A conversation and decisions as mic show prints them: "  [role] author,
+ * date" and the message indented; "  1. decision", "Why:" and each
+ * "Alternative:", hanging.
+ */
+void mic_print_messages(const struct mic_message_row *msgs, size_t n);
+void mic_print_decisions(const struct mic_decision_row *decs, size_t n);
 
 /* JSON output to stdout: one document per command. */
 struct mic_json;
@@ -153,6 +168,7 @@ int cmd_show(struct mic_args *args);
 int cmd_diff(struct mic_args *args);
 int cmd_blame(struct mic_args *args);
 int cmd_cat(struct mic_args *args);
+int cmd_why(struct mic_args *args);
 int cmd_restore(struct mic_args *args);
 int cmd_help(struct mic_args *args);
 int cmd_gc(struct mic_args *args);
@@ -164,6 +180,12 @@ void mic_json_session(struct mic_json *j, const struct mic_session_row *s);
 /* Shared by status and session status: [{status, path}] of changes. */
 struct mic_changes;
 void mic_json_change_list(struct mic_json *j, const struct mic_changes *ch);
+/* Arrays of messages (role, author, time, text) and decisions (decision,
+ * why, author, time, alternatives), as mic show --json writes them. */
+void mic_json_messages(struct mic_json *j, const struct mic_message_row *msgs,
+    size_t n);
+void mic_json_decisions(struct mic_json *j, const struct mic_decision_row *decs,
+    size_t n);
 
 /* How mic_cli_patches() prints. */
 enum mic_patch_format {

@@ -11,43 +11,6 @@
 #include "../core/session.h"
 #include "cli.h"
 
-/*
- * Print text line by line: the first line after `first`, every other
- * after `rest` (so a block can hang under a label). Control bytes but tab
- * print as '?', a CR before a newline is dropped, and newlines at the end
- * are not printed; the block ends with one newline.
- */
-static void
-print_block(const char *s, size_t len, const char *first, const char *rest)
-{
-	size_t i;
-	int bol = 1, line = 0;
-
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		len--;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (bol) {
-			fputs(line++ ? rest : first, stdout);
-			bol = 0;
-		}
-		if (c == '\n') {
-			putchar('\n');
-			bol = 1;
-		} else if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
-			continue;
-		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			putchar('?');
-		} else {
-			putchar(c);
-		}
-	}
-	if (line == 0)
-		fputs(first, stdout);
-	putchar('\n');
-}
-
 static const char *
 kind_mark(char kind)
 {
@@ -127,40 +90,13 @@ print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
     const struct mic_change_row *rows, size_t n)
 {
 	struct mic_json *j = mic_json_new(stdout);
-	size_t i, k;
 
 	mic_json_obj(j);
 	mic_json_session(j, s);
 	mic_json_key(j, "messages");
-	mic_json_arr(j);
-	for (i = 0; i < nmsgs; i++) {
-		mic_json_obj(j);
-		mic_json_kstr(j, "role", msgs[i].role);
-		mic_json_kstr(j, "author", msgs[i].author);
-		mic_json_kstr(j, "time",
-		    mic_fmt_date_iso(msgs[i].created_ns).s);
-		mic_json_key(j, "text");
-		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
-		mic_json_obj_end(j);
-	}
-	mic_json_arr_end(j);
+	mic_json_messages(j, msgs, nmsgs);
 	mic_json_key(j, "decisions");
-	mic_json_arr(j);
-	for (i = 0; i < ndecs; i++) {
-		mic_json_obj(j);
-		mic_json_kstr(j, "decision", decs[i].decision);
-		mic_json_kstr(j, "why", decs[i].reasoning);
-		mic_json_kstr(j, "author", decs[i].author);
-		mic_json_kstr(j, "time",
-		    mic_fmt_date_iso(decs[i].created_ns).s);
-		mic_json_key(j, "alternatives");
-		mic_json_arr(j);
-		for (k = 0; k < decs[i].n_alternatives; k++)
-			mic_json_str(j, decs[i].alternatives[k]);
-		mic_json_arr_end(j);
-		mic_json_obj_end(j);
-	}
-	mic_json_arr_end(j);
+	mic_json_decisions(j, decs, ndecs);
 	json_changes(j, rows, n);
 	mic_json_obj_end(j);
 	mic_json_free(j);
@@ -171,7 +107,7 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
     size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
     const struct mic_change_row *rows, size_t n)
 {
-	size_t i, k, a = 0, m = 0, d = 0;
+	size_t i, a = 0, m = 0, d = 0;
 
 	printf("%ssession %s%s\n", mic_color("\033[33m"), s->id,
 	    mic_color("\033[m"));
@@ -191,26 +127,9 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 
 	printf("\nConversation (%zu message%s)\n", nmsgs,
 	    nmsgs == 1 ? "" : "s");
-	for (i = 0; i < nmsgs; i++) {
-		printf("  [%s] ", msgs[i].role);
-		mic_print_preview(stdout, msgs[i].author, 256);
-		printf(", %s\n", mic_fmt_date(msgs[i].created_ns).s);
-		print_block(msgs[i].body, msgs[i].body_len, "    ", "    ");
-	}
+	mic_print_messages(msgs, nmsgs);
 	printf("\nDecisions (%zu)\n", ndecs);
-	for (i = 0; i < ndecs; i++) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "  %zu. ", i + 1);
-		print_block(decs[i].decision, strlen(decs[i].decision), num,
-		    "     ");
-		print_block(decs[i].reasoning, strlen(decs[i].reasoning),
-		    "     Why: ", "          ");
-		for (k = 0; k < decs[i].n_alternatives; k++)
-			print_block(decs[i].alternatives[k],
-			    strlen(decs[i].alternatives[k]),
-			    "     Alternative: ", "                  ");
-	}
+	mic_print_decisions(decs, ndecs);
 	for (i = 0; i < n; i++) {
 		a += rows[i].kind == 'A';
 		m += rows[i].kind == 'M';

@@ -227,3 +227,47 @@ mic_json_kint(struct mic_json *j, const char *key, int64_t v)
 	mic_json_key(j, key);
 	mic_json_int(j, v);
 }
+
+void
+mic_json_messages(struct mic_json *j, const struct mic_message_row *msgs,
+    size_t n)
+{
+	size_t i;
+
+	mic_json_arr(j);
+	for (i = 0; i < n; i++) {
+		mic_json_obj(j);
+		mic_json_kstr(j, "role", msgs[i].role);
+		mic_json_kstr(j, "author", msgs[i].author);
+		mic_json_kstr(j, "time",
+		    mic_fmt_date_iso(msgs[i].created_ns).s);
+		mic_json_key(j, "text");
+		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+}
+
+void
+mic_json_decisions(struct mic_json *j, const struct mic_decision_row *decs,
+    size_t n)
+{
+	size_t i, k;
+
+	mic_json_arr(j);
+	for (i = 0; i < n; i++) {
+		mic_json_obj(j);
+		mic_json_kstr(j, "decision", decs[i].decision);
+		mic_json_kstr(j, "why", decs[i].reasoning);
+		mic_json_kstr(j, "author", decs[i].author);
+		mic_json_kstr(j, "time",
+		    mic_fmt_date_iso(decs[i].created_ns).s);
+		mic_json_key(j, "alternatives");
+		mic_json_arr(j);
+		for (k = 0; k < decs[i].n_alternatives; k++)
+			mic_json_str(j, decs[i].alternatives[k]);
+		mic_json_arr_end(j);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+}

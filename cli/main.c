@@ -98,6 +98,11 @@ static const struct mic_opt diff_opts[] =
 	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt why_opts[] = {{"full", 0, NULL,
+					      "print each message whole, not "
+					      "its first line",
+					      NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt blame_opts[] = {{"lines", 'L', "RANGE",
 						"only lines <start>,<end>",
 						NULL},
@@ -159,6 +164,9 @@ const struct mic_cmd mic_commands[] = {
     {"blame", cmd_blame,
 	"blame [--json] [-L <start>,<end>] <path> [@N | <session>]",
 	"show which landing and session last changed each line", blame_opts},
+    {"why", cmd_why, "why [--full] [--json] <path>[:<line>[,<end>]]",
+	"show the sessions behind lines: goals, decisions, conversation",
+	why_opts},
     {"cat", cmd_cat, "cat <path> [@N | <session>]",
 	"print a file as it was at a position or in a session", cat_opts},
     {"restore", cmd_restore,

@@ -214,6 +214,76 @@ mic_cli_warn_unreadable(struct mic_ws *ws, const struct mic_changes *ch)
 	mic_buf_release(&shown);
 }
 
+/*
+ * Print text line by line: the first line after `first`, every other
+ * after `rest` (so a block can hang under a label). Control bytes but tab
+ * print as '?', a CR before a newline is dropped, and newlines at the end
+ * are not printed; the block ends with one newline.
+ */
+void
+mic_print_block(const char *s, size_t len, const char *first, const char *rest)
+{
+	size_t i;
+	int bol = 1, line = 0;
+
+	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (bol) {
+			fputs(line++ ? rest : first, stdout);
+			bol = 0;
+		}
+		if (c == '\n') {
+			putchar('\n');
+			bol = 1;
+		} else if (c == '\r' && i + 1 < len && s[i + 1] == '\n') {
+			continue;
+		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			putchar('?');
+		} else {
+			putchar(c);
+		}
+	}
+	if (line == 0)
+		fputs(first, stdout);
+	putchar('\n');
+}
+
+void
+mic_print_messages(const struct mic_message_row *msgs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		printf("  [%s] ", msgs[i].role);
+		mic_print_preview(stdout, msgs[i].author, 256);
+		printf(", %s\n", mic_fmt_date(msgs[i].created_ns).s);
+		mic_print_block(msgs[i].body, msgs[i].body_len, "    ", "    ");
+	}
+}
+
+void
+mic_print_decisions(const struct mic_decision_row *decs, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "  %zu. ", i + 1);
+		mic_print_block(decs[i].decision, strlen(decs[i].decision), num,
+		    "     ");
+		mic_print_block(decs[i].reasoning, strlen(decs[i].reasoning),
+		    "     Why: ", "          ");
+		for (k = 0; k < decs[i].n_alternatives; k++)
+			mic_print_block(decs[i].alternatives[k],
+			    strlen(decs[i].alternatives[k]),
+			    "     Alternative: ", "                  ");
+	}
+}
+
 void
 mic_print_preview(FILE *f, const char *s, size_t max)
 {

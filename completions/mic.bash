@@ -200,7 +200,7 @@ _mic()
 		# `cat <path> @N`, `cat <path> <session>`
 		_mic_add sessions
 		;;
-	cat:0 | blame:0 | restore:* | "session land":*)
+	cat:0 | blame:0 | why:0 | restore:* | "session land":*)
 		_mic_files
 		;;
 	help:0)

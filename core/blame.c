@@ -73,8 +73,10 @@ assign_rest(struct blamer *bl, size_t idx)
 {
 	size_t i;
 
-	for (i = 0; i < bl->npend; i++)
+	for (i = 0; i < bl->npend; i++) {
 		bl->b->origin[bl->pend[i].out] = idx;
+		bl->b->origin_line[bl->pend[i].out] = bl->pend[i].k;
+	}
 	bl->npend = 0;
 }
 
@@ -106,6 +108,7 @@ step(struct blamer *bl, const char *old, size_t olen, const char *cur,
 		}
 		if (h < ne && e[h].b_start <= p.k && p.k < e[h].b_end) {
 			bl->b->origin[p.out] = idx;
+			bl->b->origin_line[p.out] = p.k;
 			continue;
 		}
 		p.k = (size_t)((int64_t)p.k - delta);
@@ -362,6 +365,8 @@ mic_blame(struct mic_ws *ws, const char *path, const char *at,
 	mic_diff_line_index(mic_buf_str(&out->text), out->text.len,
 	    &out->lines);
 	out->origin = mic_xcalloc(out->lines.n + 1, sizeof(*out->origin));
+	out->origin_line =
+	    mic_xcalloc(out->lines.n + 1, sizeof(*out->origin_line));
 	bl.pend = mic_xcalloc(out->lines.n + 1, sizeof(*bl.pend));
 	for (i = 0; i < out->lines.n; i++)
 		bl.pend[i].out = bl.pend[i].k = i;
@@ -413,6 +418,7 @@ mic_blame_release(struct mic_blame *b)
 	mic_buf_release(&b->text);
 	free(b->lines.start);
 	free(b->origin);
+	free(b->origin_line);
 	for (i = 0; i < b->norigins; i++)
 		mic_session_row_release(&b->origins[i].session);
 	free(b->origins);

@@ -42,13 +42,15 @@ struct mic_blame {
 	struct mic_buf text; /* the file blamed */
 	struct mic_line_index lines; /* its lines */
 	size_t *origin; /* per line: an index into origins */
+	size_t *origin_line; /* per line: its index (0-based) in the file
+			      * as its origin left it */
 	struct mic_blame_origin *origins; /* in the order found */
 	size_t norigins;
 };
 
 #define MIC_BLAME_INIT \
 	{ \
-		MIC_BUF_INIT, {NULL, 0}, NULL, NULL, 0 \
+		MIC_BUF_INIT, {NULL, 0}, NULL, NULL, NULL, 0 \
 	}
 
 /*

@@ -375,6 +375,7 @@ help_value_opts() {
 	expect "$all" bash_complete mic blame -L 1,2 a.txt ''
 	expect "" bash_complete mic blame -L ''
 	expect "a.txt src" bash_complete mic blame ''
+	expect "a.txt src" bash_complete mic why ''
 	expect "@1" bash_complete mic cat a.txt @1
 	expect "$id" bash_complete mic cat a.txt "${id:0:6}"
 	expect "$all" bash_complete mic restore --at ''
@@ -558,6 +559,7 @@ help_value_opts() {
 	    "$all" 'mic cat a.txt ' \
 	    "$all" 'mic blame a.txt ' \
 	    "a.txt src" 'mic blame ' \
+	    "a.txt src" 'mic why ' \
 	    "a.txt src" 'mic cat ' \
 	    "$all" 'mic restore --at ' \
 	    "a.txt src" 'mic restore ' \
