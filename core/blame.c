@@ -217,6 +217,7 @@ entry_at(struct blamer *bl, const struct mic_oid *root, unsigned *mode,
     struct mic_oid *oid, int *found)
 {
 	*found = 0;
+	*mode = 0;
 	if (root == NULL)
 		return NULL;
 	return mic_tree_lookup(bl->ws->store, root, bl->path, mode, oid, found);
