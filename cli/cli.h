@@ -141,6 +141,8 @@ void mic_json_key(struct mic_json *j, const char *key);
 /* Strings: invalid UTF-8 bytes become U+FFFD. */
 void mic_json_str(struct mic_json *j, const char *s);
 void mic_json_strn(struct mic_json *j, const char *s, size_t len);
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+size_t mic_utf8_len(const unsigned char *s, size_t n);
 void mic_json_int(struct mic_json *j, int64_t v);
 void mic_json_bool(struct mic_json *j, int v);
 void mic_json_null(struct mic_json *j);
@@ -164,6 +166,7 @@ int cmd_session_revert(struct mic_args *args);
 int cmd_session_list(struct mic_args *args);
 int cmd_status(struct mic_args *args);
 int cmd_log(struct mic_args *args);
+int cmd_search(struct mic_args *args);
 int cmd_show(struct mic_args *args);
 int cmd_diff(struct mic_args *args);
 int cmd_blame(struct mic_args *args);

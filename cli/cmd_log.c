@@ -81,11 +81,18 @@ cmd_log(struct mic_args *args)
 		}
 	}
 	/* -n 0 lists nothing, after the same checks as any other log */
-	if (nval == NULL || limit > 0)
-		err = mic_record_log(ws, mic_opt_count(args, "all") > 0, path,
-		    limit, &rows, &n);
+	if (nval == NULL || limit > 0) {
+		struct mic_log_filter f = {0};
+
+		f.with_abandoned = mic_opt_count(args, "all") > 0;
+		f.path = path;
+		f.grep = mic_opt_val(args, "grep");
+		f.author = mic_opt_val(args, "author");
+		f.limit = limit;
+		err = mic_record_log(ws, &f, &rows, &n);
+	}
 	if (err) {
-		rc = mic_cli_fail(err);
+		rc = mic_cli_err(args, err);
 		goto done;
 	}
 	if (mic_opt_count(args, "json")) {

@@ -92,9 +92,8 @@ mic_json_arr_end(struct mic_json *j)
 	close_(j, ']');
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+size_t
+mic_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;
 	unsigned cp;
@@ -167,7 +166,7 @@ mic_json_strn(struct mic_json *j, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		len = utf8_len(s + i, n - i);
+		len = mic_utf8_len(s + i, n - i);
 		if (len == 0) {
 			fputs("\\ufffd", j->f);
 			i++;

@@ -68,6 +68,9 @@ static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
     {"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
 	NULL},
     {"all", 0, NULL, "include abandoned sessions", NULL},
+    {"grep", 0, "QUERY",
+	"only sessions with a text matching QUERY (as mic search)", NULL},
+    {"author", 0, "NAME", "only sessions whose author holds NAME", NULL},
     {"oneline", 0, NULL, "one line per session", NULL},
     {"name-status", 0, NULL, "list each session's changed files with A, M or D",
 	NULL},
@@ -96,6 +99,19 @@ static const struct mic_opt diff_opts[] =
 	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE,
 	{"binary", 0, NULL, "binary files as git binary patches", NULL},
 	{"from", 0, "POS", "the working tree against position POS (@N)", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt search_opts[] =
+    {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
+	 "active landed abandoned"},
+	{"author", 0, "NAME", "only texts whose author holds NAME", NULL},
+	{"role", 0, "ROLE",
+	    "only messages of ROLE (human, agent, system, tool)", MIC_ROLES},
+	{"path", 0, "PATH", "only sessions that changed PATH (file or folder)",
+	    NULL},
+	{"since", 0, "TIME", "only texts written at TIME or later", NULL},
+	{"until", 0, "TIME", "only texts written before TIME", NULL},
+	{"max-count", 'n', "N", "show at most N matches", NULL},
+	{"rebuild", 0, NULL, "index every session again from the store", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt cat_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt why_opts[] = {{"full", 0, NULL,
@@ -151,8 +167,8 @@ const struct mic_cmd mic_commands[] = {
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log,
-	"log [-n N] [--path PATH] [--all] [--oneline] [--name-status] "
-	"[-z | --json]",
+	"log [-n N] [--path PATH] [--grep QUERY] [--author NAME] [--all] "
+	"[--oneline] [--name-status] [-z | --json]",
 	"list landed sessions, newest first", log_opts},
     {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
@@ -167,6 +183,11 @@ const struct mic_cmd mic_commands[] = {
     {"why", cmd_why, "why [--full] [--json] <path>[:<line>[,<end>]]",
 	"show the sessions behind lines: goals, decisions, conversation",
 	why_opts},
+    {"search", cmd_search,
+	"search [--status S] [--author A] [--role R] [--path P] [--since T] "
+	"[--until T] [-n N] [--json] <query>... | --rebuild",
+	"full-text search of goals, conversations, decisions and paths",
+	search_opts},
     {"cat", cmd_cat, "cat <path> [@N | <session>]",
 	"print a file as it was at a position or in a session", cat_opts},
     {"restore", cmd_restore,

@@ -29,7 +29,7 @@
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --max-count -n --unified -U --from --at --lines -L "
+_mic_value_opts=" --role --author --why --alternative --status --path --grep --since --until --max-count -n --unified -U --from --at --lines -L "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion

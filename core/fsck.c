@@ -107,6 +107,15 @@ db_report(void *arg, const char *msg)
 	problem(f, "database", "%s", msg);
 }
 
+static void
+search_report(void *arg, const char *msg)
+{
+	struct fsck *f = arg;
+
+	problem(f, "search index", "%s (mic search --rebuild indexes again)",
+	    msg);
+}
+
 static int
 same_change(const struct mic_change_row *a, const struct mic_change_row *b)
 {
@@ -365,6 +374,8 @@ mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report, void *ctx,
 
 	memset(stats, 0, sizeof(*stats));
 	err = mic_db_check(ws->db, db_report, &f);
+	if (err == NULL)
+		err = mic_db_search_check(ws->db, search_report, &f);
 	if (err == NULL)
 		err = mic_db_begin_read(ws->db);
 	if (err)

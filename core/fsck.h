@@ -10,6 +10,8 @@
  *   - every tree parses (known modes; sorted, unique names that are not
  *     empty, ".", ".." and hold no '/') and every id it names exists;
  *   - the database passes SQLite's integrity_check and foreign_key_check;
+ *   - the search index holds exactly the texts it indexes, and passes
+ *     FTS5's integrity check (subject "search index");
  *   - positions run 1..N without gaps, each landing's root exists and its
  *     session is landed, every landed session has a landing;
  *   - each landed or abandoned session's change rows equal the difference

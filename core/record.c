@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "patch.h"
@@ -339,11 +340,160 @@ mic_record_sessions(struct mic_ws *ws, enum mic_session_status status,
 }
 
 const struct mic_error *
-mic_record_log(struct mic_ws *ws, int with_abandoned, const char *path,
-    int64_t limit, struct mic_session_row **rows, size_t *n)
+mic_record_log(struct mic_ws *ws, const struct mic_log_filter *f,
+    struct mic_session_row **rows, size_t *n)
 {
-	return mic_db_log(ws->db, with_abandoned, path && *path ? path : NULL,
-	    limit, rows, n);
+	struct mic_log_filter g = *f;
+
+	if (g.path && *g.path == '\0')
+		g.path = NULL;
+	return mic_db_log(ws->db, &g, rows, n);
+}
+
+const struct mic_error *
+mic_record_search(struct mic_ws *ws, const struct mic_search_query *q,
+    struct mic_search_hit **hits, size_t *n)
+{
+	*hits = NULL;
+	*n = 0;
+	if (q->role && !mic_role_ok(q->role))
+		return mic_error_fmt(MIC_ERR_INPUT,
+		    "unknown role %s (one of " MIC_ROLES ")",
+		    mic_error_quote(q->role));
+	return mic_db_search(ws->db, q, hits, n);
+}
+
+const struct mic_error *
+mic_record_search_rebuild(struct mic_ws *ws, int64_t *n)
+{
+	return mic_db_search_rebuild(ws->db, n);
+}
+
+/* Read 1..max digits at *s into *v; 0 when there is none. */
+static int
+digits(const char **s, int max, long *v)
+{
+	int k = 0;
+
+	*v = 0;
+	while (k < max && **s >= '0' && **s <= '9') {
+		*v = *v * 10 + (**s - '0');
+		(*s)++;
+		k++;
+	}
+	return k;
+}
+
+/* Seconds as nanoseconds, held to what int64_t holds (1677 to 2262). */
+static int64_t
+secs_to_ns(int64_t secs)
+{
+	if (secs > INT64_MAX / 1000000000LL)
+		return INT64_MAX;
+	if (secs < INT64_MIN / 1000000000LL)
+		return INT64_MIN;
+	return secs * 1000000000LL;
+}
+
+/* "<n> <unit>[s] ago" or "<n>.<unit>[s].ago": *secs, or 0 if it is not. */
+static int
+parse_ago(const char *s, int64_t *secs)
+{
+	static const struct {
+		const char *name;
+		int64_t secs;
+	} units[] = {{"second", 1}, {"minute", 60}, {"hour", 3600},
+	    {"day", 86400}, {"week", 7 * 86400}};
+	const char *p = s;
+	long n;
+	size_t i, len;
+
+	if (digits(&p, 9, &n) == 0 || (*p != ' ' && *p != '.'))
+		return 0;
+	p++;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		len = strlen(units[i].name);
+		if (strncmp(p, units[i].name, len) != 0)
+			continue;
+		p += len;
+		p += *p == 's';
+		if ((*p == ' ' || *p == '.') && strcmp(p + 1, "ago") == 0) {
+			*secs = (int64_t)n * units[i].secs;
+			return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+const struct mic_error *
+mic_parse_time(const char *s, int64_t now_ns, int64_t *ns)
+{
+	struct tm tm = {0};
+	const char *p = s;
+	long y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
+	int64_t secs, t;
+	int tz = 0; /* 1: offset given (off seconds east of UTC) */
+	long off = 0;
+
+	if (parse_ago(s, &secs)) {
+		*ns = secs_to_ns(now_ns / 1000000000LL - secs);
+		return NULL;
+	}
+	if (digits(&p, 4, &y) != 4 || *p++ != '-' || digits(&p, 2, &mo) != 2 ||
+	    *p++ != '-' || digits(&p, 2, &d) != 2)
+		goto bad;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) != 2 || *p++ != ':' ||
+		    digits(&p, 2, &mi) != 2)
+			goto bad;
+		if (*p == ':' && (p++, digits(&p, 2, &sec) != 2))
+			goto bad;
+	}
+	if (*p == 'Z') {
+		tz = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+
+		if (digits(&p, 2, &oh) != 2 || (*p == ':' && !*++p) ||
+		    digits(&p, 2, &om) != 2 || oh > 23 || om > 59)
+			goto bad;
+		tz = 1;
+		off = sign * (oh * 3600 + om * 60);
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		goto bad;
+	tm.tm_year = (int)y - 1900;
+	tm.tm_mon = (int)mo - 1;
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = (int)mi;
+	tm.tm_sec = (int)sec;
+	if (tz) {
+		/* days from the civil date (Howard Hinnant's algorithm) */
+		long yy = y - (mo <= 2), era = yy / 400;
+		long yoe = yy - era * 400;
+		long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		t = ((int64_t)era * 146097 + doe - 719468) * 86400 + h * 3600 +
+		    mi * 60 + sec - off;
+	} else {
+		tm.tm_isdst = -1;
+		t = (int64_t)mktime(&tm);
+		if (t == -1)
+			goto bad;
+	}
+	*ns = secs_to_ns(t);
+	return NULL;
+bad:
+	return mic_error_fmt(MIC_ERR_INPUT,
+	    "cannot read %s as a time: use YYYY-MM-DD[THH:MM[:SS]][Z] or "
+	    "\"<n> days ago\"",
+	    mic_error_quote(s));
 }
 
 const struct mic_error *

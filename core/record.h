@@ -136,11 +136,33 @@ const struct mic_error *mic_record_sessions(struct mic_ws *ws,
     enum mic_session_status status, struct mic_session_row **rows, size_t *n);
 
 /*
- * Sessions for mic log; see mic_db_log(). path is root-relative ("" or
- * NULL: every session).
+ * Sessions for mic log; see mic_db_log(). f->path is root-relative (""
+ * or NULL: every session).
  */
-const struct mic_error *mic_record_log(struct mic_ws *ws, int with_abandoned,
-    const char *path, int64_t limit, struct mic_session_row **rows, size_t *n);
+const struct mic_error *mic_record_log(struct mic_ws *ws,
+    const struct mic_log_filter *f, struct mic_session_row **rows, size_t *n);
+
+/*
+ * mic search: the texts matching q, best first; see mic_db_search().
+ * q->path is root-relative ("" or NULL: any); q->role, when set, must be
+ * a role name (MIC_ERR_INPUT otherwise). Free with mic_search_hits_free().
+ */
+const struct mic_error *mic_record_search(struct mic_ws *ws,
+    const struct mic_search_query *q, struct mic_search_hit **hits, size_t *n);
+/* Index every session again from its rows; *n texts indexed. */
+const struct mic_error *mic_record_search_rebuild(struct mic_ws *ws,
+    int64_t *n);
+
+/*
+ * A time given on the command line (--since, --until) in nanoseconds
+ * since the epoch, for a clock reading now_ns: "YYYY-MM-DD" (midnight),
+ * "YYYY-MM-DD HH:MM[:SS]" or with a 'T' between, local time unless it
+ * ends in "Z" or "+HH:MM"/"-HH:MM"; or "<n> <unit>[s] ago" (also
+ * "<n>.<unit>s.ago", as git spells it) with unit second, minute, hour,
+ * day or week. MIC_ERR_INPUT naming s otherwise.
+ */
+const struct mic_error *mic_parse_time(const char *s, int64_t now_ns,
+    int64_t *ns);
 
 /*
  * The conversation and decisions of session id, oldest first. Either

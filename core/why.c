@@ -111,6 +111,7 @@ mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
 	struct mic_blame b = MIC_BLAME_INIT;
 	struct mic_session_row *log = NULL;
 	size_t nlog = 0, i, k, *entry_of = NULL;
+	struct mic_log_filter lf = {0};
 
 	memset(out, 0, sizeof(*out));
 	err = mic_blame(ws, path, NULL, &b);
@@ -158,7 +159,9 @@ mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
 		    cmp_size);
 	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
 	/* then what was tried on the path and abandoned */
-	err = mic_record_log(ws, 1, path, 0, &log, &nlog);
+	lf.with_abandoned = 1;
+	lf.path = path;
+	err = mic_record_log(ws, &lf, &log, &nlog);
 	for (i = 0; i < nlog && err == NULL; i++) {
 		struct mic_why_entry *e;
 

@@ -48,7 +48,7 @@
 #include "object.h"
 
 /* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
-#define MIC_DB_SCHEMA_VERSION 3
+#define MIC_DB_SCHEMA_VERSION 4
 
 struct mic_db;
 
@@ -162,14 +162,22 @@ const struct mic_error *mic_db_session_touch(struct mic_db *db, const char *id,
 const struct mic_error *mic_db_session_list(struct mic_db *db,
     enum mic_session_status status, struct mic_session_row **rows, size_t *n);
 
+/* What mic_db_log() lists; a field left 0 or NULL filters nothing. */
+struct mic_log_filter {
+	int with_abandoned; /* abandoned sessions too */
+	const char *path; /* only sessions that changed path or below it */
+	const char *grep; /* only sessions with a text matching this query */
+	const char *author; /* only authors holding this (see search below) */
+	int64_t limit; /* at most this many rows */
+};
 /*
- * Landed sessions (and abandoned ones when with_abandoned), newest first:
- * landed by position, abandoned by their end time among them. At most
- * limit rows (0: no limit). When path is not NULL only sessions that
- * changed path or anything below it are listed. See Lists above.
+ * Landed sessions (and abandoned ones when f->with_abandoned), newest
+ * first: landed by position, abandoned by their end time among them,
+ * filtered by f. A grep query that is not valid FTS5 syntax is
+ * MIC_ERR_INPUT (see mic_db_search()). See Lists above.
  */
-const struct mic_error *mic_db_log(struct mic_db *db, int with_abandoned,
-    const char *path, int64_t limit, struct mic_session_row **rows, size_t *n);
+const struct mic_error *mic_db_log(struct mic_db *db,
+    const struct mic_log_filter *f, struct mic_session_row **rows, size_t *n);
 
 struct mic_message_row {
 	int64_t id;
@@ -295,6 +303,62 @@ struct mic_landing_row {
 /* All landings by position; see Lists above (free *rows with free()). */
 const struct mic_error *mic_db_landings(struct mic_db *db,
     struct mic_landing_row **rows, size_t *n);
+
+/*
+ * Search: the full-text index (SQLite FTS5) of every session's goal,
+ * messages, decisions (decision, reasoning, alternatives) and changed
+ * paths, kept by triggers in the transaction that adds what it indexes;
+ * see db_schema.c, migration 3 -> 4.
+ */
+struct mic_search_query {
+	const char *match; /* FTS5 query syntax */
+	enum mic_session_status status; /* 0: any */
+	/*
+	 * only texts whose author (the message's or decision's; for a goal
+	 * or path the session's) holds this, ASCII letters in any case
+	 */
+	const char *author;
+	const char *role; /* only messages of this role */
+	const char *path; /* only sessions that changed path or below it */
+	int64_t since_ns, until_ns; /* texts from [since, until); 0: open */
+	int64_t limit; /* 0: no limit */
+};
+
+/* A match; the session row has no counts or preview. */
+struct mic_search_hit {
+	struct mic_session_row session;
+	/* where: goal, message, decision, reasoning, alternative or path */
+	char kind[12];
+	int64_t ref; /* the message's or decision's id; 0 otherwise */
+	char *role; /* the message's role; NULL otherwise */
+	char *author; /* of the text matched */
+	int64_t time_ns; /* when it was written; a path: the session's end */
+	double score; /* bm25: lower is a better match */
+	/*
+	 * the matched text around the match, the matched words between the
+	 * bytes MIC_SEARCH_MARK_ON and MIC_SEARCH_MARK_OFF, cut at both
+	 * ends with "..." where the text goes on
+	 */
+	char *snippet;
+};
+#define MIC_SEARCH_MARK_ON '\001'
+#define MIC_SEARCH_MARK_OFF '\002'
+void mic_search_hits_free(struct mic_search_hit *hits, size_t n);
+/*
+ * The texts matching q->match under q's filters, best match first; see
+ * Lists above. A query that is not valid FTS5 syntax is MIC_ERR_INPUT,
+ * with a message that does not come from SQLite.
+ */
+const struct mic_error *mic_db_search(struct mic_db *db,
+    const struct mic_search_query *q, struct mic_search_hit **hits, size_t *n);
+/*
+ * Compare the index with what it must hold (the view search_source) and
+ * run FTS5's own integrity check; each problem is passed to report.
+ */
+const struct mic_error *mic_db_search_check(struct mic_db *db,
+    void (*report)(void *ctx, const char *problem), void *ctx);
+/* Index again, in one transaction, from the rows; *n texts indexed. */
+const struct mic_error *mic_db_search_rebuild(struct mic_db *db, int64_t *n);
 
 /*
  * Run SQLite's integrity_check and foreign_key_check; each problem found

@@ -165,6 +165,52 @@ const struct mic_error *mic_db_collect_by_key(struct mic_db *db,
     mic_db_row_release_fn release, void **rows, size_t *n);
 
 /*
+ * Sessions are read by every file: a query selects SESSION_COLS first
+ * (SESSION_NCOLS of them) from SESSION_FROM, and mic_db_read_session()
+ * fills *row (zeroed first; strings malloc'd, counts and preview 0) from
+ * them. A status this mic does not know reads as active.
+ */
+#define SESSION_COLS \
+	"s.id, s.org, s.project, s.goal, s.author, s.status," \
+	" s.base_position, coalesce(l.position, 0), s.result_root," \
+	" s.created_ns, s.updated_ns, coalesce(s.ended_ns, 0)"
+#define SESSION_FROM \
+	" FROM sessions s LEFT JOIN landings l" \
+	" ON l.session_id = s.id"
+#define SESSION_NCOLS 12
+void mic_db_read_session(sqlite3_stmt *st, struct mic_session_row *row);
+
+/*
+ * SQL that is true when the path of change row c is the bound path p or
+ * lies below it: '0' is the byte after '/', so p || '/' <= path <
+ * p || '0' is everything under the folder p.
+ */
+#define CHANGE_UNDER(p) \
+	"(c.path = " p " OR (c.path >= CAST(" p " || '/' AS BLOB)" \
+	" AND c.path < CAST(" p " || '0' AS BLOB)))"
+
+/* SQL that is true when author a holds s, ASCII letters in any case. */
+#define AUTHOR_MATCHES(a, s) "instr(lower(" a "), lower(" s ")) > 0"
+
+/*
+ * db_search.c: the id of the session that a row h of the search table
+ * belongs to (SQL); and the error of a statement that ran the FTS5 query
+ * `query`: err as it is, except SQLite's refusal of the query's syntax,
+ * which becomes MIC_ERR_INPUT naming the query.
+ */
+#define SEARCH_SESSION(h) \
+	"CASE WHEN " h ".kind IN ('goal', 'path') THEN " h ".ref" \
+	" WHEN " h ".kind = 'message' THEN (SELECT session_id" \
+	"   FROM messages WHERE id = " h ".ref)" \
+	" ELSE (SELECT session_id FROM decisions WHERE id = " h ".ref) END"
+/* The search table (db_schema.c made it; mic_db_search_rebuild() too). */
+#define SEARCH_CREATE \
+	"CREATE VIRTUAL TABLE search USING fts5(text, kind UNINDEXED," \
+	"  ref UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+const struct mic_error *mic_db_search_error(struct mic_db *db,
+    const struct mic_error *err, const char *query);
+
+/*
  * db_schema.c: bring the schema of a newly opened db up to the version
  * this mic knows, by the numbered migrations that are due, all in one
  * write transaction; after an error the database is as it was (a stat

@@ -122,6 +122,45 @@ static const struct migration {
 	"  mode INTEGER NOT NULL,"
 	"  oid TEXT,"
 	"  CHECK ((mode = 0) = (oid IS NULL))) WITHOUT ROWID;"},
+    /*
+     * 3 -> 4: the full-text index of mic search (db_search.c). Each row
+     * of search is one indexed text: kind names its source and ref the
+     * source row (a session id for goal and path, a message id, a
+     * decision id for decision, reasoning and alternative). The view
+     * search_source is what the index must hold, and the triggers add to
+     * it in the transaction that adds a row, so the two never disagree;
+     * sources are only ever inserted (a split moves messages to another
+     * session, which the query joins through, so the index stays). The
+     * rows of an existing store are indexed here, from the view.
+     */
+    {NULL,
+	SEARCH_CREATE
+	";"
+	"CREATE VIEW search_source(text, kind, ref) AS"
+	"  SELECT goal, 'goal', id FROM sessions"
+	"  UNION ALL SELECT CAST(body AS TEXT), 'message', id FROM messages"
+	"  UNION ALL SELECT decision, 'decision', id FROM decisions"
+	"  UNION ALL SELECT reasoning, 'reasoning', id FROM decisions"
+	"  UNION ALL SELECT text, 'alternative', decision_id"
+	"    FROM alternatives"
+	"  UNION ALL SELECT CAST(path AS TEXT), 'path', session_id"
+	"    FROM changes;"
+	"CREATE TRIGGER search_sessions AFTER INSERT ON sessions BEGIN"
+	"  INSERT INTO search VALUES (new.goal, 'goal', new.id); END;"
+	"CREATE TRIGGER search_messages AFTER INSERT ON messages BEGIN"
+	"  INSERT INTO search VALUES (CAST(new.body AS TEXT), 'message',"
+	"    new.id); END;"
+	"CREATE TRIGGER search_decisions AFTER INSERT ON decisions BEGIN"
+	"  INSERT INTO search VALUES (new.decision, 'decision', new.id);"
+	"  INSERT INTO search VALUES (new.reasoning, 'reasoning', new.id);"
+	"  END;"
+	"CREATE TRIGGER search_alternatives AFTER INSERT ON alternatives"
+	"  BEGIN INSERT INTO search VALUES (new.text, 'alternative',"
+	"    new.decision_id); END;"
+	"CREATE TRIGGER search_changes AFTER INSERT ON changes BEGIN"
+	"  INSERT INTO search VALUES (CAST(new.path AS TEXT), 'path',"
+	"    new.session_id); END;"
+	"INSERT INTO search SELECT * FROM search_source;"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -57,24 +57,14 @@ mic_session_rows_free(struct mic_session_row *rows, size_t n)
 	free(rows);
 }
 
-/* The columns every session query selects first, in this order. */
-#define SESSION_COLS \
-	"s.id, s.org, s.project, s.goal, s.author, s.status," \
-	" s.base_position, coalesce(l.position, 0), s.result_root," \
-	" s.created_ns, s.updated_ns, coalesce(s.ended_ns, 0)"
-#define SESSION_FROM \
-	" FROM sessions s LEFT JOIN landings l" \
-	" ON l.session_id = s.id"
-#define SESSION_NCOLS 12
-
 /*
  * Fill *row, zeroed first, from the SESSION_COLS of st's current row. Its
  * strings are malloc'd (mic_session_row_release() frees them); the counts
  * and preview are left 0 and NULL. A status this mic does not know reads
  * as active.
  */
-static void
-read_session(sqlite3_stmt *st, struct mic_session_row *row)
+void
+mic_db_read_session(sqlite3_stmt *st, struct mic_session_row *row)
 {
 	const unsigned char *id = sqlite3_column_text(st, 0);
 	char *status;
@@ -136,7 +126,7 @@ session_one(struct mic_db *db, sqlite3_stmt *st, struct mic_session_row *row,
 	err = mic_db_step_row(db, st, &r);
 	*found = 0;
 	if (err == NULL && r) {
-		read_session(st, row);
+		mic_db_read_session(st, row);
 		*found = 1;
 	}
 	sqlite3_reset(st);
@@ -364,7 +354,7 @@ read_session_extra(struct mic_db *db, sqlite3_stmt *st, void *row)
 	struct mic_session_row *r = row;
 
 	(void)db;
-	read_session(st, r);
+	mic_db_read_session(st, r);
 	r->n_messages = sqlite3_column_int64(st, SESSION_NCOLS);
 	r->n_decisions = sqlite3_column_int64(st, SESSION_NCOLS + 1);
 	r->n_added = sqlite3_column_int64(st, SESSION_NCOLS + 2);
@@ -413,26 +403,31 @@ mic_db_session_list(struct mic_db *db, enum mic_session_status status,
 }
 
 const struct mic_error *
-mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
-    int64_t limit, struct mic_session_row **rows, size_t *n)
+mic_db_log(struct mic_db *db, const struct mic_log_filter *f,
+    struct mic_session_row **rows, size_t *n)
 {
 	/*
 	 * Newest first. An abandoned session sorts by the position that was
 	 * head when it ended (the landings before its end), so it shows up
 	 * where it happened; landed ones by their position.
-	 * '0' is the byte after '/': path || '/' <= p < path || '0' selects
-	 * everything below the folder path.
 	 */
 	static const char sql[] =
 	    "SELECT " SESSION_COLS SESSION_EXTRA SESSION_FROM
 	    " WHERE (s.status = 'landed' OR (?1 AND s.status = 'abandoned'))"
 	    " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM changes c"
-	    "   WHERE c.session_id = s.id AND (c.path = ?2"
-	    "   OR (c.path >= CAST(?2 || '/' AS BLOB)"
-	    "   AND c.path < CAST(?2 || '0' AS BLOB)))))"
-	    " ORDER BY coalesce(l.position, (SELECT count(*) FROM landings l2"
-	    "   WHERE l2.landed_ns <= s.ended_ns) + 0.5) DESC"
-	    " LIMIT ?3";
+	    "   WHERE c.session_id = s.id AND " CHANGE_UNDER(
+		"?2") "))"
+		      " AND (?4 IS NULL OR s.id IN (SELECT " SEARCH_SESSION(
+			  "search") "   FROM search WHERE search MATCH ?4))"
+				    " AND (?5 IS NULL OR " AUTHOR_MATCHES(
+					"s.author",
+					"?5") ")"
+					      " ORDER BY coalesce(l.position, "
+					      "(SELECT count(*) FROM landings "
+					      "l2"
+					      "   WHERE l2.landed_ns <= "
+					      "s.ended_ns) + 0.5) DESC"
+					      " LIMIT ?3";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -441,9 +436,12 @@ mic_db_log(struct mic_db *db, int with_abandoned, const char *path,
 	err = mic_db_stmt(db, sql, &st);
 	if (err)
 		return err;
-	sqlite3_bind_int(st, 1, with_abandoned ? 1 : 0);
-	if (path)
-		mic_db_bind_blob(st, 2, path);
-	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
-	return collect_sessions(db, st, rows, n);
+	sqlite3_bind_int(st, 1, f->with_abandoned ? 1 : 0);
+	if (f->path)
+		mic_db_bind_blob(st, 2, f->path);
+	sqlite3_bind_int64(st, 3, f->limit > 0 ? f->limit : -1);
+	mic_db_bind_text(st, 4, f->grep);
+	mic_db_bind_text(st, 5, f->author);
+	err = collect_sessions(db, st, rows, n);
+	return f->grep ? mic_db_search_error(db, err, f->grep) : err;
 }

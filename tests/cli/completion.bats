@@ -292,8 +292,8 @@ help_value_opts() {
 }
 
 @test "bash: a command prefix" {
-	expect "session show status" bash_complete mic s
-	expect "session" bash_complete mic se
+	expect "search session show status" bash_complete mic s
+	expect "session" bash_complete mic ses
 	expect "" bash_complete mic nosuch
 }
 
@@ -306,7 +306,7 @@ help_value_opts() {
 
 @test "bash: the options of a command" {
 	expect "$(helper options log)" bash_complete mic log -
-	expect "--all --help --json --max-count --name-status --null --oneline --path -h -n -z" \
+	expect "--all --author --grep --help --json --max-count --name-status --null --oneline --path -h -n -z" \
 	    bash_complete mic log -
 	expect "--max-count" bash_complete mic log --m
 	# nothing else to complete: the options
@@ -437,7 +437,7 @@ help_value_opts() {
 @test "bash: works without bash-completion" {
 	make_history
 	expect "$(helper commands)" bash_complete_bare mic ''
-	expect "session show status" bash_complete_bare mic s
+	expect "search session show status" bash_complete_bare mic s
 	expect "$(helper options log)" bash_complete_bare mic log -
 	expect "agent human system tool" \
 	    bash_complete_bare mic session note --role = ''
@@ -522,11 +522,11 @@ help_value_opts() {
 	need_zsh
 	expect_zsh \
 	    "$(helper commands)" 'mic ' \
-	    "session show status" 'mic s' \
+	    "search session show status" 'mic s' \
 	    "--help --version" 'mic -' \
 	    "abandon decide land list note revert start status" 'mic session ' \
 	    "$(helper options log)" 'mic log -' \
-	    "--all --help --json --max-count --name-status --null --oneline --path -h -n -z" 'mic log -' \
+	    "--all --author --grep --help --json --max-count --name-status --null --oneline --path -h -n -z" 'mic log -' \
 	    "$(helper options log)" 'mic log --all ' \
 	    "agent human system tool" 'mic session note --role ' \
 	    "--role=agent" 'mic session note --role=a' \

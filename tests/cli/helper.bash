@@ -169,6 +169,7 @@ if args[:1] == ["--v1"]:
     for c in ("n_added", "n_modified", "n_deleted"):
         db.execute("ALTER TABLE sessions DROP COLUMN " + c)
     db.execute("DROP TABLE IF EXISTS restore_journal")
+    db.executescript(os.environ["DROP_SEARCH"])
     db.execute("PRAGMA user_version = 1")
     db.commit()
     os.unlink(micdir + "/cache")
@@ -230,4 +231,19 @@ unprivileged_user() {
 	else
 		as_user() { "$@"; }
 	fi
+}
+
+# The statements that take a store back before schema version 4 (the
+# search index); schema_v3 turns the workspace's store into version 3.
+DROP_SEARCH="DROP TRIGGER search_sessions; DROP TRIGGER search_messages;
+DROP TRIGGER search_decisions; DROP TRIGGER search_alternatives;
+DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;"
+export DROP_SEARCH
+schema_v3() {
+	python3 -S - "$WS/.mic/mic.db" <<'EOF'
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript(os.environ["DROP_SEARCH"] + "PRAGMA user_version = 3;")
+db.commit()
+EOF
 }

@@ -312,8 +312,9 @@ test_lists(void)
 		s[1].preview != NULL,
 	    "lists: sessions, newest first, counted");
 	mic_session_rows_free(s, ns);
-	ok(mic_db_log(db, 0, "a", 0, &s, &ns) == NULL && ns == 1 &&
-		s[0].landed_position == 1,
+	ok(mic_db_log(db, &(struct mic_log_filter){0, "a", NULL, NULL, 0}, &s,
+	       &ns) == NULL &&
+		ns == 1 && s[0].landed_position == 1,
 	    "lists: log of a folder");
 	mic_session_rows_free(s, ns);
 	test_session_counts(db);
