@@ -1,8 +1,9 @@
 /*
- * cmd_why.c - mic why [--json] [--full] <path>[:<line>[,<end>]]: the
- * sessions behind lines of a working file, newest first, each with its
- * goal, decisions, conversation and the hunks that made the lines; then
- * the sessions that changed the file and were abandoned.
+ * cmd_why.c - mic why [--history] [--json] [--full]
+ * <path>[:<line>[,<end>]]: the sessions behind lines of a working file
+ * (with --history, every session that changed them), newest first, each
+ * with its goal, decisions, conversation and the hunks that made the
+ * lines; then the sessions that changed the file and were abandoned.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -195,6 +196,7 @@ cmd_why(struct mic_args *args)
 	char *arg = NULL, *path = NULL;
 	int64_t lo, hi;
 	int rc = MIC_EXIT_OK, abandoned_seen = 0;
+	int history = mic_opt_count(args, "history") > 0;
 	size_t i;
 
 	if (args->argc != 1)
@@ -214,7 +216,7 @@ cmd_why(struct mic_args *args)
 	}
 	err = mic_ws_path(ws, arg, &path);
 	if (err == NULL)
-		err = mic_why(ws, path, lo, hi, &w);
+		err = mic_why(ws, path, lo, hi, history, &w);
 	if (err) {
 		rc = mic_cli_err(args, err);
 		goto done;
@@ -230,7 +232,9 @@ cmd_why(struct mic_args *args)
 		printf(" line %zu", w.lo);
 	else
 		printf(" lines %zu-%zu", w.lo, w.hi);
-	printf(", newest first:\n");
+	printf(history ? ", and every session before that changed them, "
+			 "newest first:\n"
+		       : ", newest first:\n");
 	for (i = 0; i < w.n; i++) {
 		if (w.v[i].abandoned && !abandoned_seen) {
 			printf("\nTried and abandoned on this file:\n");

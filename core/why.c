@@ -19,6 +19,9 @@
 #include "tree.h"
 #include "workspace_internal.h"
 
+static const struct mic_error *read_at(struct mic_ws *ws,
+    const struct mic_oid *root, const char *path, struct mic_buf *out);
+
 static int
 cmp_size(const void *a, const void *b)
 {
@@ -103,9 +106,179 @@ cmp_entry(const void *a, const void *b)
 					 : 0;
 }
 
+/*
+ * --history: a line range [lo, hi) (0-based, end excluded) of a new
+ * version, taken back through the edits that made it from the old one,
+ * as git log -L does: a line outside every edit is the old line it was;
+ * an end inside an edit goes to that edit's old side (lo to its start,
+ * hi to its end). *touched is 1 when an edit changed lines of the range
+ * or took lines out from inside it; the new lines it gave (or, for lines
+ * only taken out, the line where they were) are added to e.
+ */
+static void
+range_back(const struct mic_diff_edit *ed, size_t n, size_t *lo, size_t *hi,
+    struct mic_why_entry *e, int *touched)
+{
+	size_t i, x, nlo = *lo, nhi = *hi;
+	int lo_done = 0, hi_done = 0;
+	ptrdiff_t delta = 0; /* new - old lines before the point looked at */
+
+	*touched = 0;
+	for (i = 0; i < n; i++) {
+		const struct mic_diff_edit *d = &ed[i];
+		int gave = d->b_end > d->b_start;
+
+		if (!lo_done && *lo < d->b_start) {
+			nlo = (size_t)((ptrdiff_t)*lo - delta);
+			lo_done = 1;
+		} else if (!lo_done && *lo < d->b_end) {
+			nlo = d->a_start;
+			lo_done = 1;
+		}
+		if (!hi_done && *hi <= d->b_start) {
+			nhi = (size_t)((ptrdiff_t)*hi - delta);
+			hi_done = 1;
+		} else if (!hi_done && *hi <= d->b_end) {
+			nhi = d->a_end;
+			hi_done = 1;
+		}
+		if (gave && d->b_start < *hi && d->b_end > *lo) {
+			*touched = 1;
+			for (x = d->b_start > *lo ? d->b_start : *lo;
+			     x < d->b_end && x < *hi; x++) {
+				e->lines = mic_xrealloc(e->lines,
+				    (e->nlines + 1) * sizeof(*e->lines));
+				e->lines[e->nlines++] = x;
+			}
+		} else if (!gave && d->b_start > *lo && d->b_start < *hi) {
+			*touched = 1;
+			e->lines = mic_xrealloc(e->lines,
+			    (e->nlines + 1) * sizeof(*e->lines));
+			e->lines[e->nlines++] = d->b_start;
+		}
+		delta += (ptrdiff_t)(d->b_end - d->b_start) -
+		    (ptrdiff_t)(d->a_end - d->a_start);
+	}
+	if (!lo_done)
+		nlo = (size_t)((ptrdiff_t)*lo - delta);
+	if (!hi_done)
+		nhi = (size_t)((ptrdiff_t)*hi - delta);
+	*lo = nlo;
+	*hi = nhi;
+}
+
+/*
+ * One step of --history: the range of version text (new) taken back to
+ * the version old; an entry for session s at position pos (0: not
+ * landed) when its change touched the range. *gone when nothing of the
+ * range is left in old.
+ */
+static const struct mic_error *
+history_step(struct mic_why *w, const struct mic_buf *old,
+    const struct mic_buf *text, size_t *lo, size_t *hi, int64_t pos,
+    struct mic_session_row *s, int *gone)
+{
+	const struct mic_error *err;
+	struct mic_diff_edit *ed = NULL;
+	struct mic_why_entry e = {0};
+	size_t n = 0;
+	int touched;
+
+	err = mic_diff_edits(mic_buf_str(old), old->len, mic_buf_str(text),
+	    text->len, &ed, &n);
+	if (err)
+		return err;
+	range_back(ed, n, lo, hi, &e, &touched);
+	free(ed);
+	if (touched) {
+		struct mic_why_entry *ne = add_entry(w);
+
+		*ne = e;
+		ne->position = pos;
+		ne->session = *s;
+		memset(s, 0, sizeof(*s));
+	} else {
+		free(e.lines);
+	}
+	*gone = *lo >= *hi;
+	return NULL;
+}
+
+/*
+ * The entries of --history: every session whose change touched lines
+ * lo..hi (0-based, end excluded) of the working file text, newest first:
+ * the working file against the head (the active session), then each
+ * landed change of the path, down to where the range began.
+ */
+static const struct mic_error *
+why_history(struct mic_ws *ws, const char *path, const struct mic_buf *work,
+    size_t lo, size_t hi, struct mic_why *out)
+{
+	const struct mic_error *err;
+	struct mic_path_change *rows = NULL;
+	struct mic_buf text = MIC_BUF_INIT, old = MIC_BUF_INIT;
+	struct mic_session_row s = {0};
+	struct mic_oid root;
+	int64_t head;
+	size_t n = 0, i;
+	int has_root, found = 0, gone = 0;
+
+	err = mic_db_head(ws->db, &head, &root, &has_root);
+	if (err == NULL)
+		err = read_at(ws, has_root ? &root : NULL, path, &old);
+	if (err == NULL)
+		err = mic_db_session_active(ws->db, &s, &found);
+	if (err == NULL)
+		err = history_step(out, &old, work, &lo, &hi, 0, &s, &gone);
+	mic_session_row_release(&s);
+	if (err == NULL && !gone)
+		err = mic_db_path_history(ws->db, path, head, &rows, &n);
+	text = old;
+	old = (struct mic_buf)MIC_BUF_INIT;
+	for (i = 0; i < n && err == NULL && !gone; i++) {
+		struct mic_change_row *c = &rows[i].c;
+
+		if (c->kind == 'D')
+			break;
+		mic_buf_reset(&old);
+		if (c->kind == 'M' &&
+		    mic_oid_cmp(&c->old_oid, &c->new_oid) == 0)
+			continue; /* only the mode changed */
+		if (c->kind == 'M')
+			err = mic_store_read(ws->store, &c->old_oid,
+			    MIC_OBJ_BLOB, MIC_LINES_MAX_SIZE, &old, NULL);
+		if (err && err->code == MIC_ERR_INPUT) {
+			err = NULL; /* too large before: begin the range here */
+			mic_buf_reset(&old);
+		}
+		if (err == NULL &&
+		    mic_diff_is_binary(mic_buf_str(&old), old.len))
+			mic_buf_reset(&old);
+		if (err == NULL)
+			err = mic_db_session_get(ws->db, rows[i].session_id, &s,
+			    &found);
+		if (err == NULL)
+			err = history_step(out, &old, &text, &lo, &hi,
+			    rows[i].position, &s, &gone);
+		mic_session_row_release(&s);
+		if (err == NULL) {
+			struct mic_buf t = text;
+
+			text = old;
+			old = t;
+		}
+		if (c->kind == 'A')
+			break;
+	}
+	mic_path_changes_free(rows, n);
+	mic_buf_release(&text);
+	mic_buf_release(&old);
+	return err;
+}
+
 const struct mic_error *
 mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
-    struct mic_why *out)
+    int history, struct mic_why *out)
 {
 	const struct mic_error *err;
 	struct mic_blame b = MIC_BLAME_INIT;
@@ -133,6 +306,13 @@ mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
 	out->path = mic_xstrdup(path);
 	out->lo = (size_t)lo;
 	out->hi = (size_t)hi;
+	if (history) {
+		err = why_history(ws, path, &b.text, (size_t)lo - 1, (size_t)hi,
+		    out);
+		if (err)
+			goto done;
+		goto abandoned;
+	}
 	/* one entry per origin of the lines, with the lines it gave */
 	entry_of = mic_xcalloc(b.norigins + 1, sizeof(*entry_of));
 	for (k = 0; k < b.norigins; k++)
@@ -158,6 +338,7 @@ mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
 		qsort(out->v[i].lines, out->v[i].nlines, sizeof(size_t),
 		    cmp_size);
 	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+abandoned:
 	/* then what was tried on the path and abandoned */
 	lf.with_abandoned = 1;
 	lf.path = path;

@@ -49,12 +49,16 @@ struct mic_why {
 
 /*
  * Answer for lines lo..hi (1-based; hi 0: to the last line; lo 0: the
- * whole file) of path (root-relative) as the working tree has it. The
- * errors are mic_blame()'s, and MIC_ERR_INPUT when lo is past the last
- * line.
+ * whole file) of path (root-relative) as the working tree has it. With
+ * history, the entries are instead every session whose change touched
+ * the range as it was then (git log -L): the range is taken back through
+ * each change of the path, newest first, until the change that began it;
+ * each entry's lines are those it gave inside the range (or, where it
+ * only took lines out, the line where they were). The errors are
+ * mic_blame()'s, and MIC_ERR_INPUT when lo is past the last line.
  */
 const struct mic_error *mic_why(struct mic_ws *ws, const char *path, int64_t lo,
-    int64_t hi, struct mic_why *out);
+    int64_t hi, int history, struct mic_why *out);
 
 /*
  * The hunks of entry e's change of the path (3 lines of context, as mic

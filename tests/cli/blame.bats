@@ -113,7 +113,7 @@ positions() {
 	[ -z "$output" ]
 }
 
-@test "blame agrees with git blame on a real history, one session per commit" {
+@test "blame and why --history agree with git blame and git log -L on a real history, one session per commit" {
 	local fixture="$MIC_SRC/../shared/fixtures/history/tmux-600.git.tar.gz"
 	[ -f "$fixture" ] || skip "../shared/fixtures/history is not beside the project"
 	command -v git >/dev/null || skip "git is not installed"
@@ -161,4 +161,44 @@ PY
 	[ "${#lines[@]}" -ge 4 ]
 	local worst=${lines[-1]#worst }
 	python3 -c "import sys; sys.exit(0 if float('$worst') >= 99.0 else 1)"
+	# why --history lists the sessions that git log -L lists, for ranges
+	# of 11 lines around lines changed after @1 in the same files
+	run python3 - "$BATS_TEST_TMPDIR/tmux.git" "$BATS_TEST_TMPDIR/mirror" "$MIC" <<'PY'
+import json, subprocess, sys
+git_dir, mirror, mic = sys.argv[1:4]
+commits = open(mirror).read().split()
+pos = {sha: i + 1 for i, sha in enumerate(commits)}
+git = ["git", "--git-dir=" + git_dir]
+log = subprocess.run(git + ["log", "--format=", "--name-only", commits[-1]],
+                     capture_output=True, text=True, check=True).stdout.split()
+counts = {}
+for p in log:
+    counts[p] = counts.get(p, 0) + 1
+files = [p for p, _ in sorted(counts.items(), key=lambda x: -x[1])
+         if p.endswith((".c", ".h"))][:6]
+n = same = 0
+for path in files:
+    blame = json.loads(subprocess.run([mic, "blame", "--json", path],
+        capture_output=True, text=True, errors="replace", check=True).stdout)
+    later = [r["line"] for r in blame if r["position"] and r["position"] > 1]
+    for line in later[::max(1, len(later) // 4)][:4]:
+        lo, hi = max(1, line - 5), line + 5
+        out = subprocess.run(git + ["log", "-L", "%d,%d:%s" % (lo, hi, path),
+                                    "--format=%H", "--no-patch", commits[-1]],
+                             capture_output=True, text=True, check=True).stdout
+        want = [pos[c] for c in out.split()]
+        w = json.loads(subprocess.run([mic, "why", "--history", "--json",
+            "%s:%d,%d" % (path, lo, hi)], capture_output=True, text=True,
+            errors="replace", check=True).stdout)
+        got = [e["position"] for e in w["sessions"] if not e["abandoned"]]
+        n += 1
+        same += want == got
+        print("%s:%d,%d: git %s, mic %s" % (path, lo, hi, want, got))
+print("agree %d of %d" % (same, n))
+PY
+	echo "$output" | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+	local agree=${lines[-1]#agree }
+	[ "${agree% of *}" -ge 20 ]
+	[ "${agree% of *}" -ge $(( ${agree#* of } * 95 / 100 )) ]
 }

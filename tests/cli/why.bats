@@ -133,3 +133,38 @@ PY
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "The sessions behind odd:1 line 1, newest first:" ]
 }
+
+@test "why --history follows the lines back through every session that changed them, as git log -L" {
+	shop
+	# @3 changes line 3 again; @4 adds a line above, which shifts it
+	printf 'def total(prices):\n    t = sum(prices)\n    if t >= 100:\n        t = t * 0.9\n    return t\n' >cart.py
+	land_all "Discount from 100 on"
+	printf '# cart\ndef total(prices):\n    t = sum(prices)\n    if t >= 100:\n        t = t * 0.9\n    return t\n' >cart.py
+	land_all "A header"
+	# without --history only the last change of line 4 (the if)
+	run mic why --json cart.py:4
+	[ "$(python3 -c 'import json,sys; print([e["position"] for e in json.loads(sys.argv[1])["sessions"]])' "$output")" = "[3, None]" ]
+	run --separate-stderr mic why --history cart.py:4
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "The sessions behind cart.py line 4, and every session before that changed them, newest first:" ]
+	[ "$(grep -c '^@[0-9]* session ' <<<"$output")" = "2" ]
+	[[ "$output" == *$'@3 session '*$'Goal:     Discount from 100 on'*$'Gave:     line 3'*$'  -    if t > 100:\n  +    if t >= 100:'* ]]
+	[[ "$output" == *$'@2 session '"$DISCOUNT"$'\nGoal:     Apply discounts in the cart'*$'Gave:     line 3'*$'  +    if t > 100:'* ]]
+	[[ "$output" == *$'Tried and abandoned on this file:\n\nabandoned session '"$HELPER"* ]]
+	# the order and the sessions are git log -L's on the same history
+	git init -q g && cd g
+	for p in 1 2 3 4; do
+		mic cat ../cart.py @$p >cart.py
+		git add cart.py && git -c user.name=t -c user.email=t@t commit -qm "@$p"
+	done
+	[ "$(git log -L4,4:cart.py --format=%s --no-patch | tr '\n' ' ')" = "@3 @2 " ]
+	[ "$(git log -L1,3:cart.py --format=%s --no-patch | tr '\n' ' ')" = "@4 @1 " ]
+	cd ..
+	run mic why --history --json cart.py:1,3
+	[ "$(python3 -c 'import json,sys; print([e["position"] for e in json.loads(sys.argv[1])["sessions"] if not e["abandoned"]])' "$output")" = "[4, 1]" ]
+	# lines not landed come first, as the active session's
+	mic session start "Rounding" >/dev/null
+	sed -i 's/0.9/0.90/' cart.py
+	run mic why --history --json cart.py:5
+	[ "$(python3 -c 'import json,sys; print([(e["position"], e["session"]["goal"] if e["session"] else None) for e in json.loads(sys.argv[1])["sessions"] if not e["abandoned"]])' "$output")" = "[(None, 'Rounding'), (2, 'Apply discounts in the cart')]" ]
+}
