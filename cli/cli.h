@@ -105,6 +105,12 @@ struct mic_word_str mic_cli_word(const char *s, size_t len);
 /* Print s quoted as git quotes paths. */
 void mic_print_path(FILE *f, const char *s);
 /*
+ * A change's path on stdout, quoted: "path", or "old -> new" for a
+ * rename; relative to the current folder when ws says paths are shown
+ * so (ws NULL: root-relative).
+ */
+void mic_print_change_path(struct mic_ws *ws, const struct mic_change_row *r);
+/*
  * On stderr, one warning per path of the working tree that ch's scan
  * could not read: "mic: warning: cannot read <path>: <reason>; its
  * changes are left out", the path shown as status shows paths.

@@ -12,6 +12,7 @@
 #include "../core/record.h"
 #include "../core/session.h"
 #include "../store/buf.h"
+#include "../core/rename.h"
 #include "cli.h"
 
 /* The colorizer's state: colors whole lines by their first byte. */
@@ -91,7 +92,8 @@ shown_width(const char *path)
 
 /* One line of --stat: a change's counts, or its sizes when binary. */
 struct stat_file {
-	const char *path;
+	const char *path; /* a rename's: "a/{b => c}" (owned) */
+	char *owned;
 	size_t added, deleted;
 	uint64_t size_a, size_b;
 	int binary, same_content, shown;
@@ -102,6 +104,45 @@ struct stat_file {
  * between a symlink and a file is two patches of one path, one side
  * each.
  */
+/*
+ * A rename's name in --stat, as git prints it: the common folders before
+ * and after in braces' place, "src/{a.c => b.c}", "{old => new}/x.c", or
+ * "a => b" when they share none.
+ */
+static char *
+rename_name(const char *a, const char *b)
+{
+	struct mic_buf out = MIC_BUF_INIT;
+	size_t la = strlen(a), lb = strlen(b), pfx = 0, sfx = 0, i, ia, ib;
+	size_t mid_a, mid_b;
+
+	for (i = 0; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '/')
+			pfx = i + 1;
+	/* a common tail that starts at a '/', which may be the prefix's */
+	for (ia = la, ib = lb; ia > 0 && ib > 0 && ia >= pfx && ib >= pfx &&
+	     a[ia - 1] == b[ib - 1];) {
+		ia--;
+		ib--;
+		if (a[ia] == '/')
+			sfx = la - ia;
+	}
+	mid_a = la >= pfx + sfx ? la - pfx - sfx : 0;
+	mid_b = lb >= pfx + sfx ? lb - pfx - sfx : 0;
+	if (pfx + sfx == 0) {
+		mic_buf_addf(&out, "%s => %s", a, b);
+		return mic_buf_detach(&out);
+	}
+	mic_buf_add(&out, a, pfx);
+	mic_buf_addch(&out, '{');
+	mic_buf_add(&out, a + pfx, mid_a);
+	mic_buf_addstr(&out, " => ");
+	mic_buf_add(&out, b + pfx, mid_b);
+	mic_buf_addch(&out, '}');
+	mic_buf_addstr(&out, a + la - sfx);
+	return mic_buf_detach(&out);
+}
+
 static const struct mic_error *
 stat_file_cb(void *ctx, const struct mic_patch_file *f)
 {
@@ -351,12 +392,19 @@ static const struct mic_error *
 json_file_cb(void *ctx, const struct mic_patch_file *f)
 {
 	struct json_patch *jp = ctx;
-	const char *status = !f->a->present ? "A" : !f->b->present ? "D" : "M";
+	const char *status = !f->a->present ? "A"
+	    : !f->b->present		    ? "D"
+	    : f->rename			    ? "R"
+					    : "M";
 
 	json_close_file(jp);
 	mic_json_obj(jp->j);
 	mic_json_kstr(jp->j, "status", status);
 	mic_json_kstr(jp->j, "path", f->path);
+	if (f->rename) {
+		mic_json_kstr(jp->j, "old_path", f->rename->from);
+		mic_json_kint(jp->j, "similarity", f->rename->similarity);
+	}
 	json_side(jp->j, "old_mode", "old_id", f->a);
 	json_side(jp->j, "new_mode", "new_id", f->b);
 	mic_json_key(jp->j, "binary");
@@ -488,7 +536,13 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 		const struct mic_change_row *r = &rows[i];
 
 		if (fmt == MIC_PATCH_NAME_STATUS) {
-			printf("%c\t", r->kind);
+			if (r->kind == 'R') {
+				printf("R%03d\t", r->similarity);
+				mic_print_path(stdout, r->old_path);
+				putchar('\t');
+			} else {
+				printf("%c\t", r->kind);
+			}
 			mic_print_path(stdout, r->path);
 			putchar('\n');
 			continue;
@@ -501,6 +555,9 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 
 			so.sink = &sink;
 			sf[i].path = r->path;
+			if (r->kind == 'R')
+				sf[i].path = sf[i].owned =
+				    rename_name(r->old_path, r->path);
 			err = mic_changes_patch(ws, ch, i, &so, NULL, NULL, &st,
 			    NULL);
 			sf[i].added = st.added;
@@ -516,6 +573,8 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 	}
 	if (err == NULL && fmt == MIC_PATCH_STAT)
 		print_stat(sf, n);
+	for (i = 0; sf && i < n; i++)
+		free(sf[i].owned);
 	free(sf);
 	if (err)
 		return mic_cli_fail(err);
@@ -593,6 +652,8 @@ cmd_diff(struct mic_args *args)
 		err =
 		    mic_changes_between(ws, args->argv[0], args->argv[1], &ch);
 	}
+	if (err == NULL)
+		err = mic_changes_find_renames(ws, &ch);
 	if (err)
 		goto fail;
 	if (paths)
@@ -600,9 +661,14 @@ cmd_diff(struct mic_args *args)
 	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "null")) {
 		/* as git diff --name-status -z: raw root-relative paths */
-		for (i = 0; i < ch.n; i++)
-			printf("%c%c%s%c", ch.v[i].kind, '\0', ch.v[i].path,
-			    '\0');
+		for (i = 0; i < ch.n; i++) {
+			if (ch.v[i].kind == 'R')
+				printf("R%03d%c%s%c", ch.v[i].similarity, '\0',
+				    ch.v[i].old_path, '\0');
+			else
+				printf("%c%c", ch.v[i].kind, '\0');
+			printf("%s%c", ch.v[i].path, '\0');
+		}
 		goto done;
 	}
 	if (fmt == MIC_PATCH_FULL)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/rename.h"
 #include "cli.h"
 
 /*
@@ -24,17 +25,31 @@ print_names(struct mic_ws *ws, const struct mic_session_row *r, char *path,
 	size_t i;
 
 	err = mic_changes_of_session(ws, r, MIC_CHANGES_NAMES, &ch);
-	if (err)
+	if (err == NULL)
+		err = mic_changes_find_renames(ws, &ch);
+	if (err) {
+		mic_changes_release(&ch);
 		return err;
+	}
 	if (path)
 		mic_changes_limit(&ch, &path, 1);
 	for (i = 0; i < ch.n; i++) {
 		if (nul) {
-			printf("%c%c%s%c", ch.v[i].kind, '\0', ch.v[i].path,
-			    '\0');
+			if (ch.v[i].kind == 'R')
+				printf("R%03d%c%s%c", ch.v[i].similarity, '\0',
+				    ch.v[i].old_path, '\0');
+			else
+				printf("%c%c", ch.v[i].kind, '\0');
+			printf("%s%c", ch.v[i].path, '\0');
 			continue;
 		}
-		printf("%c\t", ch.v[i].kind);
+		if (ch.v[i].kind == 'R') {
+			printf("R%03d\t", ch.v[i].similarity);
+			mic_print_path(stdout, ch.v[i].old_path);
+			putchar('\t');
+		} else {
+			printf("%c\t", ch.v[i].kind);
+		}
 		mic_print_path(stdout, ch.v[i].path);
 		putchar('\n');
 	}

@@ -13,6 +13,7 @@
 #include "../core/revert.h"
 #include "../core/session.h"
 #include "../store/buf.h"
+#include "../core/rename.h"
 #include "cli.h"
 
 int
@@ -163,15 +164,17 @@ cmd_session_decide(struct mic_args *args)
 }
 
 static void
-count_kinds(const struct mic_changes *ch, size_t *a, size_t *m, size_t *d)
+count_kinds(const struct mic_changes *ch, size_t *a, size_t *m, size_t *d,
+    size_t *r)
 {
 	size_t i;
 
-	*a = *m = *d = 0;
+	*a = *m = *d = *r = 0;
 	for (i = 0; i < ch->n; i++) {
 		switch (ch->v[i].kind) {
 		case 'A': (*a)++; break;
 		case 'M': (*m)++; break;
+		case 'R': (*r)++; break;
 		default: (*d)++; break;
 		}
 	}
@@ -190,6 +193,10 @@ mic_json_change_list(struct mic_json *j, const struct mic_changes *ch)
 		mic_json_obj(j);
 		mic_json_kstr(j, "status", k);
 		mic_json_kstr(j, "path", ch->v[i].path);
+		if (ch->v[i].kind == 'R') {
+			mic_json_kstr(j, "old_path", ch->v[i].old_path);
+			mic_json_kint(j, "similarity", ch->v[i].similarity);
+		}
 		mic_json_obj_end(j);
 	}
 	mic_json_arr_end(j);
@@ -202,7 +209,7 @@ cmd_session_status(struct mic_args *args)
 	struct mic_session_row s = {0};
 	struct mic_changes ch = MIC_CHANGES_INIT;
 	int64_t nmsgs = 0, ndecs = 0;
-	size_t na, nm, nd, i;
+	size_t na, nm, nd, nr, i;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK;
 
@@ -218,12 +225,14 @@ cmd_session_status(struct mic_args *args)
 		err = mic_record_counts(ws, s.id, &nmsgs, &ndecs);
 	if (err == NULL)
 		err = mic_changes_working(ws, MIC_CHANGES_STATUS, &ch);
+	if (err == NULL)
+		err = mic_changes_find_renames(ws, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
 	}
 	mic_cli_warn_unreadable(ws, &ch);
-	count_kinds(&ch, &na, &nm, &nd);
+	count_kinds(&ch, &na, &nm, &nd, &nr);
 	if (mic_opt_count(args, "json")) {
 		struct mic_json *j = mic_json_new(stdout);
 
@@ -237,6 +246,7 @@ cmd_session_status(struct mic_args *args)
 		mic_json_kint(j, "added", (int64_t)na);
 		mic_json_kint(j, "modified", (int64_t)nm);
 		mic_json_kint(j, "deleted", (int64_t)nd);
+		mic_json_kint(j, "renamed", (int64_t)nr);
 		mic_json_obj_end(j);
 		mic_json_key(j, "changes");
 		mic_json_change_list(j, &ch);
@@ -258,10 +268,13 @@ cmd_session_status(struct mic_args *args)
 	printf("base      @%" PRId64 "\n", s.base_position);
 	printf("messages  %" PRId64 "\n", nmsgs);
 	printf("decisions %" PRId64 "\n", ndecs);
-	printf("changes   %zu added, %zu modified, %zu deleted\n", na, nm, nd);
+	printf("changes   %zu added, %zu modified, %zu deleted", na, nm, nd);
+	if (nr)
+		printf(", %zu renamed", nr);
+	putchar('\n');
 	for (i = 0; i < ch.n; i++) {
 		printf("%c ", ch.v[i].kind);
-		mic_print_path(stdout, ch.v[i].path);
+		mic_print_change_path(NULL, &ch.v[i]);
 		putchar('\n');
 	}
 done:

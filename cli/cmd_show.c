@@ -8,25 +8,27 @@
 
 #include "../core/patch.h"
 #include "../core/record.h"
+#include "../core/rename.h"
 #include "../core/session.h"
 #include "cli.h"
 
 static const char *
 kind_mark(char kind)
 {
-	return kind == 'A' ? "+" : kind == 'D' ? "-" : "~";
+	return kind == 'A' ? "+" : kind == 'D' ? "-" : kind == 'R' ? ">" : "~";
 }
 
 static void
 json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
 {
-	size_t i, a = 0, m = 0, d = 0;
+	size_t i, a = 0, m = 0, d = 0, rn = 0;
 	char hex[MIC_OID_HEXSZ + 1];
 
 	for (i = 0; i < n; i++) {
 		a += rows[i].kind == 'A';
 		m += rows[i].kind == 'M';
 		d += rows[i].kind == 'D';
+		rn += rows[i].kind == 'R';
 	}
 	mic_json_key(j, "summary");
 	mic_json_obj(j);
@@ -34,6 +36,7 @@ json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
 	mic_json_kint(j, "added", (int64_t)a);
 	mic_json_kint(j, "modified", (int64_t)m);
 	mic_json_kint(j, "deleted", (int64_t)d);
+	mic_json_kint(j, "renamed", (int64_t)rn);
 	mic_json_obj_end(j);
 	mic_json_key(j, "changes");
 	mic_json_arr(j);
@@ -44,6 +47,10 @@ json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
 		mic_json_obj(j);
 		mic_json_kstr(j, "status", kind);
 		mic_json_kstr(j, "path", r->path);
+		if (r->kind == 'R') {
+			mic_json_kstr(j, "old_path", r->old_path);
+			mic_json_kint(j, "similarity", r->similarity);
+		}
 		mic_json_key(j, "size");
 		if (r->size >= 0)
 			mic_json_int(j, r->size);
@@ -107,7 +114,7 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
     size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
     const struct mic_change_row *rows, size_t n)
 {
-	size_t i, a = 0, m = 0, d = 0;
+	size_t i, a = 0, m = 0, d = 0, rn = 0;
 
 	printf("%ssession %s%s\n", mic_color("\033[33m"), s->id,
 	    mic_color("\033[m"));
@@ -134,14 +141,18 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 		a += rows[i].kind == 'A';
 		m += rows[i].kind == 'M';
 		d += rows[i].kind == 'D';
+		rn += rows[i].kind == 'R';
 	}
-	printf("\nChanges: %zu file%s (%zu added, %zu modified, %zu deleted)\n",
-	    n, n == 1 ? "" : "s", a, m, d);
+	printf("\nChanges: %zu file%s (%zu added, %zu modified, %zu deleted", n,
+	    n == 1 ? "" : "s", a, m, d);
+	if (rn)
+		printf(", %zu renamed", rn);
+	printf(")\n");
 	for (i = 0; i < n; i++) {
 		const struct mic_change_row *r = &rows[i];
 
 		printf("  %s ", kind_mark(r->kind));
-		mic_print_path(stdout, r->path);
+		mic_print_change_path(NULL, r);
 		if (r->size >= 0)
 			printf("  (%" PRId64 " bytes, ", r->size);
 		else
@@ -151,8 +162,11 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 		else
 			printf("+%" PRId64 " -%" PRId64, r->lines_added,
 			    r->lines_removed);
-		if (r->kind == 'M' && r->old_mode != r->new_mode)
+		if ((r->kind == 'M' || r->kind == 'R') &&
+		    r->old_mode != r->new_mode)
 			printf(", mode %o -> %o", r->old_mode, r->new_mode);
+		if (r->kind == 'R')
+			printf(", %d%% alike", r->similarity);
 		putchar(')');
 		putchar('\n');
 	}
@@ -197,6 +211,8 @@ cmd_show(struct mic_args *args)
 	err = mic_record_conversation(ws, s.id, &msgs, &nmsgs, &decs, &ndecs);
 	if (err == NULL)
 		err = mic_changes_of_session(ws, &s, MIC_CHANGES_LINES, &ch);
+	if (err == NULL)
+		err = mic_changes_find_renames(ws, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;

@@ -14,6 +14,7 @@
 #include "../core/restore.h"
 #include "../core/session.h"
 #include "../core/workspace.h"
+#include "../core/rename.h"
 #include "cli.h"
 
 int
@@ -25,8 +26,7 @@ cmd_status(struct mic_args *args)
 	struct mic_ws *ws;
 	int64_t head = 0;
 	char pending[33] = "";
-	struct mic_buf shown = MIC_BUF_INIT;
-	int rc = MIC_EXIT_OK, found = 0, relative;
+	int rc = MIC_EXIT_OK, found = 0;
 	size_t i, unfinished = 0;
 
 	if (args->argc != 0)
@@ -45,6 +45,8 @@ cmd_status(struct mic_args *args)
 		err = mic_record_head(ws, &head);
 	if (err == NULL)
 		err = mic_changes_working(ws, MIC_CHANGES_STATUS, &ch);
+	if (err == NULL)
+		err = mic_changes_find_renames(ws, &ch);
 	if (err) {
 		rc = mic_cli_fail(err);
 		goto done;
@@ -52,8 +54,11 @@ cmd_status(struct mic_args *args)
 	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "null")) {
 		/* as git status -z: root-relative, raw bytes, NUL after each */
-		for (i = 0; i < ch.n; i++)
+		for (i = 0; i < ch.n; i++) {
 			printf("%c %s%c", ch.v[i].kind, ch.v[i].path, '\0');
+			if (ch.v[i].kind == 'R') /* git: the old path after */
+				printf("%s%c", ch.v[i].old_path, '\0');
+		}
 		goto done;
 	}
 	if (mic_opt_count(args, "json")) {
@@ -104,23 +109,16 @@ cmd_status(struct mic_args *args)
 	printf("Head: @%" PRId64 "\n", head);
 	if (ch.n == 0)
 		printf("No changes\n");
-	relative = mic_ws_relative_paths(ws);
 	for (i = 0; i < ch.n; i++) {
 		const char *color =
 		    ch.v[i].kind == 'D' ? "\033[31m" : "\033[32m";
 
 		printf("%s%c%s ", mic_color(color), ch.v[i].kind,
 		    mic_color("\033[m"));
-		mic_buf_reset(&shown);
-		if (relative)
-			mic_ws_display_path(ws, ch.v[i].path, &shown);
-		else
-			mic_buf_addstr(&shown, ch.v[i].path);
-		mic_print_path(stdout, shown.data);
+		mic_print_change_path(ws, &ch.v[i]);
 		putchar('\n');
 	}
 done:
-	mic_buf_release(&shown);
 	mic_changes_release(&ch);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);

@@ -194,6 +194,29 @@ mic_print_path(FILE *f, const char *s)
 }
 
 void
+mic_print_change_path(struct mic_ws *ws, const struct mic_change_row *r)
+{
+	struct mic_buf shown = MIC_BUF_INIT;
+	int relative = ws && mic_ws_relative_paths(ws);
+
+	if (r->kind == 'R') {
+		if (relative)
+			mic_ws_display_path(ws, r->old_path, &shown);
+		else
+			mic_buf_addstr(&shown, r->old_path);
+		mic_print_path(stdout, shown.data);
+		fputs(" -> ", stdout);
+		mic_buf_reset(&shown);
+	}
+	if (relative)
+		mic_ws_display_path(ws, r->path, &shown);
+	else
+		mic_buf_addstr(&shown, r->path);
+	mic_print_path(stdout, shown.data);
+	mic_buf_release(&shown);
+}
+
+void
 mic_cli_warn_unreadable(struct mic_ws *ws, const struct mic_changes *ch)
 {
 	struct mic_buf shown = MIC_BUF_INIT;

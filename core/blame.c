@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../store/lines.h"
+#include "rename.h"
 #include "session.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -34,7 +35,7 @@ struct blamer {
 /* The index of the origin for position (0: not landed, of session s). */
 static const struct mic_error *
 origin_of(struct blamer *bl, int64_t position, const struct mic_session_row *s,
-    size_t *idx)
+    const char *path, size_t *idx)
 {
 	struct mic_blame *b = bl->b;
 	struct mic_blame_origin *o;
@@ -52,18 +53,20 @@ origin_of(struct blamer *bl, int64_t position, const struct mic_session_row *s,
 	o = &b->origins[b->norigins];
 	memset(o, 0, sizeof(*o));
 	o->position = position;
+	o->path = mic_xstrdup(path);
 	if (position > 0)
 		err = mic_db_session_at(bl->ws->db, position, &o->session,
 		    &found);
 	else if (s)
 		err =
 		    mic_db_session_get(bl->ws->db, s->id, &o->session, &found);
+	b->norigins++; /* released with the rest, even after an error */
 	if (err)
 		return err;
 	if (position > 0 && !found)
 		return mic_error_fmt(MIC_ERR_CORRUPT,
 		    "no session landed at @%" PRId64, position);
-	*idx = b->norigins++;
+	*idx = b->norigins - 1;
 	return NULL;
 }
 
@@ -225,68 +228,99 @@ entry_at(struct blamer *bl, const struct mic_oid *root, unsigned *mode,
 
 /*
  * Explain the pending lines, whose version cur (content in text) is the
- * one at position pos, through the path's landed changes up to pos.
+ * one at position pos, through the path's landed changes up to pos. The
+ * landing that added the path, when it renamed another file to it, is
+ * the landing of the lines it changed, and the others are followed on
+ * through the old path's changes before it.
  */
 static const struct mic_error *
 walk_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
     struct mic_buf *text)
 {
-	const struct mic_error *err;
+	const struct mic_error *err = NULL;
 	struct mic_path_change *rows = NULL;
 	struct mic_buf old = MIC_BUF_INIT;
-	struct mic_oid oid = *cur;
+	struct mic_oid oid = *cur, from_oid;
+	const char *path = bl->path;
+	char *from = NULL, *owned = NULL;
 	size_t n = 0, i, idx = 0;
-	int seen = 0;
+	int seen = 0, more = 1;
 
-	err = mic_db_path_history(bl->ws->db, bl->path, pos, &rows, &n);
-	for (i = 0; i < n && err == NULL && bl->npend > 0; i++) {
-		struct mic_change_row *c = &rows[i].c;
+	while (err == NULL && more && bl->npend > 0) {
+		more = 0;
+		err = mic_db_path_history(bl->ws->db, path, pos, &rows, &n);
+		for (i = 0; i < n && err == NULL && bl->npend > 0; i++) {
+			struct mic_change_row *c = &rows[i].c;
+			const struct mic_oid *prev = &c->old_oid;
 
-		if (c->kind == 'D' || mic_oid_cmp(&c->new_oid, &oid) != 0)
-			break; /* not this version's history: stop */
-		err = origin_of(bl, rows[i].position, NULL, &idx);
-		seen = 1;
-		if (err || c->kind == 'A') {
-			if (err == NULL)
+			if (c->kind == 'D' ||
+			    mic_oid_cmp(&c->new_oid, &oid) != 0)
+				break; /* not this version's history: stop */
+			err = origin_of(bl, rows[i].position, NULL, path, &idx);
+			seen = 1;
+			if (err == NULL && c->kind == 'A')
+				err = mic_rename_source(bl->ws,
+				    rows[i].session_id, path, &from, &from_oid);
+			if (err)
+				break;
+			if (c->kind == 'A' && from == NULL) {
 				assign_rest(bl, idx);
-			break;
-		}
-		if (mic_oid_cmp(&c->old_oid, &c->new_oid) == 0)
-			continue; /* only the mode changed */
-		err = mic_store_read(bl->ws->store, &c->old_oid, MIC_OBJ_BLOB,
-		    MIC_LINES_MAX_SIZE, &old, NULL);
-		if (err && err->code == MIC_ERR_INPUT) {
-			/* too large before: every line came here */
-			err = NULL;
-			assign_rest(bl, idx);
-			break;
-		}
-		if (err == NULL &&
-		    mic_diff_is_binary(mic_buf_str(&old), old.len)) {
-			assign_rest(bl, idx);
-			break;
-		}
-		if (err == NULL)
-			err = step(bl, mic_buf_str(&old), old.len,
-			    mic_buf_str(text), text->len, idx);
-		if (err == NULL) {
-			struct mic_buf t = *text;
+				break;
+			}
+			if (c->kind == 'A')
+				prev = &from_oid;
+			else if (mic_oid_cmp(&c->old_oid, &c->new_oid) == 0)
+				continue; /* only the mode changed */
+			err = mic_store_read(bl->ws->store, prev, MIC_OBJ_BLOB,
+			    MIC_LINES_MAX_SIZE, &old, NULL);
+			if (err && err->code == MIC_ERR_INPUT) {
+				/* too large before: every line came here */
+				err = NULL;
+				assign_rest(bl, idx);
+				break;
+			}
+			if (err == NULL &&
+			    mic_diff_is_binary(mic_buf_str(&old), old.len)) {
+				assign_rest(bl, idx);
+				break;
+			}
+			if (err == NULL)
+				err = step(bl, mic_buf_str(&old), old.len,
+				    mic_buf_str(text), text->len, idx);
+			if (err == NULL) {
+				struct mic_buf t = *text;
 
-			*text = old; /* old becomes the version looked at */
-			old = t;
-			oid = c->old_oid;
+				*text =
+				    old; /* old becomes the version looked at */
+				old = t;
+				oid = *prev;
+			}
+			if (err == NULL && c->kind == 'A') {
+				/* the old path's history, before this landing
+				 */
+				free(owned);
+				path = owned = from;
+				from = NULL;
+				pos = rows[i].position - 1;
+				more = 1;
+				break;
+			}
 		}
+		mic_path_changes_free(rows, n);
+		rows = NULL;
+		n = 0;
 	}
 	if (err == NULL && bl->npend > 0) {
 		if (!seen)
 			err = mic_error_fmt(MIC_ERR_CORRUPT,
 			    "%s is at @%" PRId64 " but no landing changed it",
-			    mic_error_quote(bl->path), pos);
+			    mic_error_quote(path), pos);
 		else
 			assign_rest(bl, idx); /* the oldest change seen */
 	}
+	free(from);
+	free(owned);
 	mic_buf_release(&old);
-	mic_path_changes_free(rows, n);
 	return err;
 }
 
@@ -386,7 +420,7 @@ mic_blame(struct mic_ws *ws, const char *path, const char *at,
 			found = 0; /* too large: as if new */
 		}
 		if (err == NULL)
-			err = origin_of(&bl, 0, have_s ? &s : NULL, &idx);
+			err = origin_of(&bl, 0, have_s ? &s : NULL, path, &idx);
 		if (err)
 			goto done;
 		if (!found || mode == MIC_MODE_DIR || mode == MIC_MODE_LINK ||
@@ -420,8 +454,10 @@ mic_blame_release(struct mic_blame *b)
 	free(b->lines.start);
 	free(b->origin);
 	free(b->origin_line);
-	for (i = 0; i < b->norigins; i++)
+	for (i = 0; i < b->norigins; i++) {
 		mic_session_row_release(&b->origins[i].session);
+		free(b->origins[i].path);
+	}
 	free(b->origins);
 	memset(b, 0, sizeof(*b));
 }

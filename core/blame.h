@@ -36,6 +36,7 @@
 struct mic_blame_origin {
 	int64_t position; /* the landing; 0 for lines not landed */
 	struct mic_session_row session; /* id "" when there is none */
+	char *path; /* the file's path there (a rename followed); malloc'd */
 };
 
 struct mic_blame {

@@ -55,18 +55,10 @@ read_file(int fd, const struct stat *st, const char *abs, struct mic_buf *out)
 	return NULL;
 }
 
-/*
- * Load one side's content into out and its size in bytes into *size (0
- * for an absent side); *too_big when it is over the size limit
- * (store/lines.h), and then out is empty. A side from the disk is
- * read once: its symlink's target or its file's bytes are loaded and
- * s->oid becomes their id, so the index line names what the hunks show;
- * a file over the limit is not loaded, and is hashed in one streaming
- * read when s->oid is not known yet (null).
- */
-static const struct mic_error *
-load_side(struct mic_ws *ws, const char *path, struct mic_patch_side *s,
-    struct mic_buf *out, uint64_t *size, int *too_big)
+/* See patch.h. */
+const struct mic_error *
+mic_patch_side_load(struct mic_ws *ws, const char *path,
+    struct mic_patch_side *s, struct mic_buf *out, uint64_t *size, int *too_big)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT;
@@ -157,7 +149,7 @@ typedef const struct mic_error *(
     *bytes_fn)(void *ctx, const void *data, size_t len);
 
 /*
- * Pass the bytes of side s to fn: loaded (its content, as load_side()
+ * Pass the bytes of side s to fn: loaded (its content, as mic_patch_side_load()
  * read it), or, when it was too big to load, its object or working file
  * streamed in chunks of 64 KiB. An absent side has no bytes.
  */
@@ -346,13 +338,15 @@ lazy_emit_fn(void *arg, const char *data, size_t len)
 
 /*
  * One patch, for sides that are both present or one absent. Loading a
- * disk side fills in its id (see load_side()), for the index line.
+ * disk side fills in its id (see mic_patch_side_load()), for the index line.
  */
 static const struct mic_error *
-patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
+patch_one(struct mic_ws *ws, const char *path,
+    const struct mic_patch_rename *rn, struct mic_patch_side *a,
     struct mic_patch_side *b, const struct mic_patch_opts *opts,
     mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
 {
+	const char *a_path = rn ? rn->from : path;
 	const struct mic_error *err;
 	struct mic_buf hdr = MIC_BUF_INIT, da = MIC_BUF_INIT, db = MIC_BUF_INIT;
 	struct mic_diff_stat st = {0, 0};
@@ -360,9 +354,10 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	int big_a, big_b, is_bin, same_content;
 	size_t hdr_len, hdr_mode_len;
 
-	err = load_side(ws, path, a, &da, &info.size_a, &big_a);
+	err = mic_patch_side_load(ws, a_path, a, &da, &info.size_a, &big_a);
 	if (err == NULL)
-		err = load_side(ws, path, b, &db, &info.size_b, &big_b);
+		err =
+		    mic_patch_side_load(ws, path, b, &db, &info.size_b, &big_b);
 	if (err)
 		goto done;
 	is_bin = big_a || big_b || mic_lines_is_binary(da.data, da.len) ||
@@ -373,6 +368,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 		*binary = is_bin;
 	if (opts->sink) {
 		info.path = path;
+		info.rename = rn;
 		info.a = a;
 		info.b = b;
 		info.binary = is_bin;
@@ -394,7 +390,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	}
 
 	mic_buf_addstr(&hdr, "diff --git ");
-	mic_buf_add_quoted_prefix(&hdr, "a/", path);
+	mic_buf_add_quoted_prefix(&hdr, "a/", a_path);
 	mic_buf_addch(&hdr, ' ');
 	mic_buf_add_quoted_prefix(&hdr, "b/", path);
 	mic_buf_addch(&hdr, '\n');
@@ -405,6 +401,14 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	else if (a->mode != b->mode)
 		mic_buf_addf(&hdr, "old mode %o\nnew mode %o\n", a->mode,
 		    b->mode);
+	if (rn) {
+		mic_buf_addf(&hdr, "similarity index %d%%\nrename from ",
+		    rn->similarity);
+		mic_buf_add_quoted(&hdr, a_path);
+		mic_buf_addstr(&hdr, "\nrename to ");
+		mic_buf_add_quoted(&hdr, path);
+		mic_buf_addch(&hdr, '\n');
+	}
 	hdr_mode_len = hdr.len;
 	if (!same_content) {
 		mic_buf_addstr(&hdr, "index ");
@@ -428,7 +432,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	if (is_bin) {
 		mic_buf_addstr(&hdr, "Binary files ");
 		if (a->present)
-			mic_buf_add_quoted_prefix(&hdr, "a/", path);
+			mic_buf_add_quoted_prefix(&hdr, "a/", a_path);
 		else
 			mic_buf_addstr(&hdr, "/dev/null");
 		mic_buf_addstr(&hdr, " and ");
@@ -448,7 +452,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 	hdr_len = hdr.len;
 	if (a->present) {
 		mic_buf_addstr(&hdr, "--- ");
-		mic_buf_add_quoted_prefix(&hdr, "a/", path);
+		mic_buf_add_quoted_prefix(&hdr, "a/", a_path);
 	} else {
 		mic_buf_addstr(&hdr, "--- /dev/null");
 	}
@@ -470,7 +474,7 @@ patch_one(struct mic_ws *ws, const char *path, struct mic_patch_side *a,
 		 */
 		struct lazy_emit le = {emit, ctx, &hdr, 0};
 
-		if (!a->present || !b->present || a->mode != b->mode) {
+		if (!a->present || !b->present || a->mode != b->mode || rn) {
 			err = emit(ctx, hdr.data, hdr_len);
 			le.skip = hdr_len;
 		}
@@ -493,9 +497,9 @@ done:
 
 const struct mic_error *
 mic_patch_write(struct mic_ws *ws, const char *path,
-    const struct mic_patch_side *a, const struct mic_patch_side *b,
-    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat, int *binary)
+    const struct mic_patch_rename *rn, const struct mic_patch_side *a,
+    const struct mic_patch_side *b, const struct mic_patch_opts *opts,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary)
 {
 	static const struct mic_patch_opts defaults = MIC_PATCH_OPTS_INIT;
 	const struct mic_error *err;
@@ -510,12 +514,12 @@ mic_patch_write(struct mic_ws *ws, const char *path,
 	if (binary)
 		*binary = 0;
 	if (ca.present && cb.present && link_a != link_b) {
-		err = patch_one(ws, path, &ca, &none, opts, emit, ctx, stat,
-		    binary);
+		err = patch_one(ws, rn ? rn->from : path, NULL, &ca, &none,
+		    opts, emit, ctx, stat, binary);
 		if (err == NULL)
-			err = patch_one(ws, path, &none, &cb, opts, emit, ctx,
-			    stat, binary);
+			err = patch_one(ws, path, NULL, &none, &cb, opts, emit,
+			    ctx, stat, binary);
 		return err;
 	}
-	return patch_one(ws, path, &ca, &cb, opts, emit, ctx, stat, binary);
+	return patch_one(ws, path, rn, &ca, &cb, opts, emit, ctx, stat, binary);
 }

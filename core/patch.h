@@ -3,6 +3,7 @@
  *
  *	diff --git a/path b/path
  *	new file mode 100644 | deleted file mode 100644 | old mode/new mode
+ *	similarity index N% / rename from / rename to	(a rename)
  *	index <12 hex>..<12 hex>[ <mode>]
  *	--- a/path | /dev/null
  *	+++ b/path | /dev/null
@@ -29,6 +30,12 @@ struct mic_patch_side {
 	int from_disk; /* read the working tree's file, not oid */
 };
 
+/* A rename: the path side a had, and how alike the two sides are. */
+struct mic_patch_rename {
+	const char *from;
+	int similarity; /* percent, 50 to 100 */
+};
+
 /*
  * What one patch is about, once both sides are read: the sides (a disk
  * side's id filled in from the bytes read), whether the file is binary,
@@ -37,6 +44,7 @@ struct mic_patch_side {
  */
 struct mic_patch_file {
 	const char *path;
+	const struct mic_patch_rename *rename; /* NULL: a and b have path */
 	const struct mic_patch_side *a, *b;
 	int binary;
 	int same_content; /* both present, the same bytes (a mode change) */
@@ -81,7 +89,22 @@ struct mic_patch_opts {
 	}
 
 /*
- * Write the patch of path from side a to side b, made as opts says (NULL:
+ * Load one side's content into out and its size in bytes into *size (0
+ * for an absent side); *too_big when it is over the size limit
+ * (store/lines.h), and then out is empty. A side from the disk is
+ * read once: its symlink's target or its file's bytes are loaded and
+ * s->oid becomes their id, so the index line names what the hunks show;
+ * a file over the limit is not loaded, and is hashed in one streaming
+ * read when s->oid is not known yet (null).
+ */
+const struct mic_error *mic_patch_side_load(struct mic_ws *ws, const char *path,
+    struct mic_patch_side *s, struct mic_buf *out, uint64_t *size,
+    int *too_big);
+
+/*
+ * Write the patch of path from side a to side b (with rn, a rename: side
+ * a had the path rn->from, and the header says so as git's does:
+ * "similarity index", "rename from", "rename to"), made as opts says (NULL:
  * the defaults), through emit (NULL: only count). *stat receives the line
  * counts; *binary is set for binary files (stat is then zero). Equal sides
  * produce nothing.
@@ -92,8 +115,8 @@ struct mic_patch_opts {
  * read, when its id is not given.
  */
 const struct mic_error *mic_patch_write(struct mic_ws *ws, const char *path,
-    const struct mic_patch_side *a, const struct mic_patch_side *b,
-    const struct mic_patch_opts *opts, mic_diff_emit_fn emit, void *ctx,
-    struct mic_diff_stat *stat, int *binary);
+    const struct mic_patch_rename *rn, const struct mic_patch_side *a,
+    const struct mic_patch_side *b, const struct mic_patch_opts *opts,
+    mic_diff_emit_fn emit, void *ctx, struct mic_diff_stat *stat, int *binary);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "patch.h"
+#include "rename.h"
 #include "scan.h"
 #include "session.h"
 #include "tree.h"
@@ -24,7 +25,9 @@ mic_changes_release(struct mic_changes *ch)
 	size_t i;
 
 	if (ch->scan) {
-		free(ch->v); /* the paths are the scan's */
+		for (i = 0; i < ch->n; i++)
+			free(ch->v[i].old_path); /* the rest are the scan's */
+		free(ch->v);
 		mic_scan_release(ch->scan);
 		free(ch->scan);
 	} else {
@@ -269,9 +272,16 @@ mic_changes_limit(struct mic_changes *ch, char *const *paths, size_t n)
 		for (k = 0; k < n; k++)
 			if (path_selected(ch->v[i].path, paths[k]))
 				break;
-		if (k < n)
+		if (k == n && ch->v[i].old_path)
+			for (k = 0; k < n; k++)
+				if (path_selected(ch->v[i].old_path, paths[k]))
+					break;
+		if (k < n) {
 			ch->v[kept++] = ch->v[i];
-		else if (ch->scan == NULL)
+			continue;
+		}
+		free(ch->v[i].old_path);
+		if (ch->scan == NULL)
 			free(ch->v[i].path); /* owned, not the scan's */
 	}
 	ch->n = kept;
@@ -284,6 +294,7 @@ mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
 {
 	const struct mic_change_row *r = &ch->v[i];
 	struct mic_patch_side a = {0}, b = {0};
+	struct mic_patch_rename rn;
 	struct mic_diff_stat st_unused;
 	int bin_unused;
 
@@ -294,8 +305,11 @@ mic_changes_patch(struct mic_ws *ws, const struct mic_changes *ch, size_t i,
 	b.mode = r->new_mode;
 	b.oid = r->new_oid;
 	b.from_disk = ch->from_disk && b.present;
-	return mic_patch_write(ws, r->path, &a, &b, opts, emit, ctx,
-	    stat ? stat : &st_unused, binary ? binary : &bin_unused);
+	rn.from = r->old_path;
+	rn.similarity = r->similarity;
+	return mic_patch_write(ws, r->path, r->kind == 'R' ? &rn : NULL, &a, &b,
+	    opts, emit, ctx, stat ? stat : &st_unused,
+	    binary ? binary : &bin_unused);
 }
 
 const struct mic_error *
@@ -339,15 +353,124 @@ mic_record_sessions(struct mic_ws *ws, enum mic_session_status status,
 	return mic_db_session_list(ws->db, status, rows, n);
 }
 
+/*
+ * The landing that began path's latest run of changes (its newest 'A'
+ * with no 'D' after it), when it renamed another file to path: *from
+ * (malloc'd) and that landing's position and end; *from NULL otherwise.
+ */
+static const struct mic_error *
+renamed_from(struct mic_ws *ws, const char *path, int64_t before, char **from,
+    int64_t *position)
+{
+	const struct mic_error *err;
+	struct mic_path_change *rows = NULL;
+	struct mic_oid oid;
+	size_t n = 0, i, add = SIZE_MAX;
+
+	*from = NULL;
+	err = mic_db_path_history(ws->db, path, before, &rows, &n);
+	for (i = 0; err == NULL && i < n && rows[i].c.kind != 'D'; i++)
+		if (rows[i].c.kind == 'A')
+			add = i;
+	if (err == NULL && add != SIZE_MAX) {
+		err = mic_rename_source(ws, rows[add].session_id, path, from,
+		    &oid);
+		*position = rows[add].position;
+	}
+	mic_path_changes_free(rows, n);
+	return err;
+}
+
+/* Newest first: by position when both landed, else by when they ended. */
+static int
+cmp_log(const void *a, const void *b)
+{
+	const struct mic_session_row *x = a, *y = b;
+
+	if (x->landed_position && y->landed_position)
+		return x->landed_position < y->landed_position ? 1
+		    : x->landed_position > y->landed_position  ? -1
+							       : 0;
+	return x->ended_ns < y->ended_ns ? 1
+	    : x->ended_ns > y->ended_ns	 ? -1
+					 : 0;
+}
+
 const struct mic_error *
 mic_record_log(struct mic_ws *ws, const struct mic_log_filter *f,
     struct mic_session_row **rows, size_t *n)
 {
+	const struct mic_error *err;
 	struct mic_log_filter g = *f;
+	struct mic_session_row *more = NULL;
+	char *path = NULL, *from = NULL;
+	int64_t head = 0, pos = 0, end_ns = 0;
+	size_t nmore = 0, i, k;
+	int followed = 0;
 
 	if (g.path && *g.path == '\0')
 		g.path = NULL;
-	return mic_db_log(ws->db, &g, rows, n);
+	if (g.path == NULL)
+		return mic_db_log(ws->db, &g, rows, n);
+	/*
+	 * A file's log follows it back through renames (git log --follow):
+	 * the sessions of the path it had, before the landing that renamed
+	 * it, join those of its path now.
+	 */
+	g.limit = 0;
+	err = mic_db_log(ws->db, &g, rows, n);
+	if (err == NULL)
+		err = mic_record_head(ws, &head);
+	path = mic_xstrdup(g.path);
+	pos = head;
+	while (err == NULL) {
+		err = renamed_from(ws, path, pos, &from, &pos);
+		if (err || from == NULL)
+			break;
+		for (i = 0; i < *n; i++)
+			if ((*rows)[i].landed_position == pos)
+				end_ns = (*rows)[i].ended_ns;
+		g.path = from;
+		err = mic_db_log(ws->db, &g, &more, &nmore);
+		for (i = 0; err == NULL && i < nmore; i++) {
+			struct mic_session_row *r = &more[i];
+			int dup = 0;
+
+			if (r->landed_position ? r->landed_position >= pos
+					       : r->ended_ns >= end_ns)
+				continue;
+			for (k = 0; k < *n && !dup; k++)
+				dup = strcmp((*rows)[k].id, r->id) == 0;
+			if (dup)
+				continue;
+			*rows = mic_xrealloc(*rows, (*n + 1) * sizeof(**rows));
+			(*rows)[(*n)++] = *r;
+			memset(r, 0, sizeof(*r));
+			followed = 1;
+		}
+		mic_session_rows_free(more, nmore);
+		more = NULL;
+		nmore = 0;
+		free(path);
+		path = from;
+		from = NULL;
+		pos--;
+	}
+	free(path);
+	free(from);
+	if (err) {
+		mic_session_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return err;
+	}
+	if (followed)
+		qsort(*rows, *n, sizeof(**rows), cmp_log);
+	for (i = f->limit > 0 ? (size_t)f->limit : *n; i < *n; i++)
+		mic_session_row_release(&(*rows)[i]);
+	if (f->limit > 0 && (size_t)f->limit < *n)
+		*n = (size_t)f->limit;
+	return NULL;
 }
 
 const struct mic_error *

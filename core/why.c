@@ -15,6 +15,7 @@
 #include "blame.h"
 #include "diff.h"
 #include "record.h"
+#include "rename.h"
 #include "session.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -218,12 +219,14 @@ why_history(struct mic_ws *ws, const char *path, const struct mic_buf *work,
 	struct mic_path_change *rows = NULL;
 	struct mic_buf text = MIC_BUF_INIT, old = MIC_BUF_INIT;
 	struct mic_session_row s = {0};
-	struct mic_oid root;
-	int64_t head;
+	struct mic_oid root, from_oid;
+	const char *cur = path;
+	char *from = NULL, *owned = NULL;
+	int64_t pos;
 	size_t n = 0, i;
-	int has_root, found = 0, gone = 0;
+	int has_root, found = 0, gone = 0, more = 1;
 
-	err = mic_db_head(ws->db, &head, &root, &has_root);
+	err = mic_db_head(ws->db, &pos, &root, &has_root);
 	if (err == NULL)
 		err = read_at(ws, has_root ? &root : NULL, path, &old);
 	if (err == NULL)
@@ -231,46 +234,70 @@ why_history(struct mic_ws *ws, const char *path, const struct mic_buf *work,
 	if (err == NULL)
 		err = history_step(out, &old, work, &lo, &hi, 0, &s, &gone);
 	mic_session_row_release(&s);
-	if (err == NULL && !gone)
-		err = mic_db_path_history(ws->db, path, head, &rows, &n);
 	text = old;
 	old = (struct mic_buf)MIC_BUF_INIT;
-	for (i = 0; i < n && err == NULL && !gone; i++) {
-		struct mic_change_row *c = &rows[i].c;
+	while (err == NULL && !gone && more) {
+		more = 0;
+		err = mic_db_path_history(ws->db, cur, pos, &rows, &n);
+		for (i = 0; i < n && err == NULL && !gone; i++) {
+			struct mic_change_row *c = &rows[i].c;
+			size_t before = out->n;
 
-		if (c->kind == 'D')
-			break;
-		mic_buf_reset(&old);
-		if (c->kind == 'M' &&
-		    mic_oid_cmp(&c->old_oid, &c->new_oid) == 0)
-			continue; /* only the mode changed */
-		if (c->kind == 'M')
-			err = mic_store_read(ws->store, &c->old_oid,
-			    MIC_OBJ_BLOB, MIC_LINES_MAX_SIZE, &old, NULL);
-		if (err && err->code == MIC_ERR_INPUT) {
-			err = NULL; /* too large before: begin the range here */
+			if (c->kind == 'D')
+				break;
 			mic_buf_reset(&old);
-		}
-		if (err == NULL &&
-		    mic_diff_is_binary(mic_buf_str(&old), old.len))
-			mic_buf_reset(&old);
-		if (err == NULL)
-			err = mic_db_session_get(ws->db, rows[i].session_id, &s,
-			    &found);
-		if (err == NULL)
-			err = history_step(out, &old, &text, &lo, &hi,
-			    rows[i].position, &s, &gone);
-		mic_session_row_release(&s);
-		if (err == NULL) {
-			struct mic_buf t = text;
+			if (c->kind == 'M' &&
+			    mic_oid_cmp(&c->old_oid, &c->new_oid) == 0)
+				continue; /* only the mode changed */
+			if (c->kind == 'A')
+				err = mic_rename_source(ws, rows[i].session_id,
+				    cur, &from, &from_oid);
+			if (err == NULL && (c->kind == 'M' || from))
+				err = mic_store_read(ws->store,
+				    from ? &from_oid : &c->old_oid,
+				    MIC_OBJ_BLOB, MIC_LINES_MAX_SIZE, &old,
+				    NULL);
+			if (err && err->code == MIC_ERR_INPUT) {
+				err =
+				    NULL; /* too large: the range began here */
+				mic_buf_reset(&old);
+			}
+			if (err == NULL &&
+			    mic_diff_is_binary(mic_buf_str(&old), old.len))
+				mic_buf_reset(&old);
+			if (err == NULL)
+				err = mic_db_session_get(ws->db,
+				    rows[i].session_id, &s, &found);
+			if (err == NULL)
+				err = history_step(out, &old, &text, &lo, &hi,
+				    rows[i].position, &s, &gone);
+			mic_session_row_release(&s);
+			if (err == NULL && out->n > before && cur != path)
+				out->v[before].path = mic_xstrdup(cur);
+			if (err == NULL) {
+				struct mic_buf t = text;
 
-			text = old;
-			old = t;
+				text = old;
+				old = t;
+			}
+			if (err == NULL && from) {
+				/* the old path's changes before this landing */
+				free(owned);
+				cur = owned = from;
+				from = NULL;
+				pos = rows[i].position - 1;
+				more = 1;
+				break;
+			}
+			if (c->kind == 'A')
+				break;
 		}
-		if (c->kind == 'A')
-			break;
+		mic_path_changes_free(rows, n);
+		rows = NULL;
+		n = 0;
 	}
-	mic_path_changes_free(rows, n);
+	free(from);
+	free(owned);
 	mic_buf_release(&text);
 	mic_buf_release(&old);
 	return err;
@@ -326,6 +353,8 @@ mic_why(struct mic_ws *ws, const char *path, int64_t lo, int64_t hi,
 			e = add_entry(out);
 			e->position = b.origins[o].position;
 			e->session = b.origins[o].session;
+			if (strcmp(b.origins[o].path, path) != 0)
+				e->path = mic_xstrdup(b.origins[o].path);
 			memset(&b.origins[o].session, 0,
 			    sizeof(b.origins[o].session));
 		}
@@ -464,8 +493,9 @@ mic_why_hunks(struct mic_ws *ws, const struct mic_why *w,
 	struct mic_diff_opts opts = MIC_DIFF_OPTS_INIT;
 	struct hunk_filter f = {e, out, 0};
 	struct mic_diff_sink sink = {filter_hunk, filter_line, &f};
-	struct mic_oid root;
-	char name[32];
+	const char *path = e->path ? e->path : w->path;
+	struct mic_oid root, oid;
+	char name[32], *from = NULL;
 	int64_t pos;
 	int has_root;
 
@@ -475,24 +505,32 @@ mic_why_hunks(struct mic_ws *ws, const struct mic_why *w,
 	if (e->position == 0) {
 		err = mic_db_head(ws->db, &pos, &root, &has_root);
 		if (err == NULL)
-			err = read_at(ws, has_root ? &root : NULL, w->path, &a);
+			err = read_at(ws, has_root ? &root : NULL, path, &a);
 		if (err == NULL)
-			err = read_working(ws, w->path, &b);
+			err = read_working(ws, path, &b);
 	} else {
+		/* the side before: the old path's, if this landing renamed */
+		err = mic_rename_source(ws, e->session.id, path, &from, &oid);
+		if (err == NULL && from)
+			err = mic_store_read(ws->store, &oid, MIC_OBJ_BLOB,
+			    MIC_LINES_MAX_SIZE, &a, NULL);
 		snprintf(name, sizeof(name), "@%" PRId64, e->position - 1);
-		err = mic_position_resolve(ws, name, &pos, &root, &has_root);
-		if (err == NULL)
-			err = read_at(ws, has_root ? &root : NULL, w->path, &a);
+		if (err == NULL && from == NULL)
+			err = mic_position_resolve(ws, name, &pos, &root,
+			    &has_root);
+		if (err == NULL && from == NULL)
+			err = read_at(ws, has_root ? &root : NULL, path, &a);
 		snprintf(name, sizeof(name), "@%" PRId64, e->position);
 		if (err == NULL)
 			err = mic_position_resolve(ws, name, &pos, &root,
 			    &has_root);
 		if (err == NULL)
-			err = read_at(ws, &root, w->path, &b);
+			err = read_at(ws, &root, path, &b);
 	}
 	if (err == NULL)
 		err = mic_diff_hunks(mic_buf_str(&a), a.len, mic_buf_str(&b),
 		    b.len, &opts, &sink, NULL);
+	free(from);
 	mic_buf_release(&a);
 	mic_buf_release(&b);
 	return err;
@@ -507,6 +545,7 @@ mic_why_release(struct mic_why *w)
 		struct mic_why_entry *e = &w->v[i];
 
 		mic_session_row_release(&e->session);
+		free(e->path);
 		free(e->lines);
 		mic_message_rows_free(e->msgs, e->nmsgs);
 		mic_decision_rows_free(e->decs, e->ndecs);

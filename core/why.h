@@ -28,6 +28,7 @@
 
 struct mic_why_entry {
 	struct mic_session_row session;
+	char *path; /* the file's path in its landing (NULL: the one asked) */
 	int64_t position; /* its landing; 0: not landed or abandoned */
 	int abandoned; /* tried and given up: it gave none of the lines */
 	size_t *lines; /* the lines it gave (0-based, in the file as its

@@ -237,7 +237,13 @@ const struct mic_error *mic_db_session_counts(struct mic_db *db,
 /* One file a session changed. Modes are git's (0100644, 0100755, 0120000). */
 struct mic_change_row {
 	char *path;
-	char kind; /* 'A', 'M' or 'D' */
+	/*
+	 * 'A', 'M' or 'D'; 'R' only where core paired a 'D' and an 'A' as a
+	 * rename (core/rename.h), which is never stored
+	 */
+	char kind;
+	char *old_path; /* 'R': the path it had (malloc'd); NULL otherwise */
+	int similarity; /* 'R': how alike the two sides are, in percent */
 	unsigned old_mode, new_mode; /* 0 on the missing side */
 	struct mic_oid old_oid, new_oid; /* null on the missing side */
 	int64_t size; /* new size; old size for 'D' */

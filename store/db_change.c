@@ -12,11 +12,12 @@
 #include "buf.h"
 #include "db_internal.h"
 
-/* The mic_db_row_release_fn of change rows: frees the path, not the row. */
+/* The mic_db_row_release_fn of change rows: frees the paths, not the row. */
 static void
 release_change(void *row)
 {
 	free(((struct mic_change_row *)row)->path);
+	free(((struct mic_change_row *)row)->old_path);
 }
 
 void

@@ -551,7 +551,7 @@ D	sub/b.txt" ]
 
 # --- exact patches for special content ---------------------------------------
 
-@test "diff of empty files: added, deleted, emptied and filled" {
+@test "diff of empty files: added, deleted, emptied, filled and renamed (as git pairs them)" {
 	init_ws
 	: >stays-empty-then-gone
 	printf 'c\n' >emptied
@@ -575,12 +575,23 @@ index $(blob12s '')..$(blob12s 'full\n') 100644
 +++ b/filled
 @@ -0,0 +1 @@
 +full
-diff --git a/new-empty b/new-empty
-new file mode 100644
-index 000000000000..$(blob12s '')
-diff --git a/stays-empty-then-gone b/stays-empty-then-gone
+diff --git a/stays-empty-then-gone b/new-empty
+similarity index 100%
+rename from stays-empty-then-gone
+rename to new-empty" ]
+	# an empty file gone, and one added: apart, so that neither pairs
+	land_all "pair"
+	rm new-empty
+	run mic diff
+	[ "$output" = "diff --git a/new-empty b/new-empty
 deleted file mode 100644
 index $(blob12s '')..000000000000" ]
+	land_all "gone"
+	: >new-empty
+	run mic diff
+	[ "$output" = "diff --git a/new-empty b/new-empty
+new file mode 100644
+index 000000000000..$(blob12s '')" ]
 }
 
 @test "diff of files without a final newline" {

@@ -441,7 +441,7 @@ for k in ("created", "updated"):
 assert d["ended"] is None and d["landed_position"] is None and d["root"] is None
 assert d["base_position"] == 1
 assert d["messages"] == 2 and d["decisions"] == 1
-assert d["summary"] == {"total": 4, "added": 2, "modified": 1, "deleted": 1}, d["summary"]
+assert d["summary"] == {"total": 4, "added": 2, "modified": 1, "deleted": 1, "renamed": 0}, d["summary"]
 assert d["changes"] == [{"status": "M", "path": "a"}, {"status": "D", "path": "b"},
                         {"status": "A", "path": "d"}, {"status": "A", "path": "sub/e"}], d["changes"]
 # the old name of the list, kept for one release
@@ -455,7 +455,7 @@ EOF
 	start_session
 	run mic session status --json
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'"base_position":0,"landed_position":null,"root":null,"messages":0,"decisions":0,"summary":{"total":0,"added":0,"modified":0,"deleted":0},"changes":[],"files":[]}' ]]
+	[[ "$output" == *'"base_position":0,"landed_position":null,"root":null,"messages":0,"decisions":0,"summary":{"total":0,"added":0,"modified":0,"deleted":0,"renamed":0},"changes":[],"files":[]}' ]]
 }
 
 @test "session status without an active session fails" {

@@ -568,7 +568,7 @@ assert d["decisions"] == [
      "time": "2023-11-14T22:14:10Z", "alternatives": ["B", "C"]},
     {"decision": "no alt", "why": "none", "author": "tester",
      "time": "2023-11-14T22:14:20Z", "alternatives": []}], d["decisions"]
-assert d["summary"] == {"total": 5, "added": 2, "modified": 2, "deleted": 1}, d["summary"]
+assert d["summary"] == {"total": 5, "added": 2, "modified": 2, "deleted": 1, "renamed": 0}, d["summary"]
 ch = {c["path"]: c for c in d["changes"]}
 assert [c["path"] for c in d["changes"]] == ["bin.dat", "del.txt", "exec.sh", "link", "mod.txt"]
 for c in d["changes"]:
@@ -624,7 +624,7 @@ assert d["ended"] is None and d["landed_position"] is None and d["root"] is None
 assert d["base_position"] == 1
 assert [m["text"] for m in d["messages"]] == ["a note"]
 assert d["decisions"] == []
-assert d["summary"] == {"total": 3, "added": 1, "modified": 1, "deleted": 1}, d["summary"]
+assert d["summary"] == {"total": 3, "added": 1, "modified": 1, "deleted": 1, "renamed": 0}, d["summary"]
 assert [(c["status"], c["path"]) for c in d["changes"]] == [
     ("M", "a.txt"), ("A", "n.txt"), ("D", "sub/b.txt")], d["changes"]
 m, a, x = d["changes"]
