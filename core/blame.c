@@ -324,6 +324,158 @@ walk_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 	return err;
 }
 
+/*
+ * The blame cache (store/db.h: mic_db_blame_get()): per path, the origin
+ * of every line of the version that landed at a position. Since
+ * positions never change, a version's blame, once known, holds for good;
+ * the cache keeps the last one computed for each path.
+ */
+#define CACHE_ENTRY 8
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+/* Keep the full blame tb of the version landed at `landed`; best effort. */
+static void
+cache_put(struct blamer *bl, const struct mic_blame *tb, int64_t landed,
+    const struct mic_oid *oid, size_t nlines)
+{
+	unsigned char *buf;
+	size_t i;
+
+	if (nlines == 0 || landed > (int64_t)UINT32_MAX)
+		return;
+	for (i = 0; i < tb->norigins; i++)
+		if (strcmp(tb->origins[i].path, bl->path) != 0)
+			return; /* a rename followed: the paths are not kept */
+	buf = mic_xmalloc(nlines * CACHE_ENTRY);
+	for (i = 0; i < nlines; i++) {
+		const struct mic_blame_origin *o = &tb->origins[tb->origin[i]];
+
+		put_u32(buf + i * CACHE_ENTRY, (uint32_t)o->position);
+		put_u32(buf + i * CACHE_ENTRY + 4,
+		    (uint32_t)tb->origin_line[i]);
+	}
+	/* a read-only store, or one another mic holds, just goes without */
+	if (mic_db_begin(bl->ws->db) == NULL) {
+		if (mic_db_blame_put(bl->ws->db, bl->path, landed, oid, buf,
+			nlines * CACHE_ENTRY) == NULL &&
+		    mic_db_commit(bl->ws->db) == NULL)
+			;
+		else
+			mic_db_rollback(bl->ws->db);
+	}
+	free(buf);
+}
+
+/*
+ * walk_history() for the version cur (content in text) at position pos,
+ * through the cache: when it holds this version's blame, the pending
+ * lines take their origins from it; otherwise the whole version is
+ * blamed (all its lines, not only the pending ones), kept in the cache,
+ * and the pending lines take theirs from that.
+ */
+static const struct mic_error *
+cached_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
+    struct mic_buf *text)
+{
+	const struct mic_error *err;
+	struct mic_path_change *rows = NULL;
+	struct mic_blame tb = MIC_BLAME_INIT;
+	struct blamer tbl = {bl->ws, bl->path, &tb, NULL, 0};
+	struct mic_buf copy = MIC_BUF_INIT;
+	struct mic_oid c_oid;
+	unsigned char *cache = NULL;
+	int64_t landed = 0, c_pos = 0;
+	size_t n = 0, len = 0, i, idx, nlines;
+	int found = 0, newer = 0;
+
+	err = mic_db_path_history(bl->ws->db, bl->path, pos, &rows, &n);
+	if (err == NULL && n > 0 && rows[0].c.kind != 'D' &&
+	    mic_oid_cmp(&rows[0].c.new_oid, cur) == 0)
+		landed = rows[0].position;
+	mic_path_changes_free(rows, n);
+	if (err || landed == 0)
+		return err ? err : walk_history(bl, pos, cur, text);
+	mic_diff_line_index(mic_buf_str(text), text->len, &tb.lines);
+	nlines = tb.lines.n;
+	err = mic_db_blame_get(bl->ws->db, bl->path, &c_pos, &c_oid, &cache,
+	    &len, &found);
+	/* a newer version's row stays: it is the one blamed most */
+	newer = err == NULL && found && c_pos > landed;
+	/* a row that does not fit this version is a miss, and is replaced */
+	for (i = 0; err == NULL && found && i < nlines; i++) {
+		int64_t p = len == nlines * CACHE_ENTRY
+		    ? get_u32(cache + i * CACHE_ENTRY)
+		    : 0;
+
+		if (c_pos != landed || mic_oid_cmp(&c_oid, cur) != 0 || p < 1 ||
+		    p > landed)
+			found = 0;
+	}
+	if (err == NULL && found && nlines > 0) {
+		for (i = 0; i < bl->npend && err == NULL; i++) {
+			const unsigned char *e =
+			    cache + bl->pend[i].k * CACHE_ENTRY;
+
+			err = origin_of(bl, get_u32(e), NULL, bl->path, &idx);
+			if (err == NULL) {
+				bl->b->origin[bl->pend[i].out] = idx;
+				bl->b->origin_line[bl->pend[i].out] =
+				    get_u32(e + 4);
+			}
+		}
+		if (err == NULL)
+			bl->npend = 0;
+		goto done;
+	}
+	if (err)
+		goto done;
+	/* the whole version, each line pending */
+	tb.origin = mic_xcalloc(nlines + 1, sizeof(*tb.origin));
+	tb.origin_line = mic_xcalloc(nlines + 1, sizeof(*tb.origin_line));
+	tbl.pend = mic_xcalloc(nlines + 1, sizeof(*tbl.pend));
+	for (i = 0; i < nlines; i++)
+		tbl.pend[i].out = tbl.pend[i].k = i;
+	tbl.npend = nlines;
+	mic_buf_add(&copy, mic_buf_str(text), text->len);
+	err = walk_history(&tbl, pos, cur, &copy);
+	for (i = 0; i < bl->npend && err == NULL; i++) {
+		size_t k = bl->pend[i].k;
+		const struct mic_blame_origin *o = &tb.origins[tb.origin[k]];
+
+		err = origin_of(bl, o->position, NULL, o->path, &idx);
+		if (err == NULL) {
+			bl->b->origin[bl->pend[i].out] = idx;
+			bl->b->origin_line[bl->pend[i].out] = tb.origin_line[k];
+		}
+	}
+	if (err == NULL) {
+		bl->npend = 0;
+		if (!newer)
+			cache_put(bl, &tb, landed, cur, nlines);
+	}
+done:
+	free(cache);
+	free(tbl.pend);
+	mic_buf_release(&copy);
+	mic_blame_release(&tb);
+	return err;
+}
+
 const struct mic_error *
 mic_blame(struct mic_ws *ws, const char *path, const char *at,
     struct mic_blame *out)
@@ -435,7 +587,7 @@ mic_blame(struct mic_ws *ws, const char *path, const char *at,
 		mic_buf_add(&work, mic_buf_str(&out->text), out->text.len);
 	}
 	if (err == NULL && bl.npend > 0)
-		err = walk_history(&bl, pos, &oid, &work);
+		err = cached_history(&bl, pos, &oid, &work);
 done:
 	free(bl.pend);
 	mic_buf_release(&work);

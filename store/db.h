@@ -48,7 +48,7 @@
 #include "object.h"
 
 /* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
-#define MIC_DB_SCHEMA_VERSION 4
+#define MIC_DB_SCHEMA_VERSION 5
 
 struct mic_db;
 
@@ -270,6 +270,20 @@ struct mic_path_change {
 void mic_path_changes_free(struct mic_path_change *rows, size_t n);
 const struct mic_error *mic_db_path_history(struct mic_db *db, const char *path,
     int64_t max_position, struct mic_path_change **rows, size_t *n);
+/*
+ * mic blame's cache of one path: the origins of the lines of the version
+ * (id oid) that landed at position, as 8 bytes a line (position and line
+ * index, each 32 bits little-endian). mic_db_blame_get() gives *found 0
+ * when there is none; *origins is malloc'd, *len bytes. put replaces the
+ * path's row.
+ */
+const struct mic_error *mic_db_blame_get(struct mic_db *db, const char *path,
+    int64_t *position, struct mic_oid *oid, unsigned char **origins,
+    size_t *len, int *found);
+const struct mic_error *mic_db_blame_put(struct mic_db *db, const char *path,
+    int64_t position, const struct mic_oid *oid, const unsigned char *origins,
+    size_t len);
+
 /* A session's changes sorted by path; see Lists above. */
 const struct mic_error *mic_db_changes(struct mic_db *db,
     const char *session_id, struct mic_change_row **rows, size_t *n);

@@ -342,3 +342,55 @@ mic_db_landings(struct mic_db *db, struct mic_landing_row **rows, size_t *n)
 	*rows = v;
 	return err;
 }
+
+const struct mic_error *
+mic_db_blame_get(struct mic_db *db, const char *path, int64_t *position,
+    struct mic_oid *oid, unsigned char **origins, size_t *len, int *found)
+{
+	static const char sql[] = "SELECT position, oid, origins"
+				  " FROM blame_cache WHERE path = ?";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int row;
+
+	*found = 0;
+	*origins = NULL;
+	*len = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_blob(st, 1, path);
+	err = mic_db_step_row(db, st, &row);
+	if (err == NULL && row && mic_db_col_oid(st, 1, oid)) {
+		const void *b = sqlite3_column_blob(st, 2);
+
+		*len = (size_t)sqlite3_column_bytes(st, 2);
+		*origins = mic_xmalloc(*len + 1);
+		if (*len)
+			memcpy(*origins, b, *len);
+		*position = sqlite3_column_int64(st, 0);
+		*found = 1;
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+const struct mic_error *
+mic_db_blame_put(struct mic_db *db, const char *path, int64_t position,
+    const struct mic_oid *oid, const unsigned char *origins, size_t len)
+{
+	static const char sql[] =
+	    "INSERT OR REPLACE INTO blame_cache(path,"
+	    " position, oid, origins) VALUES (?, ?, ?, ?)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_blob(st, 1, path);
+	sqlite3_bind_int64(st, 2, position);
+	mic_db_bind_oid(st, 3, oid);
+	sqlite3_bind_blob(st, 4, origins, (int)len, SQLITE_STATIC);
+	return mic_db_step_done(db, st);
+}

@@ -161,6 +161,17 @@ static const struct migration {
 	"  INSERT INTO search VALUES (CAST(new.path AS TEXT), 'path',"
 	"    new.session_id); END;"
 	"INSERT INTO search SELECT * FROM search_source;"},
+    /*
+     * 4 -> 5: mic blame's cache (db_change.c): per path, the origin of
+     * every line of the version that landed at position (id oid), which
+     * positions never change; derived data, which may be dropped.
+     */
+    {NULL,
+	"CREATE TABLE blame_cache("
+	"  path BLOB PRIMARY KEY,"
+	"  position INTEGER NOT NULL,"
+	"  oid TEXT NOT NULL,"
+	"  origins BLOB NOT NULL) WITHOUT ROWID;"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -202,3 +202,41 @@ PY
 	[ "${agree% of *}" -ge 20 ]
 	[ "${agree% of *}" -ge $(( ${agree#* of } * 95 / 100 )) ]
 }
+
+@test "blame keeps each file's blame in a cache; a stale or damaged row is computed again" {
+	init_ws
+	printf 'a\nb\nc\n' >f
+	land_all "one"
+	printf 'a\nB\nc\n' >f
+	land_all "two"
+	run mic blame f
+	local first=$output
+	[ "$(sql "select position, length(origins) from blame_cache where path = cast('f' as blob)")" = "2|24" ]
+	# the same answer from the cache, for the working file too
+	[ "$(mic blame f)" = "$first" ]
+	printf 'a\nB\nc\nd\n' >f
+	run mic blame f
+	[ "${lines[1]:0:2}" = "@2" ]
+	[ "${lines[3]:0:1}" = "-" ]
+	# a newer landing of the file replaces the row
+	land_all "three"
+	run mic blame f
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 @3 " ]
+	[ "$(sql "select position from blame_cache")" = "3" ]
+	# a row that does not fit (damaged) is a miss and is written again
+	python3 -S - "$WS/.mic/mic.db" <<'PY'
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+d.execute("update blame_cache set origins = x'0900000000000000'")
+d.commit()
+PY
+	run mic blame f
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 @3 " ]
+	[ "$(sql "select length(origins) from blame_cache")" = "32" ]
+	# blaming an older position does not replace it
+	run mic blame f @2
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 " ]
+	[ "$(sql "select position from blame_cache")" = "3" ]
+	run mic blame f
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 @3 " ]
+}

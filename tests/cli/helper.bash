@@ -234,10 +234,12 @@ unprivileged_user() {
 }
 
 # The statements that take a store back before schema version 4 (the
-# search index); schema_v3 turns the workspace's store into version 3.
+# search index, and version 5's blame cache); schema_v3 turns the
+# workspace's store into version 3.
 DROP_SEARCH="DROP TRIGGER search_sessions; DROP TRIGGER search_messages;
 DROP TRIGGER search_decisions; DROP TRIGGER search_alternatives;
-DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;"
+DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;
+DROP TABLE IF EXISTS blame_cache;"
 export DROP_SEARCH
 schema_v3() {
 	python3 -S - "$WS/.mic/mic.db" <<'EOF'

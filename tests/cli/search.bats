@@ -272,7 +272,7 @@ EOF
 	run mic search tokenizer
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^[@a]' <<<"$output")" = "4" ]
-	[ "$(sql 'pragma user_version')" = "4" ]
+	[ "$(sql 'pragma user_version')" = "5" ]
 	run mic fsck
 	[ "$status" -eq 0 ]
 	# and what comes after is indexed by the triggers
