@@ -111,6 +111,12 @@ void mic_print_path(FILE *f, const char *s);
  */
 void mic_print_change_path(struct mic_ws *ws, const struct mic_change_row *r);
 /*
+ * A change as git's --name-status prints it: "K\tpath\n", a rename
+ * "R090\told\tnew\n", paths quoted; with nul, "K\0path\0" and
+ * "R090\0old\0new\0", paths raw.
+ */
+void mic_print_name_status(const struct mic_change_row *r, int nul);
+/*
  * On stderr, one warning per path of the working tree that ch's scan
  * could not read: "mic: warning: cannot read <path>: <reason>; its
  * changes are left out", the path shown as status shows paths.

@@ -536,15 +536,7 @@ mic_cli_patches(struct mic_ws *ws, const struct mic_changes *ch,
 		const struct mic_change_row *r = &rows[i];
 
 		if (fmt == MIC_PATCH_NAME_STATUS) {
-			if (r->kind == 'R') {
-				printf("R%03d\t", r->similarity);
-				mic_print_path(stdout, r->old_path);
-				putchar('\t');
-			} else {
-				printf("%c\t", r->kind);
-			}
-			mic_print_path(stdout, r->path);
-			putchar('\n');
+			mic_print_name_status(r, 0);
 			continue;
 		}
 		if (fmt == MIC_PATCH_STAT) {
@@ -661,14 +653,8 @@ cmd_diff(struct mic_args *args)
 	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "null")) {
 		/* as git diff --name-status -z: raw root-relative paths */
-		for (i = 0; i < ch.n; i++) {
-			if (ch.v[i].kind == 'R')
-				printf("R%03d%c%s%c", ch.v[i].similarity, '\0',
-				    ch.v[i].old_path, '\0');
-			else
-				printf("%c%c", ch.v[i].kind, '\0');
-			printf("%s%c", ch.v[i].path, '\0');
-		}
+		for (i = 0; i < ch.n; i++)
+			mic_print_name_status(&ch.v[i], 1);
 		goto done;
 	}
 	if (fmt == MIC_PATCH_FULL)

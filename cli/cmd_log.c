@@ -33,26 +33,8 @@ print_names(struct mic_ws *ws, const struct mic_session_row *r, char *path,
 	}
 	if (path)
 		mic_changes_limit(&ch, &path, 1);
-	for (i = 0; i < ch.n; i++) {
-		if (nul) {
-			if (ch.v[i].kind == 'R')
-				printf("R%03d%c%s%c", ch.v[i].similarity, '\0',
-				    ch.v[i].old_path, '\0');
-			else
-				printf("%c%c", ch.v[i].kind, '\0');
-			printf("%s%c", ch.v[i].path, '\0');
-			continue;
-		}
-		if (ch.v[i].kind == 'R') {
-			printf("R%03d\t", ch.v[i].similarity);
-			mic_print_path(stdout, ch.v[i].old_path);
-			putchar('\t');
-		} else {
-			printf("%c\t", ch.v[i].kind);
-		}
-		mic_print_path(stdout, ch.v[i].path);
-		putchar('\n');
-	}
+	for (i = 0; i < ch.n; i++)
+		mic_print_name_status(&ch.v[i], nul);
 	mic_changes_release(&ch);
 	return NULL;
 }

@@ -194,6 +194,29 @@ mic_print_path(FILE *f, const char *s)
 }
 
 void
+mic_print_name_status(const struct mic_change_row *r, int nul)
+{
+	char sep = nul ? '\0' : '\t';
+
+	if (r->kind == 'R')
+		printf("R%03d%c", r->similarity, sep);
+	else
+		printf("%c%c", r->kind, sep);
+	if (nul) {
+		if (r->kind == 'R')
+			printf("%s%c", r->old_path, '\0');
+		printf("%s%c", r->path, '\0');
+		return;
+	}
+	if (r->kind == 'R') {
+		mic_print_path(stdout, r->old_path);
+		putchar('\t');
+	}
+	mic_print_path(stdout, r->path);
+	putchar('\n');
+}
+
+void
 mic_print_change_path(struct mic_ws *ws, const struct mic_change_row *r)
 {
 	struct mic_buf shown = MIC_BUF_INIT;
