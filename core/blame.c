@@ -30,7 +30,17 @@ struct blamer {
 	struct mic_blame *b;
 	struct pending *pend;
 	size_t npend;
+	/* the blame cache's row for an older version of path, where
+	 * walk_history() may stop: the version that landed at stop_pos
+	 * (blob stop_oid), CACHE_ENTRY bytes per line; stop_pos 0: none */
+	int64_t stop_pos;
+	struct mic_oid stop_oid;
+	const unsigned char *stop;
+	size_t stop_len;
 };
+
+static const struct mic_error *from_cache(struct blamer *, int64_t,
+    const char *, size_t, const unsigned char *, size_t, int *);
 
 /* The index of the origin for position (0: not landed, of session s). */
 static const struct mic_error *
@@ -256,6 +266,20 @@ walk_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 			if (c->kind == 'D' ||
 			    mic_oid_cmp(&c->new_oid, &oid) != 0)
 				break; /* not this version's history: stop */
+			if (bl->stop_pos == rows[i].position && owned == NULL &&
+			    mic_oid_cmp(&bl->stop_oid, &oid) == 0) {
+				int used;
+
+				/* the cached version: its lines' origins are
+				 * known */
+				err = from_cache(bl, rows[i].position,
+				    mic_buf_str(text), text->len, bl->stop,
+				    bl->stop_len, &used);
+				if (err || used) {
+					seen = 1;
+					break;
+				}
+			}
 			err = origin_of(bl, rows[i].position, NULL, path, &idx);
 			seen = 1;
 			if (err == NULL && c->kind == 'A')
@@ -382,6 +406,49 @@ cache_put(struct blamer *bl, const struct mic_blame *tb, int64_t landed,
 }
 
 /*
+ * The pending lines, of the version text that landed at pos, take their
+ * origins from the cache row (len bytes): *used 1. A row that does not
+ * fit the version (its length, or a position after pos) is not used:
+ * *used 0, nothing assigned.
+ */
+static const struct mic_error *
+from_cache(struct blamer *bl, int64_t pos, const char *text, size_t tlen,
+    const unsigned char *row, size_t len, int *used)
+{
+	const struct mic_error *err = NULL;
+	struct mic_line_index lines = {0};
+	size_t i, idx;
+
+	*used = 0;
+	mic_diff_line_index(text, tlen, &lines);
+	if (lines.n == 0 || len != lines.n * CACHE_ENTRY) {
+		free(lines.start);
+		return NULL;
+	}
+	free(lines.start);
+	for (i = 0; i < len; i += CACHE_ENTRY) {
+		int64_t p = get_u32(row + i);
+
+		if (p < 1 || p > pos)
+			return NULL;
+	}
+	for (i = 0; i < bl->npend && err == NULL; i++) {
+		const unsigned char *e = row + bl->pend[i].k * CACHE_ENTRY;
+
+		err = origin_of(bl, get_u32(e), NULL, bl->path, &idx);
+		if (err == NULL) {
+			bl->b->origin[bl->pend[i].out] = idx;
+			bl->b->origin_line[bl->pend[i].out] = get_u32(e + 4);
+		}
+	}
+	if (err == NULL) {
+		bl->npend = 0;
+		*used = 1;
+	}
+	return err;
+}
+
+/*
  * walk_history() for the version cur (content in text) at position pos,
  * through the cache: when it holds this version's blame, the pending
  * lines take their origins from it; otherwise the whole version is
@@ -395,7 +462,7 @@ cached_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 	const struct mic_error *err;
 	struct mic_path_change *rows = NULL;
 	struct mic_blame tb = MIC_BLAME_INIT;
-	struct blamer tbl = {bl->ws, bl->path, &tb, NULL, 0};
+	struct blamer tbl = {.ws = bl->ws, .path = bl->path, .b = &tb};
 	struct mic_buf copy = MIC_BUF_INIT;
 	struct mic_oid c_oid;
 	unsigned char *cache = NULL;
@@ -416,31 +483,18 @@ cached_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 	    &len, &found);
 	/* a newer version's row stays: it is the one blamed most */
 	newer = err == NULL && found && c_pos > landed;
-	/* a row that does not fit this version is a miss, and is replaced */
-	for (i = 0; err == NULL && found && i < nlines; i++) {
-		int64_t p = len == nlines * CACHE_ENTRY
-		    ? get_u32(cache + i * CACHE_ENTRY)
-		    : 0;
-
-		if (c_pos != landed || mic_oid_cmp(&c_oid, cur) != 0 || p < 1 ||
-		    p > landed)
-			found = 0;
-	}
-	if (err == NULL && found && nlines > 0) {
-		for (i = 0; i < bl->npend && err == NULL; i++) {
-			const unsigned char *e =
-			    cache + bl->pend[i].k * CACHE_ENTRY;
-
-			err = origin_of(bl, get_u32(e), NULL, bl->path, &idx);
-			if (err == NULL) {
-				bl->b->origin[bl->pend[i].out] = idx;
-				bl->b->origin_line[bl->pend[i].out] =
-				    get_u32(e + 4);
-			}
-		}
-		if (err == NULL)
-			bl->npend = 0;
-		goto done;
+	if (err == NULL && found && c_pos == landed &&
+	    mic_oid_cmp(&c_oid, cur) == 0) {
+		err = from_cache(bl, landed, mic_buf_str(text), text->len,
+		    cache, len, &found);
+		if (err || found)
+			goto done;
+	} else if (err == NULL && found && c_pos < landed) {
+		/* an older version's row: the walk stops there */
+		tbl.stop_pos = c_pos;
+		tbl.stop_oid = c_oid;
+		tbl.stop = cache;
+		tbl.stop_len = len;
 	}
 	if (err)
 		goto done;
@@ -483,7 +537,7 @@ mic_blame(struct mic_ws *ws, const char *path, const char *at,
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
 	struct mic_snapshot snap;
-	struct blamer bl = {ws, path, out, NULL, 0};
+	struct blamer bl = {.ws = ws, .path = path, .b = out};
 	struct mic_buf work = MIC_BUF_INIT;
 	struct mic_oid root, oid;
 	int64_t pos;

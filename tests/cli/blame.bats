@@ -144,6 +144,10 @@ for path in files:
     want = [pos[l.split(" ")[0]] for l in out.splitlines()
             if len(l.split(" ")) >= 3 and len(l.split(" ")[0]) == 40
             and l.split(" ")[1].isdigit()]
+    # an older version first, so that the cache holds it and the blame
+    # of the newest walks back only to it
+    subprocess.run([mic, "blame", path, "@%d" % (len(commits) // 2)],
+                   capture_output=True)
     got = [r["position"] for r in json.loads(subprocess.run(
         [mic, "blame", "--json", path, "@%d" % len(commits)],
         capture_output=True, text=True, errors="replace", check=True).stdout)]
@@ -237,6 +241,39 @@ PY
 	run mic blame f @2
 	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 " ]
 	[ "$(sql "select position from blame_cache")" = "3" ]
+	run mic blame f
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 @3 " ]
+}
+
+@test "blame of a newer version walks back only to the version the cache holds" {
+	init_ws
+	printf 'a\nb\nc\n' >f
+	land_all "one"
+	printf 'a\nB\nc\n' >f
+	land_all "two"
+	mic blame f @2 >/dev/null
+	[ "$(sql "select position from blame_cache")" = "2" ]
+	# mark the cached row: line 1 is said to come from @2, so an answer
+	# that shows it came from the row, not from a walk to @1
+	python3 -S - "$WS/.mic/mic.db" <<'PY'
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+d.execute("update blame_cache set origins = x'020000000000000002000000010000000100000002000000'")
+d.commit()
+PY
+	printf 'a\nB\nc\nd\n' >f
+	land_all "three"
+	run mic blame f
+	[ "$status" -eq 0 ]
+	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@2 @2 @1 @3 " ]
+	[ "$(sql "select position, length(origins) from blame_cache")" = "3|32" ]
+	# a row that does not fit the older version is not used: a full walk
+	python3 -S - "$WS/.mic/mic.db" <<'PY'
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1])
+d.execute("update blame_cache set position = 2, origins = x'0300000000000000'")
+d.commit()
+PY
 	run mic blame f
 	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@1 @2 @1 @3 " ]
 }
