@@ -79,6 +79,7 @@ print_json(const struct mic_blame *b, size_t lo, size_t hi)
 			mic_json_int(j, o->position);
 		else
 			mic_json_null(j);
+		mic_json_kstr(j, "path", o->path);
 		mic_json_key(j, "landed");
 		mic_json_bool(j, o->position > 0);
 		mic_json_key(j, "session");
@@ -103,22 +104,35 @@ print_json(const struct mic_blame *b, size_t lo, size_t hi)
 	mic_json_free(j);
 }
 
+/*
+ * As git blame: when a line came from another path (a rename followed),
+ * every line names the path it came from, in a column after the id.
+ */
 static void
-print_text(const struct mic_blame *b, size_t lo, size_t hi)
+print_text(const struct mic_blame *b, const char *path, size_t lo, size_t hi)
 {
-	int wpos = 1, wauthor = 1, wline;
+	struct mic_buf *names;
+	int wpos = 1, wauthor = 1, wname = 0, wline, renamed = 0;
 	char num[32];
 	size_t i;
 
+	names = mic_xcalloc(b->norigins + 1, sizeof(*names));
+	for (i = 0; i < b->norigins; i++)
+		mic_buf_add_quoted(&names[i], b->origins[i].path);
+	for (i = lo; i < hi; i++)
+		if (strcmp(b->origins[b->origin[i]].path, path) != 0)
+			renamed = 1;
 	for (i = lo; i < hi; i++) {
 		const struct mic_blame_origin *o = &b->origins[b->origin[i]];
 		int w = o->position > 0
 		    ? snprintf(num, sizeof(num), "@%" PRId64, o->position)
 		    : 1;
 		int wa = (int)strlen(author_of(o));
+		int wn = renamed ? (int)names[b->origin[i]].len : 0;
 
 		wpos = w > wpos ? w : wpos;
 		wauthor = wa > wauthor ? wa : wauthor;
+		wname = wn > wname ? wn : wname;
 	}
 	wline = snprintf(num, sizeof(num), "%zu", hi);
 	for (i = lo; i < hi; i++) {
@@ -129,14 +143,21 @@ print_text(const struct mic_blame *b, size_t lo, size_t hi)
 			snprintf(num, sizeof(num), "@%" PRId64, o->position);
 		else
 			snprintf(num, sizeof(num), "-");
-		printf("%s%-*s %.8s%s (%-*s %s %*zu) ", mic_color("\033[33m"),
-		    wpos, num, o->session.id[0] ? o->session.id : "00000000",
-		    mic_color("\033[m"), wauthor, author_of(o),
+		printf("%s%-*s %.8s%s ", mic_color("\033[33m"), wpos, num,
+		    o->session.id[0] ? o->session.id : "00000000",
+		    mic_color("\033[m"));
+		if (wname > 0)
+			printf("%-*s ", wname,
+			    mic_buf_str(&names[b->origin[i]]));
+		printf("(%-*s %s %*zu) ", wauthor, author_of(o),
 		    mic_fmt_date(time_of(o)).s, wline, i + 1);
 		fwrite(b->text.data + start, 1, end - start, stdout);
 		if (end == start || b->text.data[end - 1] != '\n')
 			putchar('\n');
 	}
+	for (i = 0; i < b->norigins; i++)
+		mic_buf_release(&names[i]);
+	free(names);
 }
 
 int
@@ -183,7 +204,7 @@ cmd_blame(struct mic_args *args)
 		print_json(&b, (size_t)lo - 1, (size_t)hi);
 	} else {
 		mic_pager_start();
-		print_text(&b, (size_t)lo - 1, (size_t)hi);
+		print_text(&b, path, (size_t)lo - 1, (size_t)hi);
 	}
 done:
 	free(path);

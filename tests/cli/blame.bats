@@ -77,10 +77,10 @@ positions() {
 	local s2
 	s2=$(sql "select session_id from landings where position = 2")
 	run mic blame --json -L 2,2 f
-	[[ "$output" =~ ^\[\{\"line\":2,\"text\":\"TWO\",\"position\":2,\"landed\":true,\"session\":\"$s2\",\"author\":\"tester\",\"time\":\"[0-9T:-]+Z\",\"goal\":\"second\"\}\]$ ]]
+	[[ "$output" =~ ^\[\{\"line\":2,\"text\":\"TWO\",\"position\":2,\"path\":\"f\",\"landed\":true,\"session\":\"$s2\",\"author\":\"tester\",\"time\":\"[0-9T:-]+Z\",\"goal\":\"second\"\}\]$ ]]
 	echo x >>f
 	run mic blame --json -L 6 f
-	[[ "$output" =~ ^\[\{\"line\":6,\"text\":\"x\",\"position\":null,\"landed\":false,\"session\":null,\"author\":null,\"time\":\"[0-9T:-]+Z\",\"goal\":null\}\]$ ]]
+	[[ "$output" =~ ^\[\{\"line\":6,\"text\":\"x\",\"position\":null,\"path\":\"f\",\"landed\":false,\"session\":null,\"author\":null,\"time\":\"[0-9T:-]+Z\",\"goal\":null\}\]$ ]]
 	refused 2 "mic: -L takes <start>,<end> (lines from 1, start <= end), not '3,2' (see 'mic blame --help')" blame -L 3,2 f
 	refused 2 "mic: -L takes <start>,<end> (lines from 1, start <= end), not '0' (see 'mic blame --help')" blame -L 0 f
 	refused 2 "mic: -L takes <start>,<end> (lines from 1, start <= end), not 'x' (see 'mic blame --help')" blame -L x f

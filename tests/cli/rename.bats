@@ -160,7 +160,18 @@ EOF
 	done
 	[ "$(git blame -s -l b.c | cut -d' ' -f1 | tr -d '^' | while read -r c; do git log -1 --format=%s "$c"; done | tr -d '\n')" = "@1@1@2@1@1@1@3@1@1@1@4" ]
 	[ "$(git log --follow --format=%s -- b.c | tr '\n' ' ')" = "@4 @3 @2 @1 " ]
+	# and names, as git does, the path each line came from
+	local names
+	names=$(git blame -s b.c | awk '{print $2}' | tr '\n' ' ')
+	[ "$names" = "a.c a.c a.c a.c a.c a.c b.c a.c a.c a.c b.c " ]
 	cd ..
+	[ "$(awk '{print $3}' <<<"$output" | tr '\n' ' ')" = "$names" ]
+	[[ "${lines[6]}" == "@3 "????????" b.c (tester "* ]]
+	run mic blame --json -L 1,1 b.c
+	[[ "$output" == *'"path":"a.c"'* ]]
+	# a range of lines that all kept their path has no path column
+	run mic blame -L 7,7 b.c
+	[[ "$output" == "@3 "????????" (tester "* ]]
 	run mic log --oneline --path b.c
 	[ "$(cut -c1-2 <<<"$output" | tr '\n' ' ')" = "@4 @3 @2 @1 " ]
 	run mic log --oneline --path b.c -n 3
