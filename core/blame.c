@@ -266,7 +266,8 @@ walk_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 			if (c->kind == 'D' ||
 			    mic_oid_cmp(&c->new_oid, &oid) != 0)
 				break; /* not this version's history: stop */
-			if (bl->stop_pos == rows[i].position && owned == NULL &&
+			if (bl->stop && bl->stop_pos == rows[i].position &&
+			    owned == NULL &&
 			    mic_oid_cmp(&bl->stop_oid, &oid) == 0) {
 				int used;
 
@@ -417,7 +418,7 @@ from_cache(struct blamer *bl, int64_t pos, const char *text, size_t tlen,
 {
 	const struct mic_error *err = NULL;
 	struct mic_line_index lines = {0};
-	size_t i, idx;
+	size_t i, idx = 0;
 
 	*used = 0;
 	mic_diff_line_index(text, tlen, &lines);
@@ -467,7 +468,7 @@ cached_history(struct blamer *bl, int64_t pos, const struct mic_oid *cur,
 	struct mic_oid c_oid;
 	unsigned char *cache = NULL;
 	int64_t landed = 0, c_pos = 0;
-	size_t n = 0, len = 0, i, idx, nlines;
+	size_t n = 0, len = 0, i, idx = 0, nlines;
 	int found = 0, newer = 0;
 
 	err = mic_db_path_history(bl->ws->db, bl->path, pos, &rows, &n);
