@@ -17,7 +17,10 @@ mirror of the same trees (one commit per session) is the oracle of blame.
 
 Then, on the indexed workspace:
   - mic blame and git blame of the file the replayed commits changed most,
-    and of two more, R runs each, alternating (median, ratio mic/git);
+    and of two more, R runs each, alternating (median, ratio mic/git):
+    mic twice, once as a user meets it (the blame cache holds the file's
+    version, as after any earlier blame) and once first (the cache emptied
+    before the run, so the whole history is walked);
   - mic why <file>:<line> on those files' middle lines (median ms);
   - M messages (default 100,000) of words drawn from the history's own
     subjects are added to a session through SQLite (the triggers index
@@ -48,6 +51,14 @@ DROP_SEARCH = ("DROP TRIGGER search_sessions; DROP TRIGGER search_messages;"
                "DROP TRIGGER search_decisions;"
                "DROP TRIGGER search_alternatives;"
                "DROP TRIGGER search_changes;")
+
+
+def clear_blame_cache(path):
+    """Empty the blame cache, so that the next blame walks the history."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("DELETE FROM blame_cache")
+    db.close()
 
 
 def log(msg):
@@ -158,26 +169,31 @@ def main():
                  if os.path.exists(os.path.join(ws, f))][:3]
         rows = []
         blame_ratios = []
+        dbpath = os.path.join(ws, ".mic", "mic.db")
         for f in files:
-            mt, gt = [], []
+            mt, ct, gt = [], [], []
             for r in range(a.runs):
                 pair = [("mic", [mic, "blame", f]),
-                        ("git", git + ["blame", mirror[-1], "--", f])]
+                        ("git", git + ["blame", mirror[-1], "--", f]),
+                        ("cold", [mic, "blame", f])]
                 if r % 2:
                     pair.reverse()
                 for tool, cmd in pair:
+                    if tool == "cold":
+                        clear_blame_cache(dbpath)
                     t = timed(cmd, cwd=ws, env=env)
-                    (mt if tool == "mic" else gt).append(t)
+                    {"mic": mt, "cold": ct, "git": gt}[tool].append(t)
             nlines = sum(1 for _ in open(os.path.join(ws, f), "rb"))
             wt = [timed([mic, "why", "%s:%d" % (f, nlines // 2)], cwd=ws,
                         env=env) for _ in range(a.runs)]
             ratio = median(mt) / median(gt)
             blame_ratios.append(ratio)
-            rows.append((f, counts[f], nlines, median(mt), median(gt), ratio,
+            rows.append((f, counts[f], nlines, median(ct), median(mt),
+                         median(gt), median(ct) / median(gt), ratio,
                          median(wt)))
             results.setdefault("blame", []).append(
                 {"file": f, "changes": counts[f], "lines": nlines,
-                 "mic": mt, "git": gt, "why": wt})
+                 "mic": mt, "mic_cold": ct, "git": gt, "why": wt})
 
         log("adding %d messages" % a.messages)
         words = []
@@ -224,12 +240,17 @@ def main():
         print("## mic blame, why and search on %d commits of %s" %
               (len(commits), os.path.basename(gitdir)))
         print()
-        print("| file | changes | lines | mic blame | git blame | mic/git |"
+        print("| file | changes | lines | mic blame, first | mic blame,"
+              " cached | git blame | first/git | cached/git |"
               " mic why file:line |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        for f, c, n, m, g, r, w in rows:
-            print("| %s | %d | %d | %.1f ms | %.1f ms | %.2f | %.1f ms |" %
-                  (f, c, n, m * 1e3, g * 1e3, r, w * 1e3))
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for f, c, n, cm, m, g, cr, r, w in rows:
+            print("| %s | %d | %d | %.1f ms | %.1f ms | %.1f ms | %.2f |"
+                  " %.2f | %.1f ms |" % (f, c, n, cm * 1e3, m * 1e3,
+                                         g * 1e3, cr, r, w * 1e3))
+        print()
+        print("(first: the blame cache emptied before the run, so the"
+              " history is walked; cached: the cache holds the version)")
         print()
         print("| mic search over %d messages | query | median | p95 |" %
               a.messages)
