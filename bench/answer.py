@@ -175,14 +175,14 @@ def main():
             for r in range(a.runs):
                 pair = [("mic", [mic, "blame", f]),
                         ("git", git + ["blame", mirror[-1], "--", f]),
-                        ("cold", [mic, "blame", f])]
+                        ("first", [mic, "blame", f])]
                 if r % 2:
                     pair.reverse()
                 for tool, cmd in pair:
-                    if tool == "cold":
+                    if tool == "first":
                         clear_blame_cache(dbpath)
                     t = timed(cmd, cwd=ws, env=env)
-                    {"mic": mt, "cold": ct, "git": gt}[tool].append(t)
+                    {"mic": mt, "first": ct, "git": gt}[tool].append(t)
             nlines = sum(1 for _ in open(os.path.join(ws, f), "rb"))
             wt = [timed([mic, "why", "%s:%d" % (f, nlines // 2)], cwd=ws,
                         env=env) for _ in range(a.runs)]
@@ -193,7 +193,7 @@ def main():
                          median(wt)))
             results.setdefault("blame", []).append(
                 {"file": f, "changes": counts[f], "lines": nlines,
-                 "mic": mt, "mic_cold": ct, "git": gt, "why": wt})
+                 "mic": mt, "mic_first": ct, "git": gt, "why": wt})
 
         log("adding %d messages" % a.messages)
         words = []

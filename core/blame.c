@@ -32,7 +32,7 @@ struct blamer {
 	size_t npend;
 	/* the blame cache's row for an older version of path, where
 	 * walk_history() may stop: the version that landed at stop_pos
-	 * (blob stop_oid), CACHE_ENTRY bytes per line; stop_pos 0: none */
+	 * (blob stop_oid), CACHE_ENTRY bytes per line; stop NULL: none */
 	int64_t stop_pos;
 	struct mic_oid stop_oid;
 	const unsigned char *stop;
