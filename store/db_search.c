@@ -96,6 +96,10 @@ mic_db_search(struct mic_db *db, const struct mic_search_query *q,
 	 * The matches are ranked, filtered and cut to the limit first; only
 	 * then is a snippet made, for the rows kept, by looking each up
 	 * again by rowid (cheap) instead of making one for every match.
+	 * ORDER BY is the rank alone, so that FTS5 itself sorts by it and
+	 * the joins and filters run on the best rows only until the limit
+	 * is reached (any other order makes SQLite join every match first,
+	 * then sort); equal ranks come in the order FTS5 gives.
 	 */
 	static const char sql[] =
 	    "WITH hit AS MATERIALIZED (SELECT " SESSION_COLS ","
@@ -124,7 +128,7 @@ mic_db_search(struct mic_db *db, const struct mic_search_query *q,
 			  "?5") "))"
 				" AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL "
 				"OR at < ?7)"
-				" ORDER BY h.rank, h.rowid DESC LIMIT ?8)"
+				" ORDER BY h.rank LIMIT ?8)"
 				" SELECT hit.*, (SELECT snippet(search, 0, "
 				"char(1), char(2),"
 				"   '...', 24) FROM search WHERE search MATCH "
