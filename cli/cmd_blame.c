@@ -107,16 +107,20 @@ print_json(const struct mic_blame *b, size_t lo, size_t hi)
 /*
  * As git blame: when a line came from another path (a rename followed),
  * every line names the path it came from, in a column after the id.
+ * What a line prints before its number depends only on its origin, so it
+ * is made once per origin (a date formatted per line costs more than the
+ * blame itself).
  */
 static void
 print_text(const struct mic_blame *b, const char *path, size_t lo, size_t hi)
 {
-	struct mic_buf *names;
+	struct mic_buf *names, *heads;
 	int wpos = 1, wauthor = 1, wname = 0, wline, renamed = 0;
 	char num[32];
 	size_t i;
 
 	names = mic_xcalloc(b->norigins + 1, sizeof(*names));
+	heads = mic_xcalloc(b->norigins + 1, sizeof(*heads));
 	for (i = 0; i < b->norigins; i++)
 		mic_buf_add_quoted(&names[i], b->origins[i].path);
 	for (i = lo; i < hi; i++)
@@ -134,30 +138,39 @@ print_text(const struct mic_blame *b, const char *path, size_t lo, size_t hi)
 		wauthor = wa > wauthor ? wa : wauthor;
 		wname = wn > wname ? wn : wname;
 	}
-	wline = snprintf(num, sizeof(num), "%zu", hi);
-	for (i = lo; i < hi; i++) {
-		const struct mic_blame_origin *o = &b->origins[b->origin[i]];
-		size_t start = b->lines.start[i], end = b->lines.start[i + 1];
+	for (i = 0; i < b->norigins; i++) {
+		const struct mic_blame_origin *o = &b->origins[i];
 
 		if (o->position > 0)
 			snprintf(num, sizeof(num), "@%" PRId64, o->position);
 		else
 			snprintf(num, sizeof(num), "-");
-		printf("%s%-*s %.8s%s ", mic_color("\033[33m"), wpos, num,
-		    o->session.id[0] ? o->session.id : "00000000",
+		mic_buf_addf(&heads[i], "%s%-*s %.8s%s ", mic_color("\033[33m"),
+		    wpos, num, o->session.id[0] ? o->session.id : "00000000",
 		    mic_color("\033[m"));
 		if (wname > 0)
-			printf("%-*s ", wname,
-			    mic_buf_str(&names[b->origin[i]]));
-		printf("(%-*s %s %*zu) ", wauthor, author_of(o),
-		    mic_fmt_date(time_of(o)).s, wline, i + 1);
+			mic_buf_addf(&heads[i], "%-*s ", wname,
+			    mic_buf_str(&names[i]));
+		mic_buf_addf(&heads[i], "(%-*s %s ", wauthor, author_of(o),
+		    mic_fmt_date(time_of(o)).s);
+	}
+	wline = snprintf(num, sizeof(num), "%zu", hi);
+	for (i = lo; i < hi; i++) {
+		const struct mic_buf *head = &heads[b->origin[i]];
+		size_t start = b->lines.start[i], end = b->lines.start[i + 1];
+
+		fwrite(head->data, 1, head->len, stdout);
+		printf("%*zu) ", wline, i + 1);
 		fwrite(b->text.data + start, 1, end - start, stdout);
 		if (end == start || b->text.data[end - 1] != '\n')
 			putchar('\n');
 	}
-	for (i = 0; i < b->norigins; i++)
+	for (i = 0; i < b->norigins; i++) {
 		mic_buf_release(&names[i]);
+		mic_buf_release(&heads[i]);
+	}
 	free(names);
+	free(heads);
 }
 
 int
