@@ -344,6 +344,16 @@ struct mic_search_query {
 	int64_t limit; /* 0: no limit */
 };
 
+/*
+ * Matches come best first (SQLite's bm25) among the MIC_SEARCH_RANKED
+ * most recently recorded texts that match; older matches follow, newest
+ * first. Ranking costs about a microsecond a match, so a word that is in
+ * most texts of a large store would otherwise cost most of a second,
+ * and for such a word bm25 says little. A query with fewer matches is
+ * ranked whole.
+ */
+#define MIC_SEARCH_RANKED 10000
+
 /* A match; the session row has no counts or preview. */
 struct mic_search_hit {
 	struct mic_session_row session;

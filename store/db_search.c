@@ -88,59 +88,60 @@ release_hit(void *row)
 	free(h->snippet);
 }
 
-const struct mic_error *
-mic_db_search(struct mic_db *db, const struct mic_search_query *q,
-    struct mic_search_hit **hits, size_t *n)
-{
-	/*
-	 * The matches are ranked, filtered and cut to the limit first; only
-	 * then is a snippet made, for the rows kept, by looking each up
-	 * again by rowid (cheap) instead of making one for every match.
-	 * ORDER BY is the rank alone, so that FTS5 itself sorts by it and
-	 * the joins and filters run on the best rows only until the limit
-	 * is reached (any other order makes SQLite join every match first,
-	 * then sort); equal ranks come in the order FTS5 gives.
-	 */
-	static const char sql[] =
-	    "WITH hit AS MATERIALIZED (SELECT " SESSION_COLS ","
-	    "  h.kind, h.ref, m.role,"
-	    "  coalesce(m.author, d.author, s.author),"
-	    "  coalesce(m.created_ns, d.created_ns, CASE h.kind"
-	    "    WHEN 'path' THEN coalesce(s.ended_ns, s.updated_ns)"
-	    "    ELSE s.created_ns END) AS at,"
-	    "  h.rank, h.rowid"
-	    " FROM search h"
-	    " LEFT JOIN messages m ON h.kind = 'message' AND m.id = h.ref"
-	    " LEFT JOIN decisions d"
-	    "   ON h.kind IN ('decision', 'reasoning', 'alternative')"
-	    "   AND d.id = h.ref"
-	    " JOIN sessions s ON s.id = CASE WHEN h.kind IN ('goal', 'path')"
-	    "   THEN h.ref ELSE coalesce(m.session_id, d.session_id) END"
-	    " LEFT JOIN landings l ON l.session_id = s.id"
-	    " WHERE search MATCH ?1"
-	    " AND (?2 IS NULL OR s.status = ?2)"
-	    " AND (?3 IS NULL OR " AUTHOR_MATCHES("coalesce(m.author, "
-						  "d.author, s.author)",
-		"?3") ")"
-		      " AND (?4 IS NULL OR m.role = ?4)"
-		      " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM changes c"
-		      "   WHERE c.session_id = s.id AND " CHANGE_UNDER(
-			  "?5") "))"
-				" AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL "
-				"OR at < ?7)"
-				" ORDER BY h.rank LIMIT ?8)"
-				" SELECT hit.*, (SELECT snippet(search, 0, "
-				"char(1), char(2),"
-				"   '...', 24) FROM search WHERE search MATCH "
-				"?1"
-				"   AND search.rowid = hit.rowid)"
-				" FROM hit";
-	const struct mic_error *err;
-	sqlite3_stmt *st;
-	void *v;
+/*
+ * The matches of a search, filtered; then ORDER BY and LIMIT ?8. ?9 is a
+ * rowid: the ranked part takes the matches at or above it, the recent
+ * part those below. The rowid constraints are plain comparisons so that
+ * FTS5 applies them itself. The snippet is made in the select list: with
+ * ORDER BY the rank alone, FTS5 sorts the matches and SQLite joins,
+ * filters and makes snippets for the rows it returns only, until the
+ * limit (any other order makes SQLite join every match first, then sort).
+ */
+#define HITS_SQL(rowid_cmp, order) \
+	"SELECT " SESSION_COLS "," \
+	"  h.kind, h.ref, m.role," \
+	"  coalesce(m.author, d.author, s.author)," \
+	"  coalesce(m.created_ns, d.created_ns, CASE h.kind" \
+	"    WHEN 'path' THEN coalesce(s.ended_ns, s.updated_ns)" \
+	"    ELSE s.created_ns END) AS at," \
+	"  h.rank, h.rowid," \
+	"  snippet(search, 0, char(1), char(2), '...', 24)" \
+	" FROM search h" \
+	" LEFT JOIN messages m ON h.kind = 'message' AND m.id = h.ref" \
+	" LEFT JOIN decisions d" \
+	"   ON h.kind IN ('decision', 'reasoning', 'alternative')" \
+	"   AND d.id = h.ref" \
+	" JOIN sessions s ON s.id = CASE WHEN h.kind IN ('goal', 'path')" \
+	"   THEN h.ref ELSE coalesce(m.session_id, d.session_id) END" \
+	" LEFT JOIN landings l ON l.session_id = s.id" \
+	" WHERE search MATCH ?1 AND h.rowid " rowid_cmp " ?9" \
+	" AND (?2 IS NULL OR s.status = ?2)" \
+	" AND (?3 IS NULL OR " AUTHOR_MATCHES("coalesce(m.author, d.author, " \
+					      "s.author)", \
+	    "?3") ")" \
+		  " AND (?4 IS NULL OR m.role = ?4)" \
+		  " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM changes c" \
+		  "   WHERE c.session_id = s.id AND " CHANGE_UNDER( \
+		      "?5") "))" \
+			    " AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL " \
+			    "OR at < ?7)" \
+			    " ORDER BY " order " LIMIT ?8"
 
-	*hits = NULL;
-	*n = 0;
+/*
+ * Run one part of a search (sql is a HITS_SQL) from rowid from, at most
+ * limit hits (-1: all), appended to *v (*n of them).
+ */
+static const struct mic_error *
+search_part(struct mic_db *db, const char *sql,
+    const struct mic_search_query *q, int64_t from, int64_t limit, void **v,
+    size_t *n)
+{
+	const struct mic_error *err;
+	struct mic_search_hit *more = NULL;
+	sqlite3_stmt *st;
+	size_t nmore = 0;
+	void *got;
+
 	err = mic_db_stmt(db, sql, &st);
 	if (err)
 		return err;
@@ -155,11 +156,67 @@ mic_db_search(struct mic_db *db, const struct mic_search_query *q,
 		sqlite3_bind_int64(st, 6, q->since_ns);
 	if (q->until_ns)
 		sqlite3_bind_int64(st, 7, q->until_ns);
-	sqlite3_bind_int64(st, 8, q->limit > 0 ? q->limit : -1);
-	err = mic_db_collect(db, st, sizeof(**hits), read_hit, release_hit, &v,
-	    n);
+	sqlite3_bind_int64(st, 8, limit);
+	sqlite3_bind_int64(st, 9, from);
+	err = mic_db_collect(db, st, sizeof(*more), read_hit, release_hit, &got,
+	    &nmore);
+	if (err)
+		return err;
+	more = got;
+	if (*n == 0) {
+		free(*v);
+		*v = more;
+		*n = nmore;
+		return NULL;
+	}
+	*v = mic_xrealloc(*v, (*n + nmore) * sizeof(*more));
+	if (nmore)
+		memcpy((struct mic_search_hit *)*v + *n, more,
+		    nmore * sizeof(*more));
+	*n += nmore;
+	free(more);
+	return NULL;
+}
+
+const struct mic_error *
+mic_db_search(struct mic_db *db, const struct mic_search_query *q,
+    struct mic_search_hit **hits, size_t *n)
+{
+	static const char ranked_sql[] = HITS_SQL(">=", "h.rank");
+	static const char recent_sql[] = HITS_SQL("<", "h.rowid DESC");
+	/* the rowid of the MIC_SEARCH_RANKED-th newest match, if any */
+	static const char window_sql[] =
+	    "SELECT rowid FROM search WHERE search MATCH ?1"
+	    " ORDER BY rowid DESC LIMIT 1 OFFSET ?2";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+	int64_t from = 0, limit = q->limit > 0 ? q->limit : -1;
+	void *v = NULL;
+	int row;
+
+	*hits = NULL;
+	*n = 0;
+	err = mic_db_stmt(db, window_sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, q->match);
+	sqlite3_bind_int64(st, 2, MIC_SEARCH_RANKED - 1);
+	err = mic_db_step_row(db, st, &row);
+	if (err == NULL && row)
+		from = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (err == NULL)
+		err = search_part(db, ranked_sql, q, from, limit, &v, n);
+	if (err == NULL && from > 0 && (limit < 0 || (int64_t)*n < limit))
+		err = search_part(db, recent_sql, q, from,
+		    limit < 0 ? -1 : limit - (int64_t)*n, &v, n);
+	if (err) {
+		mic_search_hits_free(v, *n);
+		*n = 0;
+		return mic_db_search_error(db, err, q->match);
+	}
 	*hits = v;
-	return mic_db_search_error(db, err, q->match);
+	return NULL;
 }
 
 static const char count_sql[] = "SELECT count(*) FROM search";
