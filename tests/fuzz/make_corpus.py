@@ -229,6 +229,28 @@ def cache_seeds():
     put("cache", "bad-position", cache(-1, root, []))
 
 
+def jsonl_seeds():
+    # transcript-shaped lines, as coding agents write them
+    claude = (b'{"type":"user","uuid":"u1","sessionId":"s","timestamp":'
+              b'"2026-01-02T03:04:05.678Z","message":{"role":"user",'
+              b'"content":"fix the \\"parser\\" crash\\n"}}\n'
+              b'{"type":"assistant","uuid":"a1","message":{"id":"msg_1",'
+              b'"role":"assistant","content":[{"type":"tool_use","id":"t1",'
+              b'"name":"Edit","input":{"file_path":"src/a.c"}}]}}\n')
+    codex = (b'{"timestamp":"2026-01-02T03:04:05Z","type":"response_item",'
+             b'"payload":{"type":"function_call","name":"shell",'
+             b'"arguments":"{\\"command\\":[\\"ls\\"]}",'
+             b'"call_id":"c1"}}\n')
+    put("jsonl", "claude", claude)
+    put("jsonl", "codex", codex)
+    put("jsonl", "two-on-a-line", b'{"a":1}{"b":[true,false,null]}\n')
+    put("jsonl", "no-final-newline", b'{"a":-1.5e+3}\n{"b":"c"}')
+    put("jsonl", "truncated", b'{"a":1}\n{"b":"c')
+    put("jsonl", "escapes", b'["\\u00e9\\ud83d\\ude00\\ud800x\\t\\/"]\n')
+    put("jsonl", "not-json", b"not json\n")
+    put("jsonl", "deep", b"[" * 300)
+
+
 def store_seeds(objdir):
     n = 0
     for sub in sorted(os.listdir(objdir)):
@@ -253,6 +275,7 @@ def main():
     resolve_seeds()
     diff_seeds()
     cache_seeds()
+    jsonl_seeds()
     if len(sys.argv) == 3 and sys.argv[1] == "--store":
         print("%d objects from %s" % (store_seeds(sys.argv[2]), sys.argv[2]))
     elif len(sys.argv) != 1:

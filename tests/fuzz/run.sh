@@ -4,7 +4,7 @@
 #	tests/fuzz/run.sh [seconds] [target...]
 #
 # seconds defaults to 60 per target; targets default to all of them
-# (object tree ignore resolve diff cache; "fuzz_object" works too). Each
+# (object tree ignore resolve diff cache jsonl; "fuzz_object" works too). Each
 # runs in one process over a copy of its seed corpus in a temporary
 # folder, so tests/fuzz/corpus/ is never changed. Prints one line per
 # target and exits 1 if any target found a crash, a leak, a timeout or
@@ -29,7 +29,7 @@ case $seconds in
 	exit 2
 	;;
 esac
-all="object tree ignore resolve diff cache"
+all="object tree ignore resolve diff cache jsonl"
 targets=()
 for t in "${@:-$all}"; do
 	for u in $t; do
@@ -53,6 +53,7 @@ max_len() {
 	resolve) echo 1024 ;;
 	diff) echo 16384 ;;
 	cache) echo 4096 ;;
+	jsonl) echo 8192 ;;
 	esac
 }
 
