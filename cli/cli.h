@@ -138,7 +138,14 @@ void mic_print_block(const char *s, size_t len, const char *first,
  * date" and the message indented; "  1. decision", "Why:" and each
  * "Alternative:", hanging.
  */
-void mic_print_messages(const struct mic_message_row *msgs, size_t n);
+void mic_print_messages(const struct mic_message_row *msgs, size_t n,
+    int flags);
+/*
+ * Flags of mic_print_messages(). Imported tool calls and results print
+ * one line each; thinking prints as its number of lines unless
+ * MIC_PRINT_THINKING.
+ */
+#define MIC_PRINT_THINKING 1
 void mic_print_decisions(const struct mic_decision_row *decs, size_t n);
 
 /* JSON output to stdout: one document per command. */
@@ -175,6 +182,7 @@ int cmd_session_status(struct mic_args *args);
 int cmd_session_land(struct mic_args *args);
 int cmd_session_abandon(struct mic_args *args);
 int cmd_session_revert(struct mic_args *args);
+int cmd_session_import(struct mic_args *args);
 int cmd_session_list(struct mic_args *args);
 int cmd_status(struct mic_args *args);
 int cmd_log(struct mic_args *args);

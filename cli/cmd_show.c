@@ -112,7 +112,7 @@ print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
 static void
 print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
     size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
-    const struct mic_change_row *rows, size_t n)
+    const struct mic_change_row *rows, size_t n, int flags)
 {
 	size_t i, a = 0, m = 0, d = 0, rn = 0;
 
@@ -134,7 +134,7 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 
 	printf("\nConversation (%zu message%s)\n", nmsgs,
 	    nmsgs == 1 ? "" : "s");
-	mic_print_messages(msgs, nmsgs);
+	mic_print_messages(msgs, nmsgs, flags);
 	printf("\nDecisions (%zu)\n", ndecs);
 	mic_print_decisions(decs, ndecs);
 	for (i = 0; i < n; i++) {
@@ -223,7 +223,8 @@ cmd_show(struct mic_args *args)
 		goto done;
 	}
 	mic_pager_start();
-	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
+	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n,
+	    mic_opt_count(args, "thinking") ? MIC_PRINT_THINKING : 0);
 	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
 		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, &opts);

@@ -108,7 +108,7 @@ print_entry(struct mic_ws *ws, const struct mic_why *w,
 		       "first)\n",
 		    e->nmsgs, e->nmsgs == 1 ? "" : "s", e->nabout);
 		if (full) {
-			mic_print_messages(e->msgs, e->nmsgs);
+			mic_print_messages(e->msgs, e->nmsgs, 0);
 		} else {
 			for (i = 0; i < e->nmsgs; i++) {
 				printf("  [%s] ", e->msgs[i].role);

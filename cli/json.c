@@ -227,6 +227,17 @@ mic_json_kint(struct mic_json *j, const char *key, int64_t v)
 	mic_json_int(j, v);
 }
 
+/* key: s, or null when s is NULL. */
+static void
+kstr_or_null(struct mic_json *j, const char *key, const char *s)
+{
+	mic_json_key(j, key);
+	if (s)
+		mic_json_str(j, s);
+	else
+		mic_json_null(j);
+}
+
 void
 mic_json_messages(struct mic_json *j, const struct mic_message_row *msgs,
     size_t n)
@@ -242,6 +253,25 @@ mic_json_messages(struct mic_json *j, const struct mic_message_row *msgs,
 		    mic_fmt_date_iso(msgs[i].created_ns).s);
 		mic_json_key(j, "text");
 		mic_json_strn(j, msgs[i].body, msgs[i].body_len);
+		mic_json_kstr(j, "kind", msgs[i].kind);
+		kstr_or_null(j, "tool", msgs[i].tool);
+		kstr_or_null(j, "call_id", msgs[i].call_id);
+		mic_json_key(j, "is_error");
+		mic_json_bool(j, msgs[i].is_error);
+		kstr_or_null(j, "object", msgs[i].object);
+		mic_json_key(j, "source");
+		if (msgs[i].parser == 0) {
+			mic_json_null(j);
+		} else {
+			mic_json_obj(j);
+			kstr_or_null(j, "agent", msgs[i].agent);
+			kstr_or_null(j, "version", msgs[i].agent_version);
+			kstr_or_null(j, "model", msgs[i].model);
+			kstr_or_null(j, "file", msgs[i].source_path);
+			kstr_or_null(j, "record_id", msgs[i].record_id);
+			mic_json_kint(j, "parser", msgs[i].parser);
+			mic_json_obj_end(j);
+		}
 		mic_json_obj_end(j);
 	}
 	mic_json_arr_end(j);

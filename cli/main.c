@@ -54,6 +54,13 @@ static const struct mic_opt abandon_opts[] =
     {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
 	OPT_END};
 static const struct mic_opt revert_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt import_opts[] =
+    {{"format", 0, "FORMAT",
+	 "the transcript's agent: claude-code, codex or auto (default)",
+	 "claude-code codex auto"},
+	{"dry-run", 0, NULL, "say what would be imported, and record nothing",
+	    NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
@@ -90,6 +97,8 @@ static const struct mic_opt log_opts[] = {{"max-count", 'n', "N",
 	}
 static const struct mic_opt show_opts[] =
     {{"patch", 'p', NULL, "add the diff of the session's changes", NULL},
+	{"thinking", 0, NULL, "print an agent's thinking, not only its length",
+	    NULL},
 	OPT_UNIFIED, OPT_IGNORE_ALL_SPACE, OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt diff_opts[] =
     {{"stat", 0, NULL, "summarise changed lines per file", NULL},
@@ -162,6 +171,10 @@ const struct mic_cmd mic_commands[] = {
 	"land the active session's changes at the next position", land_opts},
     {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
 	"abandon the active session, keeping its record", abandon_opts},
+    {"session import", cmd_session_import,
+	"session import [--format FORMAT] [--dry-run] [--json] (<file> | -)",
+	"import a coding agent's transcript into the conversation",
+	import_opts},
     {"session revert", cmd_session_revert, "session revert <session>",
 	"start a session that undoes a landed session's changes", revert_opts},
     {"session list", cmd_session_list,
@@ -173,7 +186,8 @@ const struct mic_cmd mic_commands[] = {
 	"log [-n N] [--path PATH] [--grep QUERY] [--author NAME] [--all] "
 	"[--oneline] [--name-status] [-z | --json]",
 	"list landed sessions, newest first", log_opts},
-    {"show", cmd_show, "show [--patch [-U N] [-w]] [--json] [<session>]",
+    {"show", cmd_show,
+	"show [--patch [-U N] [-w]] [--thinking] [--json] [<session>]",
 	"show a session: goal, conversation, decisions, changes", show_opts},
     {"diff", cmd_diff,
 	"diff [--stat | --name-status [-z] | --json] [-U N] [-w] [--binary] "

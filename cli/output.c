@@ -297,16 +297,96 @@ mic_print_block(const char *s, size_t len, const char *first, const char *rest)
 	putchar('\n');
 }
 
+/*
+ * s[0..len) on one line, at most max bytes of it: line breaks and other
+ * control bytes become spaces, runs of them one, and "..." ends a cut.
+ */
+static void
+print_oneline(const char *s, size_t len, size_t max)
+{
+	size_t i, out = 0;
+	int space = 0;
+
+	for (i = 0; i < len && out < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			space = out > 0;
+			continue;
+		}
+		if (space) {
+			putchar(' ');
+			out++;
+			space = 0;
+		}
+		putchar(c);
+		out++;
+	}
+	/* finish a UTF-8 sequence that the cut split */
+	while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+		putchar(s[i++]);
+	while (i < len && (unsigned char)s[i] <= ' ')
+		i++;
+	if (i < len)
+		fputs("...", stdout);
+}
+
+/* How many lines s[0..len) has. */
+static size_t
+count_lines(const char *s, size_t len)
+{
+	size_t i, n = len > 0;
+
+	for (i = 0; i + 1 < len; i++)
+		n += s[i] == '\n';
+	return n;
+}
+
 void
-mic_print_messages(const struct mic_message_row *msgs, size_t n)
+mic_print_messages(const struct mic_message_row *msgs, size_t n, int flags)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		printf("  [%s] ", msgs[i].role);
-		mic_print_preview(stdout, msgs[i].author, 256);
-		printf(", %s\n", mic_fmt_date(msgs[i].created_ns).s);
-		mic_print_block(msgs[i].body, msgs[i].body_len, "    ", "    ");
+		const struct mic_message_row *m = &msgs[i];
+
+		if (strcmp(m->kind, "tool_call") == 0) {
+			printf("  [%s call] ", m->role);
+			if (m->tool) {
+				mic_print_preview(stdout, m->tool, 64);
+				putchar(' ');
+			}
+			print_oneline(m->body, m->body_len, 100);
+			putchar('\n');
+			continue;
+		}
+		if (strcmp(m->kind, "tool_result") == 0) {
+			printf("  [%s result%s] ", m->role,
+			    m->is_error ? ", error" : "");
+			if (m->tool) {
+				mic_print_preview(stdout, m->tool, 64);
+				fputs(": ", stdout);
+			}
+			print_oneline(m->body, m->body_len, 100);
+			putchar('\n');
+			continue;
+		}
+		if (strcmp(m->kind, "thinking") == 0 &&
+		    !(flags & MIC_PRINT_THINKING)) {
+			size_t k = count_lines(m->body, m->body_len);
+
+			printf("  [%s thinking] %zu line%s (--thinking shows "
+			       "them)\n",
+			    m->role, k, k == 1 ? "" : "s");
+			continue;
+		}
+		printf("  [%s%s] ", m->role,
+		    strcmp(m->kind, "thinking") == 0 ? " thinking" : "");
+		mic_print_preview(stdout, m->author, 256);
+		printf(", %s\n", mic_fmt_date(m->created_ns).s);
+		mic_print_block(m->body, m->body_len, "    ", "    ");
+		if (m->object)
+			printf("    (blob %s)\n", m->object);
 	}
 }
 

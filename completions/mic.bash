@@ -22,14 +22,15 @@
 # take a value (_mic_value_opts below, checked against `mic <cmd> --help`
 # by tests/cli/completion.bats), that --at takes a session, and that
 # --path, `cat`'s first argument, the arguments of `restore` and `session
-# land`, and `diff`'s arguments after `--` are file paths.
+# land`, the transcript of `session import`, and `diff`'s arguments after
+# `--` are file paths.
 #
 # The script works with or without the bash-completion package; with it,
 # file names are completed by its _filedir (quoting, ~, folders). It needs
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --grep --since --until --max-count -n --unified -U --from --at --lines -L "
+_mic_value_opts=" --role --author --why --alternative --status --path --grep --since --until --max-count -n --unified -U --from --at --lines -L --format "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -200,7 +201,7 @@ _mic()
 		# `cat <path> @N`, `cat <path> <session>`
 		_mic_add sessions
 		;;
-	cat:0 | blame:0 | why:0 | restore:* | "session land":*)
+	cat:0 | blame:0 | why:0 | restore:* | "session land":* | "session import":0)
 		_mic_files
 		;;
 	help:0)

@@ -78,9 +78,13 @@ author_check(const char *who)
 	return NULL;
 }
 
-const struct mic_error *
-mic_session_start_tx(struct mic_ws *ws, const char *org, const char *project,
-    const char *goal, char *id)
+/*
+ * mic_session_start_tx(), or with given, a session of the id in id
+ * (chosen by the caller beforehand) instead of a new random one.
+ */
+static const struct mic_error *
+start_tx(struct mic_ws *ws, const char *org, const char *project,
+    const char *goal, char *id, int given)
 {
 	const struct mic_error *err;
 	struct mic_session_row row = {0}, active = {0};
@@ -99,8 +103,9 @@ mic_session_start_tx(struct mic_ws *ws, const char *org, const char *project,
 		    strlen(goal), MIC_GOAL_MAX);
 	if (org && (err = mic_ws_check_names(org, project)) != NULL)
 		return err;
-	err = mic_random_id(row.id);
-	if (err)
+	if (given)
+		memcpy(row.id, id, 33);
+	else if ((err = mic_random_id(row.id)) != NULL)
 		return err;
 	err = mic_db_session_active(ws->db, &active, &found);
 	if (err)
@@ -176,6 +181,22 @@ done:
 	free(ws_project);
 	mic_session_row_release(&active);
 	return err;
+}
+
+const struct mic_error *
+mic_session_start_tx(struct mic_ws *ws, const char *org, const char *project,
+    const char *goal, char *id)
+{
+	return start_tx(ws, org, project, goal, id, 0);
+}
+
+const struct mic_error *
+mic_session_start_as_tx(struct mic_ws *ws, const char *goal, const char *id)
+{
+	char given[33];
+
+	memcpy(given, id, 33);
+	return start_tx(ws, NULL, NULL, goal, given, 1);
 }
 
 const struct mic_error *

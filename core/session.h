@@ -45,6 +45,15 @@ const struct mic_error *mic_session_start(struct mic_ws *ws, const char *org,
 const struct mic_error *mic_session_start_tx(struct mic_ws *ws, const char *org,
     const char *project, const char *goal, char *id);
 
+/*
+ * mic_session_start_tx() in the workspace's org and project with the
+ * id the caller chose (mic_random_id()), for a command that adds the
+ * session's rows before the session itself in one transaction, with
+ * foreign keys deferred (mic session import).
+ */
+const struct mic_error *mic_session_start_as_tx(struct mic_ws *ws,
+    const char *goal, const char *id);
+
 /* The active session, or an error saying there is none. */
 const struct mic_error *mic_session_active(struct mic_ws *ws,
     struct mic_session_row *out);

@@ -354,6 +354,12 @@ mic_db_begin(struct mic_db *db)
 }
 
 const struct mic_error *
+mic_db_defer_foreign_keys(struct mic_db *db)
+{
+	return mic_db_exec(db, "PRAGMA defer_foreign_keys = ON");
+}
+
+const struct mic_error *
 mic_db_begin_read(struct mic_db *db)
 {
 	const struct mic_error *err = mic_db_exec(db, "BEGIN");

@@ -48,7 +48,7 @@
 #include "object.h"
 
 /* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
-#define MIC_DB_SCHEMA_VERSION 5
+#define MIC_DB_SCHEMA_VERSION 6
 
 struct mic_db;
 
@@ -68,6 +68,11 @@ int mic_db_readonly(const struct mic_db *db);
 void mic_db_close(struct mic_db *db);
 
 const struct mic_error *mic_db_begin(struct mic_db *db); /* write */
+/*
+ * Check foreign keys at the commit of the open write transaction, not at
+ * each statement: rows may then refer to a row added later in it.
+ */
+const struct mic_error *mic_db_defer_foreign_keys(struct mic_db *db);
 const struct mic_error *mic_db_begin_read(struct mic_db *db); /* snapshot */
 const struct mic_error *mic_db_commit(struct mic_db *db);
 /* Roll back our open transaction; a no-op outside one. Never fails. */
@@ -179,14 +184,72 @@ struct mic_log_filter {
 const struct mic_error *mic_db_log(struct mic_db *db,
     const struct mic_log_filter *f, struct mic_session_row **rows, size_t *n);
 
+/*
+ * A message. Typed ones (mic session note) are kind "text" with no tool,
+ * call or source; imported ones (mic session import) say where they came
+ * from. Strings not set are NULL.
+ */
 struct mic_message_row {
 	int64_t id;
 	char *role, *author;
 	int64_t created_ns;
 	char *body;
 	size_t body_len;
+	char kind[12]; /* text, thinking, tool_call or tool_result */
+	char *tool; /* a tool call's (and its result's) tool */
+	char *call_id; /* pairs a tool call with its result */
+	int is_error; /* a tool result that reports a failure */
+	char *object; /* a blob the body refers to (an image), hex */
+	/* the source of an imported message */
+	char *agent, *agent_version, *model, *record_id;
+	char *source_path; /* the transcript file */
+	int parser; /* the version of mic's parser that read it; 0: typed */
 };
 void mic_message_rows_free(struct mic_message_row *rows, size_t n);
+
+/* A message read from an agent's transcript, for mic_db_message_import(). */
+struct mic_message_new {
+	const char *session_id, *role, *author, *kind;
+	int64_t created_ns;
+	const char *body;
+	size_t body_len;
+	const char *tool, *call_id, *object; /* may be NULL */
+	int is_error;
+	int64_t transcript_id; /* a row of mic_db_transcript_get() */
+	const char *record_id, *agent_version, *model; /* may be NULL */
+};
+
+/* Add an imported message (see struct mic_message_new). */
+const struct mic_error *mic_db_message_import(struct mic_db *db,
+    const struct mic_message_new *m);
+
+/*
+ * How much of an agent's transcript has been imported: the transcripts
+ * table (see db_schema.c, 5 -> 6). path is what it was last imported
+ * from; prefix_sha256 is hex.
+ */
+struct mic_transcript_row {
+	int64_t id;
+	char agent[16];
+	char *key, *path;
+	int parser;
+	int64_t bytes, lines;
+	char prefix_sha256[65];
+	int64_t imported_ns;
+};
+void mic_transcript_row_release(struct mic_transcript_row *t);
+
+/* The transcript of agent known by key; *found 0 when there is none. */
+const struct mic_error *mic_db_transcript_get(struct mic_db *db,
+    const char *agent, const char *key, struct mic_transcript_row *out,
+    int *found);
+
+/*
+ * Record how far t's transcript is imported: a new row when t->id is 0
+ * (t->id then receives its id), else an update of row t->id.
+ */
+const struct mic_error *mic_db_transcript_put(struct mic_db *db,
+    struct mic_transcript_row *t);
 /*
  * Append a message of body_len bytes (any bytes; at most 2^31 - 1, else
  * MIC_ERR_INPUT) to session session_id. role is one of human, agent,

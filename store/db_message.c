@@ -3,6 +3,7 @@
  * messages, and its decisions with their alternatives, and how many of
  * each it has; see db.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,8 @@
 #include "db_internal.h"
 
 /*
- * The mic_db_row_release_fn of message rows: frees role, author and body,
- * not the row.
+ * The mic_db_row_release_fn of message rows: frees its strings, not the
+ * row.
  */
 static void
 release_message(void *row)
@@ -23,6 +24,14 @@ release_message(void *row)
 	free(m->role);
 	free(m->author);
 	free(m->body);
+	free(m->tool);
+	free(m->call_id);
+	free(m->object);
+	free(m->agent);
+	free(m->agent_version);
+	free(m->model);
+	free(m->record_id);
+	free(m->source_path);
 }
 
 void
@@ -58,8 +67,43 @@ mic_db_message_add(struct mic_db *db, const char *session_id, const char *role,
 	return mic_db_step_done(db, st);
 }
 
+const struct mic_error *
+mic_db_message_import(struct mic_db *db, const struct mic_message_new *m)
+{
+	static const char sql[] =
+	    "INSERT INTO messages(session_id, role, author, created_ns, body,"
+	    " kind, tool, call_id, is_error, transcript_id, record_id,"
+	    " agent_version, model, object)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	if (m->body_len > 0x7fffffff)
+		return mic_error_fmt(MIC_ERR_INPUT, "message is too long");
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, m->session_id);
+	mic_db_bind_text(st, 2, m->role);
+	mic_db_bind_text(st, 3, m->author);
+	sqlite3_bind_int64(st, 4, m->created_ns);
+	sqlite3_bind_blob(st, 5, m->body ? m->body : "", (int)m->body_len,
+	    SQLITE_STATIC);
+	mic_db_bind_text(st, 6, m->kind);
+	mic_db_bind_text(st, 7, m->tool);
+	mic_db_bind_text(st, 8, m->call_id);
+	sqlite3_bind_int(st, 9, m->is_error != 0);
+	if (m->transcript_id)
+		sqlite3_bind_int64(st, 10, m->transcript_id);
+	mic_db_bind_text(st, 11, m->record_id);
+	mic_db_bind_text(st, 12, m->agent_version);
+	mic_db_bind_text(st, 13, m->model);
+	mic_db_bind_text(st, 14, m->object);
+	return mic_db_step_done(db, st);
+}
+
 /*
- * The mic_db_row_read_fn of messages. Role, author and body are malloc'd
+ * The mic_db_row_read_fn of messages. The strings are malloc'd
  * (release_message() frees them); the body is a BLOB, copied with a NUL
  * after its body_len bytes, which may hold NULs too. Never fails.
  */
@@ -67,6 +111,7 @@ static const struct mic_error *
 read_message(struct mic_db *db, sqlite3_stmt *st, void *row)
 {
 	struct mic_message_row *m = row;
+	const unsigned char *kind;
 
 	(void)db;
 	m->id = sqlite3_column_int64(st, 0);
@@ -78,6 +123,19 @@ read_message(struct mic_db *db, sqlite3_stmt *st, void *row)
 	if (m->body_len)
 		memcpy(m->body, sqlite3_column_blob(st, 4), m->body_len);
 	m->body[m->body_len] = '\0';
+	kind = sqlite3_column_text(st, 5);
+	snprintf(m->kind, sizeof(m->kind), "%s",
+	    kind ? (const char *)kind : "text");
+	m->tool = mic_db_col_str(st, 6);
+	m->call_id = mic_db_col_str(st, 7);
+	m->is_error = sqlite3_column_int(st, 8);
+	m->object = mic_db_col_str(st, 9);
+	m->record_id = mic_db_col_str(st, 10);
+	m->agent_version = mic_db_col_str(st, 11);
+	m->model = mic_db_col_str(st, 12);
+	m->agent = mic_db_col_str(st, 13);
+	m->source_path = mic_db_col_str(st, 14);
+	m->parser = sqlite3_column_int(st, 15);
 	return NULL;
 }
 
@@ -86,14 +144,97 @@ mic_db_messages(struct mic_db *db, const char *session_id,
     struct mic_message_row **rows, size_t *n)
 {
 	static const char sql[] =
-	    "SELECT id, role, author, created_ns, body"
-	    " FROM messages WHERE session_id = ? ORDER BY id";
+	    "SELECT m.id, m.role, m.author, m.created_ns, m.body, m.kind,"
+	    " m.tool, m.call_id, m.is_error, m.object, m.record_id,"
+	    " m.agent_version, m.model, t.agent, CAST(t.path AS TEXT),"
+	    " t.parser"
+	    " FROM messages m LEFT JOIN transcripts t ON t.id = m.transcript_id"
+	    " WHERE m.session_id = ? ORDER BY m.id";
 	const struct mic_error *err;
 	void *v;
 
 	err = mic_db_collect_by_key(db, sql, session_id, sizeof(**rows),
 	    read_message, release_message, &v, n);
 	*rows = v;
+	return err;
+}
+
+void
+mic_transcript_row_release(struct mic_transcript_row *t)
+{
+	free(t->key);
+	free(t->path);
+	t->key = t->path = NULL;
+}
+
+const struct mic_error *
+mic_db_transcript_get(struct mic_db *db, const char *agent, const char *key,
+    struct mic_transcript_row *out, int *found)
+{
+	static const char sql[] =
+	    "SELECT id, agent, key, CAST(path AS TEXT), parser, bytes, lines,"
+	    " prefix_sha256, imported_ns FROM transcripts"
+	    " WHERE agent = ? AND key = ?";
+	const struct mic_error *err;
+	const unsigned char *s;
+	sqlite3_stmt *st;
+
+	memset(out, 0, sizeof(*out));
+	*found = 0;
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, agent);
+	mic_db_bind_text(st, 2, key);
+	err = mic_db_step_row(db, st, found);
+	if (err == NULL && *found) {
+		out->id = sqlite3_column_int64(st, 0);
+		s = sqlite3_column_text(st, 1);
+		snprintf(out->agent, sizeof(out->agent), "%s",
+		    s ? (const char *)s : "");
+		out->key = mic_db_col_str0(st, 2);
+		out->path = mic_db_col_str0(st, 3);
+		out->parser = sqlite3_column_int(st, 4);
+		out->bytes = sqlite3_column_int64(st, 5);
+		out->lines = sqlite3_column_int64(st, 6);
+		s = sqlite3_column_text(st, 7);
+		snprintf(out->prefix_sha256, sizeof(out->prefix_sha256), "%s",
+		    s ? (const char *)s : "");
+		out->imported_ns = sqlite3_column_int64(st, 8);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+const struct mic_error *
+mic_db_transcript_put(struct mic_db *db, struct mic_transcript_row *t)
+{
+	static const char insert_sql[] =
+	    "INSERT INTO transcripts(agent, key, path, parser, bytes, lines,"
+	    " prefix_sha256, imported_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char update_sql[] =
+	    "UPDATE transcripts SET agent = ?, key = ?, path = ?, parser = ?,"
+	    " bytes = ?, lines = ?, prefix_sha256 = ?, imported_ns = ?"
+	    " WHERE id = ?";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	err = mic_db_stmt(db, t->id ? update_sql : insert_sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, t->agent);
+	mic_db_bind_text(st, 2, t->key);
+	mic_db_bind_blob(st, 3, t->path);
+	sqlite3_bind_int(st, 4, t->parser);
+	sqlite3_bind_int64(st, 5, t->bytes);
+	sqlite3_bind_int64(st, 6, t->lines);
+	mic_db_bind_text(st, 7, t->prefix_sha256);
+	sqlite3_bind_int64(st, 8, t->imported_ns);
+	if (t->id)
+		sqlite3_bind_int64(st, 9, t->id);
+	err = mic_db_step_done(db, st);
+	if (err == NULL && t->id == 0)
+		t->id = sqlite3_last_insert_rowid(db->h);
 	return err;
 }
 

@@ -172,6 +172,44 @@ static const struct migration {
 	"  position INTEGER NOT NULL,"
 	"  oid TEXT NOT NULL,"
 	"  origins BLOB NOT NULL) WITHOUT ROWID;"},
+    /*
+     * 5 -> 6: conversations imported from agent transcripts (mic session
+     * import, core/import.c). A transcript is known by its agent and key
+     * (the agent's own session id, or else the file's path); bytes is how
+     * much of it has been imported (whole records only), lines the line
+     * there, and prefix_sha256 the SHA-256 of those bytes, so that a
+     * later import goes on from there, and refuses a file whose imported
+     * part changed. A message gains its kind (text, thinking, tool_call,
+     * tool_result), the tool and call id that pair a call with its
+     * result, whether the result is an error, and where it came from:
+     * the transcript, the record's own id, the agent's version and model.
+     * object names a blob holding what the body only refers to (an
+     * image); typed notes have none of these. transcript_id is a row of
+     * transcripts, unchecked by a foreign key (SQLite cannot drop such a
+     * column, and tests take a store back to older versions).
+     */
+    {NULL,
+	"CREATE TABLE transcripts("
+	"  id INTEGER PRIMARY KEY,"
+	"  agent TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  path BLOB NOT NULL,"
+	"  parser INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  lines INTEGER NOT NULL,"
+	"  prefix_sha256 TEXT NOT NULL,"
+	"  imported_ns INTEGER NOT NULL,"
+	"  UNIQUE (agent, key));"
+	"ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'"
+	"  CHECK (kind IN ('text', 'thinking', 'tool_call', 'tool_result'));"
+	"ALTER TABLE messages ADD COLUMN tool TEXT;"
+	"ALTER TABLE messages ADD COLUMN call_id TEXT;"
+	"ALTER TABLE messages ADD COLUMN is_error INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN transcript_id INTEGER;"
+	"ALTER TABLE messages ADD COLUMN record_id TEXT;"
+	"ALTER TABLE messages ADD COLUMN agent_version TEXT;"
+	"ALTER TABLE messages ADD COLUMN model TEXT;"
+	"ALTER TABLE messages ADD COLUMN object TEXT;"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

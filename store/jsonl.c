@@ -297,7 +297,7 @@ read_word(struct mic_jsonl *r, const char *word, const struct mic_error **err)
 		if (c < 0)
 			return -1;
 		if (c != *p) {
-			*err = bad(r, "expected a JSON value", c);
+			*err = bad(r, "expected true, false or null", c);
 			return -1;
 		}
 		take(r);

@@ -182,6 +182,28 @@ mic_sha_end(EVP_MD_CTX *ctx, struct mic_oid *out)
 }
 
 const struct mic_error *
+mic_sha_so_far(EVP_MD_CTX *ctx, struct mic_oid *out)
+{
+	const struct mic_error *err;
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+
+	if (copy == NULL)
+		return mic_error_nomem();
+	if (EVP_MD_CTX_copy_ex(copy, ctx) != 1)
+		err = mic_error_fmt(MIC_ERR_INTERNAL, "sha256 copy failed");
+	else
+		err = mic_sha_end(copy, out);
+	EVP_MD_CTX_free(copy);
+	return err;
+}
+
+void
+mic_sha_free(EVP_MD_CTX *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+const struct mic_error *
 mic_hash_buf(enum mic_obj_type type, const void *data, size_t len,
     struct mic_oid *out)
 {

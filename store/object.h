@@ -66,6 +66,11 @@ const struct mic_error *mic_sha_update(struct evp_md_ctx_st *ctx,
     const void *data, size_t len);
 const struct mic_error *mic_sha_end(struct evp_md_ctx_st *ctx,
     struct mic_oid *out);
+/* The hash of what ctx has taken so far; ctx can go on taking more. */
+const struct mic_error *mic_sha_so_far(struct evp_md_ctx_st *ctx,
+    struct mic_oid *out);
+/* EVP_MD_CTX_free(), for callers above store/; NULL is a no-op. */
+void mic_sha_free(struct evp_md_ctx_st *ctx);
 
 /* Id of an object with the given content, without storing it. */
 const struct mic_error *mic_hash_buf(enum mic_obj_type type, const void *data,

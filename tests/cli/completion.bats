@@ -298,7 +298,7 @@ help_value_opts() {
 }
 
 @test "bash: session subcommands" {
-	expect "abandon decide land list note revert start status" \
+	expect "abandon decide import land list note revert start status" \
 	    bash_complete mic session ''
 	expect "land list" bash_complete mic session l
 	expect "--help" bash_complete mic session -
@@ -330,6 +330,8 @@ help_value_opts() {
 	    bash_complete mic session list --status ''
 	expect "abandoned active" bash_complete mic session list --status a
 	expect "landed" bash_complete mic session list --json --status = l
+	expect "auto claude-code codex" bash_complete mic session import --format ''
+	expect "codex" bash_complete mic session import --format co
 }
 
 @test "bash: an option's value is never an option name" {
@@ -391,6 +393,7 @@ help_value_opts() {
 	expect "a.txt src" bash_complete mic diff @1 @2 -- a.txt ''
 	expect "a.txt src" bash_complete mic log --path ''
 	expect "a.txt src" bash_complete mic restore ''
+	expect "a.txt src" bash_complete mic session import ''
 	expect "a.txt src" bash_complete mic restore --at @1 a.txt ''
 	expect "a.txt src" bash_complete mic restore -- ''
 	expect "a.txt src" bash_complete mic session land ''
@@ -407,7 +410,7 @@ help_value_opts() {
 
 @test "bash: outside a workspace: static candidates, no error" {
 	expect "$(helper commands)" bash_complete mic ''
-	expect "abandon decide land list note revert start status" \
+	expect "abandon decide import land list note revert start status" \
 	    bash_complete mic session ''
 	expect "$(helper options log)" bash_complete mic log -
 	expect "agent human system tool" bash_complete mic session note --role ''
@@ -524,7 +527,7 @@ help_value_opts() {
 	    "$(helper commands)" 'mic ' \
 	    "search session show status" 'mic s' \
 	    "--help --version" 'mic -' \
-	    "abandon decide land list note revert start status" 'mic session ' \
+	    "abandon decide import land list note revert start status" 'mic session ' \
 	    "$(helper options log)" 'mic log -' \
 	    "--all --author --grep --help --json --max-count --name-status --null --oneline --path -h -n -z" 'mic log -' \
 	    "$(helper options log)" 'mic log --all ' \
@@ -563,6 +566,8 @@ help_value_opts() {
 	    "a.txt src" 'mic cat ' \
 	    "$all" 'mic restore --at ' \
 	    "a.txt src" 'mic restore ' \
+	    "a.txt src" 'mic session import ' \
+	    "auto claude-code codex" 'mic session import --format ' \
 	    "a.txt src" 'mic restore --at @1 -- ' \
 	    "a.txt src" 'mic session land --dry-run ' \
 	    "a.txt src" 'mic diff -- ' \

@@ -234,12 +234,19 @@ unprivileged_user() {
 }
 
 # The statements that take a store back before schema version 4 (the
-# search index, and version 5's blame cache); schema_v3 turns the
-# workspace's store into version 3.
+# search index, version 5's blame cache and version 6's transcripts);
+# schema_v3 turns the workspace's store into version 3.
 DROP_SEARCH="DROP TRIGGER search_sessions; DROP TRIGGER search_messages;
 DROP TRIGGER search_decisions; DROP TRIGGER search_alternatives;
 DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;
-DROP TABLE IF EXISTS blame_cache;"
+DROP TABLE IF EXISTS blame_cache; DROP TABLE transcripts;
+ALTER TABLE messages DROP COLUMN kind; ALTER TABLE messages DROP COLUMN tool;
+ALTER TABLE messages DROP COLUMN call_id;
+ALTER TABLE messages DROP COLUMN is_error;
+ALTER TABLE messages DROP COLUMN transcript_id;
+ALTER TABLE messages DROP COLUMN record_id;
+ALTER TABLE messages DROP COLUMN agent_version;
+ALTER TABLE messages DROP COLUMN model; ALTER TABLE messages DROP COLUMN object;"
 export DROP_SEARCH
 schema_v3() {
 	python3 -S - "$WS/.mic/mic.db" <<'EOF'

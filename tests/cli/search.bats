@@ -310,7 +310,7 @@ EOF
 	run mic search tokenizer
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^[@a]' <<<"$output")" = "4" ]
-	[ "$(sql 'pragma user_version')" = "5" ]
+	[ "$(sql 'pragma user_version')" = "6" ]
 	run mic fsck
 	[ "$status" -eq 0 ]
 	# and what comes after is indexed by the triggers

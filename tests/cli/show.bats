@@ -247,7 +247,7 @@ land_one() {
 @test "show --help" {
 	run mic show --help
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "usage: mic show [--patch [-U N] [-w]] [--json] [<session>]" ]
+	[ "${lines[0]}" = "usage: mic show [--patch [-U N] [-w]] [--thinking] [--json] [<session>]" ]
 	[[ "$output" == *"-p, --patch                add the diff of the session's changes"* ]]
 	[[ "$output" == *"    --json                 print JSON instead of text"* ]]
 }
@@ -558,11 +558,13 @@ assert d["ended"] == "2023-11-14T22:15:00Z", d["ended"]
 assert d["base_position"] == 1 and d["landed_position"] == 2
 assert isinstance(d["root"], str) and len(d["root"]) == 64
 int(d["root"], 16)
+typed = {"kind": "text", "tool": None, "call_id": None, "is_error": False,
+         "object": None, "source": None}
 assert d["messages"] == [
-    {"role": "human", "author": "tester", "time": "2023-11-14T22:13:30Z",
-     "text": "hi\nthere"},
-    {"role": "agent", "author": "bot", "time": "2023-11-14T22:13:40Z",
-     "text": "reply"}], d["messages"]
+    dict({"role": "human", "author": "tester", "time": "2023-11-14T22:13:30Z",
+          "text": "hi\nthere"}, **typed),
+    dict({"role": "agent", "author": "bot", "time": "2023-11-14T22:13:40Z",
+          "text": "reply"}, **typed)], d["messages"]
 assert d["decisions"] == [
     {"decision": "pick A", "why": "it is simple", "author": "tester",
      "time": "2023-11-14T22:14:10Z", "alternatives": ["B", "C"]},

@@ -160,7 +160,8 @@ test_partial(void)
 static void
 test_errors(void)
 {
-	is_trace("not json\n", "ERR:line 1: expected a JSON value, not 'o'",
+	is_trace("not json\n",
+	    "ERR:line 1: expected true, false or null, not 'o'",
 	    "a word that is not a literal");
 	is_trace("hello", "ERR:line 1: expected a JSON value, not 'h'",
 	    "text that is not JSON");

@@ -1,0 +1,366 @@
+/*
+ * import.c - mic session import; see import.h.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../store/object.h"
+#include "session.h"
+#include "workspace_internal.h"
+
+#define CHUNK (128u * 1024)
+
+/* What each message needs from the import, for add_message(). */
+struct import_ctx {
+	struct mic_ws *ws;
+	const struct mic_import_opts *o;
+	struct mic_import_result *res;
+	const char *session_id;
+	const char *agent;
+	char *human; /* the author of human messages: the workspace's */
+	int64_t transcript_id;
+	int64_t last_ns; /* the time of the last message, for one with none */
+};
+
+/* A mic_tr_fn: store one message (and its image) in the session. */
+static const struct mic_error *
+add_message(void *ctx, const struct mic_tr_message *t)
+{
+	struct import_ctx *c = ctx;
+	const struct mic_error *err;
+	struct mic_message_new m = {0};
+	char hex[MIC_OID_HEXSZ + 1];
+
+	if (t->time_ns > 0)
+		c->last_ns = t->time_ns;
+	if (c->o->dry_run)
+		return NULL;
+	if (t->payload) {
+		struct mic_oid oid;
+
+		err = mic_store_put(c->ws->store, MIC_OBJ_BLOB, t->payload,
+		    t->payload_len, &oid);
+		if (err)
+			return err;
+		m.object = mic_oid_to_hex(&oid, hex);
+		c->res->images++;
+	}
+	if (t->len > MIC_MESSAGE_MAX)
+		return mic_error_fmt(MIC_ERR_DATA,
+		    "line %llu: a message of "
+		    "more than %u bytes",
+		    (unsigned long long)t->line, MIC_MESSAGE_MAX);
+	m.session_id = c->session_id;
+	m.role = t->role;
+	m.author = strcmp(t->role, "human") == 0 ? c->human : c->agent;
+	m.kind = t->kind;
+	m.created_ns = c->last_ns;
+	m.body = t->body;
+	m.body_len = t->len;
+	m.tool = t->tool;
+	m.call_id = t->call_id;
+	m.is_error = t->is_error;
+	m.transcript_id = c->transcript_id;
+	m.record_id = t->record_id;
+	m.agent_version = t->agent_version;
+	m.model = t->model;
+	return mic_db_message_import(c->ws->db, &m);
+}
+
+/*
+ * Hash the bytes [from, to) of fd into sha. MIC_ERR_CONFLICT when the
+ * file is shorter (it changed under the import).
+ */
+static const struct mic_error *
+hash_range(int fd, uint64_t from, uint64_t to, struct evp_md_ctx_st *sha,
+    const char *name)
+{
+	unsigned char *buf = mic_xmalloc(CHUNK);
+	const struct mic_error *err = NULL;
+
+	while (from < to && err == NULL) {
+		size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
+		ssize_t n = pread(fd, buf, want, (off_t)from);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = mic_error_errno("read", name);
+		else if (n == 0)
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "%s: the "
+			    "transcript is shorter than what was imported "
+			    "from it before; it was not imported",
+			    mic_error_quote(name));
+		else {
+			err = mic_sha_update(sha, buf, (size_t)n);
+			from += (uint64_t)n;
+		}
+	}
+	free(buf);
+	return err;
+}
+
+/* Copy fd (a pipe) to a new unlinked file in .mic; *out its descriptor. */
+static const struct mic_error *
+spool(struct mic_ws *ws, int fd, int *out)
+{
+	struct mic_buf path = MIC_BUF_INIT;
+	const struct mic_error *err = NULL;
+	unsigned char *buf;
+	int tmp;
+
+	mic_buf_addf(&path, "%s/tmp_import_XXXXXX", ws->micdir);
+	tmp = mkstemp(path.data);
+	if (tmp < 0) {
+		err = mic_error_errno("create a temporary file in", ws->micdir);
+		mic_buf_release(&path);
+		return err;
+	}
+	unlink(path.data);
+	mic_buf_release(&path);
+	buf = mic_xmalloc(CHUNK);
+	for (;;) {
+		ssize_t n = read(fd, buf, CHUNK), w = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = mic_error_errno("read", "standard input");
+			break;
+		}
+		if (n == 0)
+			break;
+		while (w < n) {
+			ssize_t k = write(tmp, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				break;
+			w += k;
+		}
+		if (w < n) {
+			err = mic_error_errno("write", "a temporary file");
+			break;
+		}
+	}
+	free(buf);
+	if (err) {
+		close(tmp);
+		return err;
+	}
+	*out = tmp;
+	return NULL;
+}
+
+/* The goal of a session started for a transcript. */
+static void
+goal_of(const struct mic_tr_stats *st, const char *agent, struct mic_buf *b)
+{
+	const char *g = st->title[0] ? st->title : st->first_prompt;
+
+	mic_buf_reset(b);
+	if (*g)
+		mic_buf_addstr(b, g);
+	else
+		mic_buf_addf(b, "Imported %s transcript", agent);
+}
+
+/* The key of a transcript without an agent session id: its first record. */
+static const struct mic_error *
+first_record_key(int fd, const struct mic_tr_stats *probe, char *key,
+    size_t size, const char *name)
+{
+	const struct mic_error *err;
+	struct evp_md_ctx_st *sha;
+	struct mic_oid oid;
+	char hex[MIC_OID_HEXSZ + 1];
+
+	err = mic_sha_begin(&sha);
+	if (err)
+		return err;
+	err = hash_range(fd, 0, probe->end, sha, name);
+	if (err == NULL)
+		err = mic_sha_end(sha, &oid);
+	mic_sha_free(sha);
+	if (err == NULL)
+		snprintf(key, size, "first-record:%s",
+		    mic_oid_to_hex(&oid, hex));
+	return err;
+}
+
+const struct mic_error *
+mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
+    struct mic_import_result *res)
+{
+	const struct mic_error *err;
+	struct mic_tr_stats probe;
+	struct mic_transcript_row t = {0};
+	struct mic_session_row active = {0};
+	struct import_ctx c = {0};
+	struct evp_md_ctx_st *sha = NULL;
+	struct mic_buf goal = MIC_BUF_INIT;
+	struct mic_oid sum;
+	char key[160], hex[MIC_OID_HEXSZ + 1], new_id[33];
+	const char *agent;
+	int spooled = -1, found = 0, has_active = 0, in_tx = 0;
+	uint64_t start = 0, line = 1;
+
+	memset(res, 0, sizeof(*res));
+	if (lseek(fd, 0, SEEK_CUR) == (off_t)-1) {
+		err = spool(ws, fd, &spooled);
+		if (err)
+			return err;
+		fd = spooled;
+	}
+	/* which transcript: its format and key, from its first records */
+	err = mic_transcript_probe(fd, o->format, &probe);
+	if (err && err->code == MIC_ERR_DATA)
+		err = mic_error_fmt(MIC_ERR_DATA, "%s: %s",
+		    mic_error_quote(o->name), err->msg);
+	if (err)
+		goto done;
+	if (probe.records == 0 && probe.end == 0) {
+		/* nothing in it: nothing to import */
+		res->stats = probe;
+		goto done;
+	}
+	agent = mic_tr_format_name(probe.format);
+	if (probe.key[0])
+		snprintf(key, sizeof(key), "%s", probe.key);
+	else if ((err = first_record_key(fd, &probe, key, sizeof(key),
+		      o->name)) != NULL)
+		goto done;
+	err = o->dry_run ? mic_db_begin_read(ws->db) : mic_db_begin(ws->db);
+	if (err)
+		goto done;
+	in_tx = 1;
+	if (!o->dry_run)
+		err = mic_db_defer_foreign_keys(ws->db);
+	if (err == NULL)
+		err = mic_db_transcript_get(ws->db, agent, key, &t, &found);
+	if (err == NULL)
+		err = mic_sha_begin(&sha);
+	if (err)
+		goto done;
+	if (found) {
+		/* the part imported before must be as it was */
+		err = hash_range(fd, 0, (uint64_t)t.bytes, sha, o->name);
+		if (err && err->code == MIC_ERR_CONFLICT)
+			goto done;
+		if (err == NULL)
+			err = mic_sha_so_far(sha, &sum);
+		if (err)
+			goto done;
+		if (strcmp(mic_oid_to_hex(&sum, hex), t.prefix_sha256) != 0) {
+			err = mic_error_fmt(MIC_ERR_CONFLICT,
+			    "%s: the transcript changed before byte %lld "
+			    "(line %lld), where its last import stopped; it "
+			    "was not imported",
+			    mic_error_quote(o->name), (long long)t.bytes,
+			    (long long)t.lines);
+			goto done;
+		}
+		start = (uint64_t)t.bytes;
+		line = (uint64_t)t.lines;
+		res->known = 1;
+	}
+	res->from = start;
+	err = mic_db_session_active(ws->db, &active, &has_active);
+	if (err)
+		goto done;
+	if (has_active) {
+		memcpy(res->session_id, active.id, 33);
+	} else {
+		err = mic_random_id(new_id);
+		if (err)
+			goto done;
+		memcpy(res->session_id, new_id, 33);
+	}
+	c.ws = ws;
+	c.o = o;
+	c.res = res;
+	c.session_id = res->session_id;
+	c.agent = agent;
+	c.human = mic_ws_author(ws);
+	c.last_ns = mic_now_ns();
+	if (!o->dry_run && !found) {
+		/* the row first, so that messages can name it */
+		snprintf(t.agent, sizeof(t.agent), "%s", agent);
+		t.key = mic_xstrdup(key);
+		t.path = mic_xstrdup(o->path ? o->path : "-");
+		t.parser = MIC_TR_PARSER;
+		t.prefix_sha256[0] = '\0';
+		err = mic_db_transcript_put(ws->db, &t);
+		if (err)
+			goto done;
+	}
+	c.transcript_id = t.id;
+	err = mic_transcript_read(fd, start, line, probe.format, add_message,
+	    &c, &res->stats);
+	if (err) {
+		if (err->code == MIC_ERR_DATA)
+			err = mic_error_fmt(MIC_ERR_DATA, "%s: %s",
+			    mic_error_quote(o->name), err->msg);
+		goto done;
+	}
+	if (res->stats.title[0] == '\0' && probe.title[0])
+		snprintf(res->stats.title, sizeof(res->stats.title), "%s",
+		    probe.title);
+	if (o->dry_run || res->stats.records == 0)
+		goto done; /* nothing new: the transaction is rolled back */
+	/* how far it is imported now, and the hash of all of that */
+	err = hash_range(fd, start, res->stats.end, sha, o->name);
+	if (err == NULL)
+		err = mic_sha_end(sha, &sum);
+	if (err)
+		goto done;
+	t.bytes = (int64_t)res->stats.end;
+	t.lines = (int64_t)res->stats.end_line;
+	mic_oid_to_hex(&sum, t.prefix_sha256);
+	free(t.path);
+	t.path = mic_xstrdup(o->path ? o->path : "-");
+	t.parser = MIC_TR_PARSER;
+	t.imported_ns = mic_now_ns();
+	err = mic_db_transcript_put(ws->db, &t);
+	if (err)
+		goto done;
+	if (res->stats.messages > 0 && !has_active) {
+		goal_of(&res->stats, agent, &goal);
+		err = mic_session_start_as_tx(ws, goal.data, res->session_id);
+		res->started = err == NULL;
+	} else if (res->stats.messages > 0) {
+		err =
+		    mic_db_session_touch(ws->db, res->session_id, mic_now_ns());
+	}
+	if (err == NULL && res->images > 0)
+		err = mic_store_sync(ws->store);
+	if (err == NULL)
+		err = mic_db_commit(ws->db);
+	if (err == NULL)
+		in_tx = 0;
+done:
+	if (in_tx)
+		mic_db_rollback(ws->db);
+	if (err || o->dry_run || res->stats.records == 0) {
+		if (!res->started && !has_active)
+			res->session_id[0] = '\0';
+	}
+	if (err)
+		res->started = 0;
+	mic_sha_free(sha);
+	free(c.human);
+	mic_buf_release(&goal);
+	mic_transcript_row_release(&t);
+	mic_session_row_release(&active);
+	if (spooled >= 0)
+		close(spooled);
+	return err;
+}
