@@ -410,12 +410,12 @@ struct mic_search_query {
 /*
  * Matches come best first (SQLite's bm25) among the MIC_SEARCH_RANKED
  * most recently recorded texts that match; older matches follow, newest
- * first. Ranking costs about a microsecond a match, so a word that is in
- * most texts of a large store would otherwise cost most of a second,
- * and for such a word bm25 says little. A query with fewer matches is
- * ranked whole.
+ * first. Ranking costs one to three microseconds a match (FTS5 reads
+ * each text's length), so a word that is in most texts of a store of
+ * 100,000 would cost a tenth of a second and more, and for such a word
+ * bm25 says little. A query with fewer matches is ranked whole.
  */
-#define MIC_SEARCH_RANKED 10000
+#define MIC_SEARCH_RANKED 5000
 
 /* A match; the session row has no counts or preview. */
 struct mic_search_hit {
