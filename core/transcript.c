@@ -580,9 +580,12 @@ base64_decode(const char *s, size_t len, struct mic_buf *out)
 {
 	unsigned acc = 0;
 	int bits = 0;
-	size_t i;
+	size_t i, n = 0;
+	unsigned char *d;
 
 	mic_buf_reset(out);
+	mic_buf_grow(out, len / 4 * 3 + 3);
+	d = (unsigned char *)out->data;
 	for (i = 0; i < len; i++) {
 		int v = b64((unsigned char)s[i]);
 
@@ -594,9 +597,11 @@ base64_decode(const char *s, size_t len, struct mic_buf *out)
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			mic_buf_addch(out, (char)((acc >> bits) & 0xff));
+			d[n++] = (unsigned char)((acc >> bits) & 0xff);
 		}
 	}
+	out->len = n;
+	out->data[n] = '\0';
 	return 0;
 }
 
