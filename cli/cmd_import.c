@@ -78,6 +78,7 @@ print_json(const struct mic_import_result *r, const char *name, int dry_run)
 	mic_json_kint(j, "dropped", st->dropped);
 	json_counts(j, "skipped", st->skipped, st->nskipped);
 	mic_json_kint(j, "images", r->images);
+	mic_json_kint(j, "redacted", r->redacted);
 	mic_json_kint(j, "cut", st->cut);
 	mic_json_key(j, "partial");
 	mic_json_bool(j, st->partial);
@@ -124,6 +125,9 @@ print_text(const struct mic_import_result *r, const char *name, int dry_run)
 		}
 		if (r->images)
 			printf("  images stored: %" PRId64 "\n", r->images);
+		if (r->redacted)
+			printf("  secrets %s: %" PRId64 "\n",
+			    dry_run ? "to redact" : "redacted", r->redacted);
 		if (st->cut)
 			printf("  strings cut at %u MiB: %" PRId64 "\n",
 			    MIC_TR_STRING_MAX >> 20, st->cut);
@@ -171,6 +175,8 @@ cmd_session_import(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
+	if (mic_opt_count(args, "no-redact"))
+		mic_ws_set_redact(ws, 0);
 	if (strcmp(o.name, "-") == 0) {
 		fd = STDIN_FILENO;
 		o.name = "standard input";

@@ -99,6 +99,8 @@ cmd_session_note(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
+	if (mic_opt_count(args, "no-redact"))
+		mic_ws_set_redact(ws, 0);
 	if (strcmp(args->argv[0], "-") == 0) {
 		err = read_stdin(&text);
 		if (err) {
@@ -140,6 +142,8 @@ cmd_session_decide(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
+	if (mic_opt_count(args, "no-redact"))
+		mic_ws_set_redact(ws, 0);
 	if (strcmp(why, "-") == 0) {
 		err = read_stdin(&text);
 		if (err == NULL && memchr(text.data, '\0', text.len))

@@ -91,10 +91,91 @@ json_changes(struct mic_json *j, const struct mic_change_row *rows, size_t n)
 	mic_json_arr_end(j);
 }
 
+/* What a session's texts had redacted, with its messages and decisions. */
+struct redacted {
+	const struct mic_redaction_row *v;
+	size_t n;
+	const struct mic_message_row *msgs;
+	size_t nmsgs;
+	const struct mic_decision_row *decs;
+	size_t ndecs;
+};
+
+/* The place (from 1) of redaction r's message or decision; 0: its goal. */
+static size_t
+place(const struct redacted *rd, const struct mic_redaction_row *r)
+{
+	long long id = strtoll(r->ref, NULL, 10);
+	size_t i;
+
+	if (strcmp(r->kind, "message") == 0) {
+		for (i = 0; i < rd->nmsgs; i++)
+			if (rd->msgs[i].id == id)
+				return i + 1;
+	} else if (strcmp(r->kind, "goal") != 0) {
+		for (i = 0; i < rd->ndecs; i++)
+			if (rd->decs[i].id == id)
+				return i + 1;
+	}
+	return 0;
+}
+
+static void
+json_redactions(struct mic_json *j, const struct redacted *rd)
+{
+	size_t i;
+
+	mic_json_key(j, "redactions");
+	mic_json_arr(j);
+	for (i = 0; i < rd->n; i++) {
+		const struct mic_redaction_row *r = &rd->v[i];
+		size_t k = place(rd, r);
+
+		mic_json_obj(j);
+		mic_json_kstr(j, "where", r->kind);
+		mic_json_key(j, "index");
+		if (k)
+			mic_json_int(j, (int64_t)k);
+		else
+			mic_json_null(j);
+		mic_json_key(j, "alternative");
+		if (strcmp(r->kind, "alternative") == 0)
+			mic_json_int(j, r->part + 1);
+		else
+			mic_json_null(j);
+		mic_json_kstr(j, "rule", r->rule);
+		mic_json_kint(j, "offset", r->offset);
+		mic_json_obj_end(j);
+	}
+	mic_json_arr_end(j);
+}
+
+/* "  message 3: github-token" lines, after a heading; none: nothing. */
+static void
+print_redactions(const struct redacted *rd)
+{
+	size_t i;
+
+	if (rd->n == 0)
+		return;
+	printf("\nRedacted (%zu)\n", rd->n);
+	for (i = 0; i < rd->n; i++) {
+		const struct mic_redaction_row *r = &rd->v[i];
+		size_t k = place(rd, r);
+
+		printf("  %s", r->kind);
+		if (k)
+			printf(" %zu", k);
+		if (strcmp(r->kind, "alternative") == 0)
+			printf(".%d", r->part + 1);
+		printf(": %s\n", r->rule);
+	}
+}
+
 static void
 print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
     size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
-    const struct mic_change_row *rows, size_t n)
+    const struct mic_change_row *rows, size_t n, const struct redacted *rd)
 {
 	struct mic_json *j = mic_json_new(stdout);
 
@@ -104,6 +185,7 @@ print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
 	mic_json_messages(j, msgs, nmsgs);
 	mic_json_key(j, "decisions");
 	mic_json_decisions(j, decs, ndecs);
+	json_redactions(j, rd);
 	json_changes(j, rows, n);
 	mic_json_obj_end(j);
 	mic_json_free(j);
@@ -112,7 +194,8 @@ print_json(const struct mic_session_row *s, const struct mic_message_row *msgs,
 static void
 print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
     size_t nmsgs, const struct mic_decision_row *decs, size_t ndecs,
-    const struct mic_change_row *rows, size_t n, int flags)
+    const struct mic_change_row *rows, size_t n, int flags,
+    const struct redacted *rd)
 {
 	size_t i, a = 0, m = 0, d = 0, rn = 0;
 
@@ -137,6 +220,7 @@ print_text(const struct mic_session_row *s, const struct mic_message_row *msgs,
 	mic_print_messages(msgs, nmsgs, flags);
 	printf("\nDecisions (%zu)\n", ndecs);
 	mic_print_decisions(decs, ndecs);
+	print_redactions(rd);
 	for (i = 0; i < n; i++) {
 		a += rows[i].kind == 'A';
 		m += rows[i].kind == 'M';
@@ -180,7 +264,9 @@ cmd_show(struct mic_args *args)
 	struct mic_changes ch = MIC_CHANGES_INIT;
 	struct mic_message_row *msgs = NULL;
 	struct mic_decision_row *decs = NULL;
-	size_t nmsgs = 0, ndecs = 0;
+	struct mic_redaction_row *red = NULL;
+	struct redacted rd = {0};
+	size_t nmsgs = 0, ndecs = 0, nred = 0;
 	struct mic_patch_opts opts;
 	struct mic_ws *ws;
 	int rc = MIC_EXIT_OK;
@@ -210,6 +296,14 @@ cmd_show(struct mic_args *args)
 	}
 	err = mic_record_conversation(ws, s.id, &msgs, &nmsgs, &decs, &ndecs);
 	if (err == NULL)
+		err = mic_record_redactions(ws, s.id, &red, &nred);
+	rd.v = red;
+	rd.n = nred;
+	rd.msgs = msgs;
+	rd.nmsgs = nmsgs;
+	rd.decs = decs;
+	rd.ndecs = ndecs;
+	if (err == NULL)
 		err = mic_changes_of_session(ws, &s, MIC_CHANGES_LINES, &ch);
 	if (err == NULL)
 		err = mic_changes_find_renames(ws, &ch);
@@ -219,12 +313,12 @@ cmd_show(struct mic_args *args)
 	}
 	mic_cli_warn_unreadable(ws, &ch);
 	if (mic_opt_count(args, "json")) {
-		print_json(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n);
+		print_json(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n, &rd);
 		goto done;
 	}
 	mic_pager_start();
 	print_text(&s, msgs, nmsgs, decs, ndecs, ch.v, ch.n,
-	    mic_opt_count(args, "thinking") ? MIC_PRINT_THINKING : 0);
+	    mic_opt_count(args, "thinking") ? MIC_PRINT_THINKING : 0, &rd);
 	if (mic_opt_count(args, "patch") && ch.n > 0) {
 		putchar('\n');
 		rc = mic_cli_patches(ws, &ch, MIC_PATCH_FULL, &opts);
@@ -233,6 +327,7 @@ done:
 	mic_changes_release(&ch);
 	mic_message_rows_free(msgs, nmsgs);
 	mic_decision_rows_free(decs, ndecs);
+	mic_redaction_rows_free(red, nred);
 	mic_session_row_release(&s);
 	mic_ws_close(ws);
 	return rc;

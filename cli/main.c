@@ -32,6 +32,9 @@ static const struct mic_opt note_opts[] =
     {{"role", 0, "ROLE", "who speaks: human (default), agent, system, tool",
 	 MIC_ROLES},
 	{"author", 0, "NAME", "the speaker's name (default: the author)", NULL},
+	{"no-redact", 0, NULL,
+	    "store secrets as they are (see REDACTION in mic-session(1))",
+	    NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt decide_opts[] =
     {{"why", 0, "REASONING",
@@ -40,6 +43,9 @@ static const struct mic_opt decide_opts[] =
 	{"alternative", 0, "TEXT",
 	    "an option considered and not chosen "
 	    "(repeatable)",
+	    NULL},
+	{"no-redact", 0, NULL,
+	    "store secrets as they are (see REDACTION in mic-session(1))",
 	    NULL},
 	OPT_HELP, OPT_END};
 static const struct mic_opt sstatus_opts[] = {OPT_JSON, OPT_HELP, OPT_END};
@@ -59,6 +65,9 @@ static const struct mic_opt import_opts[] =
 	 "the transcript's agent: claude-code, codex or auto (default)",
 	 "claude-code codex auto"},
 	{"dry-run", 0, NULL, "say what would be imported, and record nothing",
+	    NULL},
+	{"no-redact", 0, NULL,
+	    "store secrets as they are (see REDACTION in mic-session(1))",
 	    NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
@@ -157,11 +166,11 @@ const struct mic_cmd mic_commands[] = {
 	"session start [<org> <project>] <goal>", "start a session on the head",
 	start_opts},
     {"session note", cmd_session_note,
-	"session note [--role ROLE] [--author NAME] (<text> | -)",
+	"session note [--role ROLE] [--author NAME] [--no-redact] (<text> | -)",
 	"add a message to the active session's conversation", note_opts},
     {"session decide", cmd_session_decide,
 	"session decide <decision> --why <reasoning> "
-	"[--alternative <text>]...",
+	"[--alternative <text>]... [--no-redact]",
 	"record a decision of the active session", decide_opts},
     {"session status", cmd_session_status, "session status [--json]",
 	"show the active session", sstatus_opts},
@@ -172,7 +181,8 @@ const struct mic_cmd mic_commands[] = {
     {"session abandon", cmd_session_abandon, "session abandon [--keep-files]",
 	"abandon the active session, keeping its record", abandon_opts},
     {"session import", cmd_session_import,
-	"session import [--format FORMAT] [--dry-run] [--json] (<file> | -)",
+	"session import [--format FORMAT] [--dry-run] [--no-redact] [--json] "
+	"(<file> | -)",
 	"import a coding agent's transcript into the conversation",
 	import_opts},
     {"session revert", cmd_session_revert, "session revert <session>",

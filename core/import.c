@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../store/object.h"
+#include "redact.h"
 #include "session.h"
 #include "workspace_internal.h"
 
@@ -26,6 +27,8 @@ struct import_ctx {
 	char *human; /* the author of human messages: the workspace's */
 	int64_t transcript_id;
 	int64_t last_ns; /* the time of the last message, for one with none */
+	struct mic_buf clean; /* a message with its secrets taken out */
+	struct mic_redactions red; /* what was taken */
 };
 
 /* A mic_tr_fn: store one message (and its image) in the session. */
@@ -39,8 +42,12 @@ add_message(void *ctx, const struct mic_tr_message *t)
 
 	if (t->time_ns > 0)
 		c->last_ns = t->time_ns;
-	if (c->o->dry_run)
+	if (c->o->dry_run) {
+		if (mic_ws_redacts(c->ws))
+			c->res->redacted += (int64_t)mic_redact(t->body, t->len,
+			    &c->clean, NULL);
 		return NULL;
+	}
 	if (t->payload) {
 		struct mic_oid oid;
 
@@ -56,13 +63,20 @@ add_message(void *ctx, const struct mic_tr_message *t)
 		    "line %llu: a message of "
 		    "more than %u bytes",
 		    (unsigned long long)t->line, MIC_MESSAGE_MAX);
+	if (mic_ws_redacts(c->ws) &&
+	    mic_redact(t->body, t->len, &c->clean, &c->red) > 0) {
+		m.body = c->clean.data;
+		m.body_len = c->clean.len;
+		c->res->redacted += (int64_t)c->red.n;
+	} else {
+		m.body = t->body;
+		m.body_len = t->len;
+	}
 	m.session_id = c->session_id;
 	m.role = t->role;
 	m.author = strcmp(t->role, "human") == 0 ? c->human : c->agent;
 	m.kind = t->kind;
 	m.created_ns = c->last_ns;
-	m.body = t->body;
-	m.body_len = t->len;
 	m.tool = t->tool;
 	m.call_id = t->call_id;
 	m.is_error = t->is_error;
@@ -70,7 +84,17 @@ add_message(void *ctx, const struct mic_tr_message *t)
 	m.record_id = t->record_id;
 	m.agent_version = t->agent_version;
 	m.model = t->model;
-	return mic_db_message_import(c->ws->db, &m);
+	err = mic_db_message_import(c->ws->db, &m);
+	if (err == NULL && c->red.n > 0) {
+		char ref[24];
+
+		snprintf(ref, sizeof(ref), "%lld",
+		    (long long)mic_db_last_row_id(c->ws->db));
+		err = mic_redactions_record(c->ws->db, "message", ref, 0,
+		    &c->red);
+	}
+	c->red.n = 0;
+	return err;
 }
 
 /*
@@ -334,7 +358,16 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 		goto done;
 	if (res->stats.messages > 0 && !has_active) {
 		goal_of(&res->stats, agent, &goal);
+		if (mic_ws_redacts(ws) &&
+		    mic_redact(goal.data, goal.len, &c.clean, &c.red) > 0) {
+			mic_buf_reset(&goal);
+			mic_buf_add(&goal, c.clean.data, c.clean.len);
+			res->redacted += (int64_t)c.red.n;
+		}
 		err = mic_session_start_as_tx(ws, goal.data, res->session_id);
+		if (err == NULL)
+			err = mic_redactions_record(ws->db, "goal",
+			    res->session_id, 0, &c.red);
 		res->started = err == NULL;
 	} else if (res->stats.messages > 0) {
 		err =
@@ -357,6 +390,8 @@ done:
 		res->started = 0;
 	mic_sha_free(sha);
 	free(c.human);
+	mic_buf_release(&c.clean);
+	mic_redactions_release(&c.red);
 	mic_buf_release(&goal);
 	mic_transcript_row_release(&t);
 	mic_session_row_release(&active);

@@ -639,6 +639,13 @@ mic_record_conversation(struct mic_ws *ws, const char *id,
 }
 
 const struct mic_error *
+mic_record_redactions(struct mic_ws *ws, const char *id,
+    struct mic_redaction_row **rows, size_t *n)
+{
+	return mic_db_redactions(ws->db, id, rows, n);
+}
+
+const struct mic_error *
 mic_record_counts(struct mic_ws *ws, const char *id, int64_t *nmsgs,
     int64_t *ndecs)
 {

@@ -165,6 +165,13 @@ const struct mic_error *mic_parse_time(const char *s, int64_t now_ns,
     int64_t *ns);
 
 /*
+ * What was redacted in session id's goal, messages and decisions (see
+ * core/redact.h), in order. Free with mic_redaction_rows_free().
+ */
+const struct mic_error *mic_record_redactions(struct mic_ws *ws, const char *id,
+    struct mic_redaction_row **rows, size_t *n);
+
+/*
  * The conversation and decisions of session id, oldest first. Either
  * pair of out-parameters may be NULL to skip it. Free with
  * mic_message_rows_free() and mic_decision_rows_free(); after an error

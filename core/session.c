@@ -14,6 +14,7 @@
 #include "gc.h"
 #include "diff.h"
 #include "pool.h"
+#include "redact.h"
 #include "restore.h"
 #include "scan.h"
 #include "tree.h"
@@ -245,6 +246,8 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
+	struct mic_buf clean = MIC_BUF_INIT;
+	struct mic_redactions red = {0};
 	char *who = NULL;
 	int64_t now = mic_now_ns();
 
@@ -272,9 +275,18 @@ mic_session_note(struct mic_ws *ws, const char *role, const char *author,
 		goto done;
 	who = author ? mic_xstrdup(author) : mic_ws_author(ws);
 	err = author_check(who);
+	if (err == NULL && mic_ws_redacts(ws))
+		mic_redact(text, len, &clean, &red);
 	if (err == NULL)
-		err =
-		    mic_db_message_add(ws->db, s.id, role, who, now, text, len);
+		err = mic_db_message_add(ws->db, s.id, role, who, now,
+		    red.n ? clean.data : text, red.n ? clean.len : len);
+	if (err == NULL && red.n) {
+		char ref[24];
+
+		snprintf(ref, sizeof(ref), "%lld",
+		    (long long)mic_db_last_row_id(ws->db));
+		err = mic_redactions_record(ws->db, "message", ref, 0, &red);
+	}
 	if (err == NULL)
 		err = mic_db_session_touch(ws->db, s.id, now);
 	if (err == NULL)
@@ -283,7 +295,78 @@ done:
 	if (err)
 		mic_db_rollback(ws->db);
 	free(who);
+	mic_buf_release(&clean);
+	mic_redactions_release(&red);
 	mic_session_row_release(&s);
+	return err;
+}
+
+/*
+ * The texts of a decision with their secrets taken out, and what was
+ * taken: texts[0] the decision, [1] the reasoning, [2 + i] alternative i.
+ */
+struct clean_decision {
+	struct mic_buf *texts;
+	struct mic_redactions *red;
+	const char **alts;
+	size_t n;
+};
+
+static void
+clean_decision(struct mic_ws *ws, struct clean_decision *c,
+    const char *decision, const char *why, const char *const *alternatives,
+    size_t n_alternatives)
+{
+	size_t i;
+
+	c->n = 2 + n_alternatives;
+	c->texts = mic_xcalloc(c->n, sizeof(*c->texts));
+	c->red = mic_xcalloc(c->n, sizeof(*c->red));
+	c->alts = mic_xcalloc(n_alternatives + 1, sizeof(*c->alts));
+	for (i = 0; i < c->n; i++) {
+		const char *t = i == 0 ? decision
+		    : i == 1	       ? why
+				       : alternatives[i - 2];
+
+		if (mic_ws_redacts(ws))
+			mic_redact(t, strlen(t), &c->texts[i], &c->red[i]);
+		else
+			mic_buf_addstr(&c->texts[i], t);
+		if (i >= 2)
+			c->alts[i - 2] = mic_buf_str(&c->texts[i]);
+	}
+}
+
+static void
+clean_decision_release(struct clean_decision *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		mic_buf_release(&c->texts[i]);
+		mic_redactions_release(&c->red[i]);
+	}
+	free(c->texts);
+	free(c->red);
+	free(c->alts);
+}
+
+/* Record c's redactions of decision id. */
+static const struct mic_error *
+record_decision_redactions(struct mic_ws *ws, const struct clean_decision *c,
+    int64_t id)
+{
+	const struct mic_error *err = NULL;
+	char ref[24];
+	size_t i;
+
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	for (i = 0; i < c->n && err == NULL; i++)
+		err = mic_redactions_record(ws->db,
+		    i == 0	 ? "decision"
+			: i == 1 ? "reasoning"
+				 : "alternative",
+		    ref, i >= 2 ? (int)(i - 2) : 0, &c->red[i]);
 	return err;
 }
 
@@ -293,6 +376,7 @@ mic_session_decide(struct mic_ws *ws, const char *decision, const char *why,
 {
 	const struct mic_error *err;
 	struct mic_session_row s = {0};
+	struct clean_decision c = {0};
 	char *who = NULL;
 	int64_t now = mic_now_ns();
 	size_t i;
@@ -317,9 +401,14 @@ mic_session_decide(struct mic_ws *ws, const char *decision, const char *why,
 		goto done;
 	who = mic_ws_author(ws);
 	err = author_check(who);
+	clean_decision(ws, &c, decision, why, alternatives, n_alternatives);
 	if (err == NULL)
-		err = mic_db_decision_add(ws->db, s.id, who, now, decision, why,
-		    alternatives, n_alternatives);
+		err = mic_db_decision_add(ws->db, s.id, who, now,
+		    mic_buf_str(&c.texts[0]), mic_buf_str(&c.texts[1]), c.alts,
+		    n_alternatives);
+	if (err == NULL)
+		err = record_decision_redactions(ws, &c,
+		    mic_db_last_row_id(ws->db));
 	if (err == NULL)
 		err = mic_db_session_touch(ws->db, s.id, now);
 	if (err == NULL)
@@ -328,6 +417,7 @@ done:
 	if (err)
 		mic_db_rollback(ws->db);
 	free(who);
+	clean_decision_release(&c);
 	mic_session_row_release(&s);
 	return err;
 }

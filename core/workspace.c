@@ -565,3 +565,15 @@ mic_ws_path(struct mic_ws *ws, const char *arg, char **out)
 	*out = mic_buf_detach(&res);
 	return NULL;
 }
+
+void
+mic_ws_set_redact(struct mic_ws *ws, int on)
+{
+	ws->no_redact = !on;
+}
+
+int
+mic_ws_redacts(const struct mic_ws *ws)
+{
+	return !ws->no_redact;
+}

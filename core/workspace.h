@@ -59,6 +59,13 @@ void mic_ws_close(struct mic_ws *ws);
 char *mic_ws_author(struct mic_ws *ws);
 
 /*
+ * Whether texts recorded through ws have their secrets taken out first
+ * (core/redact.h): on unless turned off for this command (--no-redact).
+ */
+void mic_ws_set_redact(struct mic_ws *ws, int on);
+int mic_ws_redacts(const struct mic_ws *ws);
+
+/*
  * The value of section.key from .mic/config, else from the user's config
  * file (as for the author); NULL when unset or empty. ws may be NULL.
  * Caller frees.

@@ -20,6 +20,7 @@ struct mic_ws {
 	char *prefix; /* current folder relative to root: "" or "a/b/" */
 	struct mic_db *db;
 	struct mic_store *store;
+	int no_redact; /* see mic_ws_set_redact() */
 };
 
 /*

@@ -223,6 +223,25 @@ struct mic_message_new {
 const struct mic_error *mic_db_message_import(struct mic_db *db,
     const struct mic_message_new *m);
 
+/* The rowid of the last row inserted (a message, a decision). */
+int64_t mic_db_last_row_id(struct mic_db *db);
+
+/* A redaction of a stored text (the redactions table, schema 6). */
+struct mic_redaction_row {
+	char kind[12]; /* goal, message, decision, reasoning, alternative */
+	char *ref; /* the session id of a goal, else a message or decision id */
+	int part; /* an alternative's seq; 0 otherwise */
+	char *rule;
+	int64_t offset; /* of the marker in the stored text */
+};
+void mic_redaction_rows_free(struct mic_redaction_row *rows, size_t n);
+const struct mic_error *mic_db_redaction_add(struct mic_db *db,
+    const char *kind, const char *ref, int part, const char *rule,
+    int64_t offset);
+/* The redactions of a session's goal, messages and decisions, in order. */
+const struct mic_error *mic_db_redactions(struct mic_db *db,
+    const char *session_id, struct mic_redaction_row **rows, size_t *n);
+
 /*
  * How much of an agent's transcript has been imported: the transcripts
  * table (see db_schema.c, 5 -> 6). path is what it was last imported

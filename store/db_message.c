@@ -405,3 +405,86 @@ mic_db_session_counts(struct mic_db *db, const char *session_id,
 	sqlite3_reset(st);
 	return err;
 }
+
+int64_t
+mic_db_last_row_id(struct mic_db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+static void
+release_redaction(void *row)
+{
+	struct mic_redaction_row *r = row;
+
+	free(r->ref);
+	free(r->rule);
+}
+
+void
+mic_redaction_rows_free(struct mic_redaction_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		release_redaction(&rows[i]);
+	free(rows);
+}
+
+const struct mic_error *
+mic_db_redaction_add(struct mic_db *db, const char *kind, const char *ref,
+    int part, const char *rule, int64_t offset)
+{
+	static const char sql[] = "INSERT INTO redactions(kind, ref, part,"
+				  " rule, offset) VALUES (?, ?, ?, ?, ?)";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	mic_db_bind_text(st, 1, kind);
+	mic_db_bind_text(st, 2, ref);
+	sqlite3_bind_int(st, 3, part);
+	mic_db_bind_text(st, 4, rule);
+	sqlite3_bind_int64(st, 5, offset);
+	return mic_db_step_done(db, st);
+}
+
+/* A mic_db_row_read_fn of redactions. Never fails. */
+static const struct mic_error *
+read_redaction(struct mic_db *db, sqlite3_stmt *st, void *row)
+{
+	struct mic_redaction_row *r = row;
+	const unsigned char *kind = sqlite3_column_text(st, 0);
+
+	(void)db;
+	snprintf(r->kind, sizeof(r->kind), "%s",
+	    kind ? (const char *)kind : "");
+	r->ref = mic_db_col_str0(st, 1);
+	r->part = sqlite3_column_int(st, 2);
+	r->rule = mic_db_col_str0(st, 3);
+	r->offset = sqlite3_column_int64(st, 4);
+	return NULL;
+}
+
+const struct mic_error *
+mic_db_redactions(struct mic_db *db, const char *session_id,
+    struct mic_redaction_row **rows, size_t *n)
+{
+	static const char sql[] =
+	    "SELECT kind, ref, part, rule, offset FROM redactions"
+	    " WHERE (kind = 'goal' AND ref = ?1)"
+	    " OR (kind = 'message' AND ref IN"
+	    "   (SELECT CAST(id AS TEXT) FROM messages WHERE session_id = ?1))"
+	    " OR (kind IN ('decision', 'reasoning', 'alternative') AND ref IN"
+	    "   (SELECT CAST(id AS TEXT) FROM decisions WHERE session_id = ?1))"
+	    " ORDER BY rowid";
+	const struct mic_error *err;
+	void *v;
+
+	err = mic_db_collect_by_key(db, sql, session_id, sizeof(**rows),
+	    read_redaction, release_redaction, &v, n);
+	*rows = v;
+	return err;
+}

@@ -209,7 +209,22 @@ static const struct migration {
 	"ALTER TABLE messages ADD COLUMN record_id TEXT;"
 	"ALTER TABLE messages ADD COLUMN agent_version TEXT;"
 	"ALTER TABLE messages ADD COLUMN model TEXT;"
-	"ALTER TABLE messages ADD COLUMN object TEXT;"},
+	"ALTER TABLE messages ADD COLUMN object TEXT;"
+	/*
+	 * and what was redacted (core/redact.h): the rule and where its
+	 * marker is in the stored text, never the secret. kind and ref name
+	 * the text: a goal by its session id, a message by its id, a
+	 * decision's text, reasoning or alternative (part: its seq) by the
+	 * decision's id.
+	 */
+	"CREATE TABLE redactions("
+	"  kind TEXT NOT NULL CHECK (kind IN ('goal', 'message', 'decision',"
+	"    'reasoning', 'alternative')),"
+	"  ref TEXT NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  rule TEXT NOT NULL,"
+	"  offset INTEGER NOT NULL);"
+	"CREATE INDEX redactions_ref ON redactions(ref);"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

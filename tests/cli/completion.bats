@@ -312,7 +312,7 @@ help_value_opts() {
 	# nothing else to complete: the options
 	expect "$(helper options log)" bash_complete mic log ''
 	expect "--allow-empty --dry-run --help --keep-active -h" bash_complete mic session land -
-	expect "--author --help --role -h" bash_complete mic session note -
+	expect "--author --help --no-redact --role -h" bash_complete mic session note -
 	# after another option or its value, still the options
 	expect "$(helper options log)" bash_complete mic log --all -
 	expect "$(helper options log)" bash_complete mic log -n 5 -

@@ -240,6 +240,7 @@ DROP_SEARCH="DROP TRIGGER search_sessions; DROP TRIGGER search_messages;
 DROP TRIGGER search_decisions; DROP TRIGGER search_alternatives;
 DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;
 DROP TABLE IF EXISTS blame_cache; DROP TABLE transcripts;
+DROP TABLE redactions;
 ALTER TABLE messages DROP COLUMN kind; ALTER TABLE messages DROP COLUMN tool;
 ALTER TABLE messages DROP COLUMN call_id;
 ALTER TABLE messages DROP COLUMN is_error;

@@ -547,7 +547,8 @@ d = json.load(open(sys.argv[-1]))
 assert list(d) == ["id", "status", "goal", "org", "project", "author",
                    "created", "updated", "ended", "base_position",
                    "landed_position", "root", "messages", "decisions",
-                   "summary", "changes"], list(d)
+                   "redactions", "summary", "changes"], list(d)
+assert d["redactions"] == [], d["redactions"]
 assert d["id"] == sid, d["id"]
 assert d["status"] == "landed"
 assert d["goal"] == "the goal"
