@@ -60,6 +60,11 @@ static const struct mic_opt abandon_opts[] =
     {{"keep-files", 0, NULL, "leave the working tree as it is", NULL}, OPT_HELP,
 	OPT_END};
 static const struct mic_opt revert_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt agent_setup_opts[] =
+    {{"remove", 0, NULL, "take mic's hooks out again", NULL}, OPT_HELP,
+	OPT_END};
+static const struct mic_opt agent_hook_opts[] = {OPT_HELP, OPT_END};
+static const struct mic_opt agent_instructions_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt import_opts[] =
     {{"format", 0, "FORMAT",
 	 "the transcript's agent: claude-code, codex or auto (default)",
@@ -190,6 +195,14 @@ const struct mic_cmd mic_commands[] = {
     {"session list", cmd_session_list,
 	"session list [--status STATUS] [--json]",
 	"list sessions, most recently updated first", list_opts},
+    {"agent setup", cmd_agent_setup,
+	"agent setup [--remove] (claude-code | codex)",
+	"add mic's hooks to a coding agent's settings", agent_setup_opts},
+    {"agent hook", cmd_agent_hook, "agent hook (claude-code | codex) [<json>]",
+	"the hook an agent runs: import its transcript", agent_hook_opts},
+    {"agent instructions", cmd_agent_instructions, "agent instructions",
+	"print how an agent records decisions, for AGENTS.md",
+	agent_instructions_opts},
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log,
@@ -235,14 +248,19 @@ void
 mic_print_help(FILE *f)
 {
 	const struct mic_cmd *c;
+	int width = 0;
 
+	/* the names in a column as wide as the longest */
+	for (c = mic_commands; c->name; c++)
+		if ((int)strlen(c->name) > width)
+			width = (int)strlen(c->name);
 	fprintf(f,
 	    "usage: mic <command> [<args>]\n"
 	    "       mic --help | --version\n\n"
 	    "mic records work as sessions: a goal, a conversation, decisions "
 	    "and the\nfile changes they made.\n\ncommands:\n");
 	for (c = mic_commands; c->name; c++)
-		fprintf(f, "  %-16s %s\n", c->name, c->summary);
+		fprintf(f, "  %-*s  %s\n", width, c->name, c->summary);
 	fprintf(f,
 	    "\nsessions are named by id, a unique id prefix (4+ hex "
 	    "digits) or @N.\n'mic <command> --help' describes a command.\n");
@@ -456,6 +474,44 @@ free_args(struct mic_args *a)
 	free(a->argv);
 }
 
+/* 1 when word names a group of commands ("session", "agent"). */
+static int
+is_group(const char *word)
+{
+	const struct mic_cmd *c;
+	size_t len = strlen(word);
+
+	for (c = mic_commands; c->name; c++)
+		if (strncmp(c->name, word, len) == 0 && c->name[len] == ' ')
+			return 1;
+	return 0;
+}
+
+/* "start, note, ... or list": the subcommands of group, for a message. */
+static const char *
+subcommand_list(const char *group)
+{
+	static char list[512];
+	const struct mic_cmd *c, *last = NULL;
+	size_t len = strlen(group), n = 0;
+
+	list[0] = '\0';
+	for (c = mic_commands; c->name; c++) {
+		if (strncmp(c->name, group, len) != 0 || c->name[len] != ' ')
+			continue;
+		if (last)
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    "%s%s", n ? ", " : "", last->name + len + 1);
+		last = c;
+		if (n >= sizeof(list))
+			break;
+	}
+	if (last && n < sizeof(list))
+		snprintf(list + n, sizeof(list) - n, "%s%s", n ? " or " : "",
+		    last->name + len + 1);
+	return list;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -483,32 +539,33 @@ main(int argc, char **argv)
 	}
 	if ((err = mic_threads_check()) != NULL)
 		return mic_cli_usage(NULL, "%s", err->msg);
-	if (strcmp(argv[1], "session") == 0) {
+	if (is_group(argv[1])) {
+		size_t glen = strlen(argv[1]);
+
 		if (argc < 3 || argv[2][0] == '-') {
 			if (argc >= 3 &&
 			    (strcmp(argv[2], "--help") == 0 ||
 				strcmp(argv[2], "-h") == 0)) {
 				for (c = mic_commands; c->name; c++)
-					if (strncmp(c->name, "session ", 8) ==
-					    0)
+					if (strncmp(c->name, argv[1], glen) ==
+						0 &&
+					    c->name[glen] == ' ')
 						printf("usage: mic %s\n",
 						    c->usage);
 				return MIC_EXIT_OK;
 			}
 			return mic_cli_usage(NULL,
-			    "'mic session' needs a "
-			    "subcommand: start, note, decide, status, land, "
-			    "abandon or list");
+			    "'mic %s' needs a subcommand: %s", argv[1],
+			    subcommand_list(argv[1]));
 		}
 		for (c = mic_commands; c->name; c++)
-			if (strncmp(c->name, "session ", 8) == 0 &&
-			    strcmp(c->name + 8, argv[2]) == 0)
+			if (strncmp(c->name, argv[1], glen) == 0 &&
+			    c->name[glen] == ' ' &&
+			    strcmp(c->name + glen + 1, argv[2]) == 0)
 				match = c;
 		if (match == NULL)
-			return mic_cli_usage(NULL,
-			    "unknown session subcommand "
-			    "%s",
-			    mic_cli_word(argv[2], strlen(argv[2])).s);
+			return mic_cli_usage(NULL, "unknown %s subcommand %s",
+			    argv[1], mic_cli_word(argv[2], strlen(argv[2])).s);
 		words = 2;
 	} else {
 		for (c = mic_commands; c->name; c++)

@@ -118,7 +118,7 @@ _mic()
 	fi
 	cur=${words[cword]}
 
-	# The command: `mic <cmd>` or `mic session <sub>`.
+	# The command: `mic <cmd>`, `mic session <sub>` or `mic agent <sub>`.
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
 			# mic's own options (no `__complete` list for them)
@@ -129,12 +129,12 @@ _mic()
 		return 0
 	fi
 	cmd=("${words[1]}")
-	if [[ ${words[1]} == session ]]; then
+	if [[ ${words[1]} == session || ${words[1]} == agent ]]; then
 		if ((cword == 2)); then
 			if [[ $cur == -* ]]; then
 				mapfile -t COMPREPLY < <(compgen -W '--help' -- "$cur")
 			else
-				_mic_add subcommands
+				_mic_add subcommands "${words[1]}"
 			fi
 			return 0
 		fi
@@ -209,7 +209,11 @@ _mic()
 		_mic_add topics
 		;;
 	help:1)
-		[[ $first_pos == session ]] && _mic_add subcommands
+		[[ $first_pos == session || $first_pos == agent ]] &&
+			_mic_add subcommands "$first_pos"
+		;;
+	"agent setup":0 | "agent hook":0)
+		mapfile -t COMPREPLY < <(compgen -W 'claude-code codex' -- "$cur")
 		;;
 	*)
 		# free text (goal, note, decision, org, project) or no more
