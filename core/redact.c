@@ -387,8 +387,15 @@ mic_redact(const char *s, size_t len, struct mic_buf *out,
 			n = private_key(s, len, i);
 			rule = "private-key";
 		} else if (start && is_word(c)) {
-			n = token_rule(s, len, i, &rule);
-			if (n == 0 &&
+			size_t w = run(s, len, i, is_word, 4096);
+			unsigned char next =
+			    i + w < len ? (unsigned char)s[i + w] : 0;
+
+			/* only these letters start a token */
+			if (strchr("AgsxreA", c))
+				n = token_rule(s, len, i, &rule);
+			/* an assignment's name is followed by = or : */
+			if (n == 0 && strchr("=:\"' \t", next) && next &&
 			    (n = assignment(s, len, i, &vstart)) != 0) {
 				const char *inner;
 
@@ -399,6 +406,11 @@ mic_redact(const char *s, size_t len, struct mic_buf *out,
 				    : "assignment";
 				if (rule == NULL)
 					n = 0;
+			}
+			if (n == 0) {
+				/* no token starts inside a word */
+				i += w;
+				continue;
 			}
 		}
 		if (n == 0) {
