@@ -233,3 +233,26 @@ PY
 	# 13-28-45: the prompts are there only as events
 	[ "$(jfield 'j["turns"]["human"]' --dry-run "$TR/codex/rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl")" = "3" ]
 }
+
+@test "mic why answers with the imported conversation of the session that made a line" {
+	fixtures
+	init_ws
+	mic session import "$TR/synthetic/claude-minimal.jsonl" >/dev/null
+	mkdir src
+	printf 'int json = opt_json;\n' >src/log.c
+	mic session land >/dev/null
+	run mic why src/log.c:1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Add JSON output to mic log"* ]]
+	[[ "$output" == *"Add --json to mic log"* ]]
+	mic why --json src/log.c:1 >why.json
+	python3 - <<'PY'
+import json
+w = json.load(open("why.json"))
+s = w["sessions"][0]
+kinds = [m["kind"] for m in s["messages"]]
+assert "tool_call" in kinds and "tool_result" in kinds, kinds
+# the message naming the file comes first
+assert "src/log.c" in s["messages"][0]["text"], s["messages"][0]
+PY
+}
