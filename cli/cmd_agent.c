@@ -142,6 +142,10 @@ cmd_agent_hook(struct mic_args *args)
 			err = mic_error_errno("write", "a temporary file");
 		if (f)
 			fclose(f);
+	} else if (isatty(STDIN_FILENO)) {
+		/* run by hand: no agent is piping a payload, so do not wait */
+		err = mic_error_fmt(MIC_ERR_DATA,
+		    "no payload: standard input is a terminal");
 	} else {
 		err = mic_jv_parse(STDIN_FILENO, PAYLOAD_MAX, &p);
 	}

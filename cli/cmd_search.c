@@ -203,7 +203,7 @@ cmd_search(struct mic_args *args)
 	char *path = NULL;
 	struct mic_ws *ws = NULL;
 	size_t n = 0;
-	int rc, i;
+	int rc = MIC_EXIT_OK, i;
 
 	if (mic_opt_count(args, "rebuild")) {
 		int64_t count;

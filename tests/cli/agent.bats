@@ -138,3 +138,11 @@ PY
 	[[ "$output" == *"mic why <file>:<line>"* ]]
 	refused 2 "mic: 'mic agent instructions' takes no arguments (see 'mic agent instructions --help')" agent instructions x
 }
+
+@test "a hook run by hand on a terminal does not wait for a payload" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	init_ws
+	run timeout 10 script -qec "$(printf %q "$MIC") agent hook claude-code" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$(cat .mic/agent.log)" == *" claude-code -: no payload: standard input is a terminal" ]]
+}
