@@ -116,6 +116,33 @@ search_report(void *arg, const char *msg)
 	    msg);
 }
 
+static void
+import_report(void *arg, const char *msg)
+{
+	struct fsck *f = arg;
+
+	problem(f, "imported conversations", "%s", msg);
+}
+
+/* A message's blob (an imported image) must be in the store. */
+static void
+message_object(void *arg, int64_t id, const char *object)
+{
+	struct fsck *f = arg;
+	struct mic_oid oid;
+	char subject[48];
+	int has = 0;
+
+	snprintf(subject, sizeof(subject), "message %lld", (long long)id);
+	if (mic_oid_from_hex(object, &oid) != 0) {
+		problem(f, subject, "names an object that is no id: %s",
+		    mic_error_quote(object));
+		return;
+	}
+	if (mic_store_has(f->ws->store, &oid, &has) != NULL || !has)
+		problem(f, subject, "names missing object %s", object);
+}
+
 static int
 same_change(const struct mic_change_row *a, const struct mic_change_row *b)
 {
@@ -376,6 +403,9 @@ mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report, void *ctx,
 	err = mic_db_check(ws->db, db_report, &f);
 	if (err == NULL)
 		err = mic_db_search_check(ws->db, search_report, &f);
+	if (err == NULL)
+		err = mic_db_import_check(ws->db, import_report, message_object,
+		    &f);
 	if (err == NULL)
 		err = mic_db_begin_read(ws->db);
 	if (err)

@@ -243,6 +243,16 @@ const struct mic_error *mic_db_redactions(struct mic_db *db,
     const char *session_id, struct mic_redaction_row **rows, size_t *n);
 
 /*
+ * Check the rows of imported conversations: messages that name no
+ * transcripts row, redactions that name no text; each problem goes to
+ * report as one line. Then fn(ctx, id, object) for each message that
+ * names a blob (an image), so the caller can check the blob is there.
+ */
+const struct mic_error *mic_db_import_check(struct mic_db *db,
+    void (*report)(void *ctx, const char *problem),
+    void (*fn)(void *ctx, int64_t id, const char *object), void *ctx);
+
+/*
  * How much of an agent's transcript has been imported: the transcripts
  * table (see db_schema.c, 5 -> 6). path is what it was last imported
  * from; prefix_sha256 is hex.

@@ -488,3 +488,59 @@ mic_db_redactions(struct mic_db *db, const char *session_id,
 	*rows = v;
 	return err;
 }
+
+const struct mic_error *
+mic_db_import_check(struct mic_db *db,
+    void (*report)(void *ctx, const char *problem),
+    void (*fn)(void *ctx, int64_t id, const char *object), void *ctx)
+{
+	static const struct {
+		const char *sql, *what;
+	} checks[] = {
+	    {"SELECT count(*) FROM messages WHERE transcript_id IS NOT NULL"
+	     " AND transcript_id NOT IN (SELECT id FROM transcripts)",
+		"imported message(s) name no transcript"},
+	    {"SELECT count(*) FROM redactions WHERE"
+	     " (kind = 'goal' AND ref NOT IN (SELECT id FROM sessions))"
+	     " OR (kind = 'message' AND ref NOT IN"
+	     "   (SELECT CAST(id AS TEXT) FROM messages))"
+	     " OR (kind IN ('decision', 'reasoning', 'alternative') AND ref"
+	     "   NOT IN (SELECT CAST(id AS TEXT) FROM decisions))",
+		"redaction(s) name no text"},
+	};
+	static const char objects_sql[] =
+	    "SELECT id, object FROM messages WHERE object IS NOT NULL"
+	    " ORDER BY id";
+	const struct mic_error *err = NULL;
+	sqlite3_stmt *st;
+	char line[96];
+	size_t i;
+	int row;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]) && err == NULL;
+	     i++) {
+		err = mic_db_stmt(db, checks[i].sql, &st);
+		if (err == NULL)
+			err = mic_db_step_row(db, st, &row);
+		if (err == NULL && row && sqlite3_column_int64(st, 0) > 0) {
+			snprintf(line, sizeof(line), "%lld %s",
+			    (long long)sqlite3_column_int64(st, 0),
+			    checks[i].what);
+			report(ctx, line);
+		}
+		if (err == NULL)
+			sqlite3_reset(st);
+	}
+	if (err)
+		return err;
+	err = mic_db_stmt(db, objects_sql, &st);
+	while (err == NULL && (err = mic_db_step_row(db, st, &row)) == NULL &&
+	    row) {
+		const unsigned char *o = sqlite3_column_text(st, 1);
+
+		fn(ctx, sqlite3_column_int64(st, 0), o ? (const char *)o : "");
+	}
+	if (err == NULL)
+		sqlite3_reset(st);
+	return err;
+}

@@ -256,3 +256,25 @@ assert "tool_call" in kinds and "tool_result" in kinds, kinds
 assert "src/log.c" in s["messages"][0]["text"], s["messages"][0]
 PY
 }
+
+@test "fsck checks imported conversations: a missing image blob, a lost transcript row, a dangling redaction" {
+	fixtures
+	init_ws
+	mic session import "$TR/claude/08-entire-v2.1.29-image-large.jsonl" >/dev/null
+	mic session note "key ghp_1234567890abcdefghijklmnopqrstuvwxyzAB" >/dev/null
+	run mic fsck
+	[ "$status" -eq 0 ]
+	oid=$(sql "select object from messages where object is not null")
+	id=$(sql "select id from messages where object is not null")
+	rm ".mic/objects/${oid:0:2}/${oid:2}"
+	python3 -c "
+import sqlite3; d = sqlite3.connect('.mic/mic.db')
+d.execute('update messages set transcript_id = 99 where id = (select min(id) from messages)')
+d.execute(\"update redactions set ref = '12345'\")
+d.commit()"
+	run mic fsck
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"imported conversations: 1 imported message(s) name no transcript"* ]]
+	[[ "$output" == *"imported conversations: 1 redaction(s) name no text"* ]]
+	[[ "$output" == *"message $id: names missing object $oid"* ]]
+}
