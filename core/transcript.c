@@ -11,6 +11,7 @@
  */
 #include "transcript.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,42 +559,50 @@ remember(const struct rec *R, int32_t i, const char *key, char **field)
 	}
 }
 
-static int
-b64(int c)
+/*
+ * Base64 digits (the standard and the URL alphabets) by byte: 0-63, 64
+ * for what is skipped ('=', line breaks), 255 for what is no base64.
+ */
+static unsigned char b64_value[256];
+
+static void
+b64_init(void)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	int i;
+
+	memset(b64_value, 255, sizeof(b64_value));
+	for (i = 0; i < 64; i++)
+		b64_value[(unsigned char)digits[i]] = (unsigned char)i;
+	b64_value['-'] = 62;
+	b64_value['_'] = 63;
+	b64_value['='] = b64_value['\n'] = b64_value['\r'] = 64;
 }
 
 /* Decode base64 s into out; -1 if it is not base64. */
 static int
 base64_decode(const char *s, size_t len, struct mic_buf *out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	unsigned acc = 0;
 	int bits = 0;
 	size_t i, n = 0;
 	unsigned char *d;
 
+	pthread_once(&once, b64_init);
 	mic_buf_reset(out);
 	mic_buf_grow(out, len / 4 * 3 + 3);
 	d = (unsigned char *)out->data;
 	for (i = 0; i < len; i++) {
-		int v = b64((unsigned char)s[i]);
+		unsigned v = b64_value[(unsigned char)s[i]];
 
-		if (s[i] == '=' || s[i] == '\n' || s[i] == '\r')
-			continue;
-		if (v < 0)
+		if (v >= 64) {
+			if (v == 64)
+				continue;
 			return -1;
-		acc = (acc << 6) | (unsigned)v;
+		}
+		acc = (acc << 6) | v;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
