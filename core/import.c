@@ -184,6 +184,25 @@ spool(struct mic_ws *ws, int fd, int *out)
 	return NULL;
 }
 
+/*
+ * err of reading the transcript, with its name in front: the reader's bad
+ * data ("line N: ...") and read errors ("read: Is a directory") do not
+ * name it. Errors of storing a message name what they name.
+ */
+static const struct mic_error *
+named(const struct mic_error *err, const char *name)
+{
+	if (err == NULL ||
+	    (err->code != MIC_ERR_DATA && err->code != MIC_ERR_IO))
+		return err;
+	if (err->code == MIC_ERR_IO)
+		return strncmp(err->msg, "read: ", 6) == 0
+		    ? mic_error_errno_code(err->errno_code, "read", name)
+		    : err;
+	return mic_error_fmt(MIC_ERR_DATA, "%s: %s", mic_error_quote(name),
+	    err->msg);
+}
+
 /* The goal of a session started for a transcript. */
 static void
 goal_of(const struct mic_tr_stats *st, const char *agent, struct mic_buf *b)
@@ -245,10 +264,7 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 		fd = spooled;
 	}
 	/* which transcript: its format and key, from its first records */
-	err = mic_transcript_probe(fd, o->format, &probe);
-	if (err && err->code == MIC_ERR_DATA)
-		err = mic_error_fmt(MIC_ERR_DATA, "%s: %s",
-		    mic_error_quote(o->name), err->msg);
+	err = named(mic_transcript_probe(fd, o->format, &probe), o->name);
 	if (err)
 		goto done;
 	if (probe.records == 0 && probe.end == 0) {
@@ -327,14 +343,11 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 			goto done;
 	}
 	c.transcript_id = t.id;
-	err = mic_transcript_read(fd, start, line, probe.format, add_message,
-	    &c, &res->stats);
-	if (err) {
-		if (err->code == MIC_ERR_DATA)
-			err = mic_error_fmt(MIC_ERR_DATA, "%s: %s",
-			    mic_error_quote(o->name), err->msg);
+	err = named(mic_transcript_read(fd, start, line, probe.format,
+			add_message, &c, &res->stats),
+	    o->name);
+	if (err)
 		goto done;
-	}
 	if (res->stats.title[0] == '\0' && probe.title[0])
 		snprintf(res->stats.title, sizeof(res->stats.title), "%s",
 		    probe.title);

@@ -194,6 +194,8 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "mic: b.jsonl: line 1: expected a JSON value, not byte 0x89" ]]
 	refused 1 "mic: open nowhere.jsonl: No such file or directory" session import nowhere.jsonl
+	mkdir folder
+	refused 1 "mic: read folder: Is a directory" session import folder
 	[ "$(sql 'select count(*) from messages')" = "0" ]
 	[ "$(sql 'select count(*) from sessions')" = "0" ]
 	[ "$(sql 'select count(*) from transcripts')" = "0" ]
