@@ -190,6 +190,8 @@ cmd_agent_hook(struct mic_args *args)
 	o.name = path;
 	o.path = path;
 	err = mic_session_import(ws, fd, &o, &r);
+	if (err == NULL && !codex)
+		err = mic_session_import_subagents(ws, path, &o, &r);
 log:
 	if (err)
 		mic_agent_log(ws, agent, event, err->msg);

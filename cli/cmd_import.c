@@ -77,6 +77,11 @@ print_json(const struct mic_import_result *r, const char *name, int dry_run)
 	json_counts(j, "kinds", st->kinds, 4);
 	mic_json_kint(j, "dropped", st->dropped);
 	json_counts(j, "skipped", st->skipped, st->nskipped);
+	mic_json_key(j, "subagents");
+	mic_json_obj(j);
+	mic_json_kint(j, "files", r->subagent_files);
+	mic_json_kint(j, "messages", r->subagent_messages);
+	mic_json_obj_end(j);
 	mic_json_kint(j, "images", r->images);
 	mic_json_kint(j, "redacted", r->redacted);
 	mic_json_kint(j, "cut", st->cut);
@@ -132,6 +137,11 @@ print_text(const struct mic_import_result *r, const char *name, int dry_run)
 			printf("  strings cut at %u MiB: %" PRId64 "\n",
 			    MIC_TR_STRING_MAX >> 20, st->cut);
 	}
+	if (r->subagent_files)
+		printf("  subagents: %" PRId64 " transcript%s, %" PRId64
+		       " message%s\n",
+		    r->subagent_files, r->subagent_files == 1 ? "" : "s",
+		    r->subagent_messages, r->subagent_messages == 1 ? "" : "s");
 	if (st->partial)
 		puts("The last line is unfinished: it waits for the next "
 		     "import");
@@ -191,6 +201,8 @@ cmd_session_import(struct mic_args *args)
 		o.path = abs;
 	}
 	err = mic_session_import(ws, fd, &o, &r);
+	if (err == NULL && o.path)
+		err = mic_session_import_subagents(ws, o.path, &o, &r);
 	if (err)
 		rc = mic_cli_err(args, err);
 	else if (mic_opt_count(args, "json"))

@@ -3,6 +3,7 @@
  */
 #include "import.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -251,7 +252,7 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 	struct evp_md_ctx_st *sha = NULL;
 	struct mic_buf goal = MIC_BUF_INIT;
 	struct mic_oid sum;
-	char key[160], hex[MIC_OID_HEXSZ + 1], new_id[33];
+	char key[160], hex[MIC_OID_HEXSZ + 1], new_id[33], subagent[64];
 	const char *agent;
 	int spooled = -1, found = 0, has_active = 0, in_tx = 0;
 	uint64_t start = 0, line = 1;
@@ -278,6 +279,7 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 	else if ((err = first_record_key(fd, &probe, key, sizeof(key),
 		      o->name)) != NULL)
 		goto done;
+	snprintf(res->key, sizeof(res->key), "%s", key);
 	err = o->dry_run ? mic_db_begin_read(ws->db) : mic_db_begin(ws->db);
 	if (err)
 		goto done;
@@ -328,7 +330,14 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 	c.o = o;
 	c.res = res;
 	c.session_id = res->session_id;
-	c.agent = agent;
+	if (probe.subagent[0]) {
+		/* a subagent speaks as itself, inside the conversation */
+		snprintf(subagent, sizeof(subagent), "%s/agent-%s", agent,
+		    probe.subagent);
+		c.agent = subagent;
+	} else {
+		c.agent = agent;
+	}
 	c.human = mic_ws_author(ws);
 	c.last_ns = mic_now_ns();
 	if (!o->dry_run && !found) {
@@ -410,5 +419,113 @@ done:
 	mic_session_row_release(&active);
 	if (spooled >= 0)
 		close(spooled);
+	return err;
+}
+
+/* Import file as a subagent's transcript of res's session, if it is one. */
+static const struct mic_error *
+import_subagent(struct mic_ws *ws, const char *file,
+    const struct mic_import_opts *o, struct mic_import_result *res)
+{
+	const struct mic_error *err;
+	struct mic_import_opts so = *o;
+	struct mic_import_result r;
+	struct mic_tr_stats probe;
+	size_t klen = strlen(res->key);
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return mic_error_errno("open", file);
+	/* only the session's own subagents: their key is its key/agent-id */
+	err = mic_transcript_probe(fd, MIC_TR_CLAUDE, &probe);
+	if (err || strncmp(probe.key, res->key, klen) != 0 ||
+	    strncmp(probe.key + klen, "/agent-", 7) != 0) {
+		close(fd);
+		return NULL;
+	}
+	so.format = MIC_TR_CLAUDE;
+	so.name = file;
+	so.path = file;
+	err = mic_session_import(ws, fd, &so, &r);
+	close(fd);
+	if (err == NULL && r.stats.messages > 0) {
+		res->subagent_files++;
+		res->subagent_messages += r.stats.messages;
+	}
+	return err;
+}
+
+/* Import the agent-*.jsonl files of folder dir as subagents' transcripts. */
+static const struct mic_error *
+import_folder(struct mic_ws *ws, const char *dir,
+    const struct mic_import_opts *o, struct mic_import_result *res)
+{
+	const struct mic_error *err = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "agent-", 6) != 0 || len < 12 ||
+		    strcmp(de->d_name + len - 6, ".jsonl") != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 8;
+			names = mic_xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = mic_xstrdup(de->d_name);
+	}
+	closedir(d);
+	/* in name order, so that imports are repeatable */
+	for (i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0;
+		     k--) {
+			char *t = names[k];
+
+			names[k] = names[k - 1];
+			names[k - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		struct mic_buf file = MIC_BUF_INIT;
+
+		mic_buf_addf(&file, "%s/%s", dir, names[i]);
+		if (err == NULL)
+			err = import_subagent(ws, file.data, o, res);
+		mic_buf_release(&file);
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}
+
+const struct mic_error *
+mic_session_import_subagents(struct mic_ws *ws, const char *path,
+    const struct mic_import_opts *o, struct mic_import_result *res)
+{
+	const struct mic_error *err;
+	struct mic_buf dir = MIC_BUF_INIT, sub = MIC_BUF_INIT;
+	const char *slash = strrchr(path, '/');
+	size_t len = strlen(path);
+
+	if (res->key[0] == '\0' || res->stats.format != MIC_TR_CLAUDE ||
+	    res->stats.subagent[0] || o->dry_run || len < 7 ||
+	    strcmp(path + len - 6, ".jsonl") != 0)
+		return NULL;
+	if (slash)
+		mic_buf_add(&dir, path, (size_t)(slash - path));
+	else
+		mic_buf_addstr(&dir, ".");
+	mic_buf_add(&sub, path, len - 6);
+	mic_buf_addstr(&sub, "/subagents");
+	err = import_folder(ws, sub.data, o, res);
+	if (err == NULL)
+		err = import_folder(ws, dir.data, o, res);
+	mic_buf_release(&dir);
+	mic_buf_release(&sub);
 	return err;
 }

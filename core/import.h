@@ -38,6 +38,9 @@ struct mic_import_result {
 	int64_t redacted; /* secrets taken out (core/redact.h) */
 	uint64_t from; /* the offset this import started at */
 	int known; /* the transcript had been imported before */
+	char key[160]; /* what the transcript is known by */
+	/* with mic_session_import_subagents(): files and messages of them */
+	int64_t subagent_files, subagent_messages;
 };
 
 /*
@@ -46,5 +49,16 @@ struct mic_import_result {
  */
 const struct mic_error *mic_session_import(struct mic_ws *ws, int fd,
     const struct mic_import_opts *o, struct mic_import_result *res);
+
+/*
+ * After a Claude session's transcript was imported from path (res of that
+ * import), import its subagents' own transcripts the same way, into the
+ * same session: <dir>/<session>/subagents/agent-*.jsonl (Claude 2.1) and
+ * the agent-*.jsonl beside it that belong to the session (2.0). Their
+ * counts are added to res; the first error stops (those imported stay).
+ */
+const struct mic_error *mic_session_import_subagents(struct mic_ws *ws,
+    const char *path, const struct mic_import_opts *o,
+    struct mic_import_result *res);
 
 #endif

@@ -701,13 +701,30 @@ claude_record(struct reader *rd)
 	const char *type = str(R, get(R, root, "type"), &tlen);
 	const char *s, *uuid;
 	int64_t when;
-	int user, system_text;
+	int user, system_text, sidechain, parent_prompt;
 	struct mic_tr_message m;
 
 	if (rd->st->key[0] == '\0' &&
 	    (s = str(R, get(R, root, "sessionId"), &len)) != NULL && len > 0 &&
-	    len < sizeof(rd->st->key))
+	    len < 80) {
+		size_t alen;
+		const char *a = str(R, get(R, root, "agentId"), &alen);
+
 		snprintf(rd->st->key, sizeof(rd->st->key), "%.*s", (int)len, s);
+		/*
+		 * A file that starts with a subagent's record is that
+		 * subagent's own transcript (Claude writes them beside the
+		 * session's, or in <session>/subagents/): known apart from
+		 * the session's, and read as a conversation of its own.
+		 */
+		if (is_true(R, root, "isSidechain") && a && alen > 0 &&
+		    alen < 40 && !memchr(a, '/', alen)) {
+			snprintf(rd->st->subagent, sizeof(rd->st->subagent),
+			    "%.*s", (int)alen, a);
+			snprintf(rd->st->key + len, sizeof(rd->st->key) - len,
+			    "/agent-%s", rd->st->subagent);
+		}
+	}
 	if ((uuid = str(R, get(R, root, "uuid"), &len)) != NULL) {
 		uint64_t h = hash64(uuid, len);
 
@@ -774,7 +791,8 @@ claude_record(struct reader *rd)
 			skipped(rd, type, tlen);
 		return NULL;
 	}
-	if (is_true(R, root, "isSidechain")) {
+	sidechain = is_true(R, root, "isSidechain");
+	if (sidechain && rd->st->subagent[0] == '\0') {
 		/* a subagent's: not this conversation's own */
 		skipped(rd, "sidechain", 9);
 		return NULL;
@@ -787,13 +805,15 @@ claude_record(struct reader *rd)
 	system_text = user &&
 	    (is_true(R, root, "isMeta") ||
 		is_true(R, root, "isCompactSummary"));
+	/* a subagent's prompt is its parent agent's, not a person's */
+	parent_prompt = user && sidechain;
 	memset(&m, 0, sizeof(m));
 	m.time_ns = when;
 	m.record_id = user ? uuid : str(R, get(R, msg, "id"), NULL);
 	if (m.record_id == NULL)
 		m.record_id = uuid;
 	if ((s = str(R, content, &len)) != NULL) {
-		m.role = !user				     ? "agent"
+		m.role = !user || parent_prompt		     ? "agent"
 		    : system_text || claude_injected(s, len) ? "system"
 							     : "human";
 		m.kind = "text";
@@ -819,7 +839,7 @@ claude_record(struct reader *rd)
 			s = str(R, get(R, c, "text"), &len);
 			if (s == NULL)
 				continue;
-			m.role = !user				     ? "agent"
+			m.role = !user || parent_prompt		     ? "agent"
 			    : system_text || claude_injected(s, len) ? "system"
 								     : "human";
 			m.kind = "text";

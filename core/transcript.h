@@ -77,6 +77,11 @@ struct mic_tr_count {
 struct mic_tr_stats {
 	enum mic_tr_format format; /* as read (never AUTO after a read) */
 	char key[128]; /* the agent's session id, "" when none was seen */
+	/*
+	 * the subagent whose own transcript this is (Claude's agentId), its
+	 * key then "<session id>/agent-<id>"; "" for a session's transcript
+	 */
+	char subagent[40];
 	char title[512]; /* the transcript's own title, "" when none */
 	char first_prompt[512]; /* the first line of the first human prompt */
 	int64_t records; /* complete records read */

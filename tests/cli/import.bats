@@ -280,3 +280,23 @@ d.commit()"
 	[[ "$output" == *"imported conversations: 1 redaction(s) name no text"* ]]
 	[[ "$output" == *"message $id: names missing object $oid"* ]]
 }
+
+@test "a Claude session's subagents come with it, speaking as themselves, never as the human" {
+	fixtures
+	init_ws
+	main=$(echo "$TR"/claude/04-codemie-v2.1.7-subagents/*.jsonl)
+	run mic session import "$main"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "  subagents: 1 transcript, 44 messages" ]
+	[ "$(sql "select count(*) from messages where author = 'claude-code/agent-a485154'")" = "44" ]
+	# the subagent's first prompt is its parent's Task prompt, not a person's
+	[ "$(sql "select role from messages where author = 'claude-code/agent-a485154' order by id limit 1")" = "agent" ]
+	[ "$(sql "select count(*) from messages where role = 'human'")" = "1" ]
+	[ "$(sql "select key from transcripts order by id")" = $'e9fb405b-169f-40eb-9396-7e75076f045d\ne9fb405b-169f-40eb-9396-7e75076f045d/agent-a485154' ]
+	prints "Nothing new in $main (claude-code)" session import "$main"
+	run mic session import "${main%.jsonl}/subagents/agent-a485154.jsonl"
+	[ "${lines[0]}" = "Nothing new in ${main%.jsonl}/subagents/agent-a485154.jsonl (claude-code)" ]
+	# 2.0 wrote them beside the session's file
+	mic session import --json "$(echo "$TR"/claude/03-codemie-v2.0.64-warmup-agents/4c2*.jsonl)" >out.json
+	python3 -c 'import json; j = json.load(open("out.json")); assert j["subagents"] == {"files": 1, "messages": 2}, j'
+}
