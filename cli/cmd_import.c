@@ -82,7 +82,7 @@ print_json(const struct mic_import_result *r, const char *name, int dry_run)
 	mic_json_kint(j, "files", r->subagent_files);
 	mic_json_kint(j, "messages", r->subagent_messages);
 	mic_json_obj_end(j);
-	mic_json_kint(j, "images", r->images);
+	mic_json_kint(j, "attachments", r->attachments);
 	mic_json_kint(j, "redacted", r->redacted);
 	mic_json_kint(j, "cut", st->cut);
 	mic_json_key(j, "partial");
@@ -128,8 +128,9 @@ print_text(const struct mic_import_result *r, const char *name, int dry_run)
 			print_counts(st->skipped, st->nskipped);
 			putchar('\n');
 		}
-		if (r->images)
-			printf("  images stored: %" PRId64 "\n", r->images);
+		if (r->attachments)
+			printf("  attachments stored: %" PRId64 "\n",
+			    r->attachments);
 		if (r->redacted)
 			printf("  secrets %s: %" PRId64 "\n",
 			    dry_run ? "to redact" : "redacted", r->redacted);

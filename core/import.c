@@ -57,7 +57,7 @@ add_message(void *ctx, const struct mic_tr_message *t)
 		if (err)
 			return err;
 		m.object = mic_oid_to_hex(&oid, hex);
-		c->res->images++;
+		c->res->attachments++;
 	}
 	if (t->len > MIC_MESSAGE_MAX)
 		return mic_error_fmt(MIC_ERR_DATA,
@@ -395,7 +395,7 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 		err =
 		    mic_db_session_touch(ws->db, res->session_id, mic_now_ns());
 	}
-	if (err == NULL && res->images > 0)
+	if (err == NULL && res->attachments > 0)
 		err = mic_store_sync(ws->store);
 	if (err == NULL)
 		err = mic_db_commit(ws->db);

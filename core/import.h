@@ -34,7 +34,7 @@ struct mic_import_result {
 	struct mic_tr_stats stats; /* of the part read by this import */
 	char session_id[33]; /* where the messages went ("" if none) */
 	int started; /* that session was started for this import */
-	int64_t images; /* images stored as blobs */
+	int64_t attachments; /* images and documents stored as blobs */
 	int64_t redacted; /* secrets taken out (core/redact.h) */
 	uint64_t from; /* the offset this import started at */
 	int known; /* the transcript had been imported before */

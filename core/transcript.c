@@ -615,12 +615,14 @@ base64_decode(const char *s, size_t len, struct mic_buf *out)
 }
 
 /*
- * An image block {type: image, source: {type: base64, media_type, data}}
- * as a message of role and kind: its bytes as payload, a line of text
- * naming it as body.
+ * An image or document block {type, source: {type: base64, media_type,
+ * data}} as a message of role and kind: its bytes as payload, a line of
+ * text naming it as body ("[image image/png, 1234 bytes]"). A document of
+ * source type text is its text.
  */
 static const struct mic_error *
-image(struct reader *rd, int32_t block, struct mic_tr_message *m)
+attachment(struct reader *rd, int32_t block, struct mic_tr_message *m,
+    const char *what)
 {
 	const struct rec *R = &rd->R;
 	int32_t src = get(R, block, "source");
@@ -630,22 +632,27 @@ image(struct reader *rd, int32_t block, struct mic_tr_message *m)
 	char line[160];
 	int32_t d = get(R, src, "data");
 
+	if (data && str_is(R, src, "type", "text")) {
+		m->body = data;
+		m->len = len;
+		return emit(rd, m);
+	}
 	if (data == NULL || (d >= 0 && R->v[d].cut) ||
 	    base64_decode(data, len, &rd->payload) < 0) {
-		snprintf(line, sizeof(line), "[image: not stored%s]",
+		snprintf(line, sizeof(line), "[%s: not stored%s]", what,
 		    data ? ", larger than mic keeps" : "");
 		m->body = line;
 		m->len = strlen(line);
 		return emit(rd, m);
 	}
-	snprintf(line, sizeof(line), "[image %.*s, %zu bytes]",
-	    type ? (int)(tlen < 60 ? tlen : 60) : 5, type ? type : "image",
+	snprintf(line, sizeof(line), "[%s %.*s, %zu bytes]", what,
+	    type ? (int)(tlen < 60 ? tlen : 60) : 4, type ? type : "data",
 	    rd->payload.len);
 	m->body = line;
 	m->len = strlen(line);
 	m->payload = rd->payload.data;
 	m->payload_len = rd->payload.len;
-	m->payload_type = type ? "image" : NULL;
+	m->payload_type = what;
 	return emit(rd, m);
 }
 
@@ -889,14 +896,16 @@ claude_record(struct reader *rd)
 				     k = R->v[k].next)
 					if (str_is(R, k, "type", "image")) {
 						m.is_error = 0;
-						err = image(rd, k, &m);
+						err = attachment(rd, k, &m,
+						    "image");
 					}
-		} else if (strcmp(bt, "image") == 0) {
+		} else if (strcmp(bt, "image") == 0 ||
+		    strcmp(bt, "document") == 0) {
 			m.role = user && !system_text ? "human"
 			    : user		      ? "system"
 						      : "agent";
 			m.kind = "text";
-			err = image(rd, c, &m);
+			err = attachment(rd, c, &m, bt);
 		} else if (strcmp(bt, "redacted_thinking") != 0) {
 			skipped(rd, bt, tlen);
 		}

@@ -211,7 +211,7 @@ PY
 	[ "$(jfield 'j["turns"]["agent"]' --dry-run "$TR/claude/01-gitai-v1.0.111-multiedit.jsonl")" = "13" ]
 	# 08: a pasted image is a human message whose bytes are a blob
 	mic session import "$TR/claude/08-entire-v2.1.29-image-large.jsonl" >out
-	grep -q '^  images stored: 1$' out
+	grep -q '^  attachments stored: 1$' out
 	oid=$(sql "select object from messages where object is not null")
 	[[ "$oid" =~ ^[0-9a-f]{64}$ ]]
 	[ "$(sql "select role from messages where object is not null")" = "human" ]
@@ -299,4 +299,18 @@ d.commit()"
 	# 2.0 wrote them beside the session's file
 	mic session import --json "$(echo "$TR"/claude/03-codemie-v2.0.64-warmup-agents/4c2*.jsonl)" >out.json
 	python3 -c 'import json; j = json.load(open("out.json")); assert j["subagents"] == {"files": 1, "messages": 2}, j'
+}
+
+@test "documents attached to a prompt: a base64 one is a blob, a text one its text" {
+	init_ws
+	pdf=$(printf '%%PDF-1.4 fake' | base64)
+	cat >"$BATS_TEST_TMPDIR/d.jsonl" <<EOF2
+{"type":"user","uuid":"u1","sessionId":"doc-1","message":{"role":"user","content":[{"type":"text","text":"read these"},{"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"$pdf"}},{"type":"document","source":{"type":"text","media_type":"text/plain","data":"plain notes"}}]}}
+EOF2
+	run mic session import "$BATS_TEST_TMPDIR/d.jsonl"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\n  attachments stored: 1'* ]]
+	[ "$(sql "select role, body from messages order by id")" = $'human|read these\nhuman|[document application/pdf, 13 bytes]\nhuman|plain notes' ]
+	oid=$(sql "select object from messages where object is not null")
+	[ "$(python3 -c "import zlib,sys; d = zlib.decompress(open('.mic/objects/${oid:0:2}/${oid:2}','rb').read()); print(d.split(b'\0', 1)[1].decode())")" = "%PDF-1.4 fake" ]
 }
