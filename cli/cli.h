@@ -172,6 +172,15 @@ void mic_json_kint(struct mic_json *j, const char *key, int64_t v);
 /* The command table (main.c) and the help printed from it. */
 extern const struct mic_cmd mic_commands[];
 void mic_print_help(FILE *f);
+/*
+ * Commands of two words form groups ("session land", "agent hook"):
+ * mic_cmd_sub() is c's second word when its first is group, else NULL;
+ * mic_cmd_is_group() says whether word is the first word of any command;
+ * mic_print_group_usage() prints "usage: mic ..." of each of a group's.
+ */
+const char *mic_cmd_sub(const struct mic_cmd *c, const char *group);
+int mic_cmd_is_group(const char *word);
+void mic_print_group_usage(const char *group);
 void mic_print_cmd_help(const struct mic_cmd *c);
 
 int cmd_init(struct mic_args *args);

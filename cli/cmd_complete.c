@@ -40,31 +40,6 @@ static const struct help_topic {
     {NULL, NULL},
 };
 
-/* 1 when word names a group of commands ("session", "agent"). */
-static int
-is_group(const char *word)
-{
-	const struct mic_cmd *c;
-	size_t len = strlen(word);
-
-	for (c = mic_commands; c->name; c++)
-		if (strncmp(c->name, word, len) == 0 && c->name[len] == ' ')
-			return 1;
-	return 0;
-}
-
-/* Print the subcommands of group, one a line (line is "%s\n"). */
-static void
-print_subcommands(const char *group, const char *line)
-{
-	const struct mic_cmd *c;
-	size_t len = strlen(group);
-
-	for (c = mic_commands; c->name; c++)
-		if (strncmp(c->name, group, len) == 0 && c->name[len] == ' ')
-			printf(line, c->name + len + 1);
-}
-
 /* The table entry named by words (e.g. "session" "land"), or NULL. */
 static const struct mic_cmd *
 find_cmd(int argc, char **argv)
@@ -74,7 +49,7 @@ find_cmd(int argc, char **argv)
 
 	if (argc < 1)
 		return NULL;
-	if (argc >= 2 && is_group(argv[0]))
+	if (argc >= 2 && mic_cmd_is_group(argv[0]))
 		snprintf(name, sizeof(name), "%s %s", argv[0], argv[1]);
 	else
 		snprintf(name, sizeof(name), "%s", argv[0]);
@@ -127,7 +102,11 @@ cmd_complete(int argc, char **argv)
 			last_len = len;
 		}
 	} else if (strcmp(argv[0], "subcommands") == 0) {
-		print_subcommands(argc > 1 ? argv[1] : "session", "%s\n");
+		const char *group = argc > 1 ? argv[1] : "session", *sub;
+
+		for (c = mic_commands; c->name; c++)
+			if ((sub = mic_cmd_sub(c, group)) != NULL)
+				puts(sub);
 	} else if (strcmp(argv[0], "topics") == 0) {
 		for (t = help_topics; t->name; t++)
 			printf("%s\n", t->name);
@@ -271,7 +250,8 @@ cmd_help(struct mic_args *args)
 			return MIC_EXIT_FAIL;
 		}
 	c = find_cmd(args->argc, args->argv);
-	if (c == NULL && !(args->argc == 1 && is_group(args->argv[0]))) {
+	if (c == NULL &&
+	    !(args->argc == 1 && mic_cmd_is_group(args->argv[0]))) {
 		char name[256];
 
 		snprintf(name, sizeof(name), "%s%s%s", args->argv[0],
@@ -283,12 +263,7 @@ cmd_help(struct mic_args *args)
 	snprintf(page, sizeof(page), "mic-%s.1", args->argv[0]);
 	show_page(page);
 	if (c == NULL) {
-		size_t len = strlen(args->argv[0]);
-
-		for (c = mic_commands; c->name; c++)
-			if (strncmp(c->name, args->argv[0], len) == 0 &&
-			    c->name[len] == ' ')
-				printf("usage: mic %s\n", c->usage);
+		mic_print_group_usage(args->argv[0]);
 		return MIC_EXIT_OK;
 	}
 	mic_print_cmd_help(c);

@@ -474,17 +474,35 @@ free_args(struct mic_args *a)
 	free(a->argv);
 }
 
-/* 1 when word names a group of commands ("session", "agent"). */
-static int
-is_group(const char *word)
+const char *
+mic_cmd_sub(const struct mic_cmd *c, const char *group)
+{
+	size_t len = strlen(group);
+
+	return strncmp(c->name, group, len) == 0 && c->name[len] == ' '
+	    ? c->name + len + 1
+	    : NULL;
+}
+
+int
+mic_cmd_is_group(const char *word)
 {
 	const struct mic_cmd *c;
-	size_t len = strlen(word);
 
 	for (c = mic_commands; c->name; c++)
-		if (strncmp(c->name, word, len) == 0 && c->name[len] == ' ')
+		if (mic_cmd_sub(c, word))
 			return 1;
 	return 0;
+}
+
+void
+mic_print_group_usage(const char *group)
+{
+	const struct mic_cmd *c;
+
+	for (c = mic_commands; c->name; c++)
+		if (mic_cmd_sub(c, group))
+			printf("usage: mic %s\n", c->usage);
 }
 
 /* "start, note, ... or list": the subcommands of group, for a message. */
@@ -492,23 +510,24 @@ static const char *
 subcommand_list(const char *group)
 {
 	static char list[512];
-	const struct mic_cmd *c, *last = NULL;
-	size_t len = strlen(group), n = 0;
+	const struct mic_cmd *c;
+	const char *sub, *last = NULL;
+	size_t n = 0;
 
 	list[0] = '\0';
 	for (c = mic_commands; c->name; c++) {
-		if (strncmp(c->name, group, len) != 0 || c->name[len] != ' ')
+		if ((sub = mic_cmd_sub(c, group)) == NULL)
 			continue;
 		if (last)
 			n += (size_t)snprintf(list + n, sizeof(list) - n,
-			    "%s%s", n ? ", " : "", last->name + len + 1);
-		last = c;
+			    "%s%s", n ? ", " : "", last);
+		last = sub;
 		if (n >= sizeof(list))
 			break;
 	}
 	if (last && n < sizeof(list))
 		snprintf(list + n, sizeof(list) - n, "%s%s", n ? " or " : "",
-		    last->name + len + 1);
+		    last);
 	return list;
 }
 
@@ -539,19 +558,12 @@ main(int argc, char **argv)
 	}
 	if ((err = mic_threads_check()) != NULL)
 		return mic_cli_usage(NULL, "%s", err->msg);
-	if (is_group(argv[1])) {
-		size_t glen = strlen(argv[1]);
-
+	if (mic_cmd_is_group(argv[1])) {
 		if (argc < 3 || argv[2][0] == '-') {
 			if (argc >= 3 &&
 			    (strcmp(argv[2], "--help") == 0 ||
 				strcmp(argv[2], "-h") == 0)) {
-				for (c = mic_commands; c->name; c++)
-					if (strncmp(c->name, argv[1], glen) ==
-						0 &&
-					    c->name[glen] == ' ')
-						printf("usage: mic %s\n",
-						    c->usage);
+				mic_print_group_usage(argv[1]);
 				return MIC_EXIT_OK;
 			}
 			return mic_cli_usage(NULL,
@@ -559,9 +571,8 @@ main(int argc, char **argv)
 			    subcommand_list(argv[1]));
 		}
 		for (c = mic_commands; c->name; c++)
-			if (strncmp(c->name, argv[1], glen) == 0 &&
-			    c->name[glen] == ' ' &&
-			    strcmp(c->name + glen + 1, argv[2]) == 0)
+			if (mic_cmd_sub(c, argv[1]) &&
+			    strcmp(mic_cmd_sub(c, argv[1]), argv[2]) == 0)
 				match = c;
 		if (match == NULL)
 			return mic_cli_usage(NULL, "unknown %s subcommand %s",

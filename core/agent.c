@@ -342,6 +342,13 @@ done:
 	return err;
 }
 
+/* A qsort() comparison: greater names (later dates) first. */
+static int
+newest_first(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
 /* Names of dir's entries, sorted newest (greatest) first. */
 static char **
 entries(const char *dir, size_t *n)
@@ -364,14 +371,8 @@ entries(const char *dir, size_t *n)
 		v[(*n)++] = mic_xstrdup(de->d_name);
 	}
 	closedir(d);
-	/* insertion sort, descending: folders hold a few dozen entries */
-	for (size_t i = 1; i < *n; i++)
-		for (size_t k = i; k > 0 && strcmp(v[k - 1], v[k]) < 0; k--) {
-			char *t = v[k];
-
-			v[k] = v[k - 1];
-			v[k - 1] = t;
-		}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), newest_first);
 	return v;
 }
 

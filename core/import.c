@@ -312,7 +312,6 @@ mic_session_import(struct mic_ws *ws, int fd, const struct mic_import_opts *o,
 		}
 		start = (uint64_t)t.bytes;
 		line = (uint64_t)t.lines;
-		res->known = 1;
 	}
 	res->from = start;
 	err = mic_db_session_active(ws->db, &active, &has_active);
@@ -455,6 +454,13 @@ import_subagent(struct mic_ws *ws, const char *file,
 	return err;
 }
 
+/* A qsort() comparison of two file names. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Import the agent-*.jsonl files of folder dir as subagents' transcripts. */
 static const struct mic_error *
 import_folder(struct mic_ws *ws, const char *dir,
@@ -482,14 +488,8 @@ import_folder(struct mic_ws *ws, const char *dir,
 	}
 	closedir(d);
 	/* in name order, so that imports are repeatable */
-	for (i = 1; i < n; i++)
-		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0;
-		     k--) {
-			char *t = names[k];
-
-			names[k] = names[k - 1];
-			names[k - 1] = t;
-		}
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		struct mic_buf file = MIC_BUF_INIT;
 

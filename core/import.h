@@ -37,7 +37,6 @@ struct mic_import_result {
 	int64_t attachments; /* images and documents stored as blobs */
 	int64_t redacted; /* secrets taken out (core/redact.h) */
 	uint64_t from; /* the offset this import started at */
-	int known; /* the transcript had been imported before */
 	char key[160]; /* what the transcript is known by */
 	/* with mic_session_import_subagents(): files and messages of them */
 	int64_t subagent_files, subagent_messages;

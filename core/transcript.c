@@ -652,30 +652,27 @@ attachment(struct reader *rd, int32_t block, struct mic_tr_message *m,
 	m->len = strlen(line);
 	m->payload = rd->payload.data;
 	m->payload_len = rd->payload.len;
-	m->payload_type = what;
 	return emit(rd, m);
 }
 
-/* The text of a tool result's content (a string, or text blocks). */
+/*
+ * The "text" of the blocks of array content (if it is one), joined by
+ * newlines, into b (reset first): with typed, of the blocks of type
+ * "text" only (Claude's); else of every block that has one (Codex's
+ * input_text, output_text and summary_text).
+ */
 static void
-result_text(const struct rec *R, int32_t content, struct mic_buf *b)
+join_text(const struct rec *R, int32_t content, int typed, struct mic_buf *b)
 {
 	int32_t c;
 	size_t len;
 	const char *s;
 
 	mic_buf_reset(b);
-	if ((s = str(R, content, &len)) != NULL) {
-		mic_buf_add(b, s, len);
+	if (content < 0 || R->v[content].type != MIC_JSON_ARR)
 		return;
-	}
-	if (content < 0 || R->v[content].type != MIC_JSON_ARR) {
-		if (content >= 0 && R->v[content].type != MIC_JSON_NULL)
-			dump(R, content, b);
-		return;
-	}
 	for (c = R->v[content].child; c >= 0; c = R->v[c].next) {
-		if (!str_is(R, c, "type", "text"))
+		if (typed && !str_is(R, c, "type", "text"))
 			continue;
 		s = str(R, get(R, c, "text"), &len);
 		if (s == NULL)
@@ -684,6 +681,22 @@ result_text(const struct rec *R, int32_t content, struct mic_buf *b)
 			mic_buf_addch(b, '\n');
 		mic_buf_add(b, s, len);
 	}
+}
+
+/* The text of a tool result's content: a string, text blocks, or JSON. */
+static void
+result_text(const struct rec *R, int32_t content, struct mic_buf *b)
+{
+	size_t len;
+	const char *s;
+
+	mic_buf_reset(b);
+	if ((s = str(R, content, &len)) != NULL)
+		mic_buf_add(b, s, len);
+	else if (content >= 0 && R->v[content].type == MIC_JSON_ARR)
+		join_text(R, content, 1, b);
+	else if (content >= 0 && R->v[content].type != MIC_JSON_NULL)
+		dump(R, content, b);
 }
 
 /* Text a person did not type, in a Claude user record. */
@@ -924,27 +937,6 @@ codex_injected(const char *s, size_t len)
 	    starts(s, len, "<INSTRUCTIONS>");
 }
 
-/* The text blocks of a Codex message's content, joined. */
-static void
-codex_text(const struct rec *R, int32_t content, struct mic_buf *b)
-{
-	int32_t c;
-	size_t len;
-	const char *s;
-
-	mic_buf_reset(b);
-	if (content < 0 || R->v[content].type != MIC_JSON_ARR)
-		return;
-	for (c = R->v[content].child; c >= 0; c = R->v[c].next) {
-		s = str(R, get(R, c, "text"), &len);
-		if (s == NULL)
-			continue;
-		if (b->len)
-			mic_buf_addch(b, '\n');
-		mic_buf_add(b, s, len);
-	}
-}
-
 /* 1 when b holds exactly s[0..len). */
 static int
 same(const struct mic_buf *b, const char *s, size_t len)
@@ -1050,7 +1042,7 @@ codex_record(struct reader *rd)
 		int is_user = role && strcmp(role, "user") == 0;
 		int is_agent = role && strcmp(role, "assistant") == 0;
 
-		codex_text(R, get(R, p, "content"), &rd->body);
+		join_text(R, get(R, p, "content"), 0, &rd->body);
 		if (is_user || is_agent) {
 			struct mic_buf *last =
 			    is_user ? &rd->last_user : &rd->last_agent;
@@ -1077,18 +1069,7 @@ codex_record(struct reader *rd)
 		return emit(rd, &m);
 	}
 	if (strcmp(pt, "reasoning") == 0) {
-		int32_t sum = get(R, p, "summary"), c;
-
-		mic_buf_reset(&rd->body);
-		if (sum >= 0 && R->v[sum].type == MIC_JSON_ARR)
-			for (c = R->v[sum].child; c >= 0; c = R->v[c].next) {
-				s = str(R, get(R, c, "text"), &len);
-				if (s == NULL)
-					continue;
-				if (rd->body.len)
-					mic_buf_addch(&rd->body, '\n');
-				mic_buf_add(&rd->body, s, len);
-			}
+		join_text(R, get(R, p, "summary"), 0, &rd->body);
 		if (rd->body.len == 0) {
 			/* encrypted: nothing to read */
 			rd->st->dropped++;

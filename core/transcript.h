@@ -56,10 +56,9 @@ struct mic_tr_message {
 	int is_error;
 	const char *body; /* any bytes but NUL; never empty */
 	size_t len;
-	/* an image: its decoded bytes and MIME type, or NULL */
+	/* an image or document: its decoded bytes, or NULL */
 	const void *payload;
 	size_t payload_len;
-	const char *payload_type;
 	uint64_t line; /* where the record starts (from 1) */
 };
 

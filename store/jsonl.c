@@ -385,8 +385,6 @@ value(struct mic_jsonl *r, int c, enum mic_json_tok *tok)
 	const struct mic_error *err = NULL;
 	const char *word;
 
-	if (r->state == S_TOP)
-		r->start = mic_jsonl_offset(r);
 	switch (c) {
 	case '{':
 	case '[':

@@ -73,7 +73,6 @@ struct mic_jsonl {
 	int depth; /* containers open after this token */
 	uint64_t line; /* the line (from 1) the reader is at */
 	uint64_t end; /* at MIC_JSON_END: the offset after the value */
-	uint64_t start; /* the offset where the current value began */
 
 	/* private */
 	int fd, eof, state, in_string;
