@@ -206,6 +206,8 @@ def main():
         db = sqlite3.connect(os.path.join(ws, ".mic", "mic.db"))
         sid = db.execute("SELECT id FROM sessions ORDER BY created_ns"
                          " DESC LIMIT 1").fetchone()[0]
+        last = db.execute("SELECT coalesce(max(id), 0) FROM messages"
+                          ).fetchone()[0]
         t0 = time.perf_counter()
         with db:
             db.executemany(
@@ -216,6 +218,10 @@ def main():
                   " ".join(rng.choice(words)
                            for _ in range(rng.randint(10, 80))).encode())
                  for i in range(a.messages)))
+            # indexed as mic indexes every message it adds
+            db.execute("INSERT INTO search SELECT CAST(body AS TEXT),"
+                       " 'message', id FROM messages WHERE id > ?",
+                       (last,))
         insert_s = time.perf_counter() - t0
         db.close()
         freq = {}

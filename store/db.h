@@ -48,7 +48,7 @@
 #include "object.h"
 
 /* The schema version this mic writes: PRAGMA user_version, see mic-store(5). */
-#define MIC_DB_SCHEMA_VERSION 6
+#define MIC_DB_SCHEMA_VERSION 7
 
 struct mic_db;
 
@@ -223,7 +223,7 @@ struct mic_message_new {
 const struct mic_error *mic_db_message_import(struct mic_db *db,
     const struct mic_message_new *m);
 
-/* The rowid of the last row inserted (a message, a decision). */
+/* The id of the last message or decision that db added. */
 int64_t mic_db_last_row_id(struct mic_db *db);
 
 /* A redaction of a stored text (the redactions table, schema 6). */

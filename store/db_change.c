@@ -55,7 +55,11 @@ mic_db_change_add(struct mic_db *db, const char *session_id,
 	sqlite3_bind_int64(st, 8, row->size);
 	sqlite3_bind_int64(st, 9, row->lines_added);
 	sqlite3_bind_int64(st, 10, row->lines_removed);
-	return mic_db_step_done(db, st);
+	err = mic_db_step_done(db, st);
+	if (err)
+		return err;
+	return mic_db_search_add(db, "path", row->path, strlen(row->path),
+	    session_id, 0);
 }
 
 /*

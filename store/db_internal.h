@@ -48,6 +48,7 @@ struct mic_db {
 	char *path; /* as given to mic_db_open(), for messages */
 	int in_tx; /* a BEGIN of ours is open */
 	int readonly; /* opened read-only: the user cannot write .mic/ */
+	int64_t last_id; /* of the last message or decision added */
 	/*
 	 * The statement cache: n_stmts slots used of cap_stmts, grown by
 	 * doubling (malloc'd; mic_db_close() finalizes and frees them).
@@ -209,6 +210,17 @@ void mic_db_read_session(sqlite3_stmt *st, struct mic_session_row *row);
 	"  ref UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
 const struct mic_error *mic_db_search_error(struct mic_db *db,
     const struct mic_error *err, const char *query);
+
+/*
+ * db_search.c: index one text of a row just inserted, in the caller's
+ * transaction: the len bytes of text (NULL for a NULL column), of kind
+ * (goal, message, decision, reasoning, alternative, path), naming its
+ * source by ref_session (goal, path) or else by ref_id, as the view
+ * search_source does. Every function that inserts a source row calls it;
+ * the index must hold exactly search_source (mic fsck checks it).
+ */
+const struct mic_error *mic_db_search_add(struct mic_db *db, const char *kind,
+    const char *text, size_t len, const char *ref_session, int64_t ref_id);
 
 /*
  * db_schema.c: bring the schema of a newly opened db up to the version

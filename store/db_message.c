@@ -64,7 +64,12 @@ mic_db_message_add(struct mic_db *db, const char *session_id, const char *role,
 	mic_db_bind_text(st, 3, author);
 	sqlite3_bind_int64(st, 4, created_ns);
 	sqlite3_bind_blob(st, 5, body, (int)body_len, SQLITE_STATIC);
-	return mic_db_step_done(db, st);
+	err = mic_db_step_done(db, st);
+	if (err)
+		return err;
+	db->last_id = sqlite3_last_insert_rowid(db->h);
+	return mic_db_search_add(db, "message", body, body_len, NULL,
+	    db->last_id);
 }
 
 const struct mic_error *
@@ -99,7 +104,12 @@ mic_db_message_import(struct mic_db *db, const struct mic_message_new *m)
 	mic_db_bind_text(st, 12, m->agent_version);
 	mic_db_bind_text(st, 13, m->model);
 	mic_db_bind_text(st, 14, m->object);
-	return mic_db_step_done(db, st);
+	err = mic_db_step_done(db, st);
+	if (err)
+		return err;
+	db->last_id = sqlite3_last_insert_rowid(db->h);
+	return mic_db_search_add(db, "message", m->body ? m->body : "",
+	    m->body_len, NULL, db->last_id);
 }
 
 /*
@@ -293,7 +303,14 @@ mic_db_decision_add(struct mic_db *db, const char *session_id,
 	err = mic_db_step_done(db, st);
 	if (err)
 		return err;
-	id = sqlite3_last_insert_rowid(db->h);
+	id = db->last_id = sqlite3_last_insert_rowid(db->h);
+	err = mic_db_search_add(db, "decision", decision,
+	    decision ? strlen(decision) : 0, NULL, id);
+	if (err == NULL)
+		err = mic_db_search_add(db, "reasoning", reasoning,
+		    reasoning ? strlen(reasoning) : 0, NULL, id);
+	if (err)
+		return err;
 	for (i = 0; i < n_alternatives; i++) {
 		err = mic_db_stmt(db, alt_sql, &st);
 		if (err)
@@ -302,6 +319,11 @@ mic_db_decision_add(struct mic_db *db, const char *session_id,
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		mic_db_bind_text(st, 3, alternatives[i]);
 		err = mic_db_step_done(db, st);
+		if (err == NULL)
+			err = mic_db_search_add(db, "alternative",
+			    alternatives[i],
+			    alternatives[i] ? strlen(alternatives[i]) : 0, NULL,
+			    id);
 		if (err)
 			return err;
 	}
@@ -409,7 +431,7 @@ mic_db_session_counts(struct mic_db *db, const char *session_id,
 int64_t
 mic_db_last_row_id(struct mic_db *db)
 {
-	return sqlite3_last_insert_rowid(db->h);
+	return db->last_id;
 }
 
 static void

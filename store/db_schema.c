@@ -225,6 +225,18 @@ static const struct migration {
 	"  rule TEXT NOT NULL,"
 	"  offset INTEGER NOT NULL);"
 	"CREATE INDEX redactions_ref ON redactions(ref);"},
+    /*
+     * 6 -> 7: the search index is written by the functions that insert
+     * its sources (mic_db_search_add() in db_search.c), no longer by
+     * triggers, which made FTS5 write a segment per row. The index does
+     * not change.
+     */
+    {NULL,
+	"DROP TRIGGER IF EXISTS search_sessions;"
+	"DROP TRIGGER IF EXISTS search_messages;"
+	"DROP TRIGGER IF EXISTS search_decisions;"
+	"DROP TRIGGER IF EXISTS search_alternatives;"
+	"DROP TRIGGER IF EXISTS search_changes;"},
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

@@ -108,7 +108,11 @@ mic_db_session_insert(struct mic_db *db, const struct mic_session_row *row)
 	sqlite3_bind_int64(st, 6, row->base_position);
 	sqlite3_bind_int64(st, 7, row->created_ns);
 	sqlite3_bind_int64(st, 8, row->updated_ns);
-	return mic_db_step_done(db, st);
+	err = mic_db_step_done(db, st);
+	if (err)
+		return err;
+	return mic_db_search_add(db, "goal", row->goal,
+	    row->goal ? strlen(row->goal) : 0, row->id, 0);
 }
 
 /*
@@ -287,6 +291,9 @@ mic_db_session_split(struct mic_db *db, const char *id, const char *new_id,
 	    " base_position, created_ns, updated_ns)"
 	    " SELECT ?2, org, project, goal, author, 'landed', base_position,"
 	    " created_ns, ?4 FROM sessions WHERE id = ?1 AND status = 'active'",
+	    /* the copy's goal is indexed too (see mic_db_search_add()) */
+	    "INSERT INTO search SELECT goal, 'goal', id FROM sessions"
+	    " WHERE id = ?2",
 	    "UPDATE messages SET session_id = ?2 WHERE session_id = ?1",
 	    "UPDATE decisions SET session_id = ?2 WHERE session_id = ?1",
 	    "UPDATE sessions SET base_position = ?3, updated_ns = ?4"

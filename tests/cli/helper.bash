@@ -236,9 +236,7 @@ unprivileged_user() {
 # The statements that take a store back before schema version 4 (the
 # search index, version 5's blame cache and version 6's transcripts);
 # schema_v3 turns the workspace's store into version 3.
-DROP_SEARCH="DROP TRIGGER search_sessions; DROP TRIGGER search_messages;
-DROP TRIGGER search_decisions; DROP TRIGGER search_alternatives;
-DROP TRIGGER search_changes; DROP VIEW search_source; DROP TABLE search;
+DROP_SEARCH="DROP VIEW search_source; DROP TABLE search;
 DROP TABLE IF EXISTS blame_cache; DROP TABLE transcripts;
 DROP TABLE redactions;
 ALTER TABLE messages DROP COLUMN kind; ALTER TABLE messages DROP COLUMN tool;

@@ -109,6 +109,9 @@ for i in range(5010):
     rows.append((sys.argv[1], "human", "t", 1700000000 * 10**9 + i, body.encode()))
 db.executemany("INSERT INTO messages(session_id, role, author, created_ns, body)"
                " VALUES (?, ?, ?, ?, ?)", rows)
+# and index them, as mic does for every message it adds
+db.execute("INSERT INTO search SELECT CAST(body AS TEXT), 'message', id"
+           " FROM messages WHERE session_id = ?", (sys.argv[1],))
 db.commit()
 PY
 	mic search --json common >all.json
@@ -310,13 +313,55 @@ EOF
 	run mic search tokenizer
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^[@a]' <<<"$output")" = "4" ]
-	[ "$(sql 'pragma user_version')" = "6" ]
+	[ "$(sql 'pragma user_version')" = "7" ]
 	run mic fsck
 	[ "$status" -eq 0 ]
-	# and what comes after is indexed by the triggers
+	# and what comes after is indexed, once
 	mic session note "fresh words" >/dev/null
 	run mic search fresh
 	[[ "${lines[0]}" == "active ${ACTIVE:0:8} "* ]]
+	[ "$(sql "select count(*) from search where search match 'fresh'")" = "1" ]
+}
+
+@test "a schema version 6 store loses its index triggers; every new text is indexed once" {
+	parsers
+	# the index as version 6 kept it: by triggers on the source tables
+	python3 - <<'PY'
+import sqlite3
+db = sqlite3.connect(".mic/mic.db")
+db.executescript('''
+CREATE TRIGGER search_sessions AFTER INSERT ON sessions BEGIN
+  INSERT INTO search VALUES (new.goal, 'goal', new.id); END;
+CREATE TRIGGER search_messages AFTER INSERT ON messages BEGIN
+  INSERT INTO search VALUES (CAST(new.body AS TEXT), 'message', new.id); END;
+CREATE TRIGGER search_decisions AFTER INSERT ON decisions BEGIN
+  INSERT INTO search VALUES (new.decision, 'decision', new.id);
+  INSERT INTO search VALUES (new.reasoning, 'reasoning', new.id); END;
+CREATE TRIGGER search_alternatives AFTER INSERT ON alternatives BEGIN
+  INSERT INTO search VALUES (new.text, 'alternative', new.decision_id); END;
+CREATE TRIGGER search_changes AFTER INSERT ON changes BEGIN
+  INSERT INTO search VALUES (CAST(new.path AS TEXT), 'path', new.session_id); END;
+PRAGMA user_version = 6;
+''')
+db.commit()
+PY
+	mic status >/dev/null
+	[ "$(sql 'pragma user_version')" = "7" ]
+	[ "$(sql "select count(*) from sqlite_schema where type = 'trigger'")" = "0" ]
+	# a goal, a message, a decision with reasoning and an alternative, a
+	# path, and a split's copy of a goal: each indexed once
+	mic session note "zebra note" >/dev/null
+	mic session decide "zebra choice" --why "zebra reason" \
+	    --alternative "zebra other" >/dev/null
+	echo z >zebra.txt
+	mic session land >/dev/null
+	mic session start "zebra goal" >/dev/null
+	echo y >zebra.txt
+	echo q >quagga.txt
+	mic session land --keep-active zebra.txt >/dev/null
+	run mic fsck
+	[ "$status" -eq 0 ]
+	[ "$(sql "select kind, count(*) from search where search match 'zebra' group by kind order by kind" | tr '\n' ' ')" = "alternative|1 decision|1 goal|2 message|1 path|2 reasoning|1 " ]
 }
 
 @test "log --grep and --author filter the log the same way" {

@@ -28,17 +28,17 @@ PY
 	[ -z "$output" ]
 }
 
-@test "the database is in WAL mode at schema version 6" {
+@test "the database is in WAL mode at schema version 7" {
 	init_ws
 	run python3 -c "import sqlite3; d=sqlite3.connect('.mic/mic.db'); print(d.execute('pragma journal_mode').fetchone()[0], d.execute('pragma user_version').fetchone()[0])"
-	[ "$output" = "wal 6" ]
+	[ "$output" = "wal 7" ]
 }
 
 @test "a store from a newer mic is refused by name" {
 	init_ws
 	python3 -c "import sqlite3; d=sqlite3.connect('.mic/mic.db'); d.execute('pragma user_version=99'); d.commit()"
 	run mic status
-	assert_fail 1 "mic: database $WS/.mic/mic.db has schema version 99; this mic knows up to 6: upgrade mic"
+	assert_fail 1 "mic: database $WS/.mic/mic.db has schema version 99; this mic knows up to 7: upgrade mic"
 }
 
 @test "a large file lands and restores in constant memory" {
@@ -159,7 +159,7 @@ PY
 	[ ! -e .mic/cache ]
 	[ "$(sql 'pragma user_version')" = "1" ]
 	prints $'No active session\nHead: @1\nNo changes' status
-	[ "$(sql 'pragma user_version')" = "6" ]
+	[ "$(sql 'pragma user_version')" = "7" ]
 	[ "$(sql "select count(*) from sqlite_master where name = 'stat_cache'")" = "0" ]
 	# the sessions got the counts of their changes, which log shows
 	[ "$(sql 'select n_added, n_modified, n_deleted from sessions')" = "3|0|0" ]
@@ -177,7 +177,7 @@ PY
 	python3 -c "import os, sqlite3; d=sqlite3.connect('.mic/mic.db'); d.execute('drop table restore_journal'); d.executescript(os.environ['DROP_SEARCH']); d.execute('pragma user_version=2'); d.commit()"
 	rm a
 	prints "Restored 1 file from @1: 1 written, 0 removed" restore a
-	[ "$(sql 'pragma user_version')" = "6" ]
+	[ "$(sql 'pragma user_version')" = "7" ]
 	[ "$(sql 'select count(*) from restore_journal')" = "0" ]
 	run mic fsck
 	[ "$status" -eq 0 ]
