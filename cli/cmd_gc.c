@@ -41,7 +41,7 @@ cmd_gc(struct mic_args *args)
 	ws = mic_cli_open_ws(&rc);
 	if (ws == NULL)
 		return rc;
-	err = mic_gc_temp(ws, mic_opt_count(args, "now") > 0, f.dry_run,
+	err = mic_gc_temp(ws, mic_opt_count(args, "now") > 0, f.dry_run, 1,
 	    print_temp, &f);
 	if (err)
 		rc = mic_cli_fail(err);

@@ -5,6 +5,7 @@
  * and the option lists; --help output comes from the same table.
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,6 +540,12 @@ main(int argc, char **argv)
 	struct mic_args args;
 	int words = 1, rc;
 
+	/*
+	 * A write past the file size limit (ulimit -f) then fails with EFBIG
+	 * and is reported like any other failed write, instead of killing
+	 * mic between two writes.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		mic_print_help(stderr);
 		return MIC_EXIT_USAGE;

@@ -416,7 +416,7 @@ mic_fsck(struct mic_ws *ws, mic_fsck_report_fn report, void *ctx,
 	if (err == NULL)
 		err = check_cache(&f);
 	if (err == NULL)
-		err = mic_gc_temp(ws, 0, 1, temp_report, &f);
+		err = mic_gc_temp(ws, 0, 1, 1, temp_report, &f);
 	mic_db_rollback(ws->db);
 	return err;
 }

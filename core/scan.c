@@ -765,6 +765,7 @@ add_refresh(struct mic_scan *scan, const struct mic_cache_row *row)
 
 struct hashing {
 	struct mic_ws *ws;
+	const struct mic_cache *cache;
 	struct event *ev;
 	size_t *todo; /* indexes of events to hash */
 	int store;
@@ -787,8 +788,25 @@ hash_event(void *arg, size_t i)
 		mic_buf_release(&abs);
 		return NULL;
 	}
-	err = mic_scan_file(h->ws, e->path, h->store, &e->now.oid, &e->now,
-	    &e->lines);
+	if (h->store && e->row != NO_ROW) {
+		struct mic_cache_row row;
+
+		/*
+		 * A file the cache knows (racy, or with new stat data) is
+		 * often unchanged: hash it first, and store it only when
+		 * its content is new, rather than write the object again.
+		 */
+		mic_cache_get(h->cache, e->row, &row);
+		err = mic_scan_file(h->ws, e->path, 0, &e->now.oid, &e->now,
+		    NULL);
+		if (err == NULL &&
+		    (mic_oid_cmp(&e->now.oid, &row.oid) != 0 ||
+			e->now.mode != row.mode))
+			err = mic_scan_file(h->ws, e->path, 1, &e->now.oid,
+			    &e->now, &e->lines);
+	} else
+		err = mic_scan_file(h->ws, e->path, h->store, &e->now.oid,
+		    &e->now, &e->lines);
 	if (err && err->code == MIC_ERR_IO && is_denial(err->errno_code)) {
 		e->denied = err->errno_code;
 		return NULL;
@@ -1047,6 +1065,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 		    (ev.v[i].path && ev.v[i].now.mode != MIC_MODE_LINK))
 			h.todo[ntodo++] = i;
 	h.ws = ws;
+	h.cache = out->cache;
 	h.ev = ev.v;
 	h.store = mode == MIC_SCAN_STORE;
 	err = mic_parallel(ntodo, hash_event, &h);
@@ -1132,8 +1151,13 @@ mic_scan_write_cache(struct mic_ws *ws, const struct mic_scan *scan,
 		}
 		err = mic_cache_write_row(w, &r);
 	}
+	/*
+	 * A land's cache is flushed before the landing commits: after a
+	 * power cut the next command finds it matching the head instead of
+	 * reading every file again. A refresh's is best effort.
+	 */
 	if (err == NULL)
-		return mic_cache_write_commit(w, 0);
+		return mic_cache_write_commit(w, with_changes);
 	mic_cache_write_abort(w);
 	return err;
 }

@@ -1004,7 +1004,7 @@ mic_session_land_paths(struct mic_ws *ws, unsigned flags, char *const *args,
 	err = mic_session_active(ws, &s);
 	/* a land killed long ago may have left half an object: best effort */
 	if (err == NULL)
-		(void)mic_gc_temp(ws, 0, 0, NULL, NULL);
+		(void)mic_gc_temp(ws, 0, 0, 0, NULL, NULL);
 	if (err == NULL)
 		err = end_session(ws, &s, &e, &r->session, NULL);
 	if (err == NULL) {

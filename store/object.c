@@ -2,7 +2,7 @@
  * object.c - SHA-256 ids, zlib-compressed loose objects; see object.h.
  */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* syncfs() */
+#define _GNU_SOURCE /* sync_file_range() */
 #endif
 #include "object.h"
 #include "path.h"
@@ -27,12 +27,29 @@
 #define CHUNK (128 * 1024)
 #define HDR_MAX 32 /* "blob 18446744073709551615\0" fits */
 #define ZLEVEL 1 /* speed over size, as git's loose objects */
+/*
+ * A blob up to this size is read whole before it is stored, so its id is
+ * known first: an object already in place is not written again, and a
+ * new one is written in its own folder (a rename within one folder, and
+ * threads storing in parallel rarely share a folder's lock).
+ */
+#define SMALL_BLOB (1024 * 1024)
 
 struct mic_store {
 	char *objdir;
 	mode_t file_mode; /* 0444 less the umask */
-	atomic_int dirty; /* objects written since the last sync; set
-			   * by threads storing files in parallel */
+	/*
+	 * What mic_store_sync() must flush: the objects this handle put in
+	 * place (or found in place: another process may not have flushed
+	 * them yet) since the last sync, the 2-hex folders given an entry
+	 * (a bit each), and whether one of them was made. Threads storing
+	 * files in parallel add to it under lock.
+	 */
+	pthread_mutex_t lock;
+	struct mic_oid *unsynced;
+	size_t n_unsynced, cap_unsynced;
+	unsigned char folders[256 / 8];
+	int made_folder;
 };
 
 char *
@@ -313,6 +330,7 @@ mic_store_open(const char *objdir, struct mic_store **out)
 	s = mic_xcalloc(1, sizeof(*s));
 	s->objdir = mic_xstrdup(objdir);
 	s->file_mode = 0444 & ~mic_umask();
+	pthread_mutex_init(&s->lock, NULL);
 	*out = s;
 	return NULL;
 }
@@ -322,8 +340,28 @@ mic_store_close(struct mic_store *store)
 {
 	if (store == NULL)
 		return;
+	pthread_mutex_destroy(&store->lock);
+	free(store->unsynced);
 	free(store->objdir);
 	free(store);
+}
+
+/* Note that object oid is in place and must be flushed by the next sync. */
+static void
+unsynced_add(struct mic_store *store, const struct mic_oid *oid,
+    int made_folder)
+{
+	pthread_mutex_lock(&store->lock);
+	if (store->n_unsynced == store->cap_unsynced) {
+		store->cap_unsynced =
+		    store->cap_unsynced ? 2 * store->cap_unsynced : 64;
+		store->unsynced = mic_xrealloc(store->unsynced,
+		    store->cap_unsynced * sizeof(*store->unsynced));
+	}
+	store->unsynced[store->n_unsynced++] = *oid;
+	store->folders[oid->hash[0] >> 3] |= 1u << (oid->hash[0] & 7);
+	store->made_folder |= made_folder;
+	pthread_mutex_unlock(&store->lock);
 }
 
 static void
@@ -344,6 +382,7 @@ struct writer {
 	int zinit;
 	int fd;
 	struct mic_buf tmp; /* temporary file's path */
+	int made_folder; /* writer_begin() made the 2-hex folder */
 	unsigned char *out; /* deflate output buffer, CHUNK bytes */
 	int count; /* count lines of the content */
 	struct mic_lines lines;
@@ -416,9 +455,14 @@ writer_add(void *arg, const unsigned char *data, size_t len)
 	return NULL;
 }
 
+/*
+ * Begin an object of type and size in a new temporary file: in the
+ * object's own 2-hex folder (made if need be) when its id is known, else
+ * in the objects folder.
+ */
 static const struct mic_error *
 writer_begin(struct mic_store *store, struct writer *w, enum mic_obj_type type,
-    uint64_t size)
+    uint64_t size, const struct mic_oid *known)
 {
 	const struct mic_error *err;
 	char hdr[HDR_MAX];
@@ -426,7 +470,14 @@ writer_begin(struct mic_store *store, struct writer *w, enum mic_obj_type type,
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
-	mic_buf_addf(&w->tmp, "%s/" MIC_OBJ_TMP_PREFIX "XXXXXX", store->objdir);
+	if (known) {
+		mic_buf_addf(&w->tmp, "%s/%02x", store->objdir, known->hash[0]);
+		if (mkdir(w->tmp.data, 0777) == 0)
+			w->made_folder = 1;
+		mic_buf_addf(&w->tmp, "/" MIC_OBJ_TMP_PREFIX "XXXXXX");
+	} else
+		mic_buf_addf(&w->tmp, "%s/" MIC_OBJ_TMP_PREFIX "XXXXXX",
+		    store->objdir);
 	w->fd = mkstemp(w->tmp.data);
 	if (w->fd == -1) {
 		err = mic_error_errno("create temporary object in",
@@ -471,7 +522,7 @@ writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
 {
 	const struct mic_error *err;
 	struct mic_buf path = MIC_BUF_INIT;
-	int fd;
+	int fd, made_folder = 0;
 
 	err = deflate_some(w, NULL, 0, Z_FINISH);
 	if (err)
@@ -481,6 +532,13 @@ writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
 		return err;
 	if (fchmod(w->fd, store->file_mode) == -1)
 		return mic_error_errno("chmod", w->tmp.data);
+#ifdef __linux__
+	/*
+	 * Start writing the data out now, without waiting, so that the
+	 * fsync of mic_store_sync() finds little left to do.
+	 */
+	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
 	fd = w->fd;
 	w->fd = -1;
 	if (close(fd) == -1)
@@ -497,13 +555,14 @@ writer_finish(struct mic_store *store, struct writer *w, struct mic_oid *out)
 			err = mic_error_errno("mkdir", path.data);
 			goto done;
 		}
+		made_folder = 1;
 		path.data[path.len - (MIC_OID_HEXSZ - 2) - 1] = '/';
 		if (rename(w->tmp.data, path.data) == -1) {
 			err = mic_error_errno("rename object to", path.data);
 			goto done;
 		}
 	}
-	atomic_store(&store->dirty, 1);
+	unsynced_add(store, out, made_folder || w->made_folder);
 done:
 	mic_buf_release(&path);
 	return err;
@@ -517,20 +576,36 @@ mic_store_put(struct mic_store *store, enum mic_obj_type type, const void *data,
 	struct writer w;
 	int has = 0;
 
-	/* cheap to hash first: most trees written by a land already exist */
+	/*
+	 * Cheap to hash first: most trees written by a land already exist.
+	 * One found in place still goes to the next sync: another mic may
+	 * have put it there and not flushed it yet.
+	 */
 	err = mic_hash_buf(type, data, len, out);
 	if (err)
 		return err;
 	err = mic_store_has(store, out, &has);
-	if (err || has)
+	if (err)
 		return err;
-	err = writer_begin(store, &w, type, len);
+	if (has) {
+		unsynced_add(store, out, 0);
+		return NULL;
+	}
+	err = writer_begin(store, &w, type, len, out);
 	if (err == NULL)
 		err = writer_add(&w, data, len);
 	if (err == NULL)
 		err = writer_finish(store, &w, out);
 	writer_cleanup(&w, err != NULL);
 	return err;
+}
+
+/* A stream_fd() callback: append the bytes to the mic_buf arg. */
+static const struct mic_error *
+buf_chunk(void *arg, const unsigned char *data, size_t len)
+{
+	mic_buf_add(arg, data, len);
+	return NULL;
 }
 
 const struct mic_error *
@@ -540,7 +615,26 @@ mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
 	const struct mic_error *err;
 	struct writer w;
 
-	err = writer_begin(store, &w, MIC_OBJ_BLOB, size);
+	if (size <= SMALL_BLOB) {
+		struct mic_buf data = MIC_BUF_INIT;
+
+		mic_buf_grow(&data, (size_t)size + 1);
+		err = stream_fd(fd, size, name, buf_chunk, &data);
+		if (err == NULL)
+			err = mic_store_put(store, MIC_OBJ_BLOB,
+			    data.len ? data.data : "", data.len, out);
+		if (err == NULL && lines) {
+			struct mic_lines l;
+
+			mic_lines_init(&l, NULL, NULL);
+			mic_lines_add(&l, (const unsigned char *)data.data,
+			    data.len);
+			*lines = mic_lines_finish(&l);
+		}
+		mic_buf_release(&data);
+		return err;
+	}
+	err = writer_begin(store, &w, MIC_OBJ_BLOB, size, NULL);
 	if (err == NULL) {
 		/* after the header, which writer_begin() passed through */
 		mic_lines_init(&w.lines, NULL, NULL);
@@ -572,35 +666,113 @@ mic_store_has(struct mic_store *store, const struct mic_oid *oid, int *has)
 	return err;
 }
 
+/* The fsyncs of mic_store_sync(), shared by its threads. */
+struct syncing {
+	struct mic_store *store;
+	size_t n_items; /* objects, then folders, then objdir */
+	unsigned char folder[256];
+	size_t n_folders;
+	atomic_size_t next; /* the next item to flush */
+	pthread_mutex_t lock;
+	const struct mic_error *err; /* the first failure */
+};
+
+/* Open path and fsync it; the error names path. */
+static const struct mic_error *
+fsync_path(const char *path, int folder)
+{
+	const struct mic_error *err = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (folder ? O_DIRECTORY : 0));
+
+	if (fd == -1)
+		return mic_error_errno("open", path);
+	if (fsync(fd) == -1)
+		err = mic_error_errno("sync", path);
+	close(fd);
+	return err;
+}
+
+/* A thread of mic_store_sync(): flush items until none is left. */
+static void *
+sync_items(void *arg)
+{
+	struct syncing *sy = arg;
+	struct mic_store *store = sy->store;
+	struct mic_buf path = MIC_BUF_INIT;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&sy->next, 1)) < sy->n_items) {
+		const struct mic_error *err;
+		int folder = i >= store->n_unsynced;
+
+		if (i < store->n_unsynced)
+			object_path(store, &store->unsynced[i], &path);
+		else if (i - store->n_unsynced < sy->n_folders) {
+			mic_buf_reset(&path);
+			mic_buf_addf(&path, "%s/%02x", store->objdir,
+			    sy->folder[i - store->n_unsynced]);
+		} else {
+			mic_buf_reset(&path);
+			mic_buf_add(&path, store->objdir,
+			    strlen(store->objdir));
+		}
+		err = fsync_path(path.data, folder);
+		if (err) {
+			pthread_mutex_lock(&sy->lock);
+			if (sy->err == NULL)
+				sy->err = err;
+			pthread_mutex_unlock(&sy->lock);
+			break;
+		}
+	}
+	mic_buf_release(&path);
+	return NULL;
+}
+
 /*
- * One batched flush: on Linux syncfs() writes out every new object file
- * and folder entry of the file system in one call; elsewhere sync(), which
- * POSIX allows to return before the writes finish, is followed by an fsync
- * of the objects folder as the best portable effort.
+ * fsync every object put in place since the last sync, each folder that
+ * got one of them, and the objects folder when a folder was made in it;
+ * nothing else of the file system. Flushes are waits on the disk, so up
+ * to SYNC_THREADS run at once (the file system commits them together).
+ * The caller is the only thread using the store now.
  */
+#define SYNC_THREADS 8
+#define SYNC_PER_THREAD 32
 const struct mic_error *
 mic_store_sync(struct mic_store *store)
 {
-	const struct mic_error *err = NULL;
-	int fd;
+	struct syncing sy;
+	pthread_t th[SYNC_THREADS];
+	size_t n_threads, started = 0, i;
+	unsigned k;
 
-	if (!atomic_load(&store->dirty))
+	if (store->n_unsynced == 0)
 		return NULL;
-	fd = open(store->objdir, O_RDONLY | O_DIRECTORY);
-	if (fd == -1)
-		return mic_error_errno("open", store->objdir);
-#ifdef __linux__
-	if (syncfs(fd) == -1)
-		err = mic_error_errno("sync", store->objdir);
-#else
-	sync();
-	if (fsync(fd) == -1)
-		err = mic_error_errno("sync", store->objdir);
-#endif
-	close(fd);
-	if (err == NULL)
-		atomic_store(&store->dirty, 0);
-	return err;
+	memset(&sy, 0, sizeof(sy));
+	sy.store = store;
+	for (k = 0; k < 256; k++)
+		if (store->folders[k >> 3] & (1u << (k & 7)))
+			sy.folder[sy.n_folders++] = (unsigned char)k;
+	sy.n_items =
+	    store->n_unsynced + sy.n_folders + (store->made_folder != 0);
+	atomic_init(&sy.next, 0);
+	pthread_mutex_init(&sy.lock, NULL);
+	n_threads = sy.n_items / SYNC_PER_THREAD + 1;
+	if (n_threads > SYNC_THREADS)
+		n_threads = SYNC_THREADS;
+	for (i = 1; i < n_threads; i++)
+		if (pthread_create(&th[started], NULL, sync_items, &sy) == 0)
+			started++;
+	sync_items(&sy);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&sy.lock);
+	if (sy.err)
+		return sy.err;
+	store->n_unsynced = 0;
+	memset(store->folders, 0, sizeof(store->folders));
+	store->made_folder = 0;
+	return NULL;
 }
 
 struct mic_obj {
@@ -993,8 +1165,12 @@ mic_store_each(struct mic_store *store,
 	return err;
 }
 
-const struct mic_error *
-mic_store_stale_tmp(struct mic_store *store, time_t before, int remove,
+/*
+ * mic_store_stale_tmp() in one folder, dirpath; a folder that does not
+ * exist has none (unless must_exist).
+ */
+static const struct mic_error *
+stale_tmp_in(const char *dirpath, int must_exist, time_t before, int remove,
     mic_tmp_fn fn, void *ctx)
 {
 	const struct mic_error *err = NULL;
@@ -1003,22 +1179,23 @@ mic_store_stale_tmp(struct mic_store *store, time_t before, int remove,
 	struct stat st;
 	DIR *dir;
 
-	dir = opendir(store->objdir);
+	dir = opendir(dirpath);
 	if (dir == NULL)
-		return mic_error_errno("open folder", store->objdir);
+		return errno == ENOENT && !must_exist
+		    ? NULL
+		    : mic_error_errno("open folder", dirpath);
 	for (;;) {
 		errno = 0;
 		de = readdir(dir);
 		if (de == NULL) {
 			if (errno && err == NULL)
-				err = mic_error_errno("read folder",
-				    store->objdir);
+				err = mic_error_errno("read folder", dirpath);
 			break;
 		}
 		if (!mic_path_is_temp(de->d_name, MIC_OBJ_TMP_PREFIX))
 			continue;
 		mic_buf_reset(&path);
-		mic_buf_addf(&path, "%s/%s", store->objdir, de->d_name);
+		mic_buf_addf(&path, "%s/%s", dirpath, de->d_name);
 		if (lstat(path.data, &st) == -1 || !S_ISREG(st.st_mode) ||
 		    st.st_mtime >= before)
 			continue;
@@ -1031,6 +1208,26 @@ mic_store_stale_tmp(struct mic_store *store, time_t before, int remove,
 	closedir(dir);
 	mic_buf_release(&path);
 	return err;
+}
+
+const struct mic_error *
+mic_store_stale_tmp(struct mic_store *store, time_t before, int remove,
+    int folders, mic_tmp_fn fn, void *ctx)
+{
+	const struct mic_error *err, *first;
+	struct mic_buf path = MIC_BUF_INIT;
+	int i;
+
+	first = stale_tmp_in(store->objdir, 1, before, remove, fn, ctx);
+	for (i = 0; folders && i < 256; i++) {
+		mic_buf_reset(&path);
+		mic_buf_addf(&path, "%s/%02x", store->objdir, i);
+		err = stale_tmp_in(path.data, 0, before, remove, fn, ctx);
+		if (first == NULL)
+			first = err;
+	}
+	mic_buf_release(&path);
+	return first;
 }
 
 const struct mic_error *

@@ -11,7 +11,8 @@
  * Objects are written once: into a temporary file in .mic/objects/, then
  * renamed into place, so a reader never sees half an object and a crash
  * leaves at most an unused temporary file. New objects are not synced one
- * by one; mic_store_sync() makes every object written through this handle
+ * by one as they are written (only their write-out is started);
+ * mic_store_sync() makes every object written through this handle
  * durable, and must be called before a database transaction that refers
  * to them commits. Reading always verifies the id and reports a mismatch
  * naming the object.
@@ -104,7 +105,12 @@ const struct mic_error *mic_store_put(struct mic_store *store,
 const struct mic_error *mic_store_put_fd(struct mic_store *store, int fd,
     uint64_t size, const char *name, struct mic_oid *out, int64_t *lines);
 
-/* Make every object this handle wrote durable (fsync data and folders). */
+/*
+ * Make every object this handle wrote (or found already in place) since
+ * the last sync durable: an fsync of each such object file, of the
+ * folders that hold them and of the objects folder if a folder was made,
+ * and of nothing else. Call it with no other thread using the store.
+ */
 const struct mic_error *mic_store_sync(struct mic_store *store);
 
 /* 1 in *has when the object's file exists (not verified). */
@@ -164,13 +170,14 @@ const struct mic_error *mic_store_verify(struct mic_store *store,
     const struct mic_oid *oid, enum mic_obj_type *type);
 
 /*
- * The temporary object files (objects/tmp_obj_XXXXXX, see path.h) whose
- * mtime is before `before`: fn(ctx, path, size) for each (fn may be
- * NULL), then, when remove is set, the file is removed. Goes on past a
- * file it cannot remove and returns the first such error.
+ * The temporary object files (tmp_obj_XXXXXX in objects/ and in its 2-hex
+ * folders, these only when folders is set; see path.h) whose mtime is
+ * before `before`: fn(ctx, path, size) for
+ * each (fn may be NULL), then, when remove is set, the file is removed. Goes on
+ * past a file it cannot remove and returns the first such error.
  */
 typedef void (*mic_tmp_fn)(void *ctx, const char *path, int64_t size);
 const struct mic_error *mic_store_stale_tmp(struct mic_store *store,
-    time_t before, int remove, mic_tmp_fn fn, void *ctx);
+    time_t before, int remove, int folders, mic_tmp_fn fn, void *ctx);
 
 #endif

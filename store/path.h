@@ -39,8 +39,8 @@ int mic_path_ok(const char *path, size_t len);
  *                    into the working tree (any folder);
  *   MIC_INIT_PREFIX  ".mic-init-XXXXXX" at the root, a workspace being
  *                    made by mic init;
- *   MIC_OBJ_TMP_PREFIX "tmp_obj_XXXXXX" in .mic/objects, an object being
- *                    written.
+ *   MIC_OBJ_TMP_PREFIX "tmp_obj_XXXXXX" in .mic/objects or one of its
+ *                    2-hex folders, an object being written.
  * A scan never reports the first two as working changes. Such a file is
  * stale, left by a mic that was killed or lost power, once its mtime is
  * MIC_TMP_STALE_SECONDS old: no mic writes one file for that long, so it

@@ -22,7 +22,7 @@ set -eu
 
 pkgs="build-essential meson ninja-build pkg-config
 	libsqlite3-dev libssl-dev zlib1g-dev
-	bats git python3
+	bats git python3 strace
 	scdoc mandoc man-db zsh bash-completion"
 case ${1:-} in
 '') ;;
