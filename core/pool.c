@@ -99,9 +99,16 @@ worker(void *arg)
 const struct mic_error *
 mic_parallel(size_t n, mic_job_fn job, void *ctx)
 {
+	return mic_parallel_work(n, UINT64_MAX, job, ctx);
+}
+
+const struct mic_error *
+mic_parallel_work(size_t n, uint64_t work, mic_job_fn job, void *ctx)
+{
 	struct pool p;
 	pthread_t tids[64];
-	size_t i, started = 0, want = (size_t)mic_threads();
+	size_t i, started = 0;
+	size_t want = work < MIC_PARALLEL_WORK ? 1 : (size_t)mic_threads();
 
 	if (want > n)
 		want = n;

@@ -23,6 +23,16 @@ typedef const struct mic_error *(*mic_job_fn)(void *ctx, size_t i);
 const struct mic_error *mic_parallel(size_t n, mic_job_fn job, void *ctx);
 
 /*
+ * mic_parallel() for jobs that together do about `work` bytes (read,
+ * hashed, compared): under MIC_PARALLEL_WORK they run one after the other
+ * on the calling thread, since starting a thread (and its malloc arena)
+ * costs more than it saves on a few small files.
+ */
+#define MIC_PARALLEL_WORK (256 * 1024)
+const struct mic_error *mic_parallel_work(size_t n, uint64_t work,
+    mic_job_fn job, void *ctx);
+
+/*
  * Threads to use: $MIC_THREADS if set (1..64), else the online CPUs (at
  * most 64). A bad MIC_THREADS counts as unset here; mic_threads_check()
  * is the MIC_ERR_INPUT error that says so, which the CLI reports before

@@ -622,8 +622,13 @@ walk_all(const struct walker *wk, struct evlist *out, struct denials *den)
 		u.v[i].cs.wk = wk;
 		unit_rows(c, &u.v[i]);
 	}
+	/*
+	 * A file's lstat and comparison cost about as much as hashing 100
+	 * bytes; with no cache the tree's size is unknown: all threads.
+	 */
 	if (err == NULL)
-		err = mic_parallel(u.n, walk_unit, &u);
+		err = mic_parallel_work(u.n,
+		    c->n ? (uint64_t)c->n * 100 : UINT64_MAX, walk_unit, &u);
 	/*
 	 * Room for all events at once (the gaps' rows, at most one per file
 	 * unit, the folder units' events): a list grown by doubling while
@@ -1041,6 +1046,7 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 	struct walker wk;
 	struct hashing h = {0};
 	size_t i, ntodo = 0;
+	uint64_t work = 0;
 	int64_t scan_ns = mic_now_ns();
 
 	mic_cache_close(out->cache);
@@ -1062,13 +1068,16 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 	h.todo = mic_xcalloc(ev.n + 1, sizeof(*h.todo));
 	for (i = 0; i < ev.n; i++)
 		if (ev.v[i].hash ||
-		    (ev.v[i].path && ev.v[i].now.mode != MIC_MODE_LINK))
+		    (ev.v[i].path && ev.v[i].now.mode != MIC_MODE_LINK)) {
 			h.todo[ntodo++] = i;
+			/* its bytes, and an open's worth */
+			work += (uint64_t)ev.v[i].now.size + 4096;
+		}
 	h.ws = ws;
 	h.cache = out->cache;
 	h.ev = ev.v;
 	h.store = mode == MIC_SCAN_STORE;
-	err = mic_parallel(ntodo, hash_event, &h);
+	err = mic_parallel_work(ntodo, work, hash_event, &h);
 	if (err == NULL) {
 		settle(out->cache, ev.v, ev.n, scan_ns, out, &den);
 		if (den.n > 1)

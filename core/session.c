@@ -597,6 +597,7 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	struct mic_oid base;
 	int has_base;
 	size_t i;
+	uint64_t work = 0;
 
 	err = mic_db_head(ws->db, head, &base, &has_base);
 	if (err)
@@ -633,7 +634,9 @@ record_changes(struct mic_ws *ws, const struct mic_session_row *s,
 	lc.store = ws->store;
 	lc.scan = scan;
 	mic_budget_init(&lc.budget, LINES_BUDGET);
-	err = mic_parallel(scan->n, count_job, &lc);
+	for (i = 0; i < scan->n; i++) /* both sides, about */
+		work += 2 * (uint64_t)scan->changes[i].c.size + 4096;
+	err = mic_parallel_work(scan->n, work, count_job, &lc);
 	mic_budget_release(&lc.budget);
 	if (err == NULL)
 		err = mic_tree_apply(ws->store, has_base ? &base : NULL, edits,

@@ -796,9 +796,12 @@ corrupt(struct mic_obj *obj, const char *what)
 	    obj->hex, what);
 }
 
-/* Inflate more bytes into obj->out; sets out_len 0 only at stream end. */
+/*
+ * Inflate up to want (at most CHUNK) more bytes into obj->out; sets
+ * out_len 0 only at stream end.
+ */
 static const struct mic_error *
-obj_fill(struct mic_obj *obj)
+obj_fill(struct mic_obj *obj, size_t want)
 {
 	int rc;
 
@@ -818,7 +821,7 @@ obj_fill(struct mic_obj *obj)
 			obj->zs.avail_in = (uInt)n;
 		}
 		obj->zs.next_out = obj->out;
-		obj->zs.avail_out = CHUNK;
+		obj->zs.avail_out = (uInt)want;
 		rc = inflate(&obj->zs, Z_NO_FLUSH);
 		if (rc == Z_STREAM_END)
 			obj->zdone = 1;
@@ -826,7 +829,7 @@ obj_fill(struct mic_obj *obj)
 			return mic_error_nomem();
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
 			return corrupt(obj, "bad compressed data");
-		obj->out_len = CHUNK - obj->zs.avail_out;
+		obj->out_len = want - obj->zs.avail_out;
 	}
 	return NULL;
 }
@@ -840,7 +843,8 @@ obj_header(struct mic_obj *obj)
 	size_t hlen;
 	uint64_t size = 0;
 
-	err = obj_fill(obj);
+	/* only the header: a caller may want no more than the size */
+	err = obj_fill(obj, HDR_MAX);
 	if (err)
 		return err;
 	nul = memchr(obj->out, '\0',
@@ -933,7 +937,7 @@ obj_verify_end(struct mic_obj *obj)
 	struct mic_oid got;
 
 	while (!obj->zdone) {
-		err = obj_fill(obj);
+		err = obj_fill(obj, CHUNK);
 		if (err)
 			return err;
 		if (obj->out_len > 0)
@@ -966,7 +970,7 @@ mic_obj_read(struct mic_obj *obj, void *buf, size_t len, size_t *nread)
 		size_t n;
 
 		if (obj->out_pos == obj->out_len) {
-			err = obj_fill(obj);
+			err = obj_fill(obj, CHUNK);
 			if (err)
 				return err;
 			if (obj->out_len == 0)
