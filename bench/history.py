@@ -237,7 +237,7 @@ class Replay:
         mic = self.a.mic
         if name == "mic":
             if what == "land":
-                return [[mic, "session", "start", arg],
+                return [[mic, "session", "start", "--", arg],
                         [mic, "session", "land", "--allow-empty"]]
             return [[mic, what] + ([arg] if arg else [])]
         if what == "land":
