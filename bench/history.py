@@ -385,7 +385,9 @@ def main():
     a = ap.parse_args()
     a.mic = os.path.abspath(a.mic)
     if not os.path.exists(a.repo):
-        die("no %s (../shared/fixtures is not beside the project?)" % a.repo)
+        hint = (" (../shared/fixtures is not beside the project?)"
+                if a.repo == FIXTURE else "")
+        die("no repository at %s%s" % (a.repo, hint))
     if not os.access(a.mic, os.X_OK):
         die("no mic at %s: build it first (ninja -C build)" % a.mic)
     workdir = tempfile.mkdtemp(prefix="mic-history-", dir=a.workdir)
