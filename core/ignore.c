@@ -925,18 +925,18 @@ table_best(const struct mic_ignore *ig, enum table_id t, const char *key,
  * grows as each place is searched for a newer match than it: the name
  * table under the name, the path table under the path, the prefix and
  * suffix tables under each of their key lengths that fits in the name, and
- * the unkeyed globs from the newest down. Ignored when a rule matched and
- * it is not a '!' rule. The empty path (the root) is never ignored.
+ * the unkeyed globs from the newest down. The empty path (the root) is
+ * matched by nothing.
  */
-int
-mic_ignore_match(const struct mic_ignore *ig, const char *path, int is_dir)
+enum mic_ignore_verdict
+mic_ignore_verdict(const struct mic_ignore *ig, const char *path, int is_dir)
 {
 	const struct table *tab;
 	const char *base;
 	size_t n, bn, best = 0, k, l;
 
 	if (ig == NULL || ig->nrules == 0 || path == NULL || *path == '\0') {
-		return 0;
+		return MIC_IGNORE_NONE;
 	}
 	n = strlen(path);
 	base = strrchr(path, '/');
@@ -967,7 +967,47 @@ mic_ignore_match(const struct mic_ignore *ig, const char *path, int is_dir)
 			break;
 		}
 	}
-	return best != 0 && !(ig->rules[best - 1].flags & R_NEG);
+	if (best == 0) {
+		return MIC_IGNORE_NONE;
+	}
+	return ig->rules[best - 1].flags & R_NEG ? MIC_IGNORE_KEEP
+						 : MIC_IGNORE_SKIP;
+}
+
+int
+mic_ignore_match(const struct mic_ignore *ig, const char *path, int is_dir)
+{
+	return mic_ignore_verdict(ig, path, is_dir) == MIC_IGNORE_SKIP;
+}
+
+int
+mic_ignore_decide(const struct mic_ignore_level *lv,
+    const struct mic_ignore *const *global, size_t nglobal, const char *path,
+    int is_dir)
+{
+	const struct mic_ignore_level *l;
+	enum mic_ignore_verdict v;
+	size_t k;
+
+	for (l = lv; l; l = l->up) {
+		v = mic_ignore_verdict(l->mic, path + l->base, is_dir);
+		if (v != MIC_IGNORE_NONE) {
+			return v == MIC_IGNORE_SKIP;
+		}
+	}
+	for (l = lv; l; l = l->up) {
+		v = mic_ignore_verdict(l->git, path + l->base, is_dir);
+		if (v != MIC_IGNORE_NONE) {
+			return v == MIC_IGNORE_SKIP;
+		}
+	}
+	for (k = 0; k < nglobal; k++) {
+		v = mic_ignore_verdict(global[k], path, is_dir);
+		if (v != MIC_IGNORE_NONE) {
+			return v == MIC_IGNORE_SKIP;
+		}
+	}
+	return 0;
 }
 
 /* Free ig and everything it owns; NULL is allowed. */

@@ -9,12 +9,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "gitrepo.h"
 #include "ignore.h"
 #include "workspace_internal.h"
 #include "pool.h"
@@ -154,11 +156,12 @@ struct folder {
 	size_t n, cap;
 	struct mic_buf names; /* the names, each NUL-terminated */
 	char *ign; /* ign[i]: entry i is an ignored folder */
+	const struct mic_ignore_level *lv; /* the rules of its entries */
 };
 
 #define FOLDER_INIT \
 	{ \
-		NULL, 0, 0, MIC_BUF_INIT, NULL \
+		NULL, 0, 0, MIC_BUF_INIT, NULL, NULL \
 	}
 
 static void
@@ -188,13 +191,89 @@ dent_cmp(const void *pa, const void *pb)
 	    sort_names + b->name, b->is_dir);
 }
 
-/* What every walker shares; read-only while threads run. */
+/*
+ * The rule files found during a walk, each with the level it makes;
+ * walkers on several threads add to it, under lock.
+ */
+struct owned_level {
+	struct mic_ignore_level lv;
+	struct mic_ignore *git, *mic;
+};
+
+struct level_list {
+	pthread_mutex_t lock;
+	struct owned_level **v;
+	size_t n;
+};
+
+/* What every walker shares; read-only while threads run (but levels). */
 struct walker {
-	const struct mic_ignore *ig;
 	const struct mic_cache *cache; /* the head's files */
 	const char *root; /* "" for "/", else the root without '/' */
 	int hash_added; /* added files are read */
+	int in_git; /* the workspace is in a git work tree: .gitignore counts */
+	const char *top_prefix; /* the root relative to the rules' top */
+	size_t top_len; /* its length */
+	const struct mic_ignore_level *outer; /* the rules above the root */
+	const struct mic_ignore *const *global; /* git's repository-wide */
+	size_t nglobal;
+	struct level_list *levels;
 };
+
+/*
+ * Load the rule files of folder rel that f lists (.micignore, and
+ * .gitignore in a git work tree; regular files only, not symlinks, as
+ * git reads its own) and set f->lv to the level they make above up, or
+ * to up when the folder has none.
+ */
+static const struct mic_error *
+load_level(const struct walker *wk, const char *rel, struct folder *f,
+    const struct mic_ignore_level *up)
+{
+	const struct mic_error *err = NULL;
+	struct mic_ignore *rules[2] = {NULL, NULL};
+	static const char *const names[2] = {".gitignore", ".micignore"};
+	struct mic_buf abs = MIC_BUF_INIT;
+	struct owned_level *ol;
+	size_t i, k;
+
+	f->lv = up;
+	for (i = 0; i < f->n && err == NULL; i++) {
+		const struct dent *d = &f->d[i];
+		const char *name = dent_name(f, d);
+
+		if (d->is_dir || d->mode == MIC_MODE_LINK)
+			continue;
+		for (k = 0; k < 2; k++) {
+			if (strcmp(name, names[k]) != 0 ||
+			    (k == 0 && !wk->in_git))
+				continue;
+			mic_buf_reset(&abs);
+			mic_buf_addf(&abs, "%s/%s%s", wk->root, rel, name);
+			err = mic_ignore_load(abs.data, &rules[k]);
+		}
+	}
+	mic_buf_release(&abs);
+	if (err || (rules[0] == NULL && rules[1] == NULL)) {
+		mic_ignore_free(rules[0]);
+		mic_ignore_free(rules[1]);
+		return err;
+	}
+	ol = mic_xcalloc(1, sizeof(*ol));
+	ol->git = rules[0];
+	ol->mic = rules[1];
+	ol->lv.up = up;
+	ol->lv.git = ol->git;
+	ol->lv.mic = ol->mic;
+	ol->lv.base = wk->top_len + strlen(rel);
+	pthread_mutex_lock(&wk->levels->lock);
+	wk->levels->v = mic_xrealloc(wk->levels->v,
+	    (wk->levels->n + 1) * sizeof(*wk->levels->v));
+	wk->levels->v[wk->levels->n++] = ol;
+	pthread_mutex_unlock(&wk->levels->lock);
+	f->lv = &ol->lv;
+	return NULL;
+}
 
 /*
  * 1 when path is a tracked file (is_dir 0), or a folder holding one
@@ -230,12 +309,16 @@ is_mic_temp(const char *rel, const struct folder *f, const struct dent *d)
 
 /*
  * Read folder rel ("" for the root, else "a/b/") into f, sorted in tree
- * order, without "." and "..", the root's .mic, special files (fifos,
+ * order, without "." and "..", the root's .mic and .git, any ".git" in
+ * another case (never tracked: see store/path.h), special files (fifos,
  * sockets, devices) and ignored entries (but a tracked file, or a folder
- * holding one, is kept even when ignored: .micignore hides only untracked
- * files, as .gitignore does). f->ign[i] says entry i is an ignored folder
- * kept for its tracked files. *nested is set (and nothing kept) when the
- * folder holds a .mic of its own: another workspace. Files get an
+ * holding one, is kept even when ignored: ignore rules hide only
+ * untracked files, as in git). The rules are those of up (the folder
+ * above) and of the folder's own rule files (load_level(); not read in an
+ * ignored folder, where everything untracked is ignored). f->ign[i] says
+ * entry i is an ignored folder kept for its tracked files. *nested is set
+ * (and nothing kept) when the folder holds a .mic or a .git of its own:
+ * another workspace or another git repository. Files get an
  * lstat(); folders known as such from readdir()'s d_type are not stat'ed.
  * A folder below the root that may not be listed or looked into (opendir
  * or an entry's lstat fails with EACCES or EPERM) sets *denied to that
@@ -243,7 +326,8 @@ is_mic_temp(const char *rel, const struct folder *f, const struct dent *d)
  */
 static const struct mic_error *
 read_folder(const struct walker *wk, const char *rel, int ignored,
-    struct folder *f, int *nested, int *denied)
+    const struct mic_ignore_level *up, struct folder *f, int *nested,
+    int *denied)
 {
 	const struct mic_error *err = NULL;
 	struct mic_buf abs = MIC_BUF_INIT, path = MIC_BUF_INIT;
@@ -280,12 +364,15 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		    (de->d_name[1] == '\0' ||
 			(de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
-		if (strcmp(de->d_name, ".mic") == 0) {
+		if (strcmp(de->d_name, ".mic") == 0 ||
+		    strcmp(de->d_name, ".git") == 0) {
 			if (*rel == '\0')
-				continue; /* the store itself */
-			*nested = 1; /* another workspace */
+				continue; /* the store, the git repository */
+			*nested = 1; /* another workspace or repository */
 			break;
 		}
+		if (mic_path_name_is_git(de->d_name, strlen(de->d_name)))
+			continue;
 #ifdef DT_DIR
 		if (de->d_type == DT_DIR)
 			st.st_mode = S_IFDIR;
@@ -331,21 +418,35 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		sort_names = f->names.data;
 		qsort(f->d, f->n, sizeof(*f->d), dent_cmp);
 	}
+	f->lv = up;
+	if (!ignored) {
+		err = load_level(wk, rel, f, up);
+		if (err) {
+			f->n = 0;
+			goto done;
+		}
+	}
 	free(f->ign);
 	f->ign = mic_xcalloc(f->n + 1, 1);
 	for (i = 0; i < f->n; i++) {
 		int skip;
 
-		/* ignore rules see "a/b" for folders, tracking "a/b/" */
+		/*
+		 * Rules see the path from their top and "a/b" for a folder;
+		 * the cache, from the root and "a/b/".
+		 */
 		mic_buf_reset(&path);
+		mic_buf_addstr(&path, wk->top_prefix);
 		mic_buf_addstr(&path, rel);
 		mic_buf_addstr(&path, dent_name(f, &f->d[i]));
 		skip = ignored || is_mic_temp(rel, f, &f->d[i]) ||
-		    mic_ignore_match(wk->ig, path.data, f->d[i].is_dir);
+		    mic_ignore_decide(f->lv, wk->global, wk->nglobal,
+			path.data, f->d[i].is_dir);
 		if (skip) {
 			if (f->d[i].is_dir)
 				mic_buf_addch(&path, '/');
-			if (!is_tracked(wk->cache, path.data, f->d[i].is_dir))
+			if (!is_tracked(wk->cache, path.data + wk->top_len,
+				f->d[i].is_dir))
 				continue;
 		}
 		f->ign[k] = (char)skip;
@@ -434,14 +535,15 @@ visit_file(struct cursor *cs, const char *path, const struct dent *d)
  * sorted bytewise.
  */
 static const struct mic_error *
-walk(struct cursor *cs, struct mic_buf *rel, int ignored)
+walk(struct cursor *cs, struct mic_buf *rel, int ignored,
+    const struct mic_ignore_level *up)
 {
 	const struct mic_error *err;
 	struct folder f = FOLDER_INIT;
 	size_t i, rlen = rel->len;
 	int nested, denied;
 
-	err = read_folder(cs->wk, mic_buf_str(rel), ignored, &f, &nested,
+	err = read_folder(cs->wk, mic_buf_str(rel), ignored, up, &f, &nested,
 	    &denied);
 	if (err == NULL && denied)
 		visit_denied(cs, rel->data, denied);
@@ -454,7 +556,7 @@ walk(struct cursor *cs, struct mic_buf *rel, int ignored)
 			continue;
 		}
 		mic_buf_addch(rel, '/');
-		err = walk(cs, rel, f.ign[i]);
+		err = walk(cs, rel, f.ign[i], f.lv);
 	}
 	mic_buf_truncate(rel, rlen);
 	folder_release(&f);
@@ -471,6 +573,7 @@ struct unit {
 	int is_file;
 	struct dent file; /* a file unit's stat data */
 	int ignored;
+	const struct mic_ignore_level *up; /* the rules of its folder */
 	size_t lo; /* its first row */
 	struct cursor cs; /* its rows, then its events */
 };
@@ -482,7 +585,8 @@ struct units {
 };
 
 static void
-add_unit(struct units *u, const char *rel, const struct dent *file, int ignored)
+add_unit(struct units *u, const char *rel, const struct dent *file, int ignored,
+    const struct mic_ignore_level *up)
 {
 	struct unit *x;
 
@@ -498,6 +602,7 @@ add_unit(struct units *u, const char *rel, const struct dent *file, int ignored)
 		x->file = *file;
 	}
 	x->ignored = ignored;
+	x->up = up;
 }
 
 static void
@@ -533,19 +638,19 @@ expand(struct units *u)
 		int nested, denied;
 
 		if (x->is_file) {
-			add_unit(&next, x->rel, &x->file, x->ignored);
+			add_unit(&next, x->rel, &x->file, x->ignored, x->up);
 			continue;
 		}
-		err = read_folder(u->wk, x->rel, x->ignored, &f, &nested,
-		    &denied);
+		err = read_folder(u->wk, x->rel, x->ignored, x->up, &f,
+		    &nested, &denied);
 		if (err == NULL && denied)
-			add_unit(&next, x->rel, NULL, x->ignored);
+			add_unit(&next, x->rel, NULL, x->ignored, x->up);
 		for (k = 0; err == NULL && k < f.n; k++) {
 			mic_buf_reset(&rel);
 			mic_buf_addf(&rel, "%s%s%s", x->rel,
 			    dent_name(&f, &f.d[k]), f.d[k].is_dir ? "/" : "");
 			add_unit(&next, rel.data,
-			    f.d[k].is_dir ? NULL : &f.d[k], f.ign[k]);
+			    f.d[k].is_dir ? NULL : &f.d[k], f.ign[k], f.lv);
 		}
 	}
 	folder_release(&f);
@@ -584,7 +689,7 @@ walk_unit(void *arg, size_t i)
 	if (x->is_file)
 		return NULL;
 	mic_buf_addstr(&rel, x->rel);
-	err = walk(&x->cs, &rel, x->ignored);
+	err = walk(&x->cs, &rel, x->ignored, x->up);
 	if (err == NULL)
 		deleted_before(&x->cs, NULL);
 	mic_buf_release(&rel);
@@ -609,7 +714,7 @@ walk_all(const struct walker *wk, struct evlist *out, struct denials *den)
 	size_t i, k, total, folders, want = 4 * (size_t)mic_threads();
 	int depth;
 
-	add_unit(&u, "", NULL, 0);
+	add_unit(&u, "", NULL, 0, wk->outer);
 	err = expand(&u);
 	for (depth = 0; err == NULL && depth < 2 && want > 4; depth++) {
 		for (folders = 0, i = 0; i < u.n; i++)
@@ -1039,8 +1144,8 @@ const struct mic_error *
 mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 {
 	const struct mic_error *err;
-	struct mic_ignore *ig = NULL;
-	struct mic_buf abs = MIC_BUF_INIT;
+	struct mic_gitrepo *git = NULL;
+	struct level_list levels = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 	struct evlist ev = {NULL, 0, 0};
 	struct denials den = {NULL, 0, 0};
 	struct walker wk;
@@ -1051,14 +1156,22 @@ mic_scan_run(struct mic_ws *ws, enum mic_scan_mode mode, struct mic_scan *out)
 
 	mic_cache_close(out->cache);
 	out->cache = NULL;
-	mic_ws_abspath(ws, ".micignore", &abs);
-	err = mic_ignore_load(abs.data, &ig);
+	memset(&wk, 0, sizeof(wk));
+	err = mic_gitrepo_find(ws->root, &git);
+	if (err == NULL && git)
+		err = mic_gitrepo_load_ignores(git);
 	if (err)
 		goto done;
 	err = mic_scan_load_cache(ws, &out->cache, &out->head, &out->root);
 	if (err)
 		goto done;
-	wk.ig = ig;
+	wk.in_git = git != NULL;
+	wk.top_prefix = git ? git->top_prefix : "";
+	wk.top_len = strlen(wk.top_prefix);
+	wk.outer = git ? git->outer : NULL;
+	wk.global = git ? git->global : NULL;
+	wk.nglobal = git ? git->nglobal : 0;
+	wk.levels = &levels;
 	wk.cache = out->cache;
 	wk.root = mic_ws_root_prefix(ws);
 	wk.hash_added = mode != MIC_SCAN_STATUS;
@@ -1090,8 +1203,13 @@ done:
 	denials_release(&den);
 	free(h.todo);
 	evlist_release(&ev);
-	mic_ignore_free(ig);
-	mic_buf_release(&abs);
+	for (i = 0; i < levels.n; i++) {
+		mic_ignore_free(levels.v[i]->git);
+		mic_ignore_free(levels.v[i]->mic);
+		free(levels.v[i]);
+	}
+	free(levels.v);
+	mic_gitrepo_free(git);
 	return err;
 }
 

@@ -378,14 +378,8 @@ trim(char *s)
 	return s;
 }
 
-/*
- * The value of key in [section] of an INI-style config file ("key =
- * value" lines; '#' and ';' start comments; the last one wins). Section
- * and key compare without regard to case, as git's do. NULL when the
- * file, the section or the key is missing, or the value is empty.
- */
-static char *
-config_file_get(const char *path, const char *section, const char *key)
+char *
+mic_config_file_get(const char *path, const char *section, const char *key)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], *result = NULL;
@@ -427,7 +421,7 @@ mic_ws_config(struct mic_ws *ws, const char *section, const char *key)
 
 	if (ws) {
 		mic_buf_addf(&path, "%s/config", ws->micdir);
-		v = config_file_get(path.data, section, key);
+		v = mic_config_file_get(path.data, section, key);
 	}
 	if (v == NULL) {
 		env = getenv("XDG_CONFIG_HOME");
@@ -438,7 +432,7 @@ mic_ws_config(struct mic_ws *ws, const char *section, const char *key)
 		else if (home && *home)
 			mic_buf_addf(&path, "%s/.config/mic/config", home);
 		if (path.len)
-			v = config_file_get(path.data, section, key);
+			v = mic_config_file_get(path.data, section, key);
 	}
 	mic_buf_release(&path);
 	return v;

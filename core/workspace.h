@@ -73,6 +73,16 @@ int mic_ws_redacts(const struct mic_ws *ws);
 char *mic_ws_config(struct mic_ws *ws, const char *section, const char *key);
 
 /*
+ * The value of key in [section] of an INI-style config file such as
+ * git's ("key = value" lines; '#' and ';' start comments; the last one
+ * wins). Section and key compare without regard to case, as git's do.
+ * NULL when the file, the section or the key is missing, or the value is
+ * empty. Caller frees.
+ */
+char *mic_config_file_get(const char *path, const char *section,
+    const char *key);
+
+/*
  * Whether output names paths relative to the current folder, as git
  * status does: yes, unless status.relativePaths is false (or no, off, 0)
  * in a config file, git's name for the same choice.

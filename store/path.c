@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 int
@@ -35,11 +36,18 @@ mic_path_ok(const char *path, size_t len)
 	for (i = 0; i <= len; i++) {
 		if (i < len && path[i] != '/')
 			continue;
-		if (!mic_path_name_ok(path + start, i - start))
+		if (!mic_path_name_ok(path + start, i - start) ||
+		    mic_path_name_is_git(path + start, i - start))
 			return 0;
 		start = i + 1;
 	}
 	return 1;
+}
+
+int
+mic_path_name_is_git(const char *name, size_t len)
+{
+	return len == 4 && strncasecmp(name, ".git", 4) == 0;
 }
 
 int

@@ -6,8 +6,10 @@
  *
  * A tracked path is relative to the workspace root, its components
  * separated by single '/': no empty, "." or ".." component (so no '/' at
- * either end and no "//"), no NUL byte, and not .mic or anything under
- * it. Any other byte is allowed: names need not be UTF-8.
+ * either end and no "//"), no NUL byte, not .mic or anything under it,
+ * and no ".git" component at any depth, in any case (git's own folder,
+ * which mic never tracks or writes, whatever the file system's case
+ * rules). Any other byte is allowed: names need not be UTF-8.
  *
  * Modes are git's: 100644 file, 100755 executable file, 120000 symlink
  * (the blob is its target), 40000 folder (trees only).
@@ -28,6 +30,9 @@ int mic_mode_is_file(unsigned mode);
 
 /* 1 when name may be one component of a path: not "", "." or "..", no '/'. */
 int mic_path_name_ok(const char *name, size_t len);
+
+/* 1 when name (len bytes) is ".git" in any case: never tracked. */
+int mic_path_name_is_git(const char *name, size_t len);
 
 /* 1 when the len bytes at path are a tracked path (see above). */
 int mic_path_ok(const char *path, size_t len);
