@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../core/gitrepo.h"
 #include "cli.h"
 
 int
 cmd_init(struct mic_args *args)
 {
 	const struct mic_error *err;
+	struct mic_gitrepo *git = NULL;
 	char cwd[4096];
 
 	if (args->argc != 0 && args->argc != 2)
@@ -26,5 +28,12 @@ cmd_init(struct mic_args *args)
 	printf("Initialized empty mic workspace in ");
 	mic_print_path(stdout, cwd);
 	printf("/.mic\n");
+	/* a folder we just wrote into is there: a failure finds nothing */
+	if (mic_gitrepo_find(cwd, &git) == NULL && git) {
+		printf("This is inside the git work tree ");
+		mic_print_path(stdout, git->top);
+		printf(": mic follows its ignore rules and leaves .git alone.\n");
+		mic_gitrepo_free(git);
+	}
 	return MIC_EXIT_OK;
 }

@@ -1,8 +1,9 @@
 /*
  * cmd_status.c - mic status: the active session and the working changes
  * against the head, one line per path: A added, M modified, D deleted.
- * mic has no staging area: every file that .micignore does not exclude
- * is part of the working tree, so a new file shows as A at once.
+ * mic has no staging area: every file that the ignore rules (.micignore,
+ * git's inside a git work tree) do not exclude is part of the working
+ * tree, so a new file shows as A at once.
  * Paths are relative to the current folder, as git status prints them
  * (status.relativePaths = false in a config file: to the root); with -z
  * they are root-relative raw bytes, each line ended by a NUL.

@@ -8,8 +8,10 @@
  *
  * The head's files and what lstat() said of each when its content was last
  * known are in the stat cache (store/db.h). The scan walks the working tree
- * in sorted order, skipping .mic/, ignored paths (.micignore), nested
- * workspaces (folders with their own .mic) and anything that is not a
+ * in sorted order, skipping .mic/, .git, ignored paths (.micignore and
+ * .gitignore files, git's info/exclude and core.excludesFile: see
+ * ignore.h, gitrepo.h), nested workspaces and repositories (folders with
+ * their own .mic or .git) and anything that is not a
  * regular file, symlink or folder, and merges it with the cache:
  *   - a file whose lstat() matches its cache row is unchanged, unless the
  *     row is racy: then its content is read again;

@@ -175,6 +175,23 @@ mic_ws_check_names(const char *org, const char *project)
 	return NULL;
 }
 
+/* Create the file at path holding text; it must not exist. */
+static const struct mic_error *
+write_small_file(const char *path, const char *text)
+{
+	const struct mic_error *err = NULL;
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666);
+
+	if (fd == -1)
+		return mic_error_errno("create", path);
+	if (write(fd, text, len) != (ssize_t)len)
+		err = mic_error_errno("write", path);
+	if (close(fd) == -1 && err == NULL)
+		err = mic_error_errno("close", path);
+	return err;
+}
+
 const struct mic_error *
 mic_ws_create(const char *dir, const char *org, const char *project)
 {
@@ -209,6 +226,16 @@ mic_ws_create(const char *dir, const char *org, const char *project)
 		err = mic_error_errno("mkdir", path.data);
 		goto fail;
 	}
+	/*
+	 * In a git work tree, git lists none of .mic/ as untracked: the
+	 * store tells it so itself, as jj's .jj/ does, and git's own files
+	 * stay untouched.
+	 */
+	mic_buf_reset(&path);
+	mic_buf_addf(&path, "%s/.gitignore", tmp.data);
+	err = write_small_file(path.data, "# mic's store: not for git\n*\n");
+	if (err)
+		goto fail;
 	mic_buf_reset(&path);
 	mic_buf_addf(&path, "%s/mic.db", tmp.data);
 	err = mic_db_open(path.data, 1, &db);

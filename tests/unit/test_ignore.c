@@ -264,6 +264,57 @@ test_misc(void)
 	mic_ignore_free(ig);
 }
 
+/*
+ * Levels: .micignore files decide before .gitignore files, the nearest
+ * of each kind first, then the repository-wide lists in order; a level's
+ * rules see the path below its folder.
+ */
+static void
+test_levels(void)
+{
+	struct mic_ignore *top_git, *sub_git, *top_mic, *excl, *global;
+	struct mic_ignore_level top = {NULL, NULL, NULL, 0}, sub;
+	const struct mic_ignore *lists[2];
+
+	mic_ignore_parse("*.o\n/a/x\n", strlen("*.o\n/a/x\n"), &top_git);
+	mic_ignore_parse("!keep.o\n/y\n", strlen("!keep.o\n/y\n"), &sub_git);
+	mic_ignore_parse("!*.log\n", strlen("!*.log\n"), &top_mic);
+	mic_ignore_parse("*.log\nz\n", strlen("*.log\nz\n"), &excl);
+	mic_ignore_parse("!z\nw\n", strlen("!z\nw\n"), &global);
+	top.git = top_git;
+	top.mic = top_mic;
+	sub.up = &top;
+	sub.git = sub_git;
+	sub.mic = NULL;
+	sub.base = 2; /* folder "a/" */
+	lists[0] = excl;
+	lists[1] = global;
+	ok(mic_ignore_decide(&sub, lists, 2, "a/b.o", 0) == 1,
+	    "levels: a parent's .gitignore applies below");
+	ok(mic_ignore_decide(&sub, lists, 2, "a/keep.o", 0) == 0,
+	    "levels: the nearer .gitignore re-includes");
+	ok(mic_ignore_decide(&sub, lists, 2, "a/x", 0) == 1 &&
+		mic_ignore_decide(&sub, lists, 2, "a/y", 0) == 1 &&
+		mic_ignore_decide(&top, lists, 2, "y", 0) == 0,
+	    "levels: anchored rules match from their own folder");
+	ok(mic_ignore_decide(&sub, lists, 2, "a/c.log", 0) == 0,
+	    "levels: .micignore decides before git's lists");
+	ok(mic_ignore_decide(&sub, lists, 2, "a/z", 0) == 1 &&
+		mic_ignore_decide(&sub, lists, 2, "a/w", 0) == 1,
+	    "levels: info/exclude before core.excludesFile");
+	ok(mic_ignore_decide(NULL, NULL, 0, "a", 0) == 0,
+	    "levels: no rules ignore nothing");
+	ok(mic_ignore_verdict(sub_git, "keep.o", 0) == MIC_IGNORE_KEEP &&
+		mic_ignore_verdict(sub_git, "y", 0) == MIC_IGNORE_SKIP &&
+		mic_ignore_verdict(sub_git, "q", 0) == MIC_IGNORE_NONE,
+	    "verdict: keep, skip, none");
+	mic_ignore_free(top_git);
+	mic_ignore_free(sub_git);
+	mic_ignore_free(top_mic);
+	mic_ignore_free(excl);
+	mic_ignore_free(global);
+}
+
 static double
 now(void)
 {
@@ -897,6 +948,7 @@ main(void)
 {
 	test_cases();
 	test_misc();
+	test_levels();
 	test_hostile();
 	test_big();
 	test_random_sets();

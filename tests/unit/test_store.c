@@ -556,6 +556,11 @@ test_cache(void)
 		ok(mic_path_ok("a/.mic", 6) && mic_path_ok(".micx", 5) &&
 			mic_path_ok("...", 3) && !mic_path_ok("", 0),
 		    "path checks: .mic only at the top; ... is a name");
+		ok(!mic_path_ok(".git", 4) && !mic_path_ok("a/.GIT/b", 8) &&
+			!mic_path_ok("a/.Git", 6) && mic_path_ok(".gitx", 5) &&
+			mic_path_ok("a/.gitignore", 12) &&
+			mic_path_ok("x.git", 5),
+		    "path checks: no .git component at any depth, in any case");
 	}
 	mic_buf_release(&path);
 	mic_buf_release(&dir);
