@@ -32,7 +32,8 @@ cmd_init(struct mic_args *args)
 	if (mic_gitrepo_find(cwd, &git) == NULL && git) {
 		printf("This is inside the git work tree ");
 		mic_print_path(stdout, git->top);
-		printf(": mic follows its ignore rules and leaves .git alone.\n");
+		printf(
+		    ": mic follows its ignore rules and leaves .git alone.\n");
 		mic_gitrepo_free(git);
 	}
 	return MIC_EXIT_OK;

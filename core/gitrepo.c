@@ -166,9 +166,11 @@ git_value(const char *v)
 			break;
 		if (*v == '\\' && v[1]) {
 			v++;
-			mic_buf_addch(&out, *v == 'n' ? '\n' : *v == 't' ? '\t'
-				: *v == 'b'				 ? '\b'
-									 : *v);
+			mic_buf_addch(&out,
+			    *v == 'n'	    ? '\n'
+				: *v == 't' ? '\t'
+				: *v == 'b' ? '\b'
+					    : *v);
 			keep = out.len;
 			continue;
 		}
@@ -297,7 +299,8 @@ mic_gitrepo_load_ignores(struct mic_gitrepo *repo)
 		struct mic_ignore_level *lv;
 
 		mic_buf_reset(&p);
-		mic_buf_addf(&p, "%s/", strcmp(repo->top, "/") ? repo->top : "");
+		mic_buf_addf(&p, "%s/",
+		    strcmp(repo->top, "/") ? repo->top : "");
 		mic_buf_add(&p, repo->top_prefix, base);
 		mic_buf_addstr(&p, ".gitignore");
 		err = load_regular(p.data, &ig);

@@ -440,8 +440,8 @@ read_folder(const struct walker *wk, const char *rel, int ignored,
 		mic_buf_addstr(&path, rel);
 		mic_buf_addstr(&path, dent_name(f, &f->d[i]));
 		skip = ignored || is_mic_temp(rel, f, &f->d[i]) ||
-		    mic_ignore_decide(f->lv, wk->global, wk->nglobal,
-			path.data, f->d[i].is_dir);
+		    mic_ignore_decide(f->lv, wk->global, wk->nglobal, path.data,
+			f->d[i].is_dir);
 		if (skip) {
 			if (f->d[i].is_dir)
 				mic_buf_addch(&path, '/');
@@ -641,8 +641,8 @@ expand(struct units *u)
 			add_unit(&next, x->rel, &x->file, x->ignored, x->up);
 			continue;
 		}
-		err = read_folder(u->wk, x->rel, x->ignored, x->up, &f,
-		    &nested, &denied);
+		err = read_folder(u->wk, x->rel, x->ignored, x->up, &f, &nested,
+		    &denied);
 		if (err == NULL && denied)
 			add_unit(&next, x->rel, NULL, x->ignored, x->up);
 		for (k = 0; err == NULL && k < f.n; k++) {
