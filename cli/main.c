@@ -76,6 +76,14 @@ static const struct mic_opt import_opts[] =
 	    "store secrets as they are (see REDACTION in mic-session(1))",
 	    NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt import_git_opts[] = {{"from", 0, "GIT-DIR",
+	"the git repository to read (default: the work tree's own)", NULL},
+    {"first-parent", 0, NULL,
+	"a merge's session names only the merged parents, not their commits",
+	NULL},
+    {"dry-run", 0, NULL, "say what would be imported, and record nothing",
+	NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
@@ -191,6 +199,11 @@ const struct mic_cmd mic_commands[] = {
 	"(<file> | -)",
 	"import a coding agent's transcript into the conversation",
 	import_opts},
+    {"import git", cmd_import_git,
+	"import git [--from <git-dir>] [--first-parent] [--dry-run] [--json] "
+	"[<rev>]",
+	"land a git repository's commits as sessions, then only new ones",
+	import_git_opts},
     {"session revert", cmd_session_revert, "session revert <session>",
 	"start a session that undoes a landed session's changes", revert_opts},
     {"session list", cmd_session_list,

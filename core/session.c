@@ -457,8 +457,9 @@ blob_size(struct mic_store *store, const struct mic_oid *oid, uint64_t *size)
  * that the diffs in flight hold a bounded amount of memory.
  */
 static const struct mic_error *
-diff_lines(struct line_counting *lc, const struct mic_oid *a,
-    const struct mic_oid *b, int64_t *added, int64_t *removed)
+diff_lines(struct mic_store *store, struct mic_budget *budget,
+    const struct mic_oid *a, const struct mic_oid *b, int64_t *added,
+    int64_t *removed)
 {
 	const struct mic_error *err;
 	struct mic_diff_lines dl;
@@ -467,18 +468,18 @@ diff_lines(struct line_counting *lc, const struct mic_oid *a,
 	int64_t na = -1, nb = -1;
 
 	*added = *removed = -1;
-	err = blob_size(lc->store, a, &asize);
+	err = blob_size(store, a, &asize);
 	if (err == NULL)
-		err = blob_size(lc->store, b, &bsize);
+		err = blob_size(store, b, &bsize);
 	if (err || mic_lines_too_big(asize) || mic_lines_too_big(bsize))
 		return err;
-	mic_budget_take(&lc->budget, asize + bsize);
+	if (budget)
+		mic_budget_take(budget, asize + bsize);
 	mic_diff_lines_init(&dl);
-	err = mic_store_lines(lc->store, a, mic_diff_lines_add, &dl, &na);
+	err = mic_store_lines(store, a, mic_diff_lines_add, &dl, &na);
 	if (err == NULL && na >= 0) {
 		mic_diff_lines_next(&dl);
-		err =
-		    mic_store_lines(lc->store, b, mic_diff_lines_add, &dl, &nb);
+		err = mic_store_lines(store, b, mic_diff_lines_add, &dl, &nb);
 	}
 	if (err == NULL && na >= 0 && nb >= 0) {
 		err = mic_diff_lines_count(&dl, &st);
@@ -488,29 +489,25 @@ diff_lines(struct line_counting *lc, const struct mic_oid *a,
 		}
 	}
 	mic_diff_lines_release(&dl);
-	mic_budget_give(&lc->budget, asize + bsize);
+	if (budget)
+		mic_budget_give(budget, asize + bsize);
 	return err;
 }
 
 /*
- * Fill lines_added / lines_removed of change i (-1 when binary), unless
- * the scan counted them while storing the file. An added or deleted file
- * is counted by streaming it once, in constant memory.
+ * An added or deleted file is counted by streaming it once, in constant
+ * memory; a modified one by diffing the line hashes of both sides.
  */
-static const struct mic_error *
-count_job(void *arg, size_t i)
+const struct mic_error *
+mic_change_count_lines(struct mic_store *store, struct mic_budget *budget,
+    struct mic_change_row *c)
 {
-	struct line_counting *lc = arg;
-	struct mic_scan_change *sc = &lc->scan->changes[i];
-	struct mic_change_row *c = &sc->c;
 	const struct mic_error *err;
 	int64_t n;
 
-	if (sc->lines_known)
-		return NULL;
 	c->lines_added = c->lines_removed = -1;
 	if (c->kind == 'A' || c->kind == 'D') {
-		err = mic_store_lines(lc->store,
+		err = mic_store_lines(store,
 		    c->kind == 'A' ? &c->new_oid : &c->old_oid, NULL, NULL, &n);
 		if (err || n < 0)
 			return err;
@@ -522,8 +519,23 @@ count_job(void *arg, size_t i)
 		c->lines_added = c->lines_removed = 0; /* mode change */
 		return NULL;
 	}
-	return diff_lines(lc, &c->old_oid, &c->new_oid, &c->lines_added,
-	    &c->lines_removed);
+	return diff_lines(store, budget, &c->old_oid, &c->new_oid,
+	    &c->lines_added, &c->lines_removed);
+}
+
+/*
+ * Fill lines_added / lines_removed of change i (-1 when binary), unless
+ * the scan counted them while storing the file.
+ */
+static const struct mic_error *
+count_job(void *arg, size_t i)
+{
+	struct line_counting *lc = arg;
+	struct mic_scan_change *sc = &lc->scan->changes[i];
+
+	if (sc->lines_known)
+		return NULL;
+	return mic_change_count_lines(lc->store, &lc->budget, &sc->c);
 }
 
 /*

@@ -197,4 +197,15 @@ const struct mic_error *mic_snapshot_resolve(struct mic_ws *ws,
 const struct mic_error *mic_blob_lines(struct mic_store *store,
     const struct mic_oid *oid, int64_t *lines);
 
+/*
+ * Fill c->lines_added and c->lines_removed of a change row whose blobs
+ * are in store, as a land counts them: -1 when a side is binary or too
+ * large to diff; a mode change alone is 0 and 0. The sizes of the sides
+ * being diffed are taken from budget (core/pool.h) meanwhile, when it is
+ * not NULL, to bound the memory of parallel counts.
+ */
+struct mic_budget;
+const struct mic_error *mic_change_count_lines(struct mic_store *store,
+    struct mic_budget *budget, struct mic_change_row *c);
+
 #endif

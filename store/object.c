@@ -243,12 +243,14 @@ mic_hash_buf(enum mic_obj_type type, const void *data, size_t len,
 
 /*
  * Read exactly the remaining `size` bytes of fd in chunks, passing each to
- * fn; then check that fd is at its end. Used for hashing and storing.
+ * fn; then, when probe is set, check that fd is at its end (a file that
+ * grew while it was read). A pipe whose writer goes on is read without
+ * the probe. Used for hashing and storing.
  */
 static const struct mic_error *
 stream_fd(int fd, uint64_t size, const char *name,
     const struct mic_error *(*fn)(void *, const unsigned char *, size_t),
-    void *arg)
+    void *arg, int probe)
 {
 	const struct mic_error *err = NULL;
 	unsigned char *buf = mic_xmalloc(CHUNK);
@@ -258,6 +260,8 @@ stream_fd(int fd, uint64_t size, const char *name,
 		size_t want = left > CHUNK ? CHUNK : (size_t)left;
 		ssize_t n;
 
+		if (want == 0 && !probe)
+			break;
 		if (want == 0)
 			want = 1; /* probe for bytes past the end */
 		n = read(fd, buf, want);
@@ -308,7 +312,7 @@ mic_hash_fd(int fd, uint64_t size, const char *name, struct mic_oid *out)
 		return err;
 	err = mic_sha_update(ctx, hdr, hlen);
 	if (err == NULL)
-		err = stream_fd(fd, size, name, hash_chunk, ctx);
+		err = stream_fd(fd, size, name, hash_chunk, ctx, 1);
 	if (err == NULL)
 		err = mic_sha_end(ctx, out);
 	EVP_MD_CTX_free(ctx);
@@ -608,9 +612,9 @@ buf_chunk(void *arg, const unsigned char *data, size_t len)
 	return NULL;
 }
 
-const struct mic_error *
-mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
-    const char *name, struct mic_oid *out, int64_t *lines)
+static const struct mic_error *
+put_fd(struct mic_store *store, int fd, uint64_t size, const char *name,
+    struct mic_oid *out, int64_t *lines, int probe)
 {
 	const struct mic_error *err;
 	struct writer w;
@@ -619,7 +623,7 @@ mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
 		struct mic_buf data = MIC_BUF_INIT;
 
 		mic_buf_grow(&data, (size_t)size + 1);
-		err = stream_fd(fd, size, name, buf_chunk, &data);
+		err = stream_fd(fd, size, name, buf_chunk, &data, probe);
 		if (err == NULL)
 			err = mic_store_put(store, MIC_OBJ_BLOB,
 			    data.len ? data.data : "", data.len, out);
@@ -639,7 +643,7 @@ mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
 		/* after the header, which writer_begin() passed through */
 		mic_lines_init(&w.lines, NULL, NULL);
 		w.count = lines != NULL;
-		err = stream_fd(fd, size, name, writer_add, &w);
+		err = stream_fd(fd, size, name, writer_add, &w, probe);
 	}
 	if (err == NULL)
 		err = writer_finish(store, &w, out);
@@ -647,6 +651,20 @@ mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
 		*lines = mic_lines_finish(&w.lines);
 	writer_cleanup(&w, err != NULL);
 	return err;
+}
+
+const struct mic_error *
+mic_store_put_fd(struct mic_store *store, int fd, uint64_t size,
+    const char *name, struct mic_oid *out, int64_t *lines)
+{
+	return put_fd(store, fd, size, name, out, lines, 1);
+}
+
+const struct mic_error *
+mic_store_put_pipe(struct mic_store *store, int fd, uint64_t size,
+    const char *name, struct mic_oid *out, int64_t *lines)
+{
+	return put_fd(store, fd, size, name, out, lines, 0);
 }
 
 const struct mic_error *

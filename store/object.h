@@ -106,6 +106,14 @@ const struct mic_error *mic_store_put_fd(struct mic_store *store, int fd,
     uint64_t size, const char *name, struct mic_oid *out, int64_t *lines);
 
 /*
+ * mic_store_put_fd() for a pipe that goes on past the blob (git
+ * cat-file --batch): reads exactly size bytes and no further; fewer is
+ * an error.
+ */
+const struct mic_error *mic_store_put_pipe(struct mic_store *store, int fd,
+    uint64_t size, const char *name, struct mic_oid *out, int64_t *lines);
+
+/*
  * Make every object this handle wrote (or found already in place) since
  * the last sync durable: an fsync of each such object file, of the
  * folders that hold them and of the objects folder if a folder was made,
