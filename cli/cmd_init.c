@@ -33,7 +33,8 @@ cmd_init(struct mic_args *args)
 		printf("This is inside the git work tree ");
 		mic_print_path(stdout, git->top);
 		printf(
-		    ": mic follows its ignore rules and leaves .git alone.\n");
+		    ": mic follows its ignore rules and leaves .git alone.\n"
+		    "To land its git history as sessions: mic import git\n");
 		mic_gitrepo_free(git);
 	}
 	return MIC_EXIT_OK;

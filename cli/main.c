@@ -199,11 +199,6 @@ const struct mic_cmd mic_commands[] = {
 	"(<file> | -)",
 	"import a coding agent's transcript into the conversation",
 	import_opts},
-    {"import git", cmd_import_git,
-	"import git [--from <git-dir>] [--first-parent] [--dry-run] [--json] "
-	"[<rev>]",
-	"land a git repository's commits as sessions, then only new ones",
-	import_git_opts},
     {"session revert", cmd_session_revert, "session revert <session>",
 	"start a session that undoes a landed session's changes", revert_opts},
     {"session list", cmd_session_list,
@@ -217,6 +212,11 @@ const struct mic_cmd mic_commands[] = {
     {"agent instructions", cmd_agent_instructions, "agent instructions",
 	"print how an agent records decisions, for AGENTS.md",
 	agent_instructions_opts},
+    {"import git", cmd_import_git,
+	"import git [--from <git-dir>] [--first-parent] [--dry-run] [--json] "
+	"[<rev>]",
+	"land a git repository's commits as sessions, then only new ones",
+	import_git_opts},
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log,

@@ -78,7 +78,14 @@ _mic_value()
 {
 	case $1 in
 	--path) _mic_files ;;
-	--from) _mic_add -p sessions ;;
+	--from)
+		# import git --from: a git directory; else a position
+		if [[ ${cmd[*]} == "import git" ]]; then
+			mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+		else
+			_mic_add -p sessions
+		fi
+		;;
 	--at) _mic_add sessions ;;
 	*) _mic_add values "$1" ;;
 	esac
@@ -118,7 +125,8 @@ _mic()
 	fi
 	cur=${words[cword]}
 
-	# The command: `mic <cmd>`, `mic session <sub>` or `mic agent <sub>`.
+	# The command: `mic <cmd>`, or `mic <group> <sub>` for the groups
+	# session, agent and import.
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
 			# mic's own options (no `__complete` list for them)
@@ -129,7 +137,8 @@ _mic()
 		return 0
 	fi
 	cmd=("${words[1]}")
-	if [[ ${words[1]} == session || ${words[1]} == agent ]]; then
+	if [[ ${words[1]} == session || ${words[1]} == agent ||
+		${words[1]} == import ]]; then
 		if ((cword == 2)); then
 			if [[ $cur == -* ]]; then
 				mapfile -t COMPREPLY < <(compgen -W '--help' -- "$cur")
@@ -209,8 +218,15 @@ _mic()
 		_mic_add topics
 		;;
 	help:1)
-		[[ $first_pos == session || $first_pos == agent ]] &&
+		[[ $first_pos == session || $first_pos == agent ||
+			$first_pos == import ]] &&
 			_mic_add subcommands "$first_pos"
+		;;
+	"import git":0)
+		# a revision: git's branches and tags, when git can say
+		mapfile -t COMPREPLY < <(compgen -W "$(git for-each-ref \
+			--format='%(refname:short)' refs/heads refs/tags \
+			2>/dev/null)" -- "$cur")
 		;;
 	"agent setup":0 | "agent hook":0)
 		mapfile -t COMPREPLY < <(compgen -W 'claude-code codex' -- "$cur")

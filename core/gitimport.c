@@ -157,7 +157,7 @@ cat_request(struct run *run, const char *hex, uint64_t *size)
 		return err;
 	line[n] = '\0';
 	if (n == 0 || strspn(line, "0123456789") != n)
-		return mic_error_fmt(MIC_ERR_INPUT,
+		return mic_error_fmt(MIC_ERR_DATA,
 		    "git cat-file: object %s: %s", hex, mic_error_quote(line));
 	*size = strtoull(line, NULL, 10);
 	return NULL;
@@ -172,7 +172,7 @@ cat_end(struct run *run)
 	    mic_gitproc_read(run->cat->out, &c, 1, "git cat-file");
 
 	if (err == NULL && c != '\n')
-		err = mic_error_fmt(MIC_ERR_INPUT,
+		err = mic_error_fmt(MIC_ERR_DATA,
 		    "git cat-file: an answer did not end with a new line");
 	return err;
 }
@@ -237,15 +237,17 @@ parse_person(const char *v, size_t n, char **who, int64_t *ns)
 
 /*
  * Parse commit object data (len bytes): its parents, author, committer
- * times and message, split into subject (first line) and body (the rest,
- * without leading blank lines; NULL when blank).
+ * times and message, split as git log's %s and %b split it: the subject
+ * is the first paragraph, its lines joined by spaces (cut at
+ * MIC_GOAL_MAX bytes), the body what follows the blank line after it
+ * (NULL when blank). A body line of leading spaces keeps them; the body
+ * loses only the blank lines and spaces around it.
  */
 static void
 parse_commit(const char *data, size_t len, struct commit *c)
 {
 	const char *p = data, *end = data + len, *nl, *msg;
-	const char *cut;
-	size_t slen;
+	struct mic_buf subject = MIC_BUF_INIT;
 
 	while (p < end && *p != '\n') {
 		size_t n;
@@ -264,29 +266,50 @@ parse_commit(const char *data, size_t len, struct commit *c)
 	if (c->author == NULL)
 		c->author = mic_xstrdup("unknown");
 	msg = p < end ? p + 1 : end;
-	while (msg < end && *msg == '\n')
+	while (msg < end && (*msg == '\n' || *msg == '\r'))
 		msg++;
-	nl = memchr(msg, '\n', (size_t)(end - msg));
-	slen = nl ? (size_t)(nl - msg) : (size_t)(end - msg);
-	cut = slen > MIC_GOAL_MAX ? msg + MIC_GOAL_MAX : NULL;
-	if (cut) {
-		/* at a UTF-8 boundary; the rest goes to the body */
-		while (cut > msg && ((unsigned char)*cut & 0xc0) == 0x80)
+	/* the subject: the first paragraph, its lines joined by spaces */
+	for (p = msg; p < end; p = nl + 1) {
+		size_t n;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' ||
+				    p[n - 1] == '\t'))
+			n--;
+		if (strspn(p, " \t") >= n)
+			break; /* a blank line ends the paragraph */
+		if (subject.len)
+			mic_buf_addch(&subject, ' ');
+		mic_buf_add(&subject, p, n);
+		if (nl == end)
+			break;
+	}
+	if (subject.len > MIC_GOAL_MAX) {
+		/* at a UTF-8 boundary */
+		size_t cut = MIC_GOAL_MAX;
+
+		while (cut > 0 && ((unsigned char)subject.data[cut] & 0xc0) ==
+			0x80)
 			cut--;
-		slen = (size_t)(cut - msg);
+		mic_buf_truncate(&subject, cut);
 	}
-	c->subject = mic_xstrndup(msg, slen);
-	while (slen > 0 && (c->subject[slen - 1] == ' ' ||
-			       c->subject[slen - 1] == '\t' ||
-			       c->subject[slen - 1] == '\r'))
-		c->subject[--slen] = '\0';
-	if (strspn(c->subject, " \t") == slen) {
-		free(c->subject);
-		c->subject = mic_xstrdup("(no commit message)");
+	if (subject.len == 0)
+		mic_buf_addstr(&subject, "(no commit message)");
+	c->subject = mic_buf_detach(&subject);
+	/* the body: what follows, without blank lines around it */
+	if (p > end)
+		p = end;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+
+		if (strspn(p, " \t\r") < n)
+			break;
+		p = e ? e + 1 : end;
 	}
-	p = cut ? cut : nl ? nl + 1 : end;
-	while (p < end && (*p == '\n' || *p == '\r'))
-		p++;
 	nl = end;
 	while (nl > p && (nl[-1] == '\n' || nl[-1] == ' ' || nl[-1] == '\t' ||
 			     nl[-1] == '\r'))
@@ -307,7 +330,7 @@ read_commit(struct run *run, const char *hex, struct commit *c)
 	if (err)
 		return err;
 	if (size > COMMIT_MAX)
-		return mic_error_fmt(MIC_ERR_INPUT,
+		return mic_error_fmt(MIC_ERR_DATA,
 		    "commit %s is %" PRIu64 " bytes; mic reads commits of at "
 		    "most %u MiB",
 		    hex, size, COMMIT_MAX >> 20);
@@ -392,7 +415,7 @@ add_entry(struct run *run, const char *raw, const char *path,
 
 	if (sscanf(raw, ":%o %o %64s %64s %c", &old_mode, &new_mode, old_hex,
 		new_hex, &status) != 5)
-		return mic_error_fmt(MIC_ERR_INPUT,
+		return mic_error_fmt(MIC_ERR_DATA,
 		    "git log: a change line mic cannot read: %s",
 		    mic_error_quote(raw));
 	/*
@@ -754,14 +777,14 @@ import_stream(struct run *run, const char *last, uint64_t total)
 		size_t hl;
 
 		if (run->tok.len == 0 || run->tok.data[0] != '\1') {
-			err = mic_error_fmt(MIC_ERR_INPUT,
+			err = mic_error_fmt(MIC_ERR_DATA,
 			    "git log: unexpected output: %s",
 			    mic_error_quote(run->tok.data));
 			break;
 		}
 		hl = strcspn(run->tok.data + 1, " ");
 		if (!is_oid_hex(run->tok.data + 1, hl)) {
-			err = mic_error_fmt(MIC_ERR_INPUT,
+			err = mic_error_fmt(MIC_ERR_DATA,
 			    "git log: not a commit id: %s",
 			    mic_error_quote(run->tok.data));
 			break;
@@ -788,7 +811,7 @@ import_stream(struct run *run, const char *last, uint64_t total)
 			mic_buf_add(&raw, run->tok.data, run->tok.len);
 			err = log_token(run, &got);
 			if (err == NULL && !got)
-				err = mic_error_fmt(MIC_ERR_INPUT,
+				err = mic_error_fmt(MIC_ERR_DATA,
 				    "git log: a change without its path");
 			if (err)
 				break;
@@ -840,19 +863,29 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	run.o = o;
 	run.r = r;
 	if (o->from) {
-		r->gitdir = mic_xstrdup(o->from);
+		/* a work tree stands for its .git */
+		r->gitdir = mic_gitrepo_dir_of(o->from);
+		if (r->gitdir == NULL)
+			r->gitdir = mic_xstrdup(o->from);
 	} else {
 		err = mic_gitrepo_find(ws->root, &repo);
 		if (err)
 			return err;
 		if (repo == NULL)
-			return mic_error_fmt(MIC_ERR_INPUT,
+			return mic_error_fmt(MIC_ERR_CONFLICT,
 			    "this workspace is not inside a git work tree; "
 			    "name the repository with --from <git-dir>");
 		r->gitdir = mic_xstrdup(repo->gitdir);
 		mic_gitrepo_free(repo);
 	}
 	run.gitdir = r->gitdir;
+	mic_buf_addf(&rev, "%s/HEAD", r->gitdir);
+	if (access(rev.data, F_OK) != 0) {
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+		    "%s is not a git repository", mic_error_quote(r->gitdir));
+		goto done;
+	}
+	mic_buf_reset(&rev);
 	err = mic_db_session_active(ws->db, &active, &found);
 	if (err == NULL && found)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,

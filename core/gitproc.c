@@ -163,12 +163,12 @@ mic_gitproc_finish(struct mic_gitproc *p)
 		buf[strcspn(buf, "\n")] = '\0';
 		mic_buf_addstr(&line, buf);
 		if (WIFEXITED(status))
-			err = mic_error_fmt(MIC_ERR_INPUT,
+			err = mic_error_fmt(MIC_ERR_DATA,
 			    "git %s failed (exit %d)%s%s", p->what,
 			    WEXITSTATUS(status), line.len ? ": " : "",
 			    mic_error_quote(line.data));
 		else
-			err = mic_error_fmt(MIC_ERR_INPUT,
+			err = mic_error_fmt(MIC_ERR_DATA,
 			    "git %s was killed by signal %d", p->what,
 			    WTERMSIG(status));
 		mic_buf_release(&line);
@@ -202,7 +202,7 @@ mic_gitproc_read(int fd, void *buf, size_t n, const char *what)
 		if (k == -1)
 			return mic_error_errno("read from", what);
 		if (k == 0)
-			return mic_error_fmt(MIC_ERR_INPUT,
+			return mic_error_fmt(MIC_ERR_DATA,
 			    "%s ended too early", what);
 		b += k;
 		n -= (size_t)k;

@@ -63,13 +63,8 @@ add_path_from(struct mic_buf *out, const char *dir, const char *p)
 	mic_buf_addstr(out, p);
 }
 
-/*
- * The git directory that dir's ".git" names, or NULL: dir/.git when it
- * is a folder holding HEAD, or the folder that a "gitdir: <path>" file
- * names (relative to dir unless absolute). Caller frees.
- */
-static char *
-git_dir_of(const char *dir)
+char *
+mic_gitrepo_dir_of(const char *dir)
 {
 	struct mic_buf p = MIC_BUF_INIT, line = MIC_BUF_INIT;
 	struct stat st;
@@ -109,7 +104,7 @@ mic_gitrepo_find(const char *root, struct mic_gitrepo **out)
 
 	*out = NULL;
 	for (;;) {
-		gitdir = git_dir_of(dir);
+		gitdir = mic_gitrepo_dir_of(dir);
 		if (gitdir || strcmp(dir, "/") == 0)
 			break;
 		slash = strrchr(dir, '/');

@@ -58,6 +58,13 @@ const struct mic_error *mic_gitrepo_find(const char *root,
     struct mic_gitrepo **out);
 
 /*
+ * The git directory that folder dir's ".git" names, or NULL: dir/.git
+ * when it is a folder holding HEAD, or the folder that a "gitdir: <path>"
+ * file names (relative to dir unless absolute). Caller frees.
+ */
+char *mic_gitrepo_dir_of(const char *dir);
+
+/*
  * Load the ignore rules git applies above and around the workspace (see
  * outer and global above). core.excludesFile is the last value found in
  * git's system config ($GIT_CONFIG_SYSTEM, else /etc/gitconfig, skipped

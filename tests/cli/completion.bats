@@ -674,3 +674,20 @@ PY
 	echo "# mic __complete sessions, 10000 sessions: median" \
 	    "$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 6p) ms" >&3
 }
+
+@test "import git: --from offers folders, a revision git's branches and tags" {
+	init_ws
+	git init -q -b main .
+	git -c user.name=t -c user.email=t@e commit -q --allow-empty -m one
+	git tag v1
+	mkdir repo.git && touch afile
+	expect "import" bash_complete mic imp
+	expect "git" bash_complete mic import ''
+	expect "repo.git" bash_complete mic import git --from r
+	expect "main v1" bash_complete mic import git ''
+	need_zsh
+	expect_zsh \
+	    "git" 'mic import ' \
+	    "repo.git" 'mic import git --from r' \
+	    "main v1" 'mic import git '
+}

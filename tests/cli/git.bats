@@ -18,9 +18,9 @@ git_listed() {
 }
 
 git_init() {
-	git init -q "$@"
-	git config user.email t@example.com
-	git config user.name tester
+	git init -q "$1"
+	git -C "$1" config user.email t@example.com
+	git -C "$1" config user.name tester
 }
 
 @test "status lists exactly what git lists, with nested .gitignore files, negations, ** and escapes" {
@@ -156,6 +156,7 @@ git_init() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Initialized empty mic workspace in $PWD/.mic" ]
 	[ "${lines[1]}" = "This is inside the git work tree $PWD: mic follows its ignore rules and leaves .git alone." ]
+	[ "${lines[2]}" = "To land its git history as sessions: mic import git" ]
 	[ "$(git status --porcelain --untracked-files=all)" = "" ]
 	mkdir inner && cd inner
 	run mic init
@@ -181,4 +182,200 @@ git_init() {
 	[[ "$output" == *"On session "* ]]
 	[[ "$output" == *"A b"* ]]
 	[[ "$output" != *"secret"* ]]
+}
+
+# mic's roots, one a line by position (what git_trees.py prints for git).
+mic_roots() {
+	python3 - "$1/.mic/mic.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for (root,) in db.execute("SELECT root FROM landings ORDER BY position"):
+    print(root)
+PY
+}
+
+tmux_fixture() {
+	local fx="$MIC_SRC/../shared/fixtures/history/tmux-600.git.tar.gz"
+	[ -f "$fx" ] || skip "../shared/fixtures/history is not beside the project"
+	tar -xzf "$fx" -C "$BATS_TEST_TMPDIR"
+	TMUX_GIT="$BATS_TEST_TMPDIR/tmux.git"
+}
+
+@test "import git: tmux's first-parent history lands commit by commit, every tree exactly git's" {
+	tmux_fixture
+	git clone -q "$TMUX_GIT" wt
+	cd wt
+	init_ws
+	run --separate-stderr mic import git
+	[ "$status" -eq 0 ]
+	n=$(git rev-list --first-parent --count HEAD)
+	m=$(git rev-list --first-parent --merges --count HEAD)
+	[ "$output" = "Imported $n commits from $PWD/.git as @1..@$n ($m merges)" ]
+	[ "$stderr" = "" ]
+	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" .git)" ]
+	# the working tree is the checkout: nothing to land
+	run mic status
+	[ "${lines[1]}" = "Head: @$n" ]
+	[ "${lines[2]}" = "No changes" ]
+	# goal, author, times and body of the newest non-merge commit
+	c=$(git log --first-parent --no-merges -1 --format=%H)
+	pos=$(( n - $(git rev-list --first-parent --count "$c..HEAD") ))
+	run mic show --json "@$pos"
+	[ "$status" -eq 0 ]
+	python3 - "$output" "$(git log -1 --format='%s%x1f%an <%ae>%x1f%at%x1f%ct%x1f%b' "$c")" <<'PY'
+import json, sys
+s = json.loads(sys.argv[1])
+subject, author, at, ct, body = sys.argv[2].split("\x1f")
+assert s["goal"] == subject, (s["goal"], subject)
+assert s["author"] == author, s["author"]
+body = body.strip()
+msgs = s["messages"]
+if body:
+    assert msgs[0]["role"] == "human" and msgs[0]["text"] == body, msgs
+    assert msgs[0]["author"] == author
+else:
+    assert msgs == [], msgs
+PY
+	# a merge names what it merged
+	mc=$(git log --first-parent --merges -1 --format=%H)
+	mpos=$(( n - $(git rev-list --first-parent --count "$mc..HEAD") ))
+	run mic show "@$mpos"
+	[[ "$output" == *"Merge commit $mc: merges $(git rev-parse "$mc^2") into $(git rev-parse "$mc^1")."* ]]
+	# a file's content at a position is the commit's
+	[ "$(mic cat tmux.h "@$pos" | sha256sum)" = "$(git show "$c:tmux.h" | sha256sum)" ]
+	[ "$(mic log --oneline | wc -l)" -eq "$n" ]
+	mic fsck
+}
+
+@test "import git is incremental: a second run lands only the new commits, a third nothing" {
+	tmux_fixture
+	git clone -q "$TMUX_GIT" wt
+	cd wt
+	tip=$(git rev-parse HEAD)
+	git reset -q --hard HEAD~30
+	init_ws
+	mic import git >/dev/null
+	n=$(git rev-list --first-parent --count HEAD)
+	[ "$(mic_roots . | wc -l)" -eq "$n" ]
+	git reset -q --hard "$tip"
+	run mic import git --json
+	[ "$status" -eq 0 ]
+	python3 - "$output" "$n" "$tip" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+n = int(sys.argv[2])
+assert r["commits"] == 30, r
+assert r["first_position"] == n + 1 and r["last_position"] == n + 30, r
+assert r["tip"] == sys.argv[3] and r["dry_run"] is False, r
+PY
+	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" .git)" ]
+	run mic import git
+	[ "$status" -eq 0 ]
+	[ "$output" = "Nothing new to import from $PWD/.git" ]
+}
+
+@test "import git: the same history gives the same session ids everywhere" {
+	tmux_fixture
+	mkdir a b
+	(cd a && init_ws && mic import git --from "$TMUX_GIT" HEAD~900 >/dev/null)
+	(cd b && init_ws && mic import git --from "$TMUX_GIT" HEAD~900 >/dev/null)
+	run diff <(cd a && mic log --oneline) <(cd b && mic log --oneline)
+	[ "$status" -eq 0 ]
+	[ "$(cd a && mic log --oneline | wc -l)" -gt 10 ]
+}
+
+@test "import git records modes, symlinks, odd names, deletions and file-folder swaps of a sha256 repository exactly" {
+	git init -q --object-format=sha256 g
+	cd g
+	git config user.email t@example.com
+	git config user.name 'Ann Example'
+	printf 'a\n' >a && printf '#!/bin/sh\n' >run.sh && chmod +x run.sh
+	ln -s a link && mkdir d && printf 'x\n' >d/x
+	printf 'sp\n' >"with space" && printf 'nl\n' >"$(printf 'new\nline')"
+	printf 'bin\0ary' >"$(printf 'caf\351')"
+	git add -A && git commit -qm "first" -m "why: the start"
+	rm d/x && rmdir d && printf 'now a file\n' >d
+	chmod -x run.sh && rm link && mkdir link && printf 'y\n' >link/y
+	git add -A && git commit -qm "swap"
+	git commit -q --allow-empty -m "empty"
+	# a submodule entry, made without a second repository
+	git update-index --add --cacheinfo "160000,$(git rev-parse HEAD),sub"
+	git commit -qm "with a submodule"
+	git rm -q a && git commit -qm ""  --allow-empty-message
+	cd ..
+	mkdir ws && cd ws
+	init_ws
+	run mic import git --from ../g
+	[ "$status" -eq 0 ]
+	[ "$output" = "Imported 5 commits from ../g/.git as @1..@5 (0 merges; 1 submodule entry left out)" ]
+	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" ../g/.git)" ]
+	# without the submodule, the trees are git's own
+	[ "$(mic_roots . | sed -n 1,3p)" = "$(git --git-dir=../g/.git log --reverse --format=%T | sed -n 1,3p)" ]
+	run mic log --oneline
+	[[ "${lines[0]}" == "@5 "*" (no commit message) (+0 ~0 -1)" ]]
+	run mic show @1
+	[[ "$output" == *"why: the start"* ]]
+	[[ "$output" == *"Ann Example <t@example.com>"* ]]
+}
+
+@test "import git refuses an active session, sessions landed on top, a rewritten history, a bad rev, and a workspace outside git" {
+	git_init g
+	cd g
+	echo 1 >f && git add f && git commit -qm one
+	echo 2 >f && git commit -qam two
+	init_ws
+	# outside a git work tree, --from is needed
+	mkdir "$BATS_TEST_TMPDIR/out" && cd "$BATS_TEST_TMPDIR/out"
+	init_ws
+	run --separate-stderr mic import git
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: this workspace is not inside a git work tree; name the repository with --from <git-dir>" ]
+	run --separate-stderr mic import git --from "$WS/g" nope
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: no commit nope in $WS/g/.git" ]
+	run --separate-stderr mic import git --from ../nowhere
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: ../nowhere is not a git repository" ]
+	cd "$WS/g"
+	mic session start work >/dev/null
+	run --separate-stderr mic import git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: session "*" is active (goal: work); land or abandon it before importing" ]]
+	mic session abandon >/dev/null
+	WS=$PWD # for db_dump
+	before=$(db_dump)
+	run mic import git --dry-run
+	[ "$output" = "Would import 2 commits from $PWD/.git as @1..@2 (0 merges)" ]
+	[ "$(db_dump)" = "$before" ]
+	mic import git >/dev/null
+	# history rewritten: the last imported commit is gone from the line
+	git commit -q --amend -m "two, reworded"
+	echo 3 >f && git commit -qam three
+	run --separate-stderr mic import git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: git commit "*", the last one imported, is not the first parent of "*": the history was rewritten since; import it into a new workspace" ]]
+	# a session landed on top of the import
+	git reset -q --hard HEAD~1
+	echo mine >g2
+	land_all mine
+	run --separate-stderr mic import git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: sessions landed at @3 after the last import of git commit "*"; mic import git only adds commits on top of the commits it imported" ]]
+	mic fsck
+}
+
+@test "import git killed at any moment leaves a store fsck passes, and the next run finishes the job" {
+	tmux_fixture
+	mkdir ws && cd ws
+	init_ws
+	for delay in 0.3 1.5; do
+		mic import git --from "$TMUX_GIT" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		mic fsck
+	done
+	mic import git --from "$TMUX_GIT" >/dev/null
+	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" "$TMUX_GIT")" ]
 }

@@ -2,10 +2,10 @@
 """git_trees.py GIT_DIR [REV] - the tree of each first-parent commit up to
 REV (default HEAD), oldest first, one line each, as git's SHA-256 tree id:
 what mic records as the root of the session imported from that commit
-(mic's object ids are git's SHA-256 ids). For a SHA-1 repository each
-tree is converted (blobs hashed again, trees rebuilt with SHA-256 ids),
-so the test needs no SHA-256 copy of the history. Submodule entries are
-left out, as mic leaves them out."""
+(mic's object ids are git's SHA-256 ids). Each tree is rebuilt without
+its submodule entries, as mic leaves them out; for a SHA-1 repository
+the blobs are hashed again and the trees get SHA-256 ids, so the test
+needs no SHA-256 copy of the history."""
 import hashlib
 import subprocess
 import sys
@@ -20,9 +20,7 @@ def main():
     commits = subprocess.run(
         git + ["log", "--first-parent", "--reverse", "--format=%T", rev],
         capture_output=True, check=True).stdout.split()
-    if fmt == b"sha256":
-        sys.stdout.write(b"\n".join(commits).decode() + "\n")
-        return
+    raw = 32 if fmt == b"sha256" else 20
     cat = subprocess.Popen(git + ["cat-file", "--batch"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     memo = {}
@@ -47,14 +45,16 @@ def main():
             sp = data.index(b" ", i)
             nul = data.index(b"\0", sp)
             mode, name = data[i:sp], data[sp + 1:nul]
-            sub = data[nul + 1:nul + 21].hex().encode()
-            i = nul + 21
+            sub = data[nul + 1:nul + 1 + raw].hex().encode()
+            i = nul + 1 + raw
             if mode == b"160000":
                 continue
             if mode == b"40000":
                 h = tree(sub)
                 if h is None:
                     continue
+            elif raw == 32:
+                h = bytes.fromhex(sub.decode())  # already mic's id
             else:
                 key = b"blob " + sub
                 if key not in memo:
