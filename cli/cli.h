@@ -193,6 +193,7 @@ int cmd_session_abandon(struct mic_args *args);
 int cmd_session_revert(struct mic_args *args);
 int cmd_session_import(struct mic_args *args);
 int cmd_import_git(struct mic_args *args);
+int cmd_export_git(struct mic_args *args);
 int cmd_agent_setup(struct mic_args *args);
 int cmd_agent_hook(struct mic_args *args);
 int cmd_agent_instructions(struct mic_args *args);

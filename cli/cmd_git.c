@@ -1,6 +1,7 @@
 /*
- * cmd_git.c - mic import git: a git repository's history as landed
- * sessions (see core/gitimport.h).
+ * cmd_git.c - mic import git and mic export git: a git repository's
+ * history as landed sessions, and sessions as git commits (see
+ * core/gitimport.h, core/gitexport.h).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/gitexport.h"
 #include "../core/gitimport.h"
 #include "cli.h"
 
@@ -134,6 +136,89 @@ cmd_import_git(struct mic_args *args)
 	else
 		print_text(&r, o.dry_run);
 	mic_gitimport_result_release(&r);
+	mic_ws_close(ws);
+	return rc;
+}
+
+static void
+print_export_json(const struct mic_gitexport_result *r)
+{
+	struct mic_json *j = mic_json_new(stdout);
+
+	mic_json_obj(j);
+	mic_json_kstr(j, "git_dir", r->gitdir);
+	mic_json_kstr(j, "ref", r->ref);
+	mic_json_key(j, "first_position");
+	if (r->last)
+		mic_json_int(j, r->first);
+	else
+		mic_json_null(j);
+	mic_json_key(j, "last_position");
+	if (r->last)
+		mic_json_int(j, r->last);
+	else
+		mic_json_null(j);
+	mic_json_kint(j, "abandoned", (int64_t)r->abandoned);
+	mic_json_key(j, "tip");
+	if (r->tip[0])
+		mic_json_str(j, r->tip);
+	else
+		mic_json_null(j);
+	mic_json_obj_end(j);
+	mic_json_free(j);
+}
+
+static void
+print_export_text(const struct mic_gitexport_result *r)
+{
+	if (r->last == 0 && r->abandoned == 0) {
+		fputs("Nothing new to export to ", stdout);
+		mic_print_path(stdout, r->gitdir);
+		putchar('\n');
+		return;
+	}
+	if (r->last) {
+		if (r->first == r->last)
+			printf("Exported @%" PRId64, r->first);
+		else
+			printf("Exported @%" PRId64 "..@%" PRId64, r->first,
+			    r->last);
+		fputs(" to ", stdout);
+		mic_print_path(stdout, r->gitdir);
+		putchar(' ');
+		mic_print_path(stdout, r->ref);
+		printf(" (%.12s)\n", r->tip);
+	}
+	if (r->abandoned)
+		printf("Exported %" PRIu64 " abandoned session%s to "
+		       "refs/mic/abandoned/\n",
+		    r->abandoned, r->abandoned == 1 ? "" : "s");
+}
+
+int
+cmd_export_git(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_gitexport_opts o = {0};
+	struct mic_gitexport_result r = {0};
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 0)
+		return mic_cli_usage(args, "'mic export git' takes no arguments");
+	o.to = mic_opt_val(args, "to");
+	o.branch = mic_opt_val(args, "branch");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_gitexport(ws, &o, &r);
+	if (err)
+		rc = mic_cli_err(args, err);
+	else if (mic_opt_count(args, "json"))
+		print_export_json(&r);
+	else
+		print_export_text(&r);
+	mic_gitexport_result_release(&r);
 	mic_ws_close(ws);
 	return rc;
 }

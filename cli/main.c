@@ -84,6 +84,11 @@ static const struct mic_opt import_git_opts[] = {{"from", 0, "GIT-DIR",
     {"dry-run", 0, NULL, "say what would be imported, and record nothing",
 	NULL},
     OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt export_git_opts[] = {{"to", 0, "GIT-DIR",
+	"the git repository to write (default: the work tree's own)", NULL},
+    {"branch", 0, "NAME", "the branch of the landed sessions (default: mic)",
+	NULL},
+    OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
@@ -217,6 +222,10 @@ const struct mic_cmd mic_commands[] = {
 	"[<rev>]",
 	"land a git repository's commits as sessions, then only new ones",
 	import_git_opts},
+    {"export git", cmd_export_git,
+	"export git [--to <git-dir>] [--branch <name>] [--json]",
+	"write the sessions as git commits, notes and refs, then only new ones",
+	export_git_opts},
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log,

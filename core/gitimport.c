@@ -88,34 +88,6 @@ struct run {
 	int has_root;
 };
 
-/* Run git with args and read its whole output (at most 1 MiB) into out. */
-static const struct mic_error *
-git_output(const char *gitdir, const char *const *args, struct mic_buf *out)
-{
-	const struct mic_error *err;
-	struct mic_gitproc *p;
-	char buf[8192];
-
-	mic_buf_reset(out);
-	err = mic_gitproc_start(gitdir, args, 0, &p);
-	if (err)
-		return err;
-	for (;;) {
-		ssize_t n = read(p->out, buf, sizeof(buf));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len < (1u << 20))
-			mic_buf_add(out, buf, (size_t)n);
-	}
-	err = mic_gitproc_finish(p);
-	while (out->len && (out->data[out->len - 1] == '\n'))
-		out->data[--out->len] = '\0';
-	return err;
-}
-
 /* 1 when s is n lowercase hex digits, n being 40 or 64. */
 static int
 is_oid_hex(const char *s, size_t n)
@@ -497,7 +469,7 @@ merge_message(struct run *run, const struct commit *c, struct mic_buf *out)
 	for (i = 1; i < c->nparents && n < 15; i++)
 		args[n++] = c->parents[i];
 	args[n] = NULL;
-	err = git_output(run->gitdir, args, &list);
+	err = mic_gitproc_output(run->gitdir, args, &list);
 	if (err == NULL && list.len) {
 		for (k = 0, i = 0; i < list.len; i++)
 			k += list.data[i] == '\n';
@@ -750,7 +722,7 @@ count(struct run *run, const char *tip, const char *not, int merges,
 	if (not)
 		args[k++] = not;
 	args[k] = NULL;
-	err = git_output(run->gitdir, args, &out);
+	err = mic_gitproc_output(run->gitdir, args, &out);
 	*n = err ? 0 : strtoull(mic_buf_str(&out), NULL, 10);
 	mic_buf_release(&out);
 	return err;
@@ -847,7 +819,6 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 {
 	const struct mic_error *err;
 	struct run run;
-	struct mic_gitrepo *repo = NULL;
 	struct mic_session_row active = {0};
 	struct mic_buf tip = MIC_BUF_INIT, rev = MIC_BUF_INIT,
 		       not = MIC_BUF_INIT;
@@ -862,30 +833,10 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	run.ws = ws;
 	run.o = o;
 	run.r = r;
-	if (o->from) {
-		/* a work tree stands for its .git */
-		r->gitdir = mic_gitrepo_dir_of(o->from);
-		if (r->gitdir == NULL)
-			r->gitdir = mic_xstrdup(o->from);
-	} else {
-		err = mic_gitrepo_find(ws->root, &repo);
-		if (err)
-			return err;
-		if (repo == NULL)
-			return mic_error_fmt(MIC_ERR_CONFLICT,
-			    "this workspace is not inside a git work tree; "
-			    "name the repository with --from <git-dir>");
-		r->gitdir = mic_xstrdup(repo->gitdir);
-		mic_gitrepo_free(repo);
-	}
+	err = mic_gitrepo_resolve(ws->root, o->from, "--from", &r->gitdir);
+	if (err)
+		return err;
 	run.gitdir = r->gitdir;
-	mic_buf_addf(&rev, "%s/HEAD", r->gitdir);
-	if (access(rev.data, F_OK) != 0) {
-		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
-		    "%s is not a git repository", mic_error_quote(r->gitdir));
-		goto done;
-	}
-	mic_buf_reset(&rev);
 	err = mic_db_session_active(ws->db, &active, &found);
 	if (err == NULL && found)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
@@ -908,7 +859,7 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		const char *args[] = {"rev-parse", "--verify", "--quiet",
 		    "--end-of-options", rev.data, NULL};
 
-		err = git_output(run.gitdir, args, &tip);
+		err = mic_gitproc_output(run.gitdir, args, &tip);
 		if (err || !is_oid_hex(tip.data, tip.len)) {
 			err = mic_error_fmt(MIC_ERR_NOT_FOUND,
 			    "no commit %s in %s", mic_error_quote(

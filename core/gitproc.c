@@ -227,3 +227,30 @@ mic_gitproc_write(int fd, const void *buf, size_t n, const char *what)
 	}
 	return NULL;
 }
+
+const struct mic_error *
+mic_gitproc_output(const char *gitdir, const char *const *args, struct mic_buf *out)
+{
+	const struct mic_error *err;
+	struct mic_gitproc *p;
+	char buf[8192];
+
+	mic_buf_reset(out);
+	err = mic_gitproc_start(gitdir, args, 0, &p);
+	if (err)
+		return err;
+	for (;;) {
+		ssize_t n = read(p->out, buf, sizeof(buf));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len < (1u << 20))
+			mic_buf_add(out, buf, (size_t)n);
+	}
+	err = mic_gitproc_finish(p);
+	while (out->len && (out->data[out->len - 1] == '\n'))
+		out->data[--out->len] = '\0';
+	return err;
+}

@@ -47,6 +47,15 @@ const struct mic_error *mic_gitproc_finish(struct mic_gitproc *p);
 void mic_gitproc_abort(struct mic_gitproc *p);
 
 /*
+ * Run git with args (as mic_gitproc_start(), no input) and read its
+ * output into out: at most its first MiB, without the trailing new
+ * lines. An exit other than 0 is mic_gitproc_finish()'s error.
+ */
+struct mic_buf;
+const struct mic_error *mic_gitproc_output(const char *gitdir,
+    const char *const *args, struct mic_buf *out);
+
+/*
  * Read exactly n bytes from fd into buf; an early end is an error naming
  * what. Retries on EINTR.
  */

@@ -138,6 +138,45 @@ mic_gitrepo_find(const char *root, struct mic_gitrepo **out)
 	return NULL;
 }
 
+const struct mic_error *
+mic_gitrepo_resolve(const char *root, const char *given, const char *option,
+    char **out)
+{
+	const struct mic_error *err = NULL;
+	struct mic_gitrepo *repo = NULL;
+	struct mic_buf head = MIC_BUF_INIT;
+	char *dir;
+
+	*out = NULL;
+	if (given == NULL) {
+		err = mic_gitrepo_find(root, &repo);
+		if (err)
+			return err;
+		if (repo == NULL)
+			return mic_error_fmt(MIC_ERR_CONFLICT,
+			    "this workspace is not inside a git work tree; "
+			    "name the repository with %s <git-dir>",
+			    option);
+		*out = mic_xstrdup(repo->gitdir);
+		mic_gitrepo_free(repo);
+		return NULL;
+	}
+	/* a work tree stands for its .git */
+	dir = mic_gitrepo_dir_of(given);
+	if (dir == NULL)
+		dir = mic_xstrdup(given);
+	mic_buf_addf(&head, "%s/HEAD", dir);
+	if (access(head.data, F_OK) != 0) {
+		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
+		    "%s is not a git repository", mic_error_quote(given));
+		free(dir);
+	} else {
+		*out = dir;
+	}
+	mic_buf_release(&head);
+	return err;
+}
+
 /*
  * A value of git's config as git reads it: double quotes group (and keep
  * '#' and ';'), '\' escapes ("\n", "\t", "\b", '\', '"'), an unquoted '#'

@@ -65,6 +65,17 @@ const struct mic_error *mic_gitrepo_find(const char *root,
 char *mic_gitrepo_dir_of(const char *dir);
 
 /*
+ * The git directory a command works on: given (a git directory, or a
+ * work tree that stands for its .git), else that of the git work tree
+ * that holds folder root. *out is the caller's. Errors:
+ * MIC_ERR_NOT_FOUND "<given> is not a git repository" (no HEAD in it),
+ * MIC_ERR_CONFLICT when root is in no git work tree (the message names
+ * option, the one that gives a repository).
+ */
+const struct mic_error *mic_gitrepo_resolve(const char *root,
+    const char *given, const char *option, char **out);
+
+/*
  * Load the ignore rules git applies above and around the workspace (see
  * outer and global above). core.excludesFile is the last value found in
  * git's system config ($GIT_CONFIG_SYSTEM, else /etc/gitconfig, skipped
