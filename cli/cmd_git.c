@@ -205,7 +205,8 @@ cmd_export_git(struct mic_args *args)
 	int rc = MIC_EXIT_OK;
 
 	if (args->argc != 0)
-		return mic_cli_usage(args, "'mic export git' takes no arguments");
+		return mic_cli_usage(args,
+		    "'mic export git' takes no arguments");
 	o.to = mic_opt_val(args, "to");
 	o.branch = mic_opt_val(args, "branch");
 	ws = mic_cli_open_ws(&rc);

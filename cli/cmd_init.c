@@ -32,9 +32,8 @@ cmd_init(struct mic_args *args)
 	if (mic_gitrepo_find(cwd, &git) == NULL && git) {
 		printf("This is inside the git work tree ");
 		mic_print_path(stdout, git->top);
-		printf(
-		    ": mic follows its ignore rules and leaves .git alone.\n"
-		    "To land its git history as sessions: mic import git\n");
+		printf(": mic follows its ignore rules and leaves .git alone.\n"
+		       "To land its git history as sessions: mic import git\n");
 		mic_gitrepo_free(git);
 	}
 	return MIC_EXIT_OK;

@@ -76,7 +76,8 @@ static const struct mic_opt import_opts[] =
 	    "store secrets as they are (see REDACTION in mic-session(1))",
 	    NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt import_git_opts[] = {{"from", 0, "GIT-DIR",
+static const struct mic_opt import_git_opts[] = {
+    {"from", 0, "GIT-DIR",
 	"the git repository to read (default: the work tree's own)", NULL},
     {"first-parent", 0, NULL,
 	"a merge's session names only the merged parents, not their commits",
@@ -84,11 +85,12 @@ static const struct mic_opt import_git_opts[] = {{"from", 0, "GIT-DIR",
     {"dry-run", 0, NULL, "say what would be imported, and record nothing",
 	NULL},
     OPT_JSON, OPT_HELP, OPT_END};
-static const struct mic_opt export_git_opts[] = {{"to", 0, "GIT-DIR",
-	"the git repository to write (default: the work tree's own)", NULL},
-    {"branch", 0, "NAME", "the branch of the landed sessions (default: mic)",
-	NULL},
-    OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt export_git_opts[] =
+    {{"to", 0, "GIT-DIR",
+	 "the git repository to write (default: the work tree's own)", NULL},
+	{"branch", 0, "NAME",
+	    "the branch of the landed sessions (default: mic)", NULL},
+	OPT_JSON, OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},

@@ -20,7 +20,8 @@
 #
 # `mic` is looked up on PATH. The one thing known here is which options
 # take a value (_mic_value_opts below, checked against `mic <cmd> --help`
-# by tests/cli/completion.bats), that --at takes a session, and that
+# by tests/cli/completion.bats), that --at takes a session, --to (and
+# import git's --from) a folder, --branch a git branch, and that
 # --path, `cat`'s first argument, the arguments of `restore` and `session
 # land`, the transcript of `session import`, and `diff`'s arguments after
 # `--` are file paths.
@@ -30,7 +31,7 @@
 # bash 4.4 or later.
 
 # Options that take a value: their value is completed, never option names.
-_mic_value_opts=" --role --author --why --alternative --status --path --grep --since --until --max-count -n --unified -U --from --at --lines -L --format "
+_mic_value_opts=" --role --author --why --alternative --status --path --grep --since --until --max-count -n --unified -U --from --at --lines -L --format --to --branch "
 
 # COMPREPLY += the lines of `mic __complete "$@"` that start with $cur
 # (with -p first: only the @N positions). mic is asked quietly: completion
@@ -87,6 +88,12 @@ _mic_value()
 		fi
 		;;
 	--at) _mic_add sessions ;;
+	--to) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+	--branch)
+		mapfile -t COMPREPLY < <(compgen -W "$(git for-each-ref \
+			--format='%(refname:short)' refs/heads 2>/dev/null)" \
+			-- "$cur")
+		;;
 	*) _mic_add values "$1" ;;
 	esac
 }
@@ -126,7 +133,7 @@ _mic()
 	cur=${words[cword]}
 
 	# The command: `mic <cmd>`, or `mic <group> <sub>` for the groups
-	# session, agent and import.
+	# session, agent, import and export.
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
 			# mic's own options (no `__complete` list for them)
@@ -138,7 +145,7 @@ _mic()
 	fi
 	cmd=("${words[1]}")
 	if [[ ${words[1]} == session || ${words[1]} == agent ||
-		${words[1]} == import ]]; then
+		${words[1]} == import || ${words[1]} == export ]]; then
 		if ((cword == 2)); then
 			if [[ $cur == -* ]]; then
 				mapfile -t COMPREPLY < <(compgen -W '--help' -- "$cur")
@@ -219,7 +226,7 @@ _mic()
 		;;
 	help:1)
 		[[ $first_pos == session || $first_pos == agent ||
-			$first_pos == import ]] &&
+			$first_pos == import || $first_pos == export ]] &&
 			_mic_add subcommands "$first_pos"
 		;;
 	"import git":0)

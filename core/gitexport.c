@@ -118,8 +118,8 @@ message(struct exp *x, const struct mic_session_row *s, struct mic_buf *msg)
 		mic_buf_addf(msg, "\nDecision: %s\nWhy: %s\n", d[i].decision,
 		    d[i].reasoning);
 		for (k = 0; k < d[i].n_alternatives; k++)
-			mic_buf_addf(msg, "%s%s", k ? "; " : "Alternatives: ",
-			    d[i].alternatives[k]);
+			mic_buf_addf(msg, "%s%s",
+			    k ? "; " : "Alternatives: ", d[i].alternatives[k]);
 		if (d[i].n_alternatives)
 			mic_buf_addch(msg, '\n');
 	}
@@ -204,8 +204,9 @@ note(struct exp *x, const struct mic_session_row *s, struct mic_buf *out)
 		jv_str(o, "author", m[i].author);
 		jv_int(o, "created_ns", m[i].created_ns);
 		jv_str(o, "kind", m[i].kind);
-		jv_put(o, "text", jv_bytes(m[i].body ? m[i].body : "",
-				      m[i].body ? m[i].body_len : 0));
+		jv_put(o, "text",
+		    jv_bytes(m[i].body ? m[i].body : "",
+			m[i].body ? m[i].body_len : 0));
 		if (m[i].tool)
 			jv_str(o, "tool", m[i].tool);
 		if (m[i].call_id)
@@ -222,7 +223,8 @@ note(struct exp *x, const struct mic_session_row *s, struct mic_buf *out)
 		jv_str(o, "reasoning", d[i].reasoning);
 		alts = mic_jv_new(MIC_JV_ARR);
 		for (k = 0; k < d[i].n_alternatives; k++)
-			mic_jv_append(alts, mic_jv_string(d[i].alternatives[k]));
+			mic_jv_append(alts,
+			    mic_jv_string(d[i].alternatives[k]));
 		jv_put(o, "alternatives", alts);
 		mic_jv_append(arr, o);
 	}
@@ -343,8 +345,8 @@ split_lines(const struct mic_buf *b, char ***v, size_t *n)
 	while (s && *s) {
 		nl = strchr(s, '\n');
 		*v = mic_xrealloc(*v, (*n + 1) * sizeof(**v));
-		(*v)[(*n)++] = nl ? mic_xstrndup(s, (size_t)(nl - s))
-				  : mic_xstrdup(s);
+		(*v)[(*n)++] =
+		    nl ? mic_xstrndup(s, (size_t)(nl - s)) : mic_xstrdup(s);
 		s = nl ? nl + 1 : NULL;
 	}
 }
@@ -464,7 +466,8 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 	args[1] = r->ref;
 	args[2] = NULL;
 	if (mic_gitproc_output(r->gitdir, args, &out) != NULL) {
-		err = mic_error_fmt(MIC_ERR_INPUT, "%s is not a valid branch name",
+		err = mic_error_fmt(MIC_ERR_INPUT,
+		    "%s is not a valid branch name",
 		    mic_error_quote(o->branch));
 		goto done;
 	}
@@ -499,8 +502,7 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 		has_prev = err == NULL && found;
 	}
 	mic_buf_addf(&notes, "commit " MIC_GITEXPORT_NOTES "\n");
-	for (pos = (int64_t)x.ncommits + 1; err == NULL && pos <= head;
-	     pos++) {
+	for (pos = (int64_t)x.ncommits + 1; err == NULL && pos <= head; pos++) {
 		err = mic_db_session_at(ws->db, pos, &s, &found);
 		if (err == NULL && found)
 			err = mic_db_landing_root(ws->db, pos, &root, &found);
@@ -553,8 +555,8 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 			add_data(&notes, json.data, json.len);
 			mic_buf_reset(&json);
 			r->abandoned++;
-			last_ns = ab[i].ended_ns > last_ns ? ab[i].ended_ns
-							   : last_ns;
+			last_ns =
+			    ab[i].ended_ns > last_ns ? ab[i].ended_ns : last_ns;
 		}
 	}
 	if (err == NULL && (r->last || r->abandoned)) {
@@ -569,7 +571,8 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 		args[3] = NULL;
 		err = mic_gitproc_output(r->gitdir, args, &out);
 		if (err == NULL) {
-			mic_buf_addstr(&x.out, "commit " MIC_GITEXPORT_NOTES "\n");
+			mic_buf_addstr(&x.out,
+			    "commit " MIC_GITEXPORT_NOTES "\n");
 			mic_buf_addstr(&x.out, "committer mic <> ");
 			mic_buf_addf(&x.out, "%" PRId64 " +0000\n",
 			    last_ns / 1000000000);
@@ -577,9 +580,11 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 			    strlen("Notes added by 'mic export git'\n"));
 			if (out.len)
 				mic_buf_addf(&x.out, "from %s\n", out.data);
-			/* the N commands gathered above, after "commit ...\n" */
+			/* the N commands gathered above, after "commit ...\n"
+			 */
 			mic_buf_add(&x.out,
-			    notes.data + strlen("commit " MIC_GITEXPORT_NOTES "\n"),
+			    notes.data +
+				strlen("commit " MIC_GITEXPORT_NOTES "\n"),
 			    notes.len -
 				strlen("commit " MIC_GITEXPORT_NOTES "\n"));
 			mic_buf_addch(&x.out, '\n');
@@ -600,7 +605,8 @@ mic_gitexport(struct mic_ws *ws, const struct mic_gitexport_opts *o,
 		args[3] = NULL;
 		err = mic_gitproc_output(r->gitdir, args, &out);
 		if (err == NULL)
-			snprintf(r->tip, sizeof(r->tip), "%s", mic_buf_str(&out));
+			snprintf(r->tip, sizeof(r->tip), "%s",
+			    mic_buf_str(&out));
 	}
 done:
 	mic_gitproc_abort(x.fi);

@@ -3,9 +3,8 @@
  * per session, through git fast-import; the abandoned ones on refs of
  * their own; each session's whole record as a note.
  *
- *	struct mic_gitexport_opts o = {0};	// the work tree's git, branch mic
- *	struct mic_gitexport_result r = {0};
- *	err = mic_gitexport(ws, &o, &r);
+ *	struct mic_gitexport_opts o = {0};	// the work tree's git, branch
+ *mic struct mic_gitexport_result r = {0}; err = mic_gitexport(ws, &o, &r);
  *	mic_gitexport_result_release(&r);
  *
  * The commit of the session landed at position N:

@@ -48,7 +48,8 @@ next_token(struct reader *rd, struct mic_buf *tok, int *got)
 		ssize_t n;
 
 		if (rd->pos < rd->len) {
-			nul = memchr(rd->buf + rd->pos, '\0', rd->len - rd->pos);
+			nul =
+			    memchr(rd->buf + rd->pos, '\0', rd->len - rd->pos);
 			if (nul) {
 				mic_buf_add(tok, rd->buf + rd->pos,
 				    (size_t)(nul - (rd->buf + rd->pos)));
@@ -97,7 +98,8 @@ is_oid_hex(const char *s, size_t n)
 	if (n != 40 && n != 64)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+			(s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }
@@ -248,8 +250,8 @@ parse_commit(const char *data, size_t len, struct commit *c)
 		if (nl == NULL)
 			nl = end;
 		n = (size_t)(nl - p);
-		while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' ||
-				    p[n - 1] == '\t'))
+		while (n > 0 &&
+		    (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
 			n--;
 		if (strspn(p, " \t") >= n)
 			break; /* a blank line ends the paragraph */
@@ -263,8 +265,8 @@ parse_commit(const char *data, size_t len, struct commit *c)
 		/* at a UTF-8 boundary */
 		size_t cut = MIC_GOAL_MAX;
 
-		while (cut > 0 && ((unsigned char)subject.data[cut] & 0xc0) ==
-			0x80)
+		while (cut > 0 &&
+		    ((unsigned char)subject.data[cut] & 0xc0) == 0x80)
 			cut--;
 		mic_buf_truncate(&subject, cut);
 	}
@@ -283,8 +285,9 @@ parse_commit(const char *data, size_t len, struct commit *c)
 		p = e ? e + 1 : end;
 	}
 	nl = end;
-	while (nl > p && (nl[-1] == '\n' || nl[-1] == ' ' || nl[-1] == '\t' ||
-			     nl[-1] == '\r'))
+	while (nl > p &&
+	    (nl[-1] == '\n' || nl[-1] == ' ' || nl[-1] == '\t' ||
+		nl[-1] == '\r'))
 		nl--;
 	if (nl > p)
 		c->body = mic_xstrndup(p, (size_t)(nl - p));
@@ -295,7 +298,7 @@ static const struct mic_error *
 read_commit(struct run *run, const char *hex, struct commit *c)
 {
 	const struct mic_error *err;
-	uint64_t size;
+	uint64_t size = 0;
 	char *data;
 
 	err = cat_request(run, hex, &size);
@@ -307,8 +310,8 @@ read_commit(struct run *run, const char *hex, struct commit *c)
 		    "most %u MiB",
 		    hex, size, COMMIT_MAX >> 20);
 	data = mic_xmalloc((size_t)size + 1);
-	err = mic_gitproc_read(run->cat->out, data, (size_t)size,
-	    "git cat-file");
+	err =
+	    mic_gitproc_read(run->cat->out, data, (size_t)size, "git cat-file");
 	if (err == NULL)
 		err = cat_end(run);
 	if (err == NULL) {
@@ -325,7 +328,7 @@ static const struct mic_error *
 store_blob(struct run *run, const char *hex, struct mic_oid *oid)
 {
 	const struct mic_error *err;
-	uint64_t size;
+	uint64_t size = 0;
 	int has = 0;
 
 	/* a sha256 repository's blob ids are mic's */
@@ -377,8 +380,7 @@ edit_cmp(const void *a, const void *b)
  * itself never writes.
  */
 static const struct mic_error *
-add_entry(struct run *run, const char *raw, const char *path,
-    struct edits *e)
+add_entry(struct run *run, const char *raw, const char *path, struct edits *e)
 {
 	const struct mic_error *err;
 	unsigned old_mode, new_mode;
@@ -484,7 +486,8 @@ merge_message(struct run *run, const struct commit *c, struct mic_buf *out)
 			for (i = 0; i < MERGED_SHOWN && nl; i++)
 				nl = strchr(nl + 1, '\n');
 			if (nl)
-				mic_buf_truncate(&list, (size_t)(nl - list.data));
+				mic_buf_truncate(&list,
+				    (size_t)(nl - list.data));
 		}
 		mic_buf_add(out, list.data, list.len);
 	}
@@ -634,8 +637,8 @@ check_mark(struct run *run, char **last)
 	}
 	sp = strchr(mark, ' ');
 	if (sp == NULL || !is_oid_hex(mark, (size_t)(sp - mark))) {
-		err = mic_error_fmt(MIC_ERR_CORRUPT,
-		    "meta %s is damaged: %s", META_KEY, mic_error_quote(mark));
+		err = mic_error_fmt(MIC_ERR_CORRUPT, "meta %s is damaged: %s",
+		    META_KEY, mic_error_quote(mark));
 		goto done;
 	}
 	*sp++ = '\0';
@@ -705,7 +708,7 @@ names(struct run *run)
 
 /* Count the commits of range (and merges, when merges is set). */
 static const struct mic_error *
-count(struct run *run, const char *tip, const char *not, int merges,
+count(struct run *run, const char *tip, const char * not, int merges,
     uint64_t *n)
 {
 	const struct mic_error *err;
@@ -719,8 +722,8 @@ count(struct run *run, const char *tip, const char *not, int merges,
 	if (merges)
 		args[k++] = "--merges";
 	args[k++] = tip;
-	if (not)
-		args[k++] = not;
+	if (not )
+		args[k++] = not ;
 	args[k] = NULL;
 	err = mic_gitproc_output(run->gitdir, args, &out);
 	*n = err ? 0 : strtoull(mic_buf_str(&out), NULL, 10);
@@ -849,7 +852,8 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	if (err == NULL && pending[0])
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
 		    "abandoning session %.8s stopped before the working tree "
-		    "was restored; run 'mic session abandon' to finish it first",
+		    "was restored; run 'mic session abandon' to finish it "
+		    "first",
 		    pending);
 	if (err)
 		goto done;
@@ -862,8 +866,8 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		err = mic_gitproc_output(run.gitdir, args, &tip);
 		if (err || !is_oid_hex(tip.data, tip.len)) {
 			err = mic_error_fmt(MIC_ERR_NOT_FOUND,
-			    "no commit %s in %s", mic_error_quote(
-			    o->rev ? o->rev : "HEAD"),
+			    "no commit %s in %s",
+			    mic_error_quote(o->rev ? o->rev : "HEAD"),
 			    mic_error_quote(run.gitdir));
 			goto done;
 		}
@@ -883,12 +887,12 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		goto done; /* nothing new */
 	if (last)
 		mic_buf_addf(&not, "^%s", last);
-	err = count(&run, tip.data, last ? not.data : NULL, 0, &total);
+	err = count(&run, tip.data, last ? not .data : NULL, 0, &total);
 	if (err)
 		goto done;
 	if (o->dry_run) {
 		r->commits = total;
-		err = count(&run, tip.data, last ? not.data : NULL, 1,
+		err = count(&run, tip.data, last ? not .data : NULL, 1,
 		    &r->merges);
 		if (total) {
 			r->first = run.head + 1;
@@ -919,7 +923,7 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	log_args[k++] = "--format=%x01%H %P";
 	log_args[k++] = tip.data;
 	if (last)
-		log_args[k++] = not.data;
+		log_args[k++] = not .data;
 	log_args[k++] = "--";
 	log_args[k] = NULL;
 	err = mic_gitproc_start(run.gitdir, log_args, 0, &run.log);
@@ -952,7 +956,7 @@ done:
 	mic_buf_release(&run.tok);
 	mic_buf_release(&tip);
 	mic_buf_release(&rev);
-	mic_buf_release(&not);
+	mic_buf_release(&not );
 	free(run.org);
 	free(run.project);
 	free(last);

@@ -49,7 +49,8 @@
 struct mic_gitimport_opts {
 	const char *from; /* a git directory; NULL: the work tree's own */
 	const char *rev; /* the tip; NULL: HEAD */
-	int first_parent; /* a merge names only its parents, not their commits */
+	int first_parent; /* a merge names only its parents, not their commits
+			   */
 	int dry_run; /* count what would land; record nothing */
 	/* called after each commit (and once first, done 0); may be NULL */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);

@@ -202,8 +202,8 @@ mic_gitproc_read(int fd, void *buf, size_t n, const char *what)
 		if (k == -1)
 			return mic_error_errno("read from", what);
 		if (k == 0)
-			return mic_error_fmt(MIC_ERR_DATA,
-			    "%s ended too early", what);
+			return mic_error_fmt(MIC_ERR_DATA, "%s ended too early",
+			    what);
 		b += k;
 		n -= (size_t)k;
 	}
@@ -229,7 +229,8 @@ mic_gitproc_write(int fd, const void *buf, size_t n, const char *what)
 }
 
 const struct mic_error *
-mic_gitproc_output(const char *gitdir, const char *const *args, struct mic_buf *out)
+mic_gitproc_output(const char *gitdir, const char *const *args,
+    struct mic_buf *out)
 {
 	const struct mic_error *err;
 	struct mic_gitproc *p;

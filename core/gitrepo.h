@@ -72,8 +72,8 @@ char *mic_gitrepo_dir_of(const char *dir);
  * MIC_ERR_CONFLICT when root is in no git work tree (the message names
  * option, the one that gives a repository).
  */
-const struct mic_error *mic_gitrepo_resolve(const char *root,
-    const char *given, const char *option, char **out);
+const struct mic_error *mic_gitrepo_resolve(const char *root, const char *given,
+    const char *option, char **out);
 
 /*
  * Load the ignore rules git applies above and around the workspace (see

@@ -675,7 +675,7 @@ PY
 	    "$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 6p) ms" >&3
 }
 
-@test "import git: --from offers folders, a revision git's branches and tags" {
+@test "import and export git: folders for --from and --to, git's branches and tags" {
 	init_ws
 	git init -q -b main .
 	git -c user.name=t -c user.email=t@e commit -q --allow-empty -m one
@@ -685,9 +685,13 @@ PY
 	expect "git" bash_complete mic import ''
 	expect "repo.git" bash_complete mic import git --from r
 	expect "main v1" bash_complete mic import git ''
+	expect "repo.git" bash_complete mic export git --to r
+	expect "main" bash_complete mic export git --branch m
 	need_zsh
 	expect_zsh \
 	    "git" 'mic import ' \
 	    "repo.git" 'mic import git --from r' \
-	    "main v1" 'mic import git '
+	    "main v1" 'mic import git ' \
+	    "repo.git" 'mic export git --to r' \
+	    "main" 'mic export git --branch m'
 }

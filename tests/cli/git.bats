@@ -379,3 +379,138 @@ PY
 	mic import git --from "$TMUX_GIT" >/dev/null
 	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" "$TMUX_GIT")" ]
 }
+
+# A workspace with two landings (decisions, a note, a symlink, odd names)
+# and an abandoned session.
+export_ws() {
+	init_ws
+	echo a >a && mkdir d && echo b >d/b && ln -s a l
+	mic session start "first goal" >/dev/null
+	mic session decide "Use a" --why "it is simple" --alternative "use b" \
+	    --alternative "use c" >/dev/null
+	mic session note "hello there" >/dev/null
+	mic session land >/dev/null
+	echo c >>a && rm d/b && printf 'x\n' >"sp ace" &&
+	    printf 'n\n' >"$(printf 'new\nline')"
+	MIC_AUTHOR="Ann Example <ann@example.com>" mic session start second >/dev/null
+	mic session land >/dev/null
+	echo z >z
+	mic session start "tried and dropped" >/dev/null
+	mic session abandon >/dev/null
+}
+
+@test "export git: one commit per session, its tree byte for byte, decisions in the message, the record as a note" {
+	export_ws
+	git init -q --bare --object-format=sha256 ../out.git
+	run mic export git --to ../out.git
+	[ "$status" -eq 0 ]
+	tip=$(git --git-dir=../out.git rev-parse mic)
+	[ "${lines[0]}" = "Exported @1..@2 to ../out.git refs/heads/mic (${tip:0:12})" ]
+	[ "${lines[1]}" = "Exported 1 abandoned session to refs/mic/abandoned/" ]
+	# a sha256 repository: git's tree ids are mic's roots
+	[ "$(git --git-dir=../out.git log --reverse --format=%T mic)" = "$(mic_roots .)" ]
+	id1=$(mic show --json @1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	id2=$(mic show --json @2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	[ "$(git --git-dir=../out.git log -1 --format=%B mic~1)" = "first goal
+
+Decision: Use a
+Why: it is simple
+Alternatives: use b; use c
+
+Mic-Session: $id1" ]
+	[ "$(git --git-dir=../out.git log -1 --format='%an|%ae|%cn|%P' mic)" = "Ann Example|ann@example.com|Ann Example|$(git --git-dir=../out.git rev-parse mic~1)" ]
+	[ "$(git --git-dir=../out.git log -1 --format=%an mic~1)" = "tester" ]
+	# dated by the landing, to the second
+	at=$(git --git-dir=../out.git log -1 --format=%at mic)
+	git --git-dir=../out.git notes --ref=mic show mic | python3 -c "
+import json, sys
+n = json.load(sys.stdin)
+assert n['ended_ns'] // 10**9 == $at, (n['ended_ns'], $at)
+assert n['author'] == 'Ann Example <ann@example.com>', n
+"
+	git --git-dir=../out.git notes --ref=mic show mic~1 | python3 -c '
+import json, sys
+n = json.load(sys.stdin)
+assert n["goal"] == "first goal" and n["status"] == "landed", n
+assert n["landed_position"] == 1 and n["org"] == "acme", n
+assert [m["text"] for m in n["messages"]] == ["hello there"], n
+d = n["decisions"][0]
+assert d["decision"] == "Use a" and d["reasoning"] == "it is simple", d
+assert d["alternatives"] == ["use b", "use c"], d
+'
+	# the abandoned session: on its own ref, from its base, its tree
+	ab=$(git --git-dir=../out.git for-each-ref --format='%(refname)' refs/mic/abandoned/)
+	[[ "$ab" == refs/mic/abandoned/* ]]
+	[ "$(git --git-dir=../out.git log -1 --format=%P "$ab")" = "$tip" ]
+	[ "$(git --git-dir=../out.git show "$ab:z")" = "z" ]
+	git --git-dir=../out.git notes --ref=mic show "$ab" | grep -q '"status": "abandoned"'
+	# the working tree's files are what git checks out
+	git clone -q -b mic ../out.git ../co
+	[ "$(cat "../co/sp ace")" = "x" ] && [ -L ../co/l ] && [ ! -e ../co/d ]
+	git --git-dir=../out.git fsck --no-progress
+}
+
+@test "export git is deterministic and incremental" {
+	export_ws
+	git init -q --bare ../a.git && git init -q --bare ../b.git
+	mic export git --to ../a.git >/dev/null
+	mic export git --to ../b.git >/dev/null
+	tip=$(git --git-dir=../a.git rev-parse mic)
+	[ "$tip" = "$(git --git-dir=../b.git rev-parse mic)" ]
+	[ "$(git --git-dir=../a.git rev-parse refs/notes/mic)" = "$(git --git-dir=../b.git rev-parse refs/notes/mic)" ]
+	run mic export git --to ../a.git
+	[ "$output" = "Nothing new to export to ../a.git" ]
+	echo more >a
+	land_all third
+	run mic export git --to ../a.git --json
+	[ "$status" -eq 0 ]
+	python3 - "$output" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["first_position"] == 3 and r["last_position"] == 3, r
+assert r["abandoned"] == 0 and r["ref"] == "refs/heads/mic", r
+PY
+	[ "$(git --git-dir=../a.git rev-parse mic~1)" = "$tip" ]
+	[ "$(git --git-dir=../a.git show mic:a)" = "more" ]
+	git --git-dir=../a.git notes --ref=mic show mic | grep -q '"goal": "third"'
+	git --git-dir=../a.git notes --ref=mic show mic~2 | grep -q '"goal": "first goal"'
+}
+
+@test "export git of an imported history gives back git's own trees" {
+	tmux_fixture
+	mkdir ws && cd ws
+	init_ws
+	mic import git --from "$TMUX_GIT" >/dev/null
+	git init -q --bare ../out.git
+	mic export git --to ../out.git --branch imported >/dev/null
+	[ "$(git --git-dir=../out.git rev-parse 'imported^{tree}')" = "$(git --git-dir="$TMUX_GIT" rev-parse 'HEAD^{tree}')" ]
+	[ "$(python3 "$MIC_SRC/tests/cli/git_trees.py" ../out.git imported)" = "$(mic_roots .)" ]
+}
+
+@test "export git refuses a branch it did not write, a bad branch name, and a workspace outside git without --to" {
+	export_ws
+	run --separate-stderr mic export git
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: this workspace is not inside a git work tree; name the repository with --to <git-dir>" ]
+	git_init ../g
+	git -C ../g commit -q --allow-empty -m "not mic's"
+	git -C ../g branch mic
+	run --separate-stderr mic export git --to ../g
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: refs/heads/mic holds commits that this workspace did not export (its tip "*" has no Mic-Session of a session landed here); export to another --branch" ]]
+	run --separate-stderr mic export git --to ../g --branch 'bad..name'
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "mic: bad..name is not a valid branch name (see 'mic export git --help')" ]
+	# inside a git work tree: its own .git, branch mic; the checked-out branch stays
+	git_init ../h
+	cd ../h
+	git commit -q --allow-empty -m base
+	init_ws
+	echo f >f
+	land_all one
+	run mic export git
+	[ "$status" -eq 0 ]
+	[ "$(git rev-parse --abbrev-ref HEAD)" != "mic" ]
+	[ "$(git log -1 --format=%s mic)" = "one" ]
+	[ "$(git status --porcelain)" = "?? f" ]
+}
