@@ -12,6 +12,7 @@
 
 #include "../store/buf.h"
 #include "../store/db.h"
+#include "../store/jsondoc.h"
 #include "../store/object.h"
 #include "../store/path.h"
 #include "gitproc.h"
@@ -24,6 +25,7 @@
 #define COMMIT_MAX (64u << 20) /* largest commit object read */
 #define MERGED_SHOWN 100 /* commits a merge's message lists */
 #define META_KEY "git-import"
+#define MIC_NOTES_REF "refs/notes/mic" /* where mic export git writes */
 
 /* A buffered reader over a pipe, for NUL-separated tokens. */
 struct reader {
@@ -84,6 +86,8 @@ struct run {
 	struct reader rd;
 	struct mic_buf tok; /* the log's token just read */
 	char *org, *project;
+	int has_notes; /* the repository has MIC_NOTES_REF */
+	int names_set; /* names() chose org and project */
 	int64_t head;
 	struct mic_oid root;
 	int has_root;
@@ -110,7 +114,7 @@ is_oid_hex(const char *s, size_t n)
  * object.
  */
 static const struct mic_error *
-cat_request(struct run *run, const char *hex, uint64_t *size)
+cat_ask(struct run *run, const char *hex, uint64_t *size, int *missing)
 {
 	const struct mic_error *err;
 	char line[128], c;
@@ -130,11 +134,21 @@ cat_request(struct run *run, const char *hex, uint64_t *size)
 	if (err)
 		return err;
 	line[n] = '\0';
+	if (missing && n > 8 && strcmp(line + n - 8, " missing") == 0) {
+		*missing = 1;
+		return NULL;
+	}
 	if (n == 0 || strspn(line, "0123456789") != n)
 		return mic_error_fmt(MIC_ERR_DATA,
 		    "git cat-file: object %s: %s", hex, mic_error_quote(line));
 	*size = strtoull(line, NULL, 10);
 	return NULL;
+}
+
+static const struct mic_error *
+cat_request(struct run *run, const char *hex, uint64_t *size)
+{
+	return cat_ask(run, hex, size, NULL);
 }
 
 /* Read the byte that ends each cat-file answer. */
@@ -159,6 +173,8 @@ struct commit {
 	char *author; /* "Name <email>" */
 	int64_t author_ns, commit_ns;
 	char *subject, *body; /* body NULL when blank */
+	char trailer[33]; /* its Mic-Session trailer's id, or "" */
+	struct mic_jv *note; /* mic's record of that session, or NULL */
 };
 
 static void
@@ -171,6 +187,7 @@ commit_release(struct commit *c)
 	free(c->author);
 	free(c->subject);
 	free(c->body);
+	mic_jv_free(c->note);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -291,6 +308,14 @@ parse_commit(const char *data, size_t len, struct commit *c)
 		nl--;
 	if (nl > p)
 		c->body = mic_xstrndup(p, (size_t)(nl - p));
+	/* "Mic-Session: <id>", the last line: a commit mic exported */
+	p = nl;
+	while (p > msg && p[-1] != '\n')
+		p--;
+	if ((size_t)(nl - p) == 13 + 32 &&
+	    memcmp(p, "Mic-Session: ", 13) == 0 &&
+	    strspn(p + 13, "0123456789abcdef") >= 32)
+		memcpy(c->trailer, p + 13, 32);
 }
 
 /* Read commit hex through cat-file into c. */
@@ -320,6 +345,71 @@ read_commit(struct run *run, const char *hex, struct commit *c)
 		parse_commit(data, (size_t)size, c);
 	}
 	free(data);
+	return err;
+}
+
+/*
+ * The note in refs/notes/mic on commit c, when c has a Mic-Session
+ * trailer and the note names the same session: c->note, parsed. git
+ * files a note under the commit's id, split into folders of two hex
+ * digits ("ab/cdef...") as the notes grow: each split is asked for.
+ */
+static const struct mic_error *
+read_note(struct run *run, struct commit *c)
+{
+	const struct mic_error *err = NULL;
+	struct mic_buf spec = MIC_BUF_INIT;
+	struct mic_jv *id;
+	uint64_t size = 0;
+	size_t level, k;
+	int missing = 1;
+	char *data;
+	FILE *f;
+
+	if (!run->has_notes || c->trailer[0] == '\0')
+		return NULL;
+	for (level = 0; level < 4 && missing && err == NULL; level++) {
+		mic_buf_reset(&spec);
+		mic_buf_addstr(&spec, MIC_NOTES_REF ":");
+		for (k = 0; k < level; k++)
+			mic_buf_addf(&spec, "%.2s/", c->hex + 2 * k);
+		mic_buf_addstr(&spec, c->hex + 2 * level);
+		missing = 0;
+		err = cat_ask(run, spec.data, &size, &missing);
+	}
+	mic_buf_release(&spec);
+	if (err || missing)
+		return err;
+	if (size > COMMIT_MAX)
+		return mic_error_fmt(MIC_ERR_DATA,
+		    "the note of commit %s is %" PRIu64 " bytes; mic reads "
+		    "notes of at most %u MiB",
+		    c->hex, size, COMMIT_MAX >> 20);
+	data = mic_xmalloc((size_t)size + 1);
+	err =
+	    mic_gitproc_read(run->cat->out, data, (size_t)size, "git cat-file");
+	if (err == NULL)
+		err = cat_end(run);
+	/* the parser reads a file: the note goes through a temporary one */
+	f = err ? NULL : tmpfile();
+	if (err == NULL && f == NULL)
+		err = mic_error_errno("create", "a temporary file");
+	if (f) {
+		if (fwrite(data, 1, (size_t)size, f) != size || fflush(f) != 0)
+			err = mic_error_errno("write", "a temporary file");
+		else if (lseek(fileno(f), 0, SEEK_SET) != 0)
+			err = mic_error_errno("seek", "a temporary file");
+		if (err == NULL &&
+		    mic_jv_parse(fileno(f), COMMIT_MAX, &c->note) != NULL)
+			c->note = NULL; /* not mic's JSON: an ordinary commit */
+		fclose(f);
+	}
+	free(data);
+	id = c->note ? mic_jv_member(c->note, "id", MIC_JV_NULL) : NULL;
+	if (c->note && !mic_jv_is(id, c->trailer)) {
+		mic_jv_free(c->note);
+		c->note = NULL;
+	}
 	return err;
 }
 
@@ -516,9 +606,113 @@ session_id_of(const char *hex, char id[33])
 	return NULL;
 }
 
+/* String member key of note o, or NULL (absent, empty, not a string). */
+static const char *
+note_str(struct mic_jv *o, const char *key)
+{
+	struct mic_jv *v = mic_jv_member(o, key, MIC_JV_NULL);
+
+	return v && v->type == MIC_JV_STR && v->len &&
+		!memchr(v->str, 0, v->len)
+	    ? v->str
+	    : NULL;
+}
+
+/* Integer member key of note o, or dflt. */
+static int64_t
+note_int(struct mic_jv *o, const char *key, int64_t dflt)
+{
+	struct mic_jv *v = mic_jv_member(o, key, MIC_JV_NULL);
+
+	return v && v->type == MIC_JV_NUM ? (int64_t)strtoll(v->str, NULL, 10)
+					  : dflt;
+}
+
+/* Set the workspace's org and project (chosen by names()) anew. */
+static const struct mic_error *
+rename_workspace(struct run *run, const char *org, const char *project)
+{
+	const struct mic_error *err;
+
+	err = mic_db_meta_set(run->ws->db, "org", org);
+	if (err == NULL)
+		err = mic_db_meta_set(run->ws->db, "project", project);
+	if (err)
+		return err;
+	free(run->org);
+	free(run->project);
+	free(run->r->org);
+	free(run->r->project);
+	run->org = mic_xstrdup(org);
+	run->project = mic_xstrdup(project);
+	run->r->org = mic_xstrdup(org);
+	run->r->project = mic_xstrdup(project);
+	return NULL;
+}
+
+/*
+ * The conversation and decisions of a session mic exported, from its
+ * note, as they were recorded (each message's role, author, time and
+ * text; each decision's author, time, reasoning and alternatives).
+ * Items that are not what mic writes are passed over.
+ */
+static const struct mic_error *
+restore_record(struct run *run, const char *id, struct mic_jv *note)
+{
+	const struct mic_error *err = NULL;
+	struct mic_jv *arr, *it, *alts;
+	const char **av = NULL;
+	size_t i, k, na;
+
+	arr = mic_jv_member(note, "messages", MIC_JV_NULL);
+	for (i = 0; arr && arr->type == MIC_JV_ARR && i < arr->n && !err; i++) {
+		const char *role, *author;
+		struct mic_jv *text;
+
+		it = arr->items[i];
+		if (it->type != MIC_JV_OBJ)
+			continue;
+		role = note_str(it, "role");
+		author = note_str(it, "author");
+		text = mic_jv_member(it, "text", MIC_JV_NULL);
+		if (role == NULL || !mic_role_ok(role) || author == NULL ||
+		    text == NULL || text->type != MIC_JV_STR)
+			continue;
+		err = mic_db_message_add(run->ws->db, id, role, author,
+		    note_int(it, "created_ns", 0), text->str, text->len);
+	}
+	arr = mic_jv_member(note, "decisions", MIC_JV_NULL);
+	for (i = 0; arr && arr->type == MIC_JV_ARR && i < arr->n && !err; i++) {
+		const char *decision, *reasoning, *author;
+
+		it = arr->items[i];
+		if (it->type != MIC_JV_OBJ)
+			continue;
+		decision = note_str(it, "decision");
+		reasoning = note_str(it, "reasoning");
+		author = note_str(it, "author");
+		if (decision == NULL || reasoning == NULL || author == NULL)
+			continue;
+		alts = mic_jv_member(it, "alternatives", MIC_JV_NULL);
+		na = 0;
+		if (alts && alts->type == MIC_JV_ARR) {
+			av = mic_xrealloc(av, (alts->n + 1) * sizeof(*av));
+			for (k = 0; k < alts->n; k++)
+				if (alts->items[k]->type == MIC_JV_STR)
+					av[na++] = alts->items[k]->str;
+		}
+		err = mic_db_decision_add(run->ws->db, id, author,
+		    note_int(it, "created_ns", 0), decision, reasoning, av, na);
+	}
+	free(av);
+	return err;
+}
+
 /*
  * Land commit c, whose changes against its first parent are in e, at the
- * next position, inside the open transaction.
+ * next position, inside the open transaction. A commit mic exported
+ * (c->note) lands as the session it was: its id, goal, author, times,
+ * conversation and decisions from the note.
  */
 static const struct mic_error *
 land_commit(struct run *run, const struct commit *c, struct edits *e)
@@ -529,6 +723,7 @@ land_commit(struct run *run, const struct commit *c, struct edits *e)
 	struct mic_buf text = MIC_BUF_INIT;
 	struct mic_oid root;
 	size_t nrows = 0, i;
+	int64_t ended;
 
 	if (e->n > 1)
 		qsort(e->v, e->n, sizeof(*e->v), edit_cmp);
@@ -549,7 +744,9 @@ land_commit(struct run *run, const struct commit *c, struct edits *e)
 		mic_obj_close(obj);
 		err = mic_change_count_lines(run->ws->store, NULL, ch);
 	}
-	if (err == NULL)
+	if (err == NULL && c->note)
+		memcpy(row.id, c->trailer, sizeof(row.id));
+	else if (err == NULL)
 		err = session_id_of(c->hex, row.id);
 	if (err)
 		goto done;
@@ -559,12 +756,37 @@ land_commit(struct run *run, const struct commit *c, struct edits *e)
 	row.author = c->author;
 	row.base_position = run->head;
 	row.created_ns = c->author_ns;
-	row.updated_ns = c->commit_ns;
-	err = mic_db_session_insert(run->ws->db, &row);
-	if (err == NULL && c->body)
+	row.updated_ns = ended = c->commit_ns;
+	if (c->note) {
+		const char *org = note_str(c->note, "org");
+		const char *project = note_str(c->note, "project");
+
+		if (org && project &&
+		    mic_ws_check_names(org, project) == NULL) {
+			row.org = (char *)org;
+			row.project = (char *)project;
+			/* a workspace named by this import: the sessions' names
+			 */
+			if (run->names_set && run->r->commits == 0)
+				err = rename_workspace(run, org, project);
+		}
+		if (note_str(c->note, "goal"))
+			row.goal = (char *)note_str(c->note, "goal");
+		if (note_str(c->note, "author"))
+			row.author = (char *)note_str(c->note, "author");
+		row.created_ns =
+		    note_int(c->note, "created_ns", row.created_ns);
+		row.updated_ns = ended =
+		    note_int(c->note, "ended_ns", row.updated_ns);
+	}
+	if (err == NULL)
+		err = mic_db_session_insert(run->ws->db, &row);
+	if (err == NULL && c->note)
+		err = restore_record(run, row.id, c->note);
+	else if (err == NULL && c->body)
 		err = mic_db_message_add(run->ws->db, row.id, "human",
 		    c->author, c->author_ns, c->body, strlen(c->body));
-	if (err == NULL && c->nparents > 1) {
+	if (err == NULL && c->nparents > 1 && c->note == NULL) {
 		err = merge_message(run, c, &text);
 		if (err == NULL)
 			err = mic_db_message_add(run->ws->db, row.id, "system",
@@ -575,10 +797,10 @@ land_commit(struct run *run, const struct commit *c, struct edits *e)
 		err = mic_db_change_add(run->ws->db, row.id, &rows[i]);
 	if (err == NULL)
 		err = mic_db_session_finish(run->ws->db, row.id,
-		    MIC_SESSION_LANDED, c->commit_ns, &root);
+		    MIC_SESSION_LANDED, ended, &root);
 	if (err == NULL)
 		err = mic_db_landing_add(run->ws->db, run->head + 1, row.id,
-		    &root, c->commit_ns);
+		    &root, ended);
 	if (err)
 		goto done;
 	run->head++;
@@ -611,12 +833,55 @@ commit_batch(struct run *run, int reopen)
 	return err;
 }
 
+static const struct mic_error *count(struct run *run, const char *tip,
+    const char * not, int merges, uint64_t *n);
+
 /*
- * The last import's mark (meta "git-import"): *last gets its commit (or
- * NULL when there is none); refused when the head is not its session.
+ * The commit of tip's first-parent line at position pos (the line's
+ * pos-th commit, oldest first) when it is the one mic exported for
+ * session id (its Mic-Session trailer names id): *out, else NULL.
  */
 static const struct mic_error *
-check_mark(struct run *run, char **last)
+exported_at(struct run *run, const char *tip, int64_t pos, const char *id,
+    char **out)
+{
+	const struct mic_error *err;
+	struct mic_buf spec = MIC_BUF_INIT, res = MIC_BUF_INIT;
+	uint64_t n = 0;
+
+	*out = NULL;
+	err = count(run, tip, NULL, 0, &n);
+	if (err || n < (uint64_t)pos)
+		goto done;
+	mic_buf_addf(&spec, "%s~%" PRIu64, tip, n - (uint64_t)pos);
+	{
+		const char *args[] = {"log", "-1", "--first-parent",
+		    "--format=%H %(trailers:key=Mic-Session,valueonly)",
+		    spec.data, "--", NULL};
+
+		err = mic_gitproc_output(run->gitdir, args, &res);
+	}
+	if (err == NULL && res.len > 33 &&
+	    strcmp(res.data + strcspn(res.data, " ") + 1, id) == 0) {
+		res.data[strcspn(res.data, " ")] = '\0';
+		*out = mic_xstrdup(res.data);
+	}
+done:
+	mic_buf_release(&spec);
+	mic_buf_release(&res);
+	return err;
+}
+
+/*
+ * Where this import goes on from: *last gets the commit whose session is
+ * the head, or NULL at @0. That is the last import's mark (meta
+ * "git-import") when the head is still its session, or else the commit
+ * of tip's line at the head's position when it is the one mic exported
+ * for the head's session (a store that exported, pulling what others
+ * landed on top). Anything else is refused.
+ */
+static const struct mic_error *
+check_mark(struct run *run, const char *tip, char **last)
 {
 	const struct mic_error *err;
 	struct mic_session_row at = {0};
@@ -624,6 +889,14 @@ check_mark(struct run *run, char **last)
 	int found = 0;
 
 	*last = NULL;
+	if (run->head == 0)
+		return NULL;
+	err = mic_db_session_at(run->ws->db, run->head, &at, &found);
+	if (err == NULL && found)
+		err = exported_at(run, tip, run->head, at.id, last);
+	mic_session_row_release(&at);
+	if (err || *last)
+		return err;
 	err = mic_db_meta_get(run->ws->db, META_KEY, &mark);
 	if (err)
 		return err;
@@ -631,7 +904,8 @@ check_mark(struct run *run, char **last)
 		if (run->head != 0)
 			err = mic_error_fmt(MIC_ERR_CONFLICT,
 			    "the head is @%" PRId64 ", and mic import git "
-			    "starts in a workspace with nothing landed (@0)",
+			    "starts at @0 or after the commits it imported or "
+			    "that mic exported from this workspace",
 			    run->head);
 		return err;
 	}
@@ -696,6 +970,7 @@ names(struct run *run)
 	mic_buf_release(&name);
 	if (run->o->dry_run)
 		return NULL;
+	run->names_set = 1;
 	err = mic_db_meta_set(run->ws->db, "org", run->org);
 	if (err == NULL)
 		err = mic_db_meta_set(run->ws->db, "project", run->project);
@@ -767,6 +1042,8 @@ import_stream(struct run *run, const char *last, uint64_t total)
 		memcpy(hex, run->tok.data + 1, hl);
 		hex[hl] = '\0';
 		err = read_commit(run, hex, &c);
+		if (err == NULL)
+			err = read_note(run, &c);
 		if (err)
 			break;
 		if (done == 0 && last &&
@@ -878,7 +1155,7 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	in_tx = 1;
 	err = mic_db_head(ws->db, &run.head, &run.root, &run.has_root);
 	if (err == NULL)
-		err = check_mark(&run, &last);
+		err = check_mark(&run, tip.data, &last);
 	if (err == NULL)
 		err = names(&run);
 	if (err)
@@ -900,6 +1177,15 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		}
 		snprintf(r->tip, sizeof(r->tip), "%s", tip.data);
 		goto done;
+	}
+	{
+		const char *args[] = {"for-each-ref", "--format=%(objectname)",
+		    MIC_NOTES_REF, NULL};
+
+		err = mic_gitproc_output(run.gitdir, args, &rev);
+		run.has_notes = err == NULL && rev.len > 0;
+		if (err)
+			goto done;
 	}
 	if (o->progress)
 		o->progress(o->progress_ctx, 0, total);

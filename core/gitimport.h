@@ -22,6 +22,10 @@
  *   - the session id is the first 32 hex digits of the SHA-256 blob id of
  *     "mic import git <C's id>", so that everyone who imports the same
  *     history gets the same ids.
+ * A commit that mic export git made (a last line "Mic-Session: <id>", and
+ * a note in refs/notes/mic on it whose "id" is that id) lands as that
+ * session instead: id, org, project, goal, author, times, messages and
+ * decisions from the note (core/gitexport.h), the tree from the commit.
  *
  * git does the reading, as a tool: one "git log --raw" stream gives the
  * commits and their changes, one "git cat-file --batch" gives the commit
