@@ -52,6 +52,7 @@ print_json(const struct mic_gitimport_result *r, int dry_run)
 	mic_json_kint(j, "commits", (int64_t)r->commits);
 	mic_json_kint(j, "merges", (int64_t)r->merges);
 	mic_json_kint(j, "submodules_skipped", (int64_t)r->submodules);
+	mic_json_kint(j, "paths_skipped", (int64_t)r->refused);
 	mic_json_key(j, "first_position");
 	if (r->commits)
 		mic_json_int(j, r->first);
@@ -92,6 +93,9 @@ print_text(const struct mic_gitimport_result *r, int dry_run)
 	if (r->submodules)
 		printf("; %" PRIu64 " submodule entr%s left out", r->submodules,
 		    r->submodules == 1 ? "y" : "ies");
+	if (r->refused)
+		printf("; %" PRIu64 " entr%s of .mic or .git paths left out",
+		    r->refused, r->refused == 1 ? "y" : "ies");
 	printf(")\n");
 	if (r->org && r->project) {
 		fputs("The workspace's org and project are now ", stdout);

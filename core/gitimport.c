@@ -494,8 +494,10 @@ add_entry(struct run *run, const char *raw, const char *path, struct edits *e)
 	}
 	if (new_mode == 0160000)
 		run->r->submodules++;
-	if (!mic_path_ok(path, strlen(path)))
+	if (!mic_path_ok(path, strlen(path))) {
+		run->r->refused++;
 		return NULL;
+	}
 	if (e->n == e->cap) {
 		e->cap = e->cap ? 2 * e->cap : 64;
 		e->v = mic_xrealloc(e->v, e->cap * sizeof(*e->v));

@@ -18,7 +18,9 @@
  *     landing time from C's committer;
  *   - the snapshot is C's tree exactly (modes, symlinks), built from the
  *     first parent's snapshot and git's diff against it; submodule
- *     entries (mode 160000) are counted in r->submodules and left out;
+ *     entries (mode 160000) are counted in r->submodules and left out,
+ *     as are paths mic never tracks (store/path.h: .mic at the root,
+ *     .git in any case at any depth), counted in r->refused;
  *   - the session id is the first 32 hex digits of the SHA-256 blob id of
  *     "mic import git <C's id>", so that everyone who imports the same
  *     history gets the same ids.
@@ -67,6 +69,7 @@ struct mic_gitimport_result {
 	uint64_t commits; /* imported (or that would be, dry run) */
 	uint64_t merges; /* of them */
 	uint64_t submodules; /* submodule entries left out */
+	uint64_t refused; /* entries of paths mic never tracks (.mic, .git) */
 	int64_t first, last; /* their positions; 0 and 0 when none */
 	char *org, *project; /* set from the repository's name, or NULL */
 };

@@ -558,3 +558,21 @@ PY
 	run mic export git --to ../shared.git
 	[ "$output" = "Nothing new to export to ../shared.git" ]
 }
+
+@test "import git leaves out paths mic never tracks and keeps hostile text from the terminal" {
+	git init -q --bare hx.git
+	printf 'blob\nmark :1\ndata 2\nx\ncommit refs/heads/main\nmark :2\ncommitter T <t@e> 1700000000 +0000\ndata 13\nodd \033[31mred\nM 100644 :1 ok\nM 100644 :1 .mic/evil\nM 100644 :1 sub/.GIT/evil\nM 100644 :1 sub/.mic/fine\n\n' |
+	    git --git-dir=hx.git fast-import --quiet
+	git --git-dir=hx.git symbolic-ref HEAD refs/heads/main
+	mkdir ws2 && cd ws2
+	init_ws
+	run mic import git --from ../hx.git
+	[ "$status" -eq 0 ]
+	[ "$output" = "Imported 1 commit from ../hx.git as @1 (0 merges; 2 entries of .mic or .git paths left out)" ]
+	run mic log --oneline
+	[[ "$output" != *$'\033'* ]]
+	[[ "$output" == *"(+2 ~0 -0)" ]]
+	run mic cat sub/.mic/fine @1
+	[ "$output" = "x" ]
+	mic fsck
+}
