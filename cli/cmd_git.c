@@ -3,7 +3,11 @@
  * history as landed sessions, and sessions as git commits (see
  * core/gitimport.h, core/gitexport.h).
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +15,9 @@
 
 #include "../core/gitexport.h"
 #include "../core/gitimport.h"
+#include "../core/gitproc.h"
+#include "../core/gitsync.h"
+#include "../store/buf.h"
 #include "cli.h"
 
 /* Progress on standard error, when it is a terminal: twice a second. */
@@ -224,6 +231,150 @@ cmd_export_git(struct mic_args *args)
 	else
 		print_export_text(&r);
 	mic_gitexport_result_release(&r);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_push(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_gitexport_result r = {0};
+	const char *remote = args->argc ? args->argv[0] : "origin";
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc > 1)
+		return mic_cli_usage(args,
+		    "'mic push' takes at most one <remote>");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_git_push(ws, remote, &r);
+	if (err) {
+		rc = mic_cli_err(args, err);
+	} else {
+		fputs("Pushed the sessions up to ", stdout);
+		if (r.last)
+			printf("@%" PRId64, r.last);
+		else
+			fputs("the head", stdout);
+		printf(" (%.12s) to ", r.tip);
+		mic_print_path(stdout, remote);
+		putchar('\n');
+	}
+	mic_gitexport_result_release(&r);
+	mic_ws_close(ws);
+	return rc;
+}
+
+/* What a pull or a clone did, in words. */
+static void
+print_pull(const struct mic_git_pull_result *r, const char *remote)
+{
+	if (r->imp.commits == 0) {
+		fputs(r->ahead ? "Nothing to pull from "
+			       : "Already up to date with ",
+		    stdout);
+		mic_print_path(stdout, remote);
+		puts(r->ahead ? ": the head has sessions it lacks (mic push)"
+			      : "");
+		return;
+	}
+	printf("Pulled %" PRIu64 " session%s from ", r->imp.commits,
+	    r->imp.commits == 1 ? "" : "s");
+	mic_print_path(stdout, remote);
+	if (r->imp.first == r->imp.last)
+		printf(" as @%" PRId64, r->imp.first);
+	else
+		printf(" as @%" PRId64 "..@%" PRId64, r->imp.first,
+		    r->imp.last);
+	printf("; %zu file%s written, %zu removed\n", r->written,
+	    r->written == 1 ? "" : "s", r->removed);
+}
+
+int
+cmd_pull(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_git_pull_result r = {0};
+	const char *remote = args->argc ? args->argv[0] : "origin";
+	struct mic_ws *ws;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc > 1)
+		return mic_cli_usage(args,
+		    "'mic pull' takes at most one <remote>");
+	ws = mic_cli_open_ws(&rc);
+	if (ws == NULL)
+		return rc;
+	err = mic_git_pull(ws, remote, &r);
+	if (err)
+		rc = mic_cli_err(args, err);
+	else
+		print_pull(&r, remote);
+	mic_git_pull_result_release(&r);
+	mic_ws_close(ws);
+	return rc;
+}
+
+int
+cmd_clone(struct mic_args *args)
+{
+	const struct mic_error *err;
+	struct mic_git_pull_result r = {0};
+	struct mic_ws *ws = NULL;
+	struct mic_buf abs = MIC_BUF_INIT;
+	char *gitdir = NULL, cwd[PATH_MAX];
+	const char *url;
+	int rc = MIC_EXIT_OK;
+
+	if (args->argc != 2)
+		return mic_cli_usage(args, "'mic clone' takes <url> and <dir>");
+	/* a local path stays right once in the new folder */
+	url = args->argv[0];
+	if (url[0] != '/' && access(url, F_OK) == 0 &&
+	    getcwd(cwd, sizeof(cwd))) {
+		mic_buf_addf(&abs, "%s/%s", cwd, url);
+		url = abs.data;
+	}
+	if (mkdir(args->argv[1], 0777) == -1 && errno != EEXIST)
+		return mic_cli_fail(mic_error_errno("create", args->argv[1]));
+	if (rmdir(args->argv[1]) == -1 ||
+	    mkdir(args->argv[1], 0777) == -1) /* must be empty */
+		return mic_cli_fail(mic_error_fmt(MIC_ERR_CONFLICT,
+		    "%s exists and is not an empty folder",
+		    mic_error_quote(args->argv[1])));
+	err = mic_ws_create(args->argv[1], NULL, NULL);
+	if (err == NULL && chdir(args->argv[1]) == -1)
+		err = mic_error_errno("enter", args->argv[1]);
+	if (err == NULL)
+		err = mic_ws_open(&ws);
+	if (err == NULL)
+		err = mic_git_local(ws, 1, &gitdir);
+	if (err == NULL) {
+		/* later pulls and pushes name it origin */
+		struct mic_buf out = MIC_BUF_INIT;
+		const char *rargs[] = {"remote", "add", "origin", url, NULL};
+
+		if (strstr(gitdir, "/.mic/git"))
+			err = mic_gitproc_output(gitdir, rargs, &out);
+		mic_buf_release(&out);
+	}
+	if (err == NULL)
+		err = mic_git_pull(ws, url, &r);
+	if (err) {
+		rc = mic_cli_err(args, err);
+	} else {
+		printf("Cloned %" PRIu64 " session%s into ", r.imp.commits,
+		    r.imp.commits == 1 ? "" : "s");
+		mic_print_path(stdout, args->argv[1]);
+		printf(" (head @%" PRId64 ", %zu file%s)\n", r.imp.last,
+		    r.written, r.written == 1 ? "" : "s");
+	}
+	free(gitdir);
+	mic_buf_release(&abs);
+	mic_git_pull_result_release(&r);
 	mic_ws_close(ws);
 	return rc;
 }

@@ -91,6 +91,7 @@ static const struct mic_opt export_git_opts[] =
 	{"branch", 0, "NAME",
 	    "the branch of the landed sessions (default: mic)", NULL},
 	OPT_JSON, OPT_HELP, OPT_END};
+static const struct mic_opt sync_opts[] = {OPT_HELP, OPT_END};
 static const struct mic_opt list_opts[] =
     {{"status", 0, "STATUS", "only active, landed or abandoned sessions",
 	 "active landed abandoned"},
@@ -228,6 +229,14 @@ const struct mic_cmd mic_commands[] = {
 	"export git [--to <git-dir>] [--branch <name>] [--json]",
 	"write the sessions as git commits, notes and refs, then only new ones",
 	export_git_opts},
+    {"push", cmd_push, "push [<remote>]",
+	"export the sessions and push them to a git remote (default: origin)",
+	sync_opts},
+    {"pull", cmd_pull, "pull [<remote>]",
+	"land a git remote's new sessions and update the working tree",
+	sync_opts},
+    {"clone", cmd_clone, "clone <url> <dir>",
+	"make a workspace from the sessions a git remote holds", sync_opts},
     {"status", cmd_status, "status [-z | --json]",
 	"show the active session and the working changes", status_opts},
     {"log", cmd_log,

@@ -158,10 +158,18 @@ mic_gitproc_finish(struct mic_gitproc *p)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		struct mic_buf line = MIC_BUF_INIT;
 
+		char *pick;
+
 		n = pread(p->err_fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		mic_buf_addstr(&line, buf);
+		/* git's own complaint, rather than a progress line */
+		pick = strstr(buf, "fatal: ");
+		if (pick == NULL)
+			pick = strstr(buf, "error: ");
+		if (pick == NULL)
+			pick = buf;
+		pick[strcspn(pick, "\n")] = '\0';
+		mic_buf_addstr(&line, pick);
 		if (WIFEXITED(status))
 			err = mic_error_fmt(MIC_ERR_DATA,
 			    "git %s failed (exit %d)%s%s", p->what,

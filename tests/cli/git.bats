@@ -576,3 +576,87 @@ PY
 	[ "$output" = "x" ]
 	mic fsck
 }
+
+@test "push, clone, pull: two people share sessions through a bare git remote" {
+	git init -q --bare shared.git
+	mkdir a && cd a
+	init_ws
+	echo 1 >f && mkdir d && echo x >d/x
+	mic session start one >/dev/null
+	mic session decide "keep d" --why "it holds x" >/dev/null
+	mic session land >/dev/null
+	run mic push ../shared.git
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Pushed the sessions up to @1 ("*") to ../shared.git" ]]
+	# a git user sees an ordinary commit
+	[ "$(git --git-dir=../shared.git log -1 --format=%s mic)" = "one" ]
+	cd ..
+	run mic clone shared.git b
+	[ "$status" -eq 0 ]
+	[ "$output" = "Cloned 1 session into b (head @1, 2 files)" ]
+	cd b
+	[ "$(cat f)" = "1" ] && [ "$(cat d/x)" = "x" ]
+	[ "$(mic status)" = $'No active session\nHead: @1\nNo changes' ]
+	[ "$(mic log --oneline)" = "$(cd ../a && mic log --oneline)" ]
+	mic show @1 | grep -q "keep d"
+	echo 2 >f && rm d/x && echo y >y
+	land_all two
+	run mic push
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" to origin" ]]
+	cd ../a
+	run mic pull ../shared.git
+	[ "$status" -eq 0 ]
+	[ "$output" = "Pulled 1 session from ../shared.git as @2; 2 files written, 1 removed" ]
+	[ "$(cat f)" = "2" ] && [ "$(cat y)" = "y" ] && [ ! -e d ]
+	[ "$(mic status)" = $'No active session\nHead: @2\nNo changes' ]
+	run mic pull ../shared.git
+	[ "$output" = "Already up to date with ../shared.git" ]
+	mic fsck
+}
+
+@test "pull refuses working changes to the files it would write, a diverged history, and says when the head is ahead" {
+	git init -q --bare shared.git
+	mkdir a && cd a
+	init_ws
+	echo 1 >f && echo 1 >g
+	land_all one
+	mic push ../shared.git >/dev/null
+	cd .. && mic clone shared.git b >/dev/null && cd b
+	echo 2 >f
+	land_all two
+	mic push >/dev/null
+	cd ../a
+	echo mine >f
+	before=$(mic log --oneline)
+	run --separate-stderr mic pull ../shared.git
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: the sessions to pull change 1 file with working changes: f; land or restore it first" ]
+	[ "$(mic log --oneline)" = "$before" ] && [ "$(cat f)" = "mine" ]
+	# a working change elsewhere does not stop it
+	echo 1 >f && echo other >g
+	run mic pull ../shared.git
+	[ "$status" -eq 0 ]
+	[ "$(cat f)" = "2" ] && [ "$(cat g)" = "other" ]
+	echo 3 >g
+	land_all three
+	run mic pull ../shared.git
+	[ "$output" = "Nothing to pull from ../shared.git: the head has sessions it lacks (mic push)" ]
+	cd ../b
+	echo 4 >h
+	land_all four
+	mic push >/dev/null
+	cd ../a
+	run --separate-stderr mic push ../shared.git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: git push failed (exit 1): error: failed to push some refs to "*"; when someone pushed sessions first, mic pull, then push again" ]]
+	run --separate-stderr mic pull ../shared.git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: the sessions here and those of ../shared.git have diverged ("*"); until mic merges, land yours in a new workspace cloned from it" ]]
+	run --separate-stderr mic pull ../nowhere.git
+	[ "$status" -eq 1 ]
+	mkdir ../full && touch ../full/x
+	run --separate-stderr mic clone ../shared.git ../full
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: ../full exists and is not an empty folder" ]
+}
