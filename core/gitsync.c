@@ -236,13 +236,13 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 	}
 	if (err)
 		goto done;
-	if (strstr(out.data ? out.data : "", "\trefs/heads/mic") == NULL) {
+	if (strstr(mic_buf_str(&out), "\trefs/heads/mic") == NULL) {
 		err = mic_error_fmt(MIC_ERR_NOT_FOUND,
 		    "%s has no branch mic: no sessions were pushed there",
 		    mic_error_quote(remote));
 		goto done;
 	}
-	has_notes = strstr(out.data, "\trefs/notes/mic") != NULL;
+	has_notes = strstr(mic_buf_str(&out), "\trefs/notes/mic") != NULL;
 	{
 		const char *args[] = {"fetch", "--quiet", "--no-tags", remote,
 		    "+refs/heads/mic:" PULLED, NULL};
