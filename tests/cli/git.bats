@@ -241,8 +241,14 @@ PY
 	mpos=$(( n - $(git rev-list --first-parent --count "$mc..HEAD") ))
 	run mic show "@$mpos"
 	[[ "$output" == *"Merge commit $mc: merges $(git rev-parse "$mc^2") into $(git rev-parse "$mc^1")."* ]]
-	# a file's content at a position is the commit's
-	[ "$(mic cat tmux.h "@$pos" | sha256sum)" = "$(git show "$c:tmux.h" | sha256sum)" ]
+	# every file's content at a position is the commit's
+	half=$(( n / 2 ))
+	hc=$(git rev-list --first-parent --reverse HEAD | sed -n "${half}p")
+	git ls-tree -r -z --name-only "$hc" | while IFS= read -r -d '' f; do
+		[ "$(git cat-file -t "$hc:$f" 2>/dev/null)" = blob ] || continue
+		[ "$(mic cat "$f" "@$half" | sha256sum)" = "$(git show "$hc:$f" | sha256sum)" ] ||
+		    { echo "mic cat $f @$half differs" >&2; return 1; }
+	done
 	[ "$(mic log --oneline | wc -l)" -eq "$n" ]
 	mic fsck
 }
@@ -447,7 +453,7 @@ assert d["alternatives"] == ["use b", "use c"], d
 	# the working tree's files are what git checks out
 	git clone -q -b mic ../out.git ../co
 	[ "$(cat "../co/sp ace")" = "x" ] && [ -L ../co/l ] && [ ! -e ../co/d ]
-	git --git-dir=../out.git fsck --no-progress
+	git --git-dir=../out.git fsck --strict --no-progress
 }
 
 @test "export git is deterministic and incremental" {
@@ -485,6 +491,19 @@ PY
 	mic export git --to ../out.git --branch imported >/dev/null
 	[ "$(git --git-dir=../out.git rev-parse 'imported^{tree}')" = "$(git --git-dir="$TMUX_GIT" rev-parse 'HEAD~900^{tree}')" ]
 	[ "$(python3 "$MIC_SRC/tests/cli/git_trees.py" ../out.git imported)" = "$(mic_roots .)" ]
+	git --git-dir=../out.git fsck --strict --no-progress
+}
+
+@test "import git of a shallow clone starts at its shallow end" {
+	tmux_fixture
+	git clone -q --depth 5 "file://$TMUX_GIT" wt
+	cd wt
+	init_ws
+	run mic import git
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Imported 5 commits from $PWD/.git as @1..@5 ("* ]]
+	[ "$(mic_roots .)" = "$(python3 "$MIC_SRC/tests/cli/git_trees.py" .git)" ]
+	[ "$(mic status | tail -1)" = "No changes" ]
 }
 
 @test "export git refuses a branch it did not write, a bad branch name, and a workspace outside git without --to" {
@@ -655,6 +674,10 @@ PY
 	[[ "$stderr" == "mic: the sessions here and those of ../shared.git have diverged ("*"); until mic merges, land yours in a new workspace cloned from it" ]]
 	run --separate-stderr mic pull ../nowhere.git
 	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: git ls-remote failed (exit 128): fatal: "* ]]
+	run --separate-stderr mic push ../nowhere.git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: git push failed (exit 128): fatal: "* ]]
 	mkdir ../full && touch ../full/x
 	run --separate-stderr mic clone ../shared.git ../full
 	[ "$status" -eq 1 ]
