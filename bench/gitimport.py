@@ -14,6 +14,11 @@ against recording the same commits one mic session land each.
     bare repository: git's own way of taking the same commits in (its
     objects and trees, no working tree, no fsync);
 
+then the store of the last import is exported, --reps times, with `mic
+export git` into a new bare repository, against `git fast-import` of the
+same stream (what `git fast-export mic refs/notes/mic` gives of the first
+export: the same commits, trees, blobs and notes);
+
 then, once, the mic workspace imported up to K commits before the tip
 lands the last K commits one `mic session start` + `mic session land`
 each, the working tree checked out at each commit first (untimed): what
@@ -125,6 +130,7 @@ def run(a, workdir):
                     H.die("git's tip tree is not the source's")
                 git_runs.append(res)
                 shutil.rmtree(dst)
+    exp_runs, fi_runs = export_vs_fast_import(a, workdir, wt, env)
     lands = land_baseline(a, src, wt, env, n)
     mic_t = statistics.median(x.wall for x in mic_runs)
     git_t = statistics.median(x.wall for x in git_runs)
@@ -139,10 +145,42 @@ def run(a, workdir):
           (mic_t / n * 1e3, git_t / n * 1e3, mic_t / git_t))
     print("| peak RSS (mic; git: fast-import's side) | %.1f MiB | %.1f MiB "
           "| %.2f |" % (mic_rss, git_rss, mic_rss / git_rss))
+    exp_t = statistics.median(x.wall for x in exp_runs)
+    fi_t = statistics.median(x.wall for x in fi_runs)
+    print("| export %d sessions (mic export git; git fast-import of the "
+          "same stream) | %.2f s | %.2f s | %.2f |" %
+          (n, exp_t, fi_t, exp_t / fi_t))
     print()
     print("mic session start + land of one commit (median of %d): %.1f ms; "
           "mic import git per commit / land per commit: %.2f" %
           (len(lands), land_t * 1e3, mic_t / n / land_t))
+
+
+def export_vs_fast_import(a, workdir, wt, env):
+    """Wall times of mic export git and of git fast-import of its stream."""
+    exp_runs, fi_runs, stream = [], [], os.path.join(workdir, "stream")
+    for r in range(a.reps):
+        dst = os.path.join(workdir, "exp%d.git" % r)
+        subprocess.run(["git", "init", "-q", "--bare", dst], check=True,
+                       env=env)
+        res = B.run_proc([a.mic, "export", "git", "--to", dst], wt, env)
+        check(res, "mic export git")
+        exp_runs.append(res)
+        if r == 0:
+            with open(stream, "wb") as f:
+                subprocess.run(["git", "--git-dir=" + dst, "fast-export",
+                                "--reencode=no", "mic", "refs/notes/mic"],
+                               stdout=f, check=True, env=env)
+        shutil.rmtree(dst)
+        dst = os.path.join(workdir, "fi%d.git" % r)
+        subprocess.run(["git", "init", "-q", "--bare", dst], check=True,
+                       env=env)
+        res = B.run_proc(["sh", "-c", 'git --git-dir="$1" fast-import '
+                          '--quiet <"$2"', "sh", dst, stream], workdir, env)
+        check(res, "git fast-import")
+        fi_runs.append(res)
+        shutil.rmtree(dst)
+    return exp_runs, fi_runs
 
 
 def land_baseline(a, src, wt, env, n):

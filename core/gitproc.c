@@ -164,6 +164,8 @@ mic_gitproc_finish(struct mic_gitproc *p)
 		buf[n > 0 ? n : 0] = '\0';
 		/* git's own complaint, rather than a progress line */
 		pick = strstr(buf, "fatal: ");
+		if (pick == NULL && (pick = strstr(buf, "[rejected]")) == NULL)
+			pick = strstr(buf, "[remote rejected]");
 		if (pick == NULL)
 			pick = strstr(buf, "error: ");
 		if (pick == NULL)

@@ -40,7 +40,9 @@ const struct mic_error *mic_gitproc_start(const char *gitdir,
  * Close p->in, read p->out to its end (dropping what is left), wait for
  * git and free p. An exit other than 0 is an error:
  * "git <arg> failed (exit N): <line>", the line being git's first
- * "fatal: " or "error: " line, else its first line of standard error.
+ * "fatal: " line, else the reason of a refused push ("[rejected] ...",
+ * "[remote rejected] ..."), else its first "error: " line, else its first
+ * line of standard error.
  */
 const struct mic_error *mic_gitproc_finish(struct mic_gitproc *p);
 

@@ -668,7 +668,7 @@ PY
 	cd ../a
 	run --separate-stderr mic push ../shared.git
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == "mic: git push failed (exit 1): error: failed to push some refs to "*"; when someone pushed sessions first, mic pull, then push again" ]]
+	[[ "$stderr" == "mic: git push failed (exit 1): [rejected] "*"mic -> mic (fetch first); when someone pushed sessions first, mic pull, then push again" ]]
 	run --separate-stderr mic pull ../shared.git
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "mic: the sessions here and those of ../shared.git have diverged ("*"); until mic merges, land yours in a new workspace cloned from it" ]]
