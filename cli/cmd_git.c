@@ -331,13 +331,6 @@ cmd_clone(struct mic_args *args)
 
 	if (args->argc != 2)
 		return mic_cli_usage(args, "'mic clone' takes <url> and <dir>");
-	/* a local path stays right once in the new folder */
-	url = args->argv[0];
-	if (url[0] != '/' && access(url, F_OK) == 0 &&
-	    getcwd(cwd, sizeof(cwd))) {
-		mic_buf_addf(&abs, "%s/%s", cwd, url);
-		url = abs.data;
-	}
 	if (mkdir(args->argv[1], 0777) == -1 && errno != EEXIST)
 		return mic_cli_fail(mic_error_errno("create", args->argv[1]));
 	if (rmdir(args->argv[1]) == -1 ||
@@ -345,6 +338,13 @@ cmd_clone(struct mic_args *args)
 		return mic_cli_fail(mic_error_fmt(MIC_ERR_CONFLICT,
 		    "%s exists and is not an empty folder",
 		    mic_error_quote(args->argv[1])));
+	/* a local path stays right once in the new folder */
+	url = args->argv[0];
+	if (url[0] != '/' && access(url, F_OK) == 0 &&
+	    getcwd(cwd, sizeof(cwd))) {
+		mic_buf_addf(&abs, "%s/%s", cwd, url);
+		url = abs.data;
+	}
 	err = mic_ws_create(args->argv[1], NULL, NULL);
 	if (err == NULL && chdir(args->argv[1]) == -1)
 		err = mic_error_errno("enter", args->argv[1]);
