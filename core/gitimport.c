@@ -17,6 +17,7 @@
 #include "../store/path.h"
 #include "gitproc.h"
 #include "gitrepo.h"
+#include "restore.h"
 #include "session.h"
 #include "tree.h"
 #include "workspace_internal.h"
@@ -1134,6 +1135,8 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		    "was restored; run 'mic session abandon' to finish it "
 		    "first",
 		    pending);
+	if (err == NULL)
+		err = mic_restore_refuse_unfinished(ws);
 	if (err)
 		goto done;
 	/* the tip, as a commit id */
