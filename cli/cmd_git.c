@@ -291,6 +291,9 @@ print_pull(const struct mic_git_pull_result *r, const char *remote)
 		    r->imp.last);
 	printf("; %zu file%s written, %zu removed\n", r->written,
 	    r->written == 1 ? "" : "s", r->removed);
+	if (r->rebased[0])
+		printf("Session %.8s is active on @%" PRId64 " now\n",
+		    r->rebased, r->imp.last);
 }
 
 int

@@ -757,6 +757,8 @@ land_commit(struct run *run, const struct commit *c, struct edits *e)
 	row.project = run->project;
 	row.goal = c->subject;
 	row.author = c->author;
+	row.status =
+	    MIC_SESSION_LANDED; /* beside an active session, for pull */
 	row.base_position = run->head;
 	row.created_ns = c->author_ns;
 	row.updated_ns = ended = c->commit_ns;
@@ -1083,7 +1085,7 @@ import_stream(struct run *run, const char *last, uint64_t total)
 		if (err)
 			break;
 		done++;
-		if (done % BATCH == 0)
+		if (done % BATCH == 0 && run->o->before_commit == NULL)
 			err = commit_batch(run, 1);
 		if (err == NULL && run->o->progress)
 			run->o->progress(run->o->progress_ctx, done,
@@ -1102,14 +1104,13 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 {
 	const struct mic_error *err;
 	struct run run;
-	struct mic_session_row active = {0};
 	struct mic_buf tip = MIC_BUF_INIT, rev = MIC_BUF_INIT,
 		       not = MIC_BUF_INIT;
-	char *last = NULL, pending[33];
+	char *last = NULL;
 	const char *log_args[16], *cat_args[3];
 	uint64_t total = 0;
 	size_t k = 0;
-	int found, in_tx = 0;
+	int in_tx = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&run, 0, sizeof(run));
@@ -1120,23 +1121,7 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 	if (err)
 		return err;
 	run.gitdir = r->gitdir;
-	err = mic_db_session_active(ws->db, &active, &found);
-	if (err == NULL && found)
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "session %.8s is active (goal: %s); land or abandon it "
-		    "before importing",
-		    active.id, mic_error_quote(active.goal));
-	mic_session_row_release(&active);
-	if (err == NULL)
-		err = mic_session_pending_restore(ws, pending);
-	if (err == NULL && pending[0])
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "abandoning session %.8s stopped before the working tree "
-		    "was restored; run 'mic session abandon' to finish it "
-		    "first",
-		    pending);
-	if (err == NULL)
-		err = mic_restore_refuse_unfinished(ws);
+	err = mic_session_refuse_busy(ws, o->allow_active);
 	if (err)
 		goto done;
 	/* the tip, as a commit id */
@@ -1231,6 +1216,8 @@ mic_gitimport(struct mic_ws *ws, const struct mic_gitimport_opts *o,
 		err = mic_gitproc_finish(run.cat);
 		run.cat = NULL;
 	}
+	if (err == NULL && o->before_commit)
+		err = o->before_commit(o->ctx);
 	if (err == NULL)
 		err = commit_batch(&run, 0);
 	if (err == NULL)

@@ -40,8 +40,9 @@
  * An import starts at @0, or where the last one stopped: the head must be
  * that session (MIC_ERR_CONFLICT otherwise: sessions landed since, or a
  * history that was rewritten so that the last commit is no longer the
- * first parent of the next). An active session is refused as for a start.
- * The working tree is not touched; the next scan rebuilds the stat cache.
+ * first parent of the next). An active session is refused as for a start
+ * (unless allow_active). The working tree is not touched; the next scan
+ * rebuilds the stat cache.
  * Commit messages are recorded as they are: no redaction (they are in
  * the git history already).
  */
@@ -58,6 +59,15 @@ struct mic_gitimport_opts {
 	int first_parent; /* a merge names only its parents, not their commits
 			   */
 	int dry_run; /* count what would land; record nothing */
+	int allow_active; /* import even while a session is active */
+	/*
+	 * When set, the import is one transaction, and this is called in it
+	 * after the last commit landed (not when nothing was new), before it
+	 * commits; an error rolls the whole import back. For mic pull, which
+	 * journals the working tree's update with the head's move.
+	 */
+	const struct mic_error *(*before_commit)(void *ctx);
+	void *ctx;
 	/* called after each commit (and once first, done 0); may be NULL */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;

@@ -172,42 +172,61 @@ line_commit(const char *gitdir, const char *tip, int64_t pos,
 	return err;
 }
 
+/* What the import's transaction needs to journal the working tree's update. */
+struct pull_tx {
+	struct mic_ws *ws;
+	struct mic_oid old; /* the head's root before the pull */
+	int has_old;
+	struct mic_git_pull_result *r;
+	struct mic_change_row *rows; /* the journal's rows */
+	size_t n;
+};
+
 /*
- * Bring the working tree from snapshot old (NULL: empty) to the head's,
- * for the files that differ, through mic restore's journal.
+ * In the import's transaction, after the last session landed: journal
+ * the files that take the working tree from the old head to the new one
+ * (core/restore.h: 'M' writes old_mode/old_oid, 'A' removes), and move an
+ * active session onto the new head (refuse_touched() checked that they
+ * change none of its files). A kill after the commit leaves the journal
+ * for mic restore to finish.
  */
 static const struct mic_error *
-update_files(struct mic_ws *ws, const struct mic_oid *old,
-    const struct mic_oid *now, struct mic_git_pull_result *r)
+journal_update(void *ctx)
 {
+	struct pull_tx *t = ctx;
 	const struct mic_error *err;
-	struct mic_change_row *rows = NULL;
-	struct mic_restore_result rr;
-	struct mic_buf p = MIC_BUF_INIT;
-	char **args = NULL;
-	size_t n = 0, i;
+	struct mic_session_row active = {0};
+	struct mic_oid now;
+	int64_t head;
+	int has_now, found = 0;
+	size_t i;
 
-	err = mic_tree_diff(ws->store, old, now, &rows, &n);
-	if (err || n == 0)
-		goto done;
-	args = mic_xcalloc(n, sizeof(*args));
-	for (i = 0; i < n; i++) {
-		mic_buf_reset(&p);
-		mic_ws_display_path(ws, rows[i].path, &p);
-		args[i] = mic_xstrdup(p.data);
+	err = mic_db_head(t->ws->db, &head, &now, &has_now);
+	if (err == NULL)
+		err = mic_tree_diff(t->ws->store, t->has_old ? &t->old : NULL,
+		    has_now ? &now : NULL, &t->rows, &t->n);
+	for (i = 0; err == NULL && i < t->n; i++) {
+		struct mic_change_row *c = &t->rows[i];
+
+		if (c->kind == 'D') {
+			c->kind = 'A';
+			t->r->removed++;
+		} else {
+			c->kind = 'M';
+			c->old_mode = c->new_mode;
+			c->old_oid = c->new_oid;
+			t->r->written++;
+		}
 	}
-	/* no file here has working changes: refuse_touched() checked */
-	err = mic_restore(ws, NULL, args, n, 1, &rr);
-	if (err == NULL) {
-		r->written = rr.written;
-		r->removed = rr.removed;
+	if (err == NULL && t->n)
+		err = mic_db_journal_set(t->ws->db, t->rows, t->n);
+	if (err == NULL)
+		err = mic_db_session_active(t->ws->db, &active, &found);
+	if (err == NULL && found) {
+		err = mic_db_session_rebase(t->ws->db, active.id, head);
+		memcpy(t->r->rebased, active.id, sizeof(t->r->rebased));
 	}
-done:
-	for (i = 0; args && i < n; i++)
-		free(args[i]);
-	free(args);
-	mic_change_rows_free(rows, n);
-	mic_buf_release(&p);
+	mic_session_row_release(&active);
 	return err;
 }
 
@@ -219,10 +238,10 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 	struct mic_gitimport_opts o = {0};
 	struct mic_gitimport_result dry = {0};
 	struct mic_buf out = MIC_BUF_INIT, base = MIC_BUF_INIT;
-	struct mic_oid old, now;
+	struct pull_tx t = {0};
 	char *gitdir = NULL;
 	int64_t head;
-	int has_old = 0, has_now = 0, has_notes = 0;
+	int has_notes = 0;
 
 	memset(r, 0, sizeof(*r));
 	err = mic_git_local(ws, 1, &gitdir);
@@ -263,7 +282,7 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 		if (err == NULL && out.len == 32)
 			err = mic_db_session_get(ws->db, out.data, &s, &found);
 		if (err == NULL && found && s.status == MIC_SESSION_LANDED) {
-			err = mic_db_head(ws->db, &head, &old, &has_old);
+			err = mic_db_head(ws->db, &head, &t.old, &t.has_old);
 			r->ahead = err == NULL && head > s.landed_position;
 			r->imp.gitdir = mic_xstrdup(gitdir);
 			mic_session_row_release(&s);
@@ -277,6 +296,7 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 	o.from = gitdir;
 	o.rev = PULLED;
 	o.dry_run = 1;
+	o.allow_active = 1;
 	err = mic_gitimport(ws, &o, &dry);
 	if (err && err->code == MIC_ERR_CONFLICT)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
@@ -286,7 +306,7 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 		    mic_error_quote(remote), err->msg);
 	if (err)
 		goto done;
-	err = mic_db_head(ws->db, &head, &old, &has_old);
+	err = mic_db_head(ws->db, &head, &t.old, &t.has_old);
 	if (err == NULL && head > 0)
 		err = line_commit(gitdir, PULLED, head, &base);
 	if (err == NULL)
@@ -303,13 +323,15 @@ mic_git_pull(struct mic_ws *ws, const char *remote,
 	if (err)
 		goto done;
 	o.dry_run = 0;
+	t.ws = ws;
+	t.r = r;
+	o.before_commit = journal_update;
+	o.ctx = &t;
 	err = mic_gitimport(ws, &o, &r->imp);
-	if (err == NULL)
-		err = mic_db_head(ws->db, &head, &now, &has_now);
-	if (err == NULL && r->imp.commits)
-		err = update_files(ws, has_old ? &old : NULL,
-		    has_now ? &now : NULL, r);
+	if (err == NULL && t.n)
+		err = mic_restore_carry_out(ws, t.rows, t.n);
 done:
+	mic_change_rows_free(t.rows, t.n);
 	if (r->imp.gitdir == NULL)
 		r->imp.gitdir = gitdir;
 	else

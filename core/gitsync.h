@@ -16,12 +16,14 @@
  *
  * Pull fetches the remote's branch mic into refs/mic/pulled/mic and asks
  * the import (core/gitimport.h) what is new. Sessions the remote has on
- * top of the head land locally in order, restored from their notes; then
- * the working tree is updated like a checkout (journaled, as mic restore
- * is) for the paths they changed. Refused, changing nothing, when a
- * session is active, when files those sessions change have working
- * changes (named), or when the two histories diverged (until merging
- * lands). With nothing new it says so.
+ * top of the head land locally in order, restored from their notes, in
+ * one transaction that also journals the working tree's update (as mic
+ * restore does) for the paths they changed and moves an active session
+ * onto the new head; then the journal is carried out, like a checkout.
+ * Refused, changing nothing, when files those sessions change have
+ * working changes (named: the active session's own, or any), or when the
+ * two histories diverged (until merging lands). With nothing new it says
+ * so.
  */
 #ifndef MIC_GITSYNC_H
 #define MIC_GITSYNC_H
@@ -33,6 +35,8 @@ struct mic_git_pull_result {
 	struct mic_gitimport_result imp;
 	size_t written, removed; /* files of the working tree */
 	int ahead; /* the head has sessions the remote lacks */
+	char
+	    rebased[33]; /* the active session moved onto the new head, or "" */
 };
 
 /* The local git directory (made when create and missing); caller frees. */

@@ -307,17 +307,11 @@ mic_restore(struct mic_ws *ws, const char *at, char *const *args, size_t nargs,
 	const struct mic_error *err;
 	struct mic_snapshot snap;
 	struct mic_change_row *rows = NULL;
-	char **sel = NULL, pending[33];
+	char **sel = NULL;
 	size_t i, n = 0;
 
 	memset(out, 0, sizeof(*out));
-	err = mic_session_pending_restore(ws, pending);
-	if (err == NULL && pending[0])
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "abandoning session %.8s "
-		    "stopped before the working tree was restored; run 'mic "
-		    "session abandon' to finish it first",
-		    pending);
+	err = mic_session_refuse_pending(ws);
 	if (err)
 		return err;
 	sel = mic_xcalloc(nargs + 1, sizeof(*sel));

@@ -321,13 +321,12 @@ mic_session_revert(struct mic_ws *ws, const char *name,
     struct mic_revert_result *out)
 {
 	const struct mic_error *err;
-	struct mic_session_row active = {0};
 	struct mic_scan scan = MIC_SCAN_INIT;
 	struct mic_change_row *ch = NULL;
 	struct mic_filelist head_files = MIC_FILELIST_INIT;
 	struct mic_oid before, after, hroot;
 	struct plan p = {0};
-	char pending[33], id[33];
+	char id[33];
 	size_t nch = 0, i;
 	int64_t head;
 	int has_before, has_head, found;
@@ -337,21 +336,7 @@ mic_session_revert(struct mic_ws *ws, const char *name,
 	err = mic_session_resolve(ws, name, &out->reverted);
 	if (err)
 		return err;
-	err = mic_db_session_active(ws->db, &active, &found);
-	if (err == NULL && found)
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "session %.8s is active; land or abandon it first",
-		    active.id);
-	if (err == NULL)
-		err = mic_session_pending_restore(ws, pending);
-	if (err == NULL && pending[0])
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "abandoning session %.8s stopped before the working tree "
-		    "was restored; run 'mic session abandon' to finish it "
-		    "first",
-		    pending);
-	if (err == NULL)
-		err = mic_restore_refuse_unfinished(ws);
+	err = mic_session_refuse_busy(ws, 0);
 	if (err == NULL && out->reverted.status != MIC_SESSION_LANDED)
 		err = mic_error_fmt(MIC_ERR_CONFLICT,
 		    "session %.8s was abandoned: it changed nothing to "
@@ -423,7 +408,6 @@ done:
 	mic_change_rows_free(ch, nch);
 	mic_filelist_release(&head_files);
 	mic_scan_release(&scan);
-	mic_session_row_release(&active);
 	return err;
 }
 

@@ -88,10 +88,10 @@ start_tx(struct mic_ws *ws, const char *org, const char *project,
     const char *goal, char *id, int given)
 {
 	const struct mic_error *err;
-	struct mic_session_row row = {0}, active = {0};
+	struct mic_session_row row = {0};
 	struct mic_oid root;
-	char *ws_org = NULL, *ws_project = NULL, pending[33];
-	int found, has_root;
+	char *ws_org = NULL, *ws_project = NULL;
+	int has_root;
 
 	if (blank(goal))
 		return mic_error_fmt(MIC_ERR_INPUT,
@@ -108,28 +108,7 @@ start_tx(struct mic_ws *ws, const char *org, const char *project,
 		memcpy(row.id, id, 33);
 	else if ((err = mic_random_id(row.id)) != NULL)
 		return err;
-	err = mic_db_session_active(ws->db, &active, &found);
-	if (err)
-		goto done;
-	if (found) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "session %.8s is already "
-		    "active (goal: %s); land or abandon it first",
-		    active.id, mic_error_quote(active.goal));
-		goto done;
-	}
-	err = mic_session_pending_restore(ws, pending);
-	if (err)
-		goto done;
-	if (pending[0]) {
-		err = mic_error_fmt(MIC_ERR_CONFLICT,
-		    "abandoning session %.8s "
-		    "stopped before the working tree was restored; run 'mic "
-		    "session abandon' to finish it first",
-		    pending);
-		goto done;
-	}
-	err = mic_restore_refuse_unfinished(ws);
+	err = mic_session_refuse_busy(ws, 0);
 	if (err)
 		goto done;
 	err = mic_db_meta_get(ws->db, "org", &ws_org);
@@ -180,7 +159,6 @@ done:
 	free(row.author);
 	free(ws_org);
 	free(ws_project);
-	mic_session_row_release(&active);
 	return err;
 }
 
@@ -1068,6 +1046,44 @@ mic_session_pending_restore(struct mic_ws *ws, char *id)
 	if (err == NULL && v)
 		snprintf(id, 33, "%s", v);
 	free(v);
+	return err;
+}
+
+const struct mic_error *
+mic_session_refuse_pending(struct mic_ws *ws)
+{
+	const struct mic_error *err;
+	char pending[33];
+
+	err = mic_session_pending_restore(ws, pending);
+	if (err == NULL && pending[0])
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "abandoning session %.8s stopped before the working tree "
+		    "was restored; run 'mic session abandon' to finish it "
+		    "first",
+		    pending);
+	return err;
+}
+
+const struct mic_error *
+mic_session_refuse_busy(struct mic_ws *ws, int allow_active)
+{
+	const struct mic_error *err = NULL;
+	struct mic_session_row active = {0};
+	int found = 0;
+
+	if (!allow_active)
+		err = mic_db_session_active(ws->db, &active, &found);
+	if (err == NULL && found)
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "session %.8s is already active (goal: %s); land or "
+		    "abandon it first",
+		    active.id, mic_error_quote(active.goal));
+	mic_session_row_release(&active);
+	if (err == NULL)
+		err = mic_session_refuse_pending(ws);
+	if (err == NULL)
+		err = mic_restore_refuse_unfinished(ws);
 	return err;
 }
 

@@ -148,6 +148,21 @@ const struct mic_error *mic_session_pending_restore(struct mic_ws *ws,
     char *id);
 
 /*
+ * MIC_ERR_CONFLICT, saying what to run, while an abandoned session's
+ * restore is pending (see mic_session_abandon()).
+ */
+const struct mic_error *mic_session_refuse_pending(struct mic_ws *ws);
+
+/*
+ * MIC_ERR_CONFLICT, saying what to run, unless the workspace is settled:
+ * no active session (allowed when allow_active), no pending abandon, no
+ * unfinished restore (core/restore.h). For the commands that start a
+ * session or move the head: session start, revert, import, pull.
+ */
+const struct mic_error *mic_session_refuse_busy(struct mic_ws *ws,
+    int allow_active);
+
+/*
  * Find a session by name: its full id, a unique prefix of at least 4 hex
  * digits, or "@N" for the session landed at position N.
  */

@@ -115,8 +115,11 @@ void mic_session_rows_free(struct mic_session_row *rows, size_t n);
 
 /*
  * Insert row as a new active session, from its id, org, project, goal,
- * author, base_position, created_ns and updated_ns (the rest is ignored).
- * MIC_ERR_CONFLICT when the id exists or another session is active.
+ * author, base_position, created_ns and updated_ns (the rest is ignored),
+ * or, when row->status is MIC_SESSION_LANDED, as a landed session not yet
+ * ended (mic_db_session_finish() ends it; mic import git lands sessions
+ * so beside an active one). MIC_ERR_CONFLICT when the id exists or another
+ * session is active.
  */
 const struct mic_error *mic_db_session_insert(struct mic_db *db,
     const struct mic_session_row *row);
@@ -156,6 +159,13 @@ const struct mic_error *mic_db_session_finish(struct mic_db *db, const char *id,
  */
 const struct mic_error *mic_db_session_split(struct mic_db *db, const char *id,
     const char *new_id, int64_t new_base, int64_t when_ns);
+/*
+ * Move active session id onto base new_base (mic pull brought sessions in
+ * under it that change none of its files). MIC_ERR_CONFLICT when id is
+ * not active.
+ */
+const struct mic_error *mic_db_session_rebase(struct mic_db *db, const char *id,
+    int64_t new_base);
 /* Raise session id's updated time to when_ns; never lowers it. */
 const struct mic_error *mic_db_session_touch(struct mic_db *db, const char *id,
     int64_t when_ns);

@@ -93,7 +93,7 @@ mic_db_session_insert(struct mic_db *db, const struct mic_session_row *row)
 	static const char sql[] =
 	    "INSERT INTO sessions(id, org, project, goal, author, status,"
 	    " base_position, created_ns, updated_ns)"
-	    " VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)";
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	const struct mic_error *err;
 	sqlite3_stmt *st;
 
@@ -105,9 +105,13 @@ mic_db_session_insert(struct mic_db *db, const struct mic_session_row *row)
 	mic_db_bind_text(st, 3, row->project);
 	mic_db_bind_text(st, 4, row->goal);
 	mic_db_bind_text(st, 5, row->author);
-	sqlite3_bind_int64(st, 6, row->base_position);
-	sqlite3_bind_int64(st, 7, row->created_ns);
-	sqlite3_bind_int64(st, 8, row->updated_ns);
+	mic_db_bind_text(st, 6,
+	    mic_session_status_name(row->status == MIC_SESSION_LANDED
+		    ? MIC_SESSION_LANDED
+		    : MIC_SESSION_ACTIVE));
+	sqlite3_bind_int64(st, 7, row->base_position);
+	sqlite3_bind_int64(st, 8, row->created_ns);
+	sqlite3_bind_int64(st, 9, row->updated_ns);
 	err = mic_db_step_done(db, st);
 	if (err)
 		return err;
@@ -316,6 +320,26 @@ mic_db_session_split(struct mic_db *db, const char *id, const char *new_id,
 			err = mic_error_fmt(MIC_ERR_CONFLICT,
 			    "session %.8s is no longer active", id);
 	}
+	return err;
+}
+
+const struct mic_error *
+mic_db_session_rebase(struct mic_db *db, const char *id, int64_t new_base)
+{
+	static const char sql[] = "UPDATE sessions SET base_position = ?"
+				  " WHERE id = ? AND status = 'active'";
+	const struct mic_error *err;
+	sqlite3_stmt *st;
+
+	err = mic_db_stmt(db, sql, &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, new_base);
+	mic_db_bind_text(st, 2, id);
+	err = mic_db_step_done(db, st);
+	if (err == NULL && sqlite3_changes(db->h) != 1)
+		err = mic_error_fmt(MIC_ERR_CONFLICT,
+		    "session %.8s is no longer active", id);
 	return err;
 }
 

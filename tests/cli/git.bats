@@ -347,7 +347,7 @@ PY
 	mic session start work >/dev/null
 	run --separate-stderr mic import git
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == "mic: session "*" is active (goal: work); land or abandon it before importing" ]]
+	[[ "$stderr" == "mic: session "*" is already active (goal: work); land or abandon it first" ]]
 	mic session abandon >/dev/null
 	WS=$PWD # for db_dump
 	before=$(db_dump)
@@ -682,4 +682,88 @@ PY
 	run --separate-stderr mic clone ../shared.git ../full
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "mic: ../full exists and is not an empty folder" ]
+}
+
+@test "pull with an active session moves it onto the new head when the pulled sessions change none of its files" {
+	git init -q --bare shared.git
+	mkdir a && cd a
+	init_ws
+	echo 1 >f && echo 1 >g
+	land_all one
+	mic push ../shared.git >/dev/null
+	cd .. && mic clone shared.git b >/dev/null && cd b
+	echo 2 >f && echo new >n
+	land_all two
+	mic push >/dev/null
+	cd ../a
+	ID=$(mic session start "mine" | awk '{print $3}')
+	mic session note "a message of mine" >/dev/null
+	echo mine >g
+	run --separate-stderr mic pull ../shared.git
+	[ "$status" -eq 0 ]
+	[ "$output" = "Pulled 1 session from ../shared.git as @2; 2 files written, 0 removed"$'\n'"Session ${ID:0:8} is active on @2 now" ]
+	[ "$(cat f)" = "2" ] && [ "$(cat n)" = "new" ] && [ "$(cat g)" = "mine" ]
+	run mic status --json
+	[[ "$output" == *'"id":"'$ID'","status":"active"'*'"base_position":2'* ]]
+	[ "$(mic status)" = "On session ${ID:0:8}: mine"$'\n'"Head: @2"$'\n'"M g" ]
+	run mic session land
+	[ "$status" -eq 0 ]
+	[ "$(mic cat g @3)" = "mine" ] && [ "$(mic cat f @3)" = "2" ] && [ "$(mic cat n @3)" = "new" ]
+	mic show @3 | grep -q "a message of mine"
+	mic fsck
+	# the active session's own change to a pulled file refuses the pull
+	cd ../b
+	echo 3 >g
+	land_all three
+	mic push >/dev/null
+	cd ../a
+	ID=$(mic session start "edits g" | awk '{print $3}')
+	echo other >g
+	before=$(mic log --oneline)
+	run --separate-stderr mic pull ../shared.git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: the sessions here and those of ../shared.git have diverged"* ]]
+	cd .. && mic clone shared.git c >/dev/null && cd c
+	ID=$(mic session start "edits g" | awk '{print $3}')
+	echo other >g
+	cd ../b && echo 4 >g && land_all four && mic push >/dev/null
+	cd ../c
+	before=$(mic log --oneline)
+	run --separate-stderr mic pull
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "mic: the sessions to pull change 1 file with working changes: g; land or restore it first" ]
+	[ "$(mic log --oneline)" = "$before" ] && [ "$(cat g)" = "other" ]
+	run mic status --json
+	[[ "$output" == *'"id":"'$ID'","status":"active"'*'"base_position":3'* ]]
+	mic fsck
+}
+
+@test "a pull whose working tree update fails leaves a journal that mic restore finishes" {
+	git init -q --bare shared.git
+	mkdir a && cd a
+	init_ws
+	echo 1 >f
+	land_all one
+	mic push ../shared.git >/dev/null
+	cd .. && mic clone shared.git b >/dev/null && cd b
+	echo new >n && echo 2 >f
+	land_all two
+	mic push >/dev/null
+	cd ../a
+	# an ignored file in a folder is no working change, but blocks the write
+	echo "*.o" >.micignore && mkdir n && touch n/x.o
+	run --separate-stderr mic pull ../shared.git
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "mic: cannot write "*"n: a folder is in the way; the restore is unfinished: run 'mic restore' to finish it" ]]
+	[ "$(mic log --oneline | wc -l)" -eq 2 ]
+	run mic session start "blocked"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"run 'mic restore' to finish it first" ]]
+	rm -r n
+	run mic restore
+	[ "$status" -eq 0 ]
+	[ "$(cat n)" = "new" ] && [ "$(cat f)" = "2" ]
+	rm .micignore
+	[ "$(mic status)" = $'No active session\nHead: @2\nNo changes' ]
+	mic fsck
 }

@@ -177,7 +177,7 @@ M run.sh" ]
 	mic session start "busy" >/dev/null
 	run --separate-stderr mic session revert @2
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == "mic: session "*" is active; land or abandon it first" ]]
+	[[ "$stderr" == "mic: session "*" is already active (goal: "*"); land or abandon it first" ]]
 	echo c >a
 	mic session abandon >/dev/null
 	local abandoned
